@@ -1,0 +1,81 @@
+// The check pipeline: parse once, build the model once, run every rule, apply `checks:` levels.
+import type { Finding } from './findings';
+import { buildModel } from './plan/build-model';
+import { keyExists, locate } from './plan/locate';
+import type { PlanModel } from './plan/model';
+import { parsePlan, type ParsedPlan } from './plan/parse';
+import { RULES } from './checks';
+import type { CheckContext, Rule } from './checks/rule';
+
+export interface CheckResult {
+  parsed: ParsedPlan;
+  /** Undefined when the YAML could not be read at all. */
+  model?: PlanModel;
+  /** Sorted by position. */
+  findings: Finding[];
+  /** Rules that threw: a bug in Backplan, reported instead of crashing the face. */
+  internalErrors: { rule: string; error: string }[];
+}
+
+export interface CheckOptions {
+  now?: number;
+  /** Run only these rules (tests, and the language server's fast path). */
+  rules?: readonly Rule[];
+}
+
+export function createContext(parsed: ParsedPlan, model: PlanModel, now: number): CheckContext {
+  const memo = new Map<string, unknown>();
+  return {
+    text: parsed.text,
+    parsed,
+    doc: parsed.doc,
+    model,
+    now,
+    locate: (path, part) => locate(parsed.doc, path, part),
+    has: (path) => keyExists(parsed.doc, path),
+    memo<T>(key: string, compute: () => T): T {
+      if (!memo.has(key)) memo.set(key, compute());
+      return memo.get(key) as T;
+    },
+  };
+}
+
+export function checkText(text: string, options: CheckOptions = {}): CheckResult {
+  const parsed = parsePlan(text);
+  return checkParsed(parsed, options);
+}
+
+export function checkParsed(parsed: ParsedPlan, options: CheckOptions = {}): CheckResult {
+  const now = options.now ?? Date.now();
+  const rules = options.rules ?? RULES;
+  const internalErrors: CheckResult['internalErrors'] = [];
+  const model = parsed.value === undefined && parsed.findings.length > 0 ? undefined : buildModel(parsed.value);
+  const ctx = createContext(parsed, model ?? buildModel(undefined), now);
+  const findings: Finding[] = [];
+  for (const rule of rules) {
+    // Without a readable document only the syntax findings mean anything.
+    if (!model && rule.id !== 'yaml-syntax') continue;
+    const level = ctx.model.checks.levels[rule.id];
+    if (level === 'off') continue;
+    let out;
+    try {
+      out = rule.check(ctx);
+    } catch (e) {
+      internalErrors.push({ rule: rule.id, error: String((e as Error)?.stack ?? e) });
+      continue;
+    }
+    for (const f of out) {
+      findings.push({
+        rule: rule.id,
+        severity: level ?? f.severity ?? rule.defaultSeverity,
+        message: f.message,
+        range: f.range,
+        ...(f.related ? { related: f.related } : {}),
+        ...(f.tags ? { tags: f.tags } : {}),
+        ...(f.fixes ? { fixes: f.fixes } : {}),
+      });
+    }
+  }
+  findings.sort((a, b) => a.range.start - b.range.start || a.range.end - b.range.end || a.rule.localeCompare(b.rule));
+  return { parsed, model, findings, internalErrors };
+}

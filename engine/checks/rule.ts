@@ -1,0 +1,39 @@
+// The shape of a check: one file per rule id, each a pure function from the plan to findings.
+import type { Document } from 'yaml';
+import type { Finding, Fix, OffsetRange, RelatedInfo, RuleId, Severity } from '../findings';
+import type { PlanModel, YamlPath } from '../plan/model';
+import type { ParsedPlan } from '../plan/parse';
+import type { Part } from '../plan/locate';
+
+export interface CheckContext {
+  text: string;
+  parsed: ParsedPlan;
+  doc: Document.Parsed | undefined;
+  model: PlanModel;
+  /** The moment the plan is checked (injectable for tests): DST look-ahead, projections. */
+  now: number;
+  /** The key or value at `path`, or the deepest part of it that exists. */
+  locate(path: YamlPath, part?: Part): OffsetRange;
+  /** Whether `path` is written in the plan (merges included). */
+  has(path: YamlPath): boolean;
+  /** Memoised shared analyses (parsed schedules, chains ...), keyed by name; computed once per check. */
+  memo<T>(key: string, compute: () => T): T;
+}
+
+export interface RuleFinding {
+  range: OffsetRange;
+  message: string;
+  /** Overrides the rule's default severity for this finding (e.g. a hint-level variant). */
+  severity?: Severity;
+  related?: RelatedInfo[];
+  tags?: Finding['tags'];
+  fixes?: Fix[];
+}
+
+export interface Rule {
+  id: RuleId;
+  defaultSeverity: Severity;
+  /** One line for docs and `backplan check --list-rules`. */
+  summary: string;
+  check(ctx: CheckContext): RuleFinding[];
+}

@@ -1,0 +1,90 @@
+// Text → YAML document → plain JS value, keeping the document for offsets. Every failure
+// mode of bad input (syntax errors, alias bombs, several documents, binary or huge files,
+// deep nesting) becomes a `yaml-syntax` finding at its own position; nothing throws.
+import { Document, parseDocument } from 'yaml';
+import type { Finding } from '../findings';
+
+/** Plans bigger than this are refused with one clear message (a plan is hand-written text). */
+export const MAX_PLAN_BYTES = 4 * 1024 * 1024;
+/** Alias expansions allowed while converting to JS: a billion-laughs plan stops here. */
+export const MAX_ALIAS_COUNT = 1000;
+
+export interface ParsedPlan {
+  text: string;
+  /** Undefined when the text could not be read as YAML at all (binary, too big). */
+  doc?: Document.Parsed;
+  /** The plain value (merge keys resolved); undefined when conversion failed. */
+  value: unknown;
+  findings: Finding[];
+}
+
+const FRIENDLY: Partial<Record<string, string>> = {
+  MULTIPLE_DOCS: 'a plan is one YAML document: remove this `---` and what follows, or move it to its own file',
+  DUPLICATE_KEY: 'this key appears twice in the same mapping: keep one',
+  TAB_AS_INDENT: 'tabs cannot indent YAML: use spaces',
+  BAD_INDENT: 'bad indentation: align this line with its siblings',
+};
+
+function syntax(message: string, start: number, end: number): Finding {
+  return { rule: 'yaml-syntax', severity: 'error', message, range: { start, end: Math.max(end, start) } };
+}
+
+export function parsePlan(text: string): ParsedPlan {
+  if (text.length > MAX_PLAN_BYTES) {
+    return {
+      text,
+      value: undefined,
+      findings: [syntax(`the plan is ${(text.length / 1048576).toFixed(1)} MB; Backplan reads plans up to ${MAX_PLAN_BYTES / 1048576} MB — split it`, 0, 0)],
+    };
+  }
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) {
+    return { text, value: undefined, findings: [syntax('this is a binary file, not a YAML plan (it contains NUL bytes)', nul, nul + 1)] };
+  }
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { merge: true, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  } catch (e) {
+    // The parser is iterative, but deep structures can still exhaust the stack in places.
+    return { text, value: undefined, findings: [syntax(`the YAML could not be read: ${describeCrash(e)}`, 0, 0)] };
+  }
+  const findings: Finding[] = [];
+  for (const err of doc.errors) {
+    const [start, end] = err.pos;
+    const friendly = FRIENDLY[err.code];
+    const base = err.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
+    findings.push(syntax(friendly ? `${friendly} (${base})` : base, start, end));
+  }
+  for (const w of doc.warnings) {
+    const [start, end] = w.pos;
+    findings.push({ ...syntax(w.message.split('\n')[0], start, end), severity: 'warning' });
+  }
+  let value: unknown;
+  if (doc.errors.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      const at = firstAliasOffset(text);
+      findings.push(
+        syntax(
+          e instanceof ReferenceError || /alias/i.test(String((e as Error)?.message))
+            ? `too many alias expansions (over ${MAX_ALIAS_COUNT}): this looks like an alias bomb; expand the aliases by hand`
+            : `the YAML could not be read: ${describeCrash(e)}`,
+          at,
+          at + 1,
+        ),
+      );
+    }
+  }
+  return { text, doc, value, findings };
+}
+
+function describeCrash(e: unknown): string {
+  if (e instanceof RangeError) return 'it is nested too deeply';
+  return String((e as Error)?.message ?? e).split('\n')[0];
+}
+
+function firstAliasOffset(text: string): number {
+  const m = /(^|[\s,[{:-])\*[^\s,\]}]+/m.exec(text);
+  return m ? m.index + m[1].length : 0;
+}
