@@ -22,7 +22,6 @@ const FRIENDLY: Partial<Record<string, string>> = {
   MULTIPLE_DOCS: 'a plan is one YAML document: remove this `---` and what follows, or move it to its own file',
   DUPLICATE_KEY: 'this key appears twice in the same mapping: keep one',
   TAB_AS_INDENT: 'tabs cannot indent YAML: use spaces',
-  BAD_INDENT: 'bad indentation: align this line with its siblings',
 };
 
 function syntax(message: string, start: number, end: number): Finding {

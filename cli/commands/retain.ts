@@ -1,0 +1,124 @@
+// `backplan retain`: one pruning decision on a given list of snapshots, with the exact
+// semantics of the named engine. This is the conformance surface against the real tools.
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { buildPolicy } from '../../engine/plan/build-model';
+import type { PolicyModel } from '../../engine/plan/model';
+import { getEngine, ENGINE_IDS } from '../../engine/retention';
+import type { SnapshotIn } from '../../engine/retention/types';
+import { parseDuration } from '../../engine/time/duration';
+import { isValidZone } from '../../engine/time/zones';
+import { readPlanFile } from '../read-plan';
+import type { CommandContext } from '../command';
+
+const POLICY_KEYS = new Set(['keep', 'tiers', 'expiry', 'min']);
+const KEEP_KEYS = new Set([
+  'last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly',
+  'within', 'within_hourly', 'within_daily', 'within_weekly', 'within_monthly', 'within_yearly', 'tags',
+]);
+
+export function parsePolicyArg(text: string, usage: (m: string) => never): PolicyModel {
+  const source = existsSync(text) ? readPlanFile(text) : text;
+  let raw: unknown;
+  try {
+    raw = parseYaml(source, { maxAliasCount: 100 });
+  } catch (e) {
+    usage(`--policy is not valid YAML or JSON: ${String((e as Error).message).split('\n')[0]}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) usage('--policy must be a mapping, e.g. \'{"keep": {"daily": 7}}\'');
+  const obj = raw as Record<string, unknown>;
+  for (const k of Object.keys(obj)) if (!POLICY_KEYS.has(k)) usage(`--policy: unknown key \`${k}\` (use keep, tiers, expiry, min)`);
+  const keep = obj.keep;
+  if (keep !== undefined) {
+    if (typeof keep !== 'object' || keep === null) usage('--policy: `keep` must be a mapping');
+    for (const k of Object.keys(keep as object)) if (!KEEP_KEYS.has(k)) usage(`--policy: unknown keep rule \`${k}\``);
+  }
+  const policy = buildPolicy(obj, ['policy']);
+  const durations = [
+    ...Object.entries(policy.keep ?? {}).filter(([k]) => k.startsWith('within')).map(([, v]) => String(v)),
+    ...(policy.tiers ?? []).flatMap((t) => [t.every, t.until].filter((x): x is string => x !== undefined)),
+    ...(policy.expiry ? [policy.expiry] : []),
+  ];
+  for (const d of durations) {
+    const r = parseDuration(d);
+    if (!r.ok) usage(`--policy: ${r.message}`);
+  }
+  return policy;
+}
+
+export function parseSnapshotsFile(path: string, usage: (m: string) => never): { snapshots: SnapshotIn[]; written: string[] } {
+  const text = path === '-' ? readFileSync(0, 'utf8') : readPlanFile(path);
+  const written: string[] = [];
+  const snapshots: SnapshotIn[] = [];
+  const add = (time: unknown, tags: unknown, where: string) => {
+    const t = typeof time === 'string' ? parseTime(time) : NaN;
+    if (!Number.isFinite(t)) usage(`${path}: ${where}: \`${String(time)}\` is not an ISO 8601 time`);
+    if (tags !== undefined && !(Array.isArray(tags) && tags.every((x) => typeof x === 'string'))) usage(`${path}: ${where}: tags must be a list of strings`);
+    snapshots.push({ time: t, id: String(written.length), ...(tags ? { tags: tags as string[] } : {}) });
+    written.push(String(time));
+  };
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    let list: unknown;
+    try {
+      list = JSON.parse(trimmed);
+    } catch (e) {
+      usage(`${path}: not valid JSON: ${(e as Error).message}`);
+    }
+    (list as unknown[]).forEach((item, i) => {
+      if (typeof item === 'string') add(item, undefined, `item ${i}`);
+      else if (typeof item === 'object' && item !== null) add((item as { time?: unknown }).time, (item as { tags?: unknown }).tags, `item ${i}`);
+      else usage(`${path}: item ${i} must be {"time": ...} or an ISO time`);
+    });
+  } else {
+    text.split(/\r?\n/).forEach((line, i) => {
+      if (line.trim() !== '' && !line.trim().startsWith('#')) add(line.trim(), undefined, `line ${i + 1}`);
+    });
+  }
+  return { snapshots, written };
+}
+
+/** RFC 3339 / ISO 8601 with a zone, or a naive `YYYY-MM-DD HH:MM[:SS]` taken as UTC. */
+export function parseTime(s: string): number {
+  const iso = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+  if (!iso.test(s.trim())) return NaN;
+  const withZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(s.trim()) || s.trim().length === 10 ? s.trim() : `${s.trim().replace(' ', 'T')}Z`;
+  return Date.parse(withZone.replace(' ', 'T'));
+}
+
+export function runRetain(cmd: CommandContext): number {
+  const format = cmd.format(['text', 'json']);
+  const engineId = cmd.string('engine');
+  const policyText = cmd.string('policy');
+  const file = cmd.string('snapshots');
+  if (!engineId || !policyText || !file) cmd.usage('retain needs --engine, --policy and --snapshots');
+  if (!(ENGINE_IDS as readonly string[]).includes(engineId)) cmd.usage(`--engine ${engineId} is not known; use ${ENGINE_IDS.join(', ')}`);
+  const engine = getEngine(engineId as (typeof ENGINE_IDS)[number]);
+  const policy = parsePolicyArg(policyText, cmd.usage);
+  const unsupported = engine.unsupported(policy);
+  if (unsupported.length > 0) cmd.usage(`the ${engineId} engine cannot express this policy: ${unsupported.map((u) => u.message).join('; ')}`);
+  const zone = cmd.string('timezone') ?? 'UTC';
+  if (!isValidZone(zone)) cmd.usage(`--timezone ${zone} is not an IANA zone (e.g. Europe/Paris, UTC)`);
+  const nowText = cmd.string('now');
+  const now = nowText === undefined ? Date.now() : parseTime(nowText);
+  if (!Number.isFinite(now)) cmd.usage(`--now ${nowText} is not an ISO 8601 time`);
+  const { snapshots, written } = parseSnapshotsFile(file, cmd.usage);
+  const decision = engine.evaluate(snapshots, policy, { now, timezone: zone });
+  const timeOf = (s: SnapshotIn) => (s.id !== undefined ? written[Number(s.id)] : new Date(s.time).toISOString());
+  const result = {
+    keep: decision.keep.map((k) => ({ time: timeOf(k.snapshot), reasons: k.reasons })),
+    remove: decision.remove.map((s) => ({ time: timeOf(s) })),
+  };
+  if (format === 'json') {
+    cmd.out.write(JSON.stringify(result, null, 2) + '\n');
+  } else {
+    const w = Math.max(0, ...result.keep.map((k) => k.time.length), ...result.remove.map((r) => r.time.length));
+    const lines = [
+      ...result.keep.map((k) => `keep    ${k.time.padEnd(w)}  ${k.reasons.join(', ')}`),
+      ...result.remove.map((r) => `remove  ${r.time}`),
+      `${result.keep.length} kept, ${result.remove.length} removed (${engineId} semantics)`,
+    ];
+    cmd.out.write(lines.join('\n') + '\n');
+  }
+  return 0;
+}

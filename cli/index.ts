@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Entry point of the bundled `backplan` binary.
+import { main } from './main';
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`backplan: internal error: ${String((e as Error)?.message ?? e)}\n`);
+    process.exitCode = 2;
+  },
+);

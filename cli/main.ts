@@ -1,0 +1,86 @@
+// The `backplan` command: one table of subcommands over the shared engine. Every failure is
+// one line on stderr; exit 0 = fine, 1 = the plan has errors or a run failed, 2 = bad usage or
+// unreadable input. No stack traces for users.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { makeContext, type CommandContext } from './command';
+import { UsageError } from './errors';
+import { createOut, type Out } from './output';
+import { runCheck } from './commands/check';
+
+type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: OptionSpec;
+  run(cmd: CommandContext): number | Promise<number>;
+}
+
+const format = { format: { type: 'string', short: 'f' } } as const;
+
+const COMMANDS: Record<string, Command> = {
+  check: {
+    summary: 'check plans and print every diagnostic',
+    usage: 'backplan check PLAN... [--format text|json|sarif]',
+    options: { ...format },
+    run: runCheck,
+  },
+};
+
+export function registerCommand(name: string, command: Command): void {
+  COMMANDS[name] = command;
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return [
+    'backplan — check, simulate and run a fleet backup plan',
+    '',
+    'Usage:',
+    ...Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}\n  ${' '.repeat(width)}  ${c.usage}`),
+    '',
+    'Every command takes --format text|json. Exit codes: 0 fine, 1 problems found or run failed, 2 bad usage.',
+    'Colour follows NO_COLOR; progress appears only on a terminal.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[], out: Out = createOut()): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+      out.write(help());
+      return name === undefined ? 2 : 0;
+    }
+    if (name === '--version' || name === '-V') {
+      out.write(`${VERSION}\n`);
+      return 0;
+    }
+    const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!command) throw new UsageError(`unknown command \`${name}\`; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new UsageError(`${String((e as Error).message).split('\n')[0]}\nusage: ${command.usage}`);
+    }
+    if (parsed.values.help) {
+      out.write(`${command.summary}\nusage: ${command.usage}\n`);
+      return 0;
+    }
+    const ctx = makeContext(parsed.positionals, parsed.values as CommandContext['options'], out);
+    return await command.run(ctx);
+  } catch (e) {
+    out.endProgress();
+    if (e instanceof UsageError) {
+      out.error(`backplan: ${e.message}\n`);
+      return 2;
+    }
+    const msg = String((e as Error)?.message ?? e).split('\n')[0];
+    out.error(`backplan: internal error: ${msg}${process.env.BACKPLAN_DEBUG ? `\n${(e as Error)?.stack}` : ' (set BACKPLAN_DEBUG=1 for details)'}\n`);
+    return 2;
+  }
+}
+
+declare const __BACKPLAN_VERSION__: string | undefined;
+const VERSION = typeof __BACKPLAN_VERSION__ === 'string' ? __BACKPLAN_VERSION__ : 'dev';
