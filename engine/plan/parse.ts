@@ -9,6 +9,9 @@ export const MAX_PLAN_BYTES = 4 * 1024 * 1024;
 /** Alias expansions allowed while converting to JS: a billion-laughs plan stops here. */
 export const MAX_ALIAS_COUNT = 1000;
 
+/** Deeper structures are refused before parsing: the YAML composer recurses per level. */
+export const MAX_DEPTH = 128;
+
 export interface ParsedPlan {
   text: string;
   /** Undefined when the text could not be read as YAML at all (binary, too big). */
@@ -39,6 +42,14 @@ export function parsePlan(text: string): ParsedPlan {
   const nul = text.indexOf('\u0000');
   if (nul >= 0) {
     return { text, value: undefined, findings: [syntax('this is a binary file, not a YAML plan (it contains NUL bytes)', nul, nul + 1)] };
+  }
+  const tooDeep = nestingBeyond(text, MAX_DEPTH);
+  if (tooDeep >= 0) {
+    return {
+      text,
+      value: undefined,
+      findings: [syntax(`nesting deeper than ${MAX_DEPTH} levels starts here: a plan never needs this; flatten the structure`, tooDeep, tooDeep + 1)],
+    };
   }
   let doc: Document.Parsed;
   try {
@@ -86,4 +97,37 @@ function describeCrash(e: unknown): string {
 function firstAliasOffset(text: string): number {
   const m = /(^|[\s,[{:-])\*[^\s,\]}]+/m.exec(text);
   return m ? m.index + m[1].length : 0;
+}
+
+/**
+ * Offset where block indentation levels plus open flow brackets first exceed `max`, or -1.
+ * A cheap line scan (quotes and comments skipped) that runs before the recursive parser.
+ */
+export function nestingBeyond(text: string, max: number): number {
+  const indents: number[] = [];
+  let flow = 0;
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const content = line.replace(/^[ -]*/, '');
+    if (flow === 0 && content !== '' && !content.startsWith('#')) {
+      const indent = line.length - content.length;
+      while (indents.length > 0 && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+      if (indents.length > max) return offset + indent;
+    }
+    let quote = '';
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (quote) {
+        if (c === quote) quote = '';
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '#' && (i === 0 || line[i - 1] === ' ')) break;
+      else if (c === '[' || c === '{') {
+        flow++;
+        if (indents.length + flow > max) return offset + i;
+      } else if ((c === ']' || c === '}') && flow > 0) flow--;
+    }
+    offset += line.length + 1;
+  }
+  return -1;
 }
