@@ -1,8 +1,56 @@
-import type { Rule } from './rule';
+// A job whose output lands on another site than its chain's live data (both sites known) sends
+// the data out of the building: it must be encrypted. Encrypted means: the job or a job it copies
+// from (through `from`) is restic or borg (their repositories are encrypted by design) or has an
+// `encrypt` setting — a copy of an encrypted repository stays encrypted. The finding sits on the
+// job's `to` value (else its `remote`, else its key). Disabled jobs are skipped.
+import { chainsOf, isOffsite } from '../coverage/chains';
+import type { JobModel, PlanModel } from '../plan/model';
+import type { Rule, RuleFinding } from './rule';
+
+const ENCRYPTED_BY_DESIGN = new Set(['restic', 'borg']);
+
+function hasEncrypt(job: JobModel): boolean {
+  const e = job.raw.encrypt;
+  if (e === undefined || e === null || e === false) return false;
+  if (typeof e === 'object') return Object.keys(e as object).length > 0;
+  return true;
+}
+
+/** The job that encrypts what `job` writes: itself or one of its `from` ancestors. */
+function encryptedBy(plan: PlanModel, job: JobModel): JobModel | undefined {
+  const seen = new Set<string>();
+  let j: JobModel | undefined = job;
+  while (j && !seen.has(j.name)) {
+    seen.add(j.name);
+    if (ENCRYPTED_BY_DESIGN.has(j.kind) || hasEncrypt(j)) return j;
+    j = j.from !== undefined ? plan.jobs.get(j.from) : undefined;
+  }
+  return undefined;
+}
 
 export const rule: Rule = {
   id: 'offsite-unencrypted',
   defaultSeverity: 'warning',
   summary: 'An offsite copy is not encrypted.',
-  check: () => [], // TODO: implement
+  check(ctx) {
+    const plan = ctx.model;
+    const out: RuleFinding[] = [];
+    for (const chain of chainsOf(ctx)) {
+      if (!chain.enabled) continue;
+      for (const name of chain.members) {
+        const job = plan.jobs.get(name)!;
+        const lands = chain.landing[name];
+        if (!job.enabled || !lands || !isOffsite(chain.source, lands)) continue;
+        if (encryptedBy(plan, job)) continue;
+        const field = job.to !== undefined ? 'to' : job.raw.remote !== undefined ? 'remote' : undefined;
+        out.push({
+          range: field ? ctx.locate([...job.at, field], 'value') : ctx.locate(job.at, 'key'),
+          message:
+            `\`${name}\` sends \`${chain.root}\`'s data to ${lands.label} on site \`${lands.site}\` (the data lives on \`${chain.source.site}\`) unencrypted: ` +
+            `add \`encrypt:\` (e.g. \`encrypt: { gpg: { recipient: KEY_ID } }\`) or use an encrypted repository (restic, borg)`,
+        });
+      }
+    }
+    return out;
+  },
 };

@@ -1,8 +1,38 @@
-import type { Rule } from './rule';
+// A chain protected only by snapshots that live on the very storage they protect: one lost pool,
+// disk or host takes the data and every snapshot with it. Fires when the chain holds no copy
+// beyond the live data and at least one of its (enabled) jobs is a snapshot kind. The finding sits
+// on the root job key and names the job kind that would send the snapshots elsewhere.
+// coverage-3-2-1 fires on the same chain with the counts; this rule is the specific advice.
+import { chainsOf } from '../coverage/chains';
+import type { Rule, RuleFinding } from './rule';
+
+/** The kind that copies each snapshot kind's output to another storage. */
+const SENDER: Record<string, string> = {
+  'zfs-snapshot': 'zfs-send',
+  'btrfs-snapshot': 'btrfs-send',
+  'incus-snapshot': 'incus-copy',
+};
 
 export const rule: Rule = {
   id: 'snapshot-not-backup',
   defaultSeverity: 'warning',
   summary: 'A chain is protected only by snapshots on its own storage.',
-  check: () => [], // TODO: implement
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    for (const chain of chainsOf(ctx)) {
+      if (!chain.enabled || !chain.snapshotOnly) continue;
+      const root = ctx.model.jobs.get(chain.root)!;
+      const snapJob = chain.members.map((n) => ctx.model.jobs.get(n)!).find((j) => j.enabled && SENDER[j.kind] !== undefined);
+      const sender = snapJob ? SENDER[snapJob.kind] : undefined;
+      const how = sender ? `a \`${sender}\` job` : 'a job';
+      out.push({
+        range: ctx.locate(root.at, 'key'),
+        message:
+          `\`${chain.root}\` is protected only by snapshots on ${chain.source.label}, where the data itself lives: ` +
+          `losing that storage loses the snapshots too. Add ${how} with \`from: ${snapJob?.name ?? chain.root}\` ` +
+          `and \`to:\` another storage (snapshots are not backups)`,
+      });
+    }
+    return out;
+  },
 };

@@ -1,8 +1,73 @@
-import type { Rule } from './rule';
+// A name that points nowhere: job.host and storage.host (hosts), job.storage and job.to
+// (storage), job.retention as a string (policies), job.from and job.after (jobs). The finding
+// sits on the value; the closest defined name is offered as the preferred quick fix.
+import type { Fix, OffsetRange } from '../findings';
+import { closest } from '../plan/did-you-mean';
+import type { YamlPath } from '../plan/model';
+import type { CheckContext, Rule, RuleFinding } from './rule';
+
+type Kind = 'host' | 'storage' | 'policy' | 'job';
+
+const SECTION: Record<Kind, string> = { host: 'hosts', storage: 'storage', policy: 'policies', job: 'jobs' };
+
+/** Replace the scalar at `range` by `name`, keeping the quotes the user wrote. */
+export function renameFix(text: string, range: OffsetRange, name: string): Fix {
+  const written = text.slice(range.start, range.end);
+  const q = written[0] === '"' || written[0] === "'" ? written[0] : '';
+  return { title: `Change to \`${name}\``, edits: [{ range, newText: `${q}${name}${q}` }], preferred: true };
+}
+
+function candidates(ctx: CheckContext, kind: Kind): string[] {
+  const m = ctx.model;
+  return [...(kind === 'host' ? m.hosts : kind === 'storage' ? m.storage : kind === 'policy' ? m.policies : m.jobs).keys()];
+}
+
+function report(ctx: CheckContext, kind: Kind, name: string, path: YamlPath, exclude?: string): RuleFinding {
+  const range = ctx.locate(path, 'value');
+  const names = candidates(ctx, kind).filter((n) => n !== exclude);
+  const guess = closest(name, names);
+  const section = SECTION[kind];
+  let message = `unknown ${kind} \`${name}\``;
+  if (guess) message += `: did you mean \`${guess}\`?`;
+  else if (names.length === 0) message += `: no ${kind} is defined; add it under \`${section}:\``;
+  else {
+    const shown = names.slice(0, 5).map((n) => `\`${n}\``).join(', ');
+    message += `: define it under \`${section}:\` or use one of ${shown}${names.length > 5 ? ', …' : ''}`;
+  }
+  return { range, message, ...(guess ? { fixes: [renameFix(ctx.text, range, guess)] } : {}) };
+}
 
 export const rule: Rule = {
   id: 'unknown-reference',
   defaultSeverity: 'error',
   summary: 'A host, storage, policy or job name is not defined.',
-  check: () => [], // TODO: implement
+  check(ctx) {
+    const m = ctx.model;
+    const out: RuleFinding[] = [];
+    for (const s of m.storage.values()) {
+      if (s.host !== undefined && !m.hosts.has(s.host)) out.push(report(ctx, 'host', s.host, [...s.at, 'host']));
+    }
+    for (const job of m.jobs.values()) {
+      const at = job.at;
+      if (job.host !== undefined && !m.hosts.has(job.host)) out.push(report(ctx, 'host', job.host, [...at, 'host']));
+      if (job.storage !== undefined && !m.storage.has(job.storage)) out.push(report(ctx, 'storage', job.storage, [...at, 'storage']));
+      if (job.to !== undefined && !m.storage.has(job.to)) out.push(report(ctx, 'storage', job.to, [...at, 'to']));
+      if (typeof job.retention === 'string' && !m.policies.has(job.retention)) {
+        out.push(report(ctx, 'policy', job.retention, [...at, 'retention']));
+      }
+      if (job.from !== undefined && !m.jobs.has(job.from)) out.push(report(ctx, 'job', job.from, [...at, 'from'], job.name));
+      const afterIsList = Array.isArray(job.raw.after);
+      job.after.forEach((name, i) => {
+        if (!m.jobs.has(name)) out.push(report(ctx, 'job', name, afterIsList ? [...at, 'after', i] : [...at, 'after'], job.name));
+      });
+    }
+    // A value inherited through a merge key is one place in the text: report it once.
+    const seen = new Set<string>();
+    return out.filter((f) => {
+      const k = `${f.range.start}:${f.range.end}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  },
 };

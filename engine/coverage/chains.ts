@@ -1,0 +1,272 @@
+// Protected-data chains and their 3-2-1 counts (SPEC §5). A pure function of the plan model,
+// shared by the checks, the hovers and `backplan check`'s coverage summary.
+//
+// - A job without `from` starts a chain; the chain's members are the jobs reachable from it
+//   through `from` (the `from` links form a forest: each job has at most one parent; jobs whose
+//   `from` is unknown or part of a cycle belong to no chain — other rules report them).
+// - Copy 1 is the live data on the chain's source location: the root job's `storage` when it
+//   names a defined storage, else the local disk of the root's host (a synthetic location with
+//   the host's site and unknown media), else (no host either: velero, openstack) the live data
+//   itself, with unknown site and media.
+// - Each enabled member adds a copy when its output lands on a location that holds no copy yet.
+//   Snapshot kinds never add one: they land on their `storage`, else on the chain's source.
+//   Other kinds land on `to` (a storage name); an `incus-copy` without `to` whose `remote`
+//   names a host lands on that host's local disk. A job with neither lands nowhere we know.
+// - A storage with `replicated: N` is still one copy.
+// - media: distinct declared `media` of the copies (an unknown medium is not counted).
+// - offsite: copies whose site is known and differs from the source's known site.
+// - immutable: copies on `immutable: true` storage. verified: some enabled member has `verify`.
+// Disabled members (`enabled: false`) are kept in `members` but add no copy and no `verify`.
+import { kindInfo } from '../kinds';
+import type { ChecksModel, JobModel, PlanModel, YamlPath } from '../plan/model';
+
+export interface ChainLocation {
+  /** Identity of the location: `storage:NAME`, `host:NAME` (a host's local disk) or `live:JOB`. */
+  key: string;
+  /** Set when the location is a storage defined in the plan. */
+  storage?: string;
+  /** The host the location is on (the storage's host, or the host whose local disk it is). */
+  host?: string;
+  site?: string;
+  media?: string;
+  immutable: boolean;
+  replicated?: number;
+  /** For messages: "`scylla-pool`", "the local disk of `web`", "the live data of `j`". */
+  label: string;
+}
+
+export interface ChainCopy {
+  location: ChainLocation;
+  /** The job whose output made this copy; undefined for copy 1, the live data. */
+  via?: string;
+  live: boolean;
+  /** Site known, source site known, and different. */
+  offsite: boolean;
+}
+
+export interface CoverageCounts {
+  copies: number;
+  media: number;
+  offsite: number;
+  immutable: number;
+  verified: boolean;
+}
+
+export interface Chain {
+  /** The job that starts the chain (it has no `from`). */
+  root: string;
+  /** Root first, then the jobs reachable through `from`, breadth first (plan order among siblings). */
+  members: string[];
+  /** Whether the root job is enabled (a disabled chain protects nothing; checks skip it). */
+  enabled: boolean;
+  /** Where the protected live data is. */
+  source: ChainLocation;
+  /** Copy 1 (live) first, then one per job that added a copy, in member order. */
+  copies: ChainCopy[];
+  /** Where each member's output lands (undefined: unknown, e.g. no `to`). */
+  landing: Record<string, ChainLocation | undefined>;
+  /** Distinct declared media of the copies, sorted. */
+  media: string[];
+  counts: CoverageCounts;
+  /** Locations of copies whose site is unknown (offsite cannot be decided for them). */
+  unknownSites: ChainLocation[];
+  /** Every enabled member that lands somewhere lands on the source, and one is a snapshot kind. */
+  snapshotOnly: boolean;
+}
+
+export type CoverageTarget = ChecksModel['coverage'];
+
+function storageLocation(plan: PlanModel, name: string): ChainLocation | undefined {
+  const s = plan.storage.get(name);
+  if (!s) return undefined;
+  const host = s.host !== undefined ? plan.hosts.get(s.host) : undefined;
+  return {
+    key: `storage:${name}`,
+    storage: name,
+    host: s.host,
+    site: s.site ?? host?.site,
+    media: s.media,
+    immutable: s.immutable === true,
+    ...(s.replicated !== undefined ? { replicated: s.replicated } : {}),
+    label: `\`${name}\``,
+  };
+}
+
+function hostDisk(plan: PlanModel, name: string): ChainLocation | undefined {
+  const h = plan.hosts.get(name);
+  if (!h) return undefined;
+  return { key: `host:${name}`, host: name, site: h.site, immutable: false, label: `the local disk of \`${name}\`` };
+}
+
+/** Where the live data read by a chain's root job lives. */
+export function sourceLocation(plan: PlanModel, root: JobModel): ChainLocation {
+  if (root.storage !== undefined) {
+    const s = storageLocation(plan, root.storage);
+    if (s) return s;
+  }
+  if (root.host !== undefined) {
+    const h = hostDisk(plan, root.host);
+    if (h) return h;
+  }
+  return { key: `live:${root.name}`, immutable: false, label: `the live data of \`${root.name}\`` };
+}
+
+/**
+ * Where a job's output lands. `source` is the location of the chain's live data (snapshot kinds
+ * default to it); undefined when the job belongs to no chain.
+ */
+export function landingOf(plan: PlanModel, job: JobModel, source: ChainLocation | undefined): ChainLocation | undefined {
+  const info = kindInfo(job.kind);
+  if (info?.snapshot) {
+    if (job.storage !== undefined) return storageLocation(plan, job.storage) ?? source;
+    return source;
+  }
+  if (job.to !== undefined) return storageLocation(plan, job.to);
+  if (job.kind === 'incus-copy' && typeof job.raw.remote === 'string') return hostDisk(plan, job.raw.remote);
+  return undefined;
+}
+
+/** The jobs whose `from` is each job, in plan order. */
+function childrenIndex(plan: PlanModel): Map<string, string[]> {
+  const children = new Map<string, string[]>();
+  for (const job of plan.jobs.values()) {
+    if (job.from === undefined || job.from === job.name) continue;
+    const list = children.get(job.from) ?? [];
+    list.push(job.name);
+    children.set(job.from, list);
+  }
+  return children;
+}
+
+export function computeChains(plan: PlanModel): Chain[] {
+  const children = childrenIndex(plan);
+  const chains: Chain[] = [];
+  for (const root of plan.jobs.values()) {
+    if (root.from !== undefined) continue;
+    const members: string[] = [];
+    const seen = new Set<string>();
+    const queue = [root.name];
+    while (queue.length > 0) {
+      const name = queue.shift()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      members.push(name);
+      for (const c of children.get(name) ?? []) queue.push(c);
+    }
+
+    const source = sourceLocation(plan, root);
+    const copies: ChainCopy[] = [{ location: source, live: true, offsite: false }];
+    const held = new Set([source.key]);
+    const landing: Record<string, ChainLocation | undefined> = {};
+    let verified = false;
+    let anySnapshot = false;
+    let allOnSource = true;
+    for (const name of members) {
+      const job = plan.jobs.get(name)!;
+      const info = kindInfo(job.kind);
+      const lands = landingOf(plan, job, source);
+      landing[name] = lands;
+      if (!job.enabled) continue;
+      if (job.verify !== undefined) verified = true;
+      if (info?.snapshot) anySnapshot = true;
+      if (lands && lands.key !== source.key) allOnSource = false;
+      if (!lands || info?.snapshot || held.has(lands.key)) continue;
+      held.add(lands.key);
+      copies.push({ location: lands, via: name, live: false, offsite: isOffsite(source, lands) });
+    }
+
+    const media = [...new Set(copies.map((c) => c.location.media).filter((m): m is string => m !== undefined))].sort();
+    chains.push({
+      root: root.name,
+      members,
+      enabled: root.enabled,
+      source,
+      copies,
+      landing,
+      media,
+      counts: {
+        copies: copies.length,
+        media: media.length,
+        offsite: copies.filter((c) => c.offsite).length,
+        immutable: copies.filter((c) => c.location.immutable).length,
+        verified,
+      },
+      unknownSites: copies.filter((c) => c.location.site === undefined).map((c) => c.location),
+      snapshotOnly: anySnapshot && allOnSource && copies.length === 1,
+    });
+  }
+  return chains;
+}
+
+/** Where a location is defined in the plan: its storage or host entry (none for `live:`). */
+export function locationPath(loc: ChainLocation): YamlPath | undefined {
+  if (loc.storage !== undefined) return ['storage', loc.storage];
+  if (loc.key.startsWith('host:') && loc.host !== undefined) return ['hosts', loc.host];
+  return undefined;
+}
+
+export function isOffsite(source: ChainLocation, where: ChainLocation): boolean {
+  return source.site !== undefined && where.site !== undefined && source.site !== where.site;
+}
+
+/** The chains of the checked plan, computed once per check. */
+export function chainsOf(ctx: { model: PlanModel; memo<T>(key: string, compute: () => T): T }): Chain[] {
+  return ctx.memo('chains', () => computeChains(ctx.model));
+}
+
+/** The chain a job belongs to (as root or member). */
+export function chainOfJob(chains: readonly Chain[], job: string): Chain | undefined {
+  return chains.find((c) => c.members.includes(job));
+}
+
+export interface Shortfall {
+  copies: boolean;
+  media: boolean;
+  offsite: boolean;
+  immutable: boolean;
+  verified: boolean;
+}
+
+/** Which parts of the target a chain misses; undefined when it meets it. */
+export function shortfall(counts: CoverageCounts, target: CoverageTarget): Shortfall | undefined {
+  const s: Shortfall = {
+    copies: counts.copies < target.copies,
+    media: counts.media < target.media,
+    offsite: counts.offsite < target.offsite,
+    immutable: counts.immutable < target.immutable,
+    verified: target.verified && !counts.verified,
+  };
+  return Object.values(s).some(Boolean) ? s : undefined;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** "2 copies, 1 media, 0 offsite" (+ ", 0 immutable" / ", not verified" when the target asks). */
+export function describeCounts(counts: CoverageCounts, target: CoverageTarget, sep = ', '): string {
+  const parts = [plural(counts.copies, 'copy', 'copies'), `${counts.media} media`, `${counts.offsite} offsite`];
+  if (target.immutable > 0) parts.push(`${counts.immutable} immutable`);
+  if (target.verified) parts.push(counts.verified ? 'verified' : 'not verified');
+  return parts.join(sep);
+}
+
+/** "3 copies, 2 media, 1 offsite" (+ immutable / verified when asked): what checks.coverage requires. */
+export function describeTarget(target: CoverageTarget, sep = ', '): string {
+  const parts = [plural(target.copies, 'copy', 'copies'), `${target.media} media`, `${target.offsite} offsite`];
+  if (target.immutable > 0) parts.push(`${target.immutable} immutable`);
+  if (target.verified) parts.push('verified');
+  return parts.join(sep);
+}
+
+/**
+ * The one-line 3-2-1 summary of hovers and `backplan check`: "3 copies · 2 media · 1 offsite ✓",
+ * or "2 copies · 1 media · 0 offsite ✗ (needs 3 copies · 2 media · 1 offsite)".
+ */
+export function formatCoverage(counts: CoverageCounts, target: CoverageTarget): string {
+  const line = describeCounts(counts, target, ' · ');
+  return shortfall(counts, target) ? `${line} ✗ (needs ${describeTarget(target, ' · ')})` : `${line} ✓`;
+}
+
+/** The chain's summary line, from the plan's own target. */
+export function formatChain(chain: Chain, plan: PlanModel): string {
+  return formatCoverage(chain.counts, plan.checks.coverage);
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { checkText } from '../../../engine/check';
+import { rule } from '../../../engine/checks/coverage-3-2-1';
+
+const run = (text: string) => checkText(text, { rules: [rule] });
+const slice = (text: string, r: { start: number; end: number }) => text.slice(r.start, r.end);
+
+const HEAD = `version: 1
+hosts:
+  scylla: { site: campus-a }
+  charybde: { site: campus-b }
+storage:
+  scylla-pool: { host: scylla, media: hdd }
+  charybde-pool: { host: charybde, media: hdd }
+  bucket: { site: cloud, media: object, immutable: true }
+  local-repo: { host: scylla, media: ssd }
+`;
+
+describe('coverage-3-2-1', () => {
+  it('gives the counts and the target on the root job key, with the copies as related info', () => {
+    const text = `${HEAD}jobs:
+  vm-snapshots:
+    kind: zfs-snapshot
+    host: scylla
+    storage: scylla-pool
+  vm-replica:
+    kind: zfs-send
+    from: vm-snapshots
+    to: charybde-pool
+`;
+    const f = run(text).findings;
+    expect(f).toHaveLength(1);
+    expect(slice(text, f[0].range)).toBe('vm-snapshots');
+    expect(f[0].range.start).toBe(text.indexOf('  vm-snapshots:') + 2);
+    expect(f[0].severity).toBe('warning');
+    expect(f[0].message).toBe(
+      '2 copies, 1 media, 1 offsite — needs 3 copies, 2 media, 1 offsite (checks.coverage): ' +
+        'add a job with `from: vm-replica` whose `to` is a storage on another media',
+    );
+    expect(f[0].related!.map((r) => [slice(text, r.range), r.message])).toEqual([
+      ['scylla-pool', 'copy 1: the live data on `scylla-pool` (media hdd, site campus-a)'],
+      ['vm-replica', 'a copy on `charybde-pool`, made by `vm-replica` (media hdd, site campus-b, offsite)'],
+    ]);
+  });
+
+  it('says 0 offsite and names storages whose site is unknown', () => {
+    const text = `version: 1
+hosts: { web: {} }
+storage:
+  nas: { media: hdd }
+jobs:
+  files: { kind: restic, host: web, paths: [/srv], to: nas }
+`;
+    const [f] = run(text).findings;
+    expect(slice(text, f.range)).toBe('files');
+    expect(f.message).toBe(
+      '2 copies, 1 media, 0 offsite — needs 3 copies, 2 media, 1 offsite (checks.coverage): ' +
+        'add a job with `from: files` whose `to` is a storage on another media, on another site ' +
+        '(no site is known for the local disk of `web`, `nas`: set `site` on the storage or its host)',
+    );
+  });
+
+  it('honours checks.coverage, including immutable and verified (3-2-1-1-0)', () => {
+    const jobs = `jobs:
+  files: { kind: restic, host: scylla, paths: [/srv], to: local-repo }
+  far: { kind: rsync, from: files, to: bucket }
+`;
+    expect(run(HEAD + jobs).findings).toEqual([]);
+    const strict = `${HEAD}checks:\n  coverage: { copies: 3, media: 2, offsite: 1, immutable: 2, verified: true }\n${jobs}`;
+    const [f] = run(strict).findings;
+    expect(f.message).toBe(
+      '3 copies, 2 media, 1 offsite, 1 immutable, not verified — needs 3 copies, 2 media, 1 offsite, 2 immutable, verified (checks.coverage): ' +
+        'add a job with `from: far` whose `to` is a storage marked `immutable: true`; add `verify` to one of its jobs',
+    );
+    const lax = `${HEAD}checks:\n  coverage: { copies: 1, media: 1, offsite: 0 }\njobs:\n  s: { kind: zfs-snapshot, host: scylla, storage: scylla-pool }\n`;
+    expect(run(lax).findings).toEqual([]);
+  });
+
+  it('is quiet for disabled chains and is turned off by checks', () => {
+    const text = `${HEAD}jobs:\n  s: { kind: zfs-snapshot, host: scylla, storage: scylla-pool, enabled: false }\n`;
+    expect(run(text).findings).toEqual([]);
+    const off = `${HEAD}checks: { coverage-3-2-1: off }\njobs:\n  s: { kind: zfs-snapshot, host: scylla, storage: scylla-pool }\n`;
+    expect(run(off).findings).toEqual([]);
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { checkText } from '../../../engine/check';
+import { rule } from '../../../engine/checks/offsite-unencrypted';
+
+const run = (text: string) => checkText(text, { rules: [rule] });
+const slice = (text: string, r: { start: number; end: number }) => text.slice(r.start, r.end);
+
+const HEAD = `version: 1
+hosts:
+  prod: { site: paris }
+  nas: { site: paris }
+  far: { site: lyon }
+storage:
+  pool: { host: prod, media: ssd }
+  nas-share: { host: nas, media: hdd }
+  far-pool: { host: far, media: hdd }
+  bucket: { site: cloud, media: object }
+  nowhere: { media: tape }
+`;
+
+describe('offsite-unencrypted', () => {
+  it('fires on the `to` value of an unencrypted copy to another site', () => {
+    const text = `${HEAD}jobs:
+  snaps: { kind: zfs-snapshot, host: prod, storage: pool }
+  replica:
+    kind: zfs-send
+    from: snaps
+    to: far-pool
+`;
+    const f = run(text).findings;
+    expect(f).toHaveLength(1);
+    expect(slice(text, f[0].range)).toBe('far-pool');
+    expect(f[0].range.start).toBe(text.indexOf('to: far-pool') + 4);
+    expect(f[0].severity).toBe('warning');
+    expect(f[0].message).toBe(
+      "`replica` sends `snaps`'s data to `far-pool` on site `lyon` (the data lives on `paris`) unencrypted: " +
+        'add `encrypt:` (e.g. `encrypt: { gpg: { recipient: KEY_ID } }`) or use an encrypted repository (restic, borg)',
+    );
+  });
+
+  it('fires for a file archive to the cloud, and for an incus copy to a remote host', () => {
+    const text = `${HEAD}jobs:
+  tar: { kind: archive, host: prod, paths: [/etc], to: bucket }
+  snap: { kind: incus-snapshot, host: prod, instance: web }
+  copy: { kind: incus-copy, from: snap, instance: web, remote: far }
+`;
+    expect(run(text).findings.map((f) => slice(text, f.range))).toEqual(['bucket', 'far']);
+  });
+
+  it('is quiet for restic/borg, for `encrypt`, for copies of an encrypted repository, on site, and where a site is unknown', () => {
+    const text = `${HEAD}jobs:
+  r: { kind: restic, host: prod, paths: [/srv], to: bucket }
+  r-copy: { kind: rsync, from: r, to: far-pool }
+  b: { kind: borg, host: prod, paths: [/srv], to: far-pool }
+  t: { kind: archive, host: prod, paths: [/etc], to: bucket, encrypt: { gpg: { recipient: ops@example.com } } }
+  local: { kind: rsync, host: prod, paths: [/srv], to: nas-share }
+  tape: { kind: archive, host: prod, paths: [/srv], to: nowhere }
+  off: { kind: archive, host: prod, paths: [/srv], to: bucket, enabled: false }
+`;
+    expect(run(text).findings).toEqual([]);
+  });
+});
