@@ -1,0 +1,54 @@
+// btrfs-send — replicate the snapshots of the `from` btrfs-snapshot job into a directory on the
+// host of `to` (`snapshot_dir`, else `<to.path>/<job>`): `btrfs send [-p PARENT] SNAP |
+// btrfs receive DIR`, each side on its own host. Incremental from the newest snapshot both sides
+// hold (-p); the first send is full. An interrupted receive leaves a subvolume without a
+// received UUID: the runner deletes it before retrying. Pruned natively on the target.
+// Syntax: https://btrfs.readthedocs.io/en/latest/btrfs-send.html (`btrfs send [-p <parent>]
+// <subvol>`), https://btrfs.readthedocs.io/en/latest/btrfs-receive.html (`btrfs receive <path>`).
+import type { JobModel, PlanModel } from '../../plan/model';
+import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../driver-kit';
+import { snapshotDir } from './btrfs-snapshot';
+
+export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
+  const k = new Kit(job, plan, ctx);
+  const from = k.source('btrfs-snapshot');
+  const srcHost = from ? k.hostRef(from.host, `host of ${from.name}`) : undefined;
+  const srcDir = from ? snapshotDir(k, from, `snapshot_dir of ${from.name}`) : undefined;
+  const to = k.storage(job.to, 'to');
+  const dstHost = to ? k.storageHost(to) : undefined;
+  const ownDir = job.raw.snapshot_dir !== undefined;
+  const storeDir = !ownDir && to ? k.storagePath(to) : undefined;
+  const dstDir = ownDir ? k.absPath('snapshot_dir') : storeDir ? `${storeDir}/${job.name}` : undefined;
+  const policy = k.policy();
+  const state = k.state;
+  k.checkInventoryNames(state.base, state.latest);
+  if (k.errors.length || !from || !srcHost || !srcDir || !dstHost || !dstDir) return k.result();
+
+  const produced = ctx.produced?.[from.name];
+  const snap = produced?.name ?? state.latest;
+  const snapName = snap ?? `{{newest snapshot of ${from.name}}}`;
+  if (state.base !== undefined && state.base === snap) return k.result(); // already there
+  if (!ownDir) k.mkdir(dstHost, dstDir);
+  const send = [k.tool(from.host, 'btrfs'), 'send'];
+  const notes: string[] = [];
+  if (state.base) send.push('-p', `${srcDir}/${state.base}`);
+  else notes.push('no common snapshot known: shown as a full send; with one the runner adds -p <parent>');
+  send.push(`${srcDir}/${snapName}`);
+  k.command('copy', `send ${srcDir}/${snapName} to ${dstDir}`, { host: srcHost, argv: send }, {
+    pipe: [{ host: dstHost, argv: [k.tool(to!.host, 'btrfs'), 'receive', dstDir] }],
+    notes,
+    ...(snap ? {} : { unresolved: [snapName] }),
+  });
+  k.produced = { name: snapName, host: dstHost, where: dstDir };
+  if (policy) {
+    const src = new Kit(from, plan, ctx).copyName(DEFAULT_PREFIX);
+    k.prune(
+      `prune snapshots in ${dstDir} by policy`,
+      dstHost,
+      policy,
+      { type: 'btrfs-snapshots', host: dstHost, dir: dstDir, match: src?.match ?? `${DEFAULT_PREFIX}*` },
+      { timezone: k.timezone(from.host), replicaOf: from.name },
+    );
+  }
+  return k.result();
+}

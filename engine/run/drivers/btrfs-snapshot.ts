@@ -1,0 +1,38 @@
+// btrfs-snapshot — `btrfs subvolume snapshot -r SUBVOLUME SNAPSHOT_DIR/NAME` on the job's host
+// (read-only, so it can be sent). `snapshot_dir` defaults to the `path` of the job's `storage`.
+// Pruned natively (`btrfs subvolume delete`), keeping the base shared with a btrfs-send job.
+// Syntax: https://btrfs.readthedocs.io/en/latest/btrfs-subvolume.html
+// (`btrfs subvolume snapshot [-r] <source> <dest>|[<dest>/]<name>`).
+import type { JobModel, PlanModel } from '../../plan/model';
+import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../driver-kit';
+
+/** The snapshot directory of a btrfs-snapshot job (its `snapshot_dir`, else its storage's path). */
+export function snapshotDir(k: Kit, job: JobModel, label = 'snapshot_dir'): string | undefined {
+  if (job.raw.snapshot_dir !== undefined) return k.absPath(label, job.raw.snapshot_dir);
+  const s = job.storage !== undefined ? k.plan.storage.get(job.storage) : undefined;
+  if (s?.path !== undefined) return k.storagePath(s);
+  k.err(`\`${label}\` is required (or a \`storage\` with a \`path\`) for ${job.name}`);
+  return undefined;
+}
+
+export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
+  const k = new Kit(job, plan, ctx);
+  const host = k.jobHost();
+  const subvol = k.absPath('subvolume');
+  const dir = snapshotDir(k, job);
+  const named = k.copyName(DEFAULT_PREFIX);
+  const policy = k.policy();
+  const consumers = k.consumers('btrfs-send');
+  if (k.errors.length || !subvol || !dir || !named) return k.result();
+
+  const btrfs = k.tool(job.host, 'btrfs');
+  k.command('backup', `read-only snapshot of ${subvol} as ${dir}/${named.name}`, {
+    host,
+    argv: [btrfs, 'subvolume', 'snapshot', '-r', subvol, `${dir}/${named.name}`],
+  });
+  k.produced = { name: named.name, host, where: dir };
+  if (policy) {
+    k.prune(`prune snapshots in ${dir} by policy`, host, policy, { type: 'btrfs-snapshots', host, dir, match: named.match }, consumers.length ? { protectBaseOf: consumers } : {});
+  }
+  return k.result();
+}

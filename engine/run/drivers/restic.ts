@@ -1,0 +1,79 @@
+// restic — `restic backup` of `paths` into the repository of `to` (its `url`, or
+// `<path>/<job>`, reached over sftp when the storage is on another host; the repository must
+// have been initialised with `restic init`), then `restic forget --prune` with the
+// policy translated to restic flags. Pruned by restic itself.
+// Syntax: https://restic.readthedocs.io/en/stable/040_backup.html (backup, --host, --tag,
+// --exclude), https://restic.readthedocs.io/en/stable/060_forget.html (forget flags, --group-by,
+// --prune, --dry-run --json), https://restic.readthedocs.io/en/stable/030_preparing_a_new_repo.html
+// (sftp:user@host:/path and sftp://user@host:port//path); checked against `restic 0.14 --help`.
+import type { JobModel, PlanModel, StorageModel } from '../../plan/model';
+import { LOCAL } from '../quote';
+import { resticKeepFlags } from '../translate';
+import { Kit, type DriverContext, type DriverResult } from '../driver-kit';
+import type { EnvValue } from '../step';
+
+/** Plan secret base name → restic environment variable. */
+const SECRETS: Record<string, string> = {
+  password: 'RESTIC_PASSWORD',
+  aws_access_key_id: 'AWS_ACCESS_KEY_ID',
+  aws_secret_access_key: 'AWS_SECRET_ACCESS_KEY',
+};
+
+function repository(k: Kit, to: StorageModel, jobHost: string): string | undefined {
+  const r = k.repository(to, jobHost);
+  if (!r || 'url' in r) return r?.url;
+  if (!r.remote) return r.path;
+  const h = r.remote;
+  const dest = h.user ? `${h.user}@${h.address}` : `${h.address}`;
+  return h.port ? `sftp://${dest}:${h.port}/${r.path}` : `sftp:${dest}:${r.path}`;
+}
+
+export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
+  const k = new Kit(job, plan, ctx);
+  const host = k.jobHost();
+  const paths = k.paths();
+  const exclude = k.excludes();
+  const to = k.storage(job.to, 'to');
+  const repo = to ? repository(k, to, host) : undefined;
+  const env: Record<string, EnvValue> = {};
+  for (const [base, name] of Object.entries(SECRETS)) {
+    const s = k.secret(base, to);
+    if (s) env[name] = s;
+  }
+  // A password file is read by restic itself on the job's host (--password-file).
+  const pwFile = env.RESTIC_PASSWORD && 'fromFile' in env.RESTIC_PASSWORD ? env.RESTIC_PASSWORD.fromFile : undefined;
+  if (pwFile) delete env.RESTIC_PASSWORD;
+  if (to && !env.RESTIC_PASSWORD && !pwFile && !k.errors.some((e) => e.includes('password'))) {
+    k.err('restic needs the repository password: set `password_env` or `password_file` on the job or its storage');
+  }
+  const tags = k.list('tags', (v) => (typeof v === 'string' && v !== '' && !v.includes(',') && !/[\x00-\x1f]/.test(v) ? undefined : 'must be a tag without commas'), false);
+  const policy = k.policy();
+  const keep = policy ? resticKeepFlags(policy) : undefined;
+  if (keep && !keep.ok) k.err(`retention: ${keep.message}`);
+  if (k.errors.length || !repo) return k.result();
+
+  const restic = k.tool(job.host, 'restic');
+  const tag = `--tag=backplan:${job.name}`;
+  const global = [restic, `--repo=${repo}`, ...(pwFile ? [`--password-file=${pwFile}`] : [])];
+  const notes = job.encrypt ? ['restic encrypts the repository itself; `encrypt.gpg` is not applied'] : undefined;
+  k.command(
+    'backup',
+    `restic backup of ${paths.join(', ')}`,
+    {
+      host,
+      argv: [...global, 'backup', `--host=${job.host ?? LOCAL}`, tag, ...tags.map((t) => `--tag=${t}`), ...exclude.map((e) => `--exclude=${e}`), '--', ...paths],
+      env,
+    },
+    notes ? { notes } : {},
+  );
+  if (policy && keep?.ok) {
+    const forget = [...global, 'forget', tag, '--group-by=', ...keep.value];
+    k.command(
+      'prune',
+      'restic forget --prune by policy',
+      { host, argv: [...forget, '--prune'], env },
+      { guard: { argv: [...forget, '--dry-run', '--json'], parse: 'restic-forget-json', min: k.minOf(policy) } },
+    );
+  }
+  return k.result();
+}

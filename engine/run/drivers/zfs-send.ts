@@ -1,0 +1,87 @@
+// zfs-send — replicate the snapshots of the `from` zfs-snapshot job to `dataset` on the host of
+// `to`: `zfs send [-R] [-i BASE] SRC@SNAP | zfs receive [-s] [-F] DEST` (-R with `recursive`), each side on its own host
+// (the runner connects the two commands). The first send is full (into a target that must not
+// exist yet: no -F, so an existing dataset is never overwritten); later sends are incremental
+// from the newest snapshot both sides hold, with -F to roll the target back to it. With
+// `resumable` (default true) the receive keeps a resume token (-s) and an interrupted send is
+// continued with `zfs send -t TOKEN` (OpenZFS ≥ 0.7; zfs-fuse has no -s: set `resumable: false`).
+// Pruned natively on the target, keeping the base shared with the source.
+// Syntax: https://openzfs.github.io/openzfs-docs/man/master/8/zfs-send.8.html (`zfs send [-i
+// snapshot] snapshot`, `zfs send -t token`), https://openzfs.github.io/openzfs-docs/man/master/8/zfs-receive.8.html
+// (`zfs receive [-Fhnsuv] filesystem`), https://openzfs.github.io/openzfs-docs/Basic%20Concepts/Operations/Send%20and%20Receive.html
+import type { JobModel, PlanModel } from '../../plan/model';
+import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../driver-kit';
+import { dataset } from './zfs-snapshot';
+
+export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
+  const k = new Kit(job, plan, ctx);
+  const from = k.source('zfs-snapshot');
+  const srcHost = from ? k.hostRef(from.host, `host of ${from.name}`) : undefined;
+  const srcDs = from ? dataset(k, from.raw.dataset, `dataset of ${from.name}`) : undefined;
+  const to = k.storage(job.to, 'to');
+  const dstHost = to ? k.storageHost(to) : undefined;
+  const dstDs = dataset(k, job.raw.dataset);
+  const resumable = job.raw.resumable !== false;
+  const policy = k.policy();
+  const state = k.state;
+  k.checkInventoryNames(state.base, state.latest);
+  if (state.resumeToken !== undefined && !/^[A-Za-z0-9-]+$/.test(state.resumeToken)) k.err('inventory resume token is malformed');
+  if (k.errors.length || !from || !srcHost || !srcDs || !dstHost || !dstDs) return k.result();
+
+  const zfsSrc = k.tool(from.host, 'zfs');
+  const zfsDst = k.tool(to!.host, 'zfs');
+  const notes: string[] = [];
+  const unresolved: string[] = [];
+  const produced = ctx.produced?.[from.name];
+  const snap = produced?.name ?? state.latest;
+  const snapName = snap ?? `{{newest snapshot of ${from.name}}}`;
+  if (!snap) unresolved.push(snapName);
+  const recvFlags = resumable ? ['-s'] : [];
+  // -R sends the children and their snapshots too (a replication stream), incremental with -i.
+  const rec = job.raw.recursive === true || from.raw.recursive === true ? ['-R'] : [];
+
+  let send: string[];
+  let recv: string[];
+  if (state.resumeToken) {
+    send = [zfsSrc, 'send', '-t', state.resumeToken];
+    recv = [zfsDst, 'receive', ...recvFlags, dstDs];
+    notes.push('continues an interrupted send from its resume token');
+  } else if (state.base) {
+    if (state.base === snap) {
+      // The target already holds the newest snapshot: nothing to send in this run.
+      return k.result();
+    }
+    send = [zfsSrc, 'send', ...rec, '-i', `${srcDs}@${state.base}`, `${srcDs}@${snapName}`];
+    recv = [zfsDst, 'receive', ...recvFlags, '-F', dstDs];
+  } else {
+    if (state.targetExists) {
+      k.err(`${dstDs} exists on the target but shares no snapshot with ${srcDs}: a full send would have to overwrite it; refusing (destroy or rename the target first)`);
+      return k.result();
+    }
+    send = [zfsSrc, 'send', ...rec, `${srcDs}@${snapName}`];
+    recv = [zfsDst, 'receive', ...recvFlags, dstDs];
+    notes.push(
+      state.targetExists === false
+        ? 'first replication: full send into a new dataset'
+        : 'no inventory known: shown as a first, full send; with a common snapshot the runner sends incrementally (-i BASE, receive -F)',
+    );
+  }
+  k.command('copy', `send ${srcDs}@${snapName} to ${dstDs}`, { host: srcHost, argv: send }, {
+    pipe: [{ host: dstHost, argv: recv }],
+    notes,
+    ...(unresolved.length ? { unresolved } : {}),
+  });
+  k.produced = { name: snapName, host: dstHost, where: dstDs };
+  if (policy) {
+    // The target holds the source's snapshot names: match them with the source job's pattern.
+    const src = new Kit(from, plan, ctx).copyName(DEFAULT_PREFIX);
+    k.prune(
+      `prune snapshots of ${dstDs} by policy`,
+      dstHost,
+      policy,
+      { type: 'zfs-snapshots', host: dstHost, dataset: dstDs, match: src?.match ?? `${DEFAULT_PREFIX}*` },
+      { timezone: k.timezone(from.host), replicaOf: from.name },
+    );
+  }
+  return k.result();
+}
