@@ -6,6 +6,8 @@ import { makeContext, type CommandContext } from './command';
 import { UsageError } from './errors';
 import { createOut, type Out } from './output';
 import { runCheck } from './commands/check';
+import { runPlan } from './commands/plan';
+import { runRetain } from './commands/retain';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -24,6 +26,18 @@ const COMMANDS: Record<string, Command> = {
     usage: 'backplan check PLAN... [--format text|json|sarif]',
     options: { ...format },
     run: runCheck,
+  },
+  plan: {
+    summary: 'the dry run: every step in order with its host and exact argv',
+    usage: 'backplan plan PLAN [--job J] [--format text|json]',
+    options: { ...format, job: { type: 'string', short: 'j' } },
+    run: runPlan,
+  },
+  retain: {
+    summary: 'one pruning decision on a list of snapshots, with an engine\'s exact rules',
+    usage: 'backplan retain --engine restic|borg|pbs|native|incus|velero --policy YAML_OR_JSON --snapshots FILE [--now ISO] [--timezone ZONE]',
+    options: { ...format, engine: { type: 'string' }, policy: { type: 'string' }, snapshots: { type: 'string' }, now: { type: 'string' }, timezone: { type: 'string' } },
+    run: runRetain,
   },
 };
 

@@ -1,0 +1,31 @@
+// Loading a plan for the commands that act on it (plan, simulate, run ...): read, check,
+// refuse on errors with the list, and return the model with local paths resolved.
+import { dirname, resolve } from 'node:path';
+import { checkText } from '../engine/check';
+import type { Finding } from '../engine/findings';
+import type { PlanModel } from '../engine/plan/model';
+import { resolveLocalPaths } from '../engine/plan/resolve-paths';
+import { LineIndex } from '../engine/text/positions';
+import { readPlanFile } from './read-plan';
+
+export interface LoadedPlan {
+  path: string;
+  model: PlanModel;
+  findings: Finding[];
+  /** `path:line:col: message [rule]` for each error, empty when the plan has none. */
+  errors: string[];
+}
+
+export function loadPlan(path: string, now?: number): LoadedPlan {
+  const text = readPlanFile(path);
+  const result = checkText(text, { now });
+  const lines = new LineIndex(text);
+  const errors = result.findings
+    .filter((f) => f.severity === 'error')
+    .map((f) => {
+      const p = lines.position(f.range.start);
+      return `${path}:${p.line + 1}:${p.character + 1}: ${f.message} [${f.rule}]`;
+    });
+  const model = resolveLocalPaths(result.model ?? ({} as PlanModel), dirname(resolve(path)));
+  return { path, model, findings: result.findings, errors };
+}
