@@ -1,0 +1,177 @@
+// Calendar helpers shared by the pruning-engine evaluators: local wall-clock parts of an instant
+// in an IANA zone, ISO weeks, and Go's `time.AddDate` (which restic and Incus use and whose
+// overflow rules differ from luxon's: Go normalises Jan 31 + 1 month to Mar 3, luxon clamps it to
+// Feb 28). All times are epoch milliseconds; zone offsets come from luxon.
+import { Info, type Zone } from 'luxon';
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+/** The wall-clock reading of an instant in a zone. */
+export interface LocalParts {
+  year: number;
+  /** 1..12 */
+  month: number;
+  /** 1..31 */
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  millisecond: number;
+  /** Days since 1970-01-01 of the local date (negative before). */
+  dayNumber: number;
+  /** ISO-8601 week-numbering year and week (1..53). */
+  isoYear: number;
+  isoWeek: number;
+  /** Offset from UTC in minutes at that instant. */
+  offset: number;
+}
+
+const zoneCache = new Map<string, Zone>();
+
+/** The luxon zone for an IANA name (or `UTC`); throws on an unknown zone. */
+export function zoneOf(name: string): Zone {
+  let z = zoneCache.get(name);
+  if (z === undefined) {
+    const found = Info.normalizeZone(name);
+    if (!found || !found.isValid) throw new Error(`unknown time zone \`${name}\``);
+    z = found;
+    zoneCache.set(name, z);
+  }
+  return z;
+}
+
+/** Offset from UTC, in minutes, of `zone` at the instant `ms`. */
+export function offsetAt(ms: number, zone: string): number {
+  return zoneOf(zone).offset(ms);
+}
+
+/** Days from 1970-01-01 to the proleptic Gregorian date y-m-d (month 1..12, any day ≥ 1). */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  // Howard Hinnant's algorithm, valid for every year (negative ones included).
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = (month + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** The proleptic Gregorian date of a day number (days since 1970-01-01). */
+export function civilFromDays(days: number): { year: number; month: number; day: number } {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+/** Monday = 0 ... Sunday = 6 (1970-01-01 was a Thursday). */
+export function weekdayOf(dayNumber: number): number {
+  return (((dayNumber + 3) % 7) + 7) % 7;
+}
+
+function isoWeekOf(dayNumber: number): { isoYear: number; isoWeek: number } {
+  // The ISO week belongs to the year that holds its Thursday.
+  const thursday = dayNumber - weekdayOf(dayNumber) + 3;
+  const isoYear = civilFromDays(thursday).year;
+  const isoWeek = Math.floor((thursday - daysFromCivil(isoYear, 1, 1)) / 7) + 1;
+  return { isoYear, isoWeek };
+}
+
+// Simulations prune the same snapshots again and again: remember their local parts.
+const PARTS_CACHE_LIMIT = 200_000;
+const partsCaches = new Map<string, Map<number, LocalParts>>();
+
+/** Wall-clock parts of `ms` in `zone`. */
+export function localParts(ms: number, zone: string): LocalParts {
+  let cache = partsCaches.get(zone);
+  if (cache === undefined) {
+    cache = new Map();
+    partsCaches.set(zone, cache);
+  }
+  const hit = cache.get(ms);
+  if (hit !== undefined) return hit;
+  const offset = offsetAt(ms, zone);
+  const wall = ms + offset * MINUTE;
+  const dayNumber = Math.floor(wall / DAY);
+  const inDay = wall - dayNumber * DAY;
+  const { year, month, day } = civilFromDays(dayNumber);
+  const { isoYear, isoWeek } = isoWeekOf(dayNumber);
+  const parts: LocalParts = {
+    year,
+    month,
+    day,
+    hour: Math.floor(inDay / HOUR),
+    minute: Math.floor((inDay % HOUR) / MINUTE),
+    second: Math.floor((inDay % MINUTE) / 1000),
+    millisecond: inDay % 1000,
+    dayNumber,
+    isoYear,
+    isoWeek,
+    offset,
+  };
+  if (cache.size >= PARTS_CACHE_LIMIT) cache.clear();
+  cache.set(ms, parts);
+  return parts;
+}
+
+/**
+ * The instant whose wall clock in `zone` reads `wall` (milliseconds of a wall-clock reading
+ * counted as if it were UTC), resolved the way Go's `time.Date` does it: take the offset in
+ * force at `wall` read as UTC; if the resulting instant lies in another zone period, use the
+ * offset of that period instead. A wall time in a spring-forward gap therefore moves forward
+ * (02:30 → 03:30 in Europe/Paris) and an ambiguous fall-back time takes the later offset.
+ */
+export function goWallToInstant(wall: number, zone: string): number {
+  const o1 = offsetAt(wall, zone);
+  const utc = wall - o1 * MINUTE;
+  const o2 = offsetAt(utc, zone);
+  return o2 === o1 ? utc : wall - o2 * MINUTE;
+}
+
+/**
+ * Go's `t.AddDate(years, months, days)` with `t` read in `zone`: the wall-clock date is moved
+ * field by field and then normalised, so overflowing days roll into the next month (Jan 31 +
+ * 1 month = Feb 31 = Mar 3, or Mar 2 in a leap year) instead of being clamped; the time of day
+ * is kept as a wall-clock reading.
+ */
+export function goAddDate(ms: number, years: number, months: number, days: number, zone: string): number {
+  const p = localParts(ms, zone);
+  const monthIndex = p.month - 1 + months;
+  const year = p.year + years + Math.floor(monthIndex / 12);
+  const month = (((monthIndex % 12) + 12) % 12) + 1;
+  const dayNumber = daysFromCivil(year, month, 1) + (p.day - 1) + days;
+  const wall = dayNumber * DAY + p.hour * HOUR + p.minute * MINUTE + p.second * 1000 + p.millisecond;
+  return goWallToInstant(wall, zone);
+}
+
+const pad = (n: number, w = 2): string => {
+  const s = String(Math.abs(n)).padStart(w, '0');
+  return n < 0 ? `-${s}` : s;
+};
+
+/** `YYYY-MM-DD` of a day number. */
+export function formatDay(dayNumber: number): string {
+  const { year, month, day } = civilFromDays(dayNumber);
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+}
+
+/** Local ISO-8601 reading of an instant with its offset, e.g. `2026-03-04T12:00:00+01:00`. */
+export function formatLocal(ms: number, zone: string): string {
+  const p = localParts(ms, zone);
+  const off = p.offset;
+  const sign = off < 0 ? '-' : '+';
+  const abs = Math.abs(off);
+  const frac = p.millisecond === 0 ? '' : `.${String(p.millisecond).padStart(3, '0')}`;
+  return (
+    `${formatDay(p.dayNumber)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}${frac}` +
+    `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+  );
+}

@@ -1,0 +1,61 @@
+// The pruning engines and how a job picks one: the engine is fixed by the job's kind (SPEC §3),
+// with one choice left to the policy: an incus-snapshot job whose policy has only `expiry` is
+// pruned by Incus itself (`snapshots.expiry`), any other incus-snapshot policy by Backplan.
+import { kindInfo } from '../kinds';
+import type { PolicyModel } from '../plan/model';
+import { borgEngine } from './borg';
+import { hasExpiry, hasTiers, keepOf } from './common';
+import { incusEngine, veleroEngine } from './expiry';
+import { nativeEngine } from './native';
+import { pbsEngine } from './pbs';
+import { resticEngine } from './restic';
+import type { EngineId, RetentionEngine } from './types';
+
+export const ENGINE_IDS = ['restic', 'borg', 'pbs', 'native', 'incus', 'velero'] as const satisfies readonly EngineId[];
+
+const ENGINES: Record<EngineId, RetentionEngine> = {
+  restic: resticEngine,
+  borg: borgEngine,
+  pbs: pbsEngine,
+  native: nativeEngine,
+  incus: incusEngine,
+  velero: veleroEngine,
+};
+
+export function isEngineId(id: string): id is EngineId {
+  return (ENGINE_IDS as readonly string[]).includes(id);
+}
+
+/** The engine with this id (undefined for an unknown id given as a string). */
+export function getEngine(id: EngineId): RetentionEngine;
+export function getEngine(id: string): RetentionEngine | undefined;
+export function getEngine(id: string): RetentionEngine | undefined {
+  return isEngineId(id) ? ENGINES[id] : undefined;
+}
+
+/** True when the policy uses `expiry` and nothing else that prunes (`min` aside). */
+export function isExpiryOnly(policy: PolicyModel | undefined): boolean {
+  const keep = keepOf(policy);
+  const keepUsed = keep !== undefined && Object.values(keep).some((v) => v !== undefined && v !== null);
+  return hasExpiry(policy) && !keepUsed && !hasTiers(policy);
+}
+
+/** The engine id that prunes a job of `kind` with `policy`. Unknown kinds are pruned by Backplan. */
+export function engineIdFor(kind: string, policy?: PolicyModel): EngineId {
+  const info = kindInfo(kind);
+  if (!info) return 'native';
+  if (info.engine === 'incus') return isExpiryOnly(policy) ? 'incus' : 'native';
+  return info.engine;
+}
+
+/** The engine that prunes a job of `kind` with `policy`. */
+export function engineFor(kind: string, policy?: PolicyModel): RetentionEngine {
+  return getEngine(engineIdFor(kind, policy));
+}
+
+export type { EngineId, RetentionEngine } from './types';
+export { borgEngine } from './borg';
+export { resticEngine } from './restic';
+export { nativeEngine } from './native';
+export { pbsEngine } from './pbs';
+export { incusEngine, veleroEngine, toIncusExpiry, toVeleroTtl } from './expiry';
