@@ -32,6 +32,38 @@ export type DurationResult =
 
 const PART = /(\d+)\s*([a-zA-Z]*)/y;
 
+/** Common spellings of the units, offered as fixes (`3days` → `3d`). */
+const SPELLINGS: Readonly<Record<string, DurationUnit>> = {
+  mins: 'min',
+  minute: 'min',
+  minutes: 'min',
+  hr: 'h',
+  hrs: 'h',
+  hour: 'h',
+  hours: 'h',
+  day: 'd',
+  days: 'd',
+  wk: 'w',
+  wks: 'w',
+  week: 'w',
+  weeks: 'w',
+  mon: 'mo',
+  mos: 'mo',
+  month: 'mo',
+  months: 'mo',
+  yr: 'y',
+  yrs: 'y',
+  year: 'y',
+  years: 'y',
+  // Upper-case forms of the units themselves (Incus writes `1H`, `2D`; Backplan units are lower case).
+  min: 'min',
+  h: 'h',
+  d: 'd',
+  w: 'w',
+  mo: 'mo',
+  y: 'y',
+};
+
 export function parseDuration(text: string): DurationResult {
   const s = String(text);
   const value: Duration = { y: 0, mo: 0, w: 0, d: 0, h: 0, min: 0 };
@@ -46,7 +78,7 @@ export function parseDuration(text: string): DurationResult {
   const seen = new Set<string>();
   let i = 0;
   while (i < s.length) {
-    if (s[i] === ' ') {
+    if (/\s/.test(s[i])) {
       i++;
       continue;
     }
@@ -72,7 +104,10 @@ export function parseDuration(text: string): DurationResult {
       ]);
     }
     if (!(UNITS as readonly string[]).includes(unit)) {
-      return fail(`unknown duration unit \`${unit}\`: use min, h, d, w, mo or y`, unitStart, unitStart + unit.length);
+      const meant = SPELLINGS[unit.toLowerCase()];
+      const fix = meant ? [s.slice(0, unitStart) + meant + s.slice(unitStart + unit.length)] : [];
+      const hint = meant ? `write \`${digits}${meant}\`` : 'use min, h, d, w, mo or y';
+      return fail(`unknown duration unit \`${unit}\`: ${hint}`, unitStart, unitStart + unit.length, fix);
     }
     if (seen.has(unit)) return fail(`the unit \`${unit}\` appears twice in \`${s}\``, unitStart, unitStart + unit.length);
     seen.add(unit);
@@ -110,18 +145,22 @@ function fixedMs(d: Duration): number {
  */
 export function subtractDuration(time: number, d: Duration, zone: string): number {
   let t = time;
-  if (d.y !== 0 || d.mo !== 0) {
-    t = DateTime.fromMillis(t, { zone }).minus({ years: d.y, months: d.mo }).toMillis();
-  }
+  if (d.y !== 0 || d.mo !== 0) t = calendarShift(t, -d.y, -d.mo, zone);
   return t - fixedMs(d);
+}
+
+/** Same wall-clock time `years` and `months` later (negative: earlier) in `zone`; throws for an unknown zone. */
+function calendarShift(time: number, years: number, months: number, zone: string): number {
+  const dt = DateTime.fromMillis(time, { zone });
+  // luxon returns an invalid DateTime (NaN millis) for an unknown zone: fail loudly instead.
+  if (!dt.isValid) throw new Error(`cannot do calendar arithmetic in \`${zone}\`: ${dt.invalidExplanation ?? dt.invalidReason}`);
+  return dt.plus({ years, months }).toMillis();
 }
 
 /** `time + d`, the mirror of subtractDuration. */
 export function addDuration(time: number, d: Duration, zone: string): number {
   let t = time;
-  if (d.y !== 0 || d.mo !== 0) {
-    t = DateTime.fromMillis(t, { zone }).plus({ years: d.y, months: d.mo }).toMillis();
-  }
+  if (d.y !== 0 || d.mo !== 0) t = calendarShift(t, d.y, d.mo, zone);
   return t + fixedMs(d);
 }
 
@@ -140,13 +179,22 @@ export function approxMs(d: Duration): number {
   return fixedMs(d) + d.mo * 30.436875 * DAY + d.y * 365.2425 * DAY;
 }
 
-/** Human-readable length of a span in milliseconds, e.g. `6h`, `1d 2h`, `35d`. */
+/**
+ * Human-readable length of a span in milliseconds, e.g. `45min`, `6h`, `23h 30min`, `1d 2h`,
+ * `35d`: minutes are shown below a day, hours (rounded) from a day up.
+ */
 export function formatSpan(ms: number): string {
   if (ms < 0) return `-${formatSpan(-ms)}`;
-  if (ms < HOUR) return `${Math.round(ms / MINUTE)}min`;
-  const days = Math.floor(ms / DAY);
-  const hours = Math.round((ms - days * DAY) / HOUR);
-  if (days === 0) return `${hours}h`;
+  const minutes = Math.round(ms / MINUTE);
+  if (minutes < 60) return `${minutes}min`;
+  if (minutes < 24 * 60) {
+    const h = Math.floor(minutes / 60);
+    const m = minutes % 60;
+    return m === 0 ? `${h}h` : `${h}h ${m}min`;
+  }
+  const hoursTotal = Math.round(minutes / 60);
+  const days = Math.floor(hoursTotal / 24);
+  const hours = hoursTotal % 24;
   return hours === 0 ? `${days}d` : `${days}d ${hours}h`;
 }
 
