@@ -8,6 +8,9 @@ import { createOut, type Out } from './output';
 import { runCheck } from './commands/check';
 import { runPlan } from './commands/plan';
 import { runRetain } from './commands/retain';
+import { runRun } from './commands/run';
+import { runPrune } from './commands/prune';
+import { runVerify } from './commands/verify';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -38,6 +41,24 @@ const COMMANDS: Record<string, Command> = {
     usage: 'backplan retain --engine restic|borg|pbs|native|incus|velero --policy YAML_OR_JSON --snapshots FILE [--now ISO] [--timezone ZONE]',
     options: { ...format, engine: { type: 'string' }, policy: { type: 'string' }, snapshots: { type: 'string' }, now: { type: 'string' }, timezone: { type: 'string' } },
     run: runRetain,
+  },
+  run: {
+    summary: 'run the plan\'s backups for real (or --dry-run: print the steps, change nothing)',
+    usage: 'backplan run PLAN [--job J] [--dry-run] [--state-dir D] [--progress json] [--format text|json] [--break-stale-lock] [--per-host N]',
+    options: { ...format, job: { type: 'string', short: 'j' }, 'dry-run': { type: 'boolean', short: 'n' }, 'state-dir': { type: 'string' }, progress: { type: 'string' }, 'break-stale-lock': { type: 'boolean' }, 'per-host': { type: 'string' } },
+    run: runRun,
+  },
+  prune: {
+    summary: 'apply a job\'s retention to its live copies now (--dry-run: list what it would remove)',
+    usage: 'backplan prune PLAN --job J [--dry-run] [--state-dir D] [--format text|json] [--break-stale-lock]',
+    options: { ...format, job: { type: 'string', short: 'j' }, 'dry-run': { type: 'boolean', short: 'n' }, 'state-dir': { type: 'string' }, 'break-stale-lock': { type: 'boolean' } },
+    run: runPrune,
+  },
+  verify: {
+    summary: 'restore a job\'s newest archive into a scratch directory and compare it with its sha256 manifest',
+    usage: 'backplan verify PLAN --job J [--copy NAME] [--scratch-dir D] [--state-dir D] [--format text|json] [--break-stale-lock]',
+    options: { ...format, job: { type: 'string', short: 'j' }, copy: { type: 'string' }, 'scratch-dir': { type: 'string' }, 'state-dir': { type: 'string' }, 'break-stale-lock': { type: 'boolean' } },
+    run: runVerify,
   },
 };
 

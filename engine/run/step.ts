@@ -94,6 +94,8 @@ export interface ArchiveOp {
   format: 'tar.gz';
   /** Where the sha256 manifest (one line per archived file) is written, beside the archive. */
   manifest: { host: string; path: string; partial: string };
+  /** Where the job's archives are listed (verify, prune, stale `.partial` clean-up). */
+  inventory?: Inventory;
 }
 
 export interface BuiltinStep extends StepBase {

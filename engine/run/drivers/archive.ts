@@ -22,6 +22,7 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const dir = `${base}/${job.name}`;
   const ext = gpg ? '.tar.gz.gpg' : '.tar.gz';
   const output = k.fileOutput(outHost, dir, `${named.name}${ext}`);
+  const inventory = { type: 'files' as const, host: outHost, dir, match: `${named.match}${ext}` };
   k.mkdir(outHost, dir);
   k.add({
     type: 'builtin',
@@ -34,11 +35,12 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
       exclude,
       format: 'tar.gz',
       manifest: { host: outHost, path: `${output.path}.sha256`, partial: `${output.path}.sha256.partial` },
+      inventory,
     },
     ...(gpg ? { pipe: [gpg] } : {}),
     output,
     notes: gpg ? ['the recipient key must be in the keyring of this machine and trusted (gpg --batch refuses untrusted keys)'] : undefined,
   });
-  if (policy) k.prune(`prune ${dir} by policy`, outHost, policy, { type: 'files', host: outHost, dir, match: `${named.match}${ext}` });
+  if (policy) k.prune(`prune ${dir} by policy`, outHost, policy, inventory);
   return k.result();
 }

@@ -1,0 +1,54 @@
+// `backplan prune PLAN --job J [--dry-run] [--state-dir D] [--format text|json]
+// [--break-stale-lock]`: apply the job's retention to its live copies now. --dry-run lists the
+// real copies the policy would remove, with the reasons of those it keeps, and changes nothing.
+import { resolve } from 'node:path';
+import { pruneJob, JobOpError, type PruneJobReport } from '../../engine/run/job-ops';
+import { LockError } from '../../engine/run/lock';
+import { PruneError } from '../../engine/run/prune';
+import { FsError } from '../../engine/run/exec/files';
+import { resolveStateDir } from '../../engine/run/state';
+import type { CommandContext } from '../command';
+import { paint, type Out } from '../output';
+import { loadRunnable } from './run';
+
+function text(out: Out, r: PruneJobReport): string {
+  const lines = [`${paint(out, 'bold', r.job)}: ${r.engine} rules, never fewer than ${r.min} newest; ${r.dir}`];
+  const width = Math.max(0, ...r.keep.map((k) => k.name.length), ...r.remove.map((k) => k.name.length));
+  for (const k of r.keep) lines.push(`  ${paint(out, 'green', 'keep  ')}  ${k.name.padEnd(width)}  ${k.time}  ${k.reasons.join(', ')}`);
+  for (const c of r.remove) lines.push(`  ${paint(out, 'red', r.dryRun ? 'remove' : r.removed.includes(c.name) ? 'removed' : 'FAILED')}  ${c.name.padEnd(width)}  ${c.time}`);
+  for (const i of r.ignored) lines.push(`  ${paint(out, 'gray', 'ignore')}  ${i.name} (${i.why})`);
+  for (const p of r.partials) lines.push(`  ${paint(out, 'gray', r.dryRun ? 'stale ' : 'cleaned')}  ${p} (left by an interrupted run)`);
+  for (const f of r.failed) lines.push(`  ${paint(out, 'red', 'error')}  ${f}`);
+  lines.push(
+    r.dryRun
+      ? `dry run: ${r.remove.length} of ${r.keep.length + r.remove.length} copies would be removed; nothing was changed`
+      : `${r.removed.length} removed, ${r.keep.length} kept${r.failed.length ? `, ${r.failed.length} could not be removed` : ''}; journal ${r.journal}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export async function runPrune(cmd: CommandContext): Promise<number> {
+  const format = cmd.format(['text', 'json']);
+  const job = cmd.string('job');
+  if (job === undefined) cmd.usage('prune needs --job J: backplan prune PLAN --job J [--dry-run]');
+  const loaded = loadRunnable(cmd, 'prune', 'backplan prune PLAN --job J [--dry-run]');
+  if (typeof loaded === 'number') return loaded;
+  try {
+    const r = await pruneJob({
+      plan: loaded.model,
+      planPath: resolve(loaded.file),
+      job: job!,
+      stateDir: resolveStateDir(cmd.string('state-dir')),
+      dryRun: Boolean(cmd.options['dry-run']),
+      breakStaleLock: Boolean(cmd.options['break-stale-lock']),
+    });
+    cmd.out.write(format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : text(cmd.out, r));
+    return r.failed.length ? 1 : 0;
+  } catch (e) {
+    if (e instanceof JobOpError || e instanceof LockError || e instanceof PruneError || e instanceof FsError) {
+      cmd.out.error(`backplan: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

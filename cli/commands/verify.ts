@@ -1,0 +1,45 @@
+// `backplan verify PLAN --job J [--copy NAME] [--state-dir D] [--format text|json]
+// [--break-stale-lock]`: the restore test of an archive job: restore a copy (the newest by
+// default) into a scratch directory and compare every file with the sha256 manifest.
+import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { verifyJob, JobOpError } from '../../engine/run/job-ops';
+import { LockError } from '../../engine/run/lock';
+import { PruneError } from '../../engine/run/prune';
+import { FsError } from '../../engine/run/exec/files';
+import { resolveStateDir } from '../../engine/run/state';
+import type { CommandContext } from '../command';
+import { paint } from '../output';
+import { loadRunnable } from './run';
+
+export async function runVerify(cmd: CommandContext): Promise<number> {
+  const format = cmd.format(['text', 'json']);
+  const job = cmd.string('job');
+  if (job === undefined) cmd.usage('verify needs --job J: backplan verify PLAN --job J [--copy NAME]');
+  const loaded = loadRunnable(cmd, 'verify', 'backplan verify PLAN --job J [--copy NAME]');
+  if (typeof loaded === 'number') return loaded;
+  try {
+    const r = await verifyJob({
+      plan: loaded.model,
+      planPath: resolve(loaded.file),
+      job: job!,
+      copy: cmd.string('copy'),
+      scratchDir: cmd.string('scratch-dir') ?? tmpdir(),
+      stateDir: resolveStateDir(cmd.string('state-dir')),
+      breakStaleLock: Boolean(cmd.options['break-stale-lock']),
+    });
+    if (format === 'json') cmd.out.write(`${JSON.stringify(r, null, 2)}\n`);
+    else if (r.ok) {
+      cmd.out.write(`${paint(cmd.out, 'green', 'verified')} ${r.job}: ${r.copy} restored; archive sha256 matches its manifest and all ${r.checked} files are identical\n`);
+    } else {
+      cmd.out.write(`${paint(cmd.out, 'red', 'FAILED')} ${r.job}: ${r.copy}\n${r.problems.map((p) => `  ${p}`).join('\n')}\n`);
+    }
+    return r.ok ? 0 : 1;
+  } catch (e) {
+    if (e instanceof JobOpError || e instanceof LockError || e instanceof PruneError || e instanceof FsError) {
+      cmd.out.error(`backplan: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

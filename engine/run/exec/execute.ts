@@ -1,0 +1,287 @@
+// Executes `command` and `builtin` steps (step.ts says what each field means): argv arrays
+// spawned without a shell, locally or through ssh; pipelines with each stage's stdout feeding
+// the next stage's stdin; outputs written to their `.partial` name, fsynced, and renamed only
+// after every stage succeeded (SPEC §8.6); secrets resolved just before spawning and passed by
+// environment only (SPEC §8.8). A step whose argv still holds placeholders that only live
+// inventory can fill is refused, as is a guarded prune (not implemented yet).
+import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
+import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BuiltinStep, Command, CommandStep, StepOutput } from '../step';
+import { formatManifest } from '../builtin/manifest';
+import { ArchiveError, createArchive } from '../builtin/archive';
+import { EnvError, remoteEnvWrapper, resolveEnv } from './env';
+import { FsError, fsFor, type HostFs, type OutputWriter } from './files';
+import type { Hosts } from './hosts';
+import { describeExit, exitOk, spawnArgv, type Exit, type Spawned } from './process';
+import type { Redactor } from './redact';
+
+export interface ExecEnv {
+  hosts: Hosts;
+  redactor: Redactor;
+  signal?: AbortSignal;
+  /** Where `*_env` secrets are read (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface StepResult {
+  ok: boolean;
+  /** Why it failed or was refused; redacted by the caller before it is reported. */
+  message?: string;
+  detail?: Record<string, unknown>;
+}
+
+const PLACEHOLDER = /\{\{[^}]*\}\}/;
+
+/** Why a step cannot run as planned, or undefined. */
+export function refusal(step: CommandStep | BuiltinStep): string | undefined {
+  if (step.unresolved?.length) {
+    return `needs ${step.unresolved.join(', ')} from the live state of its host, which this version of Backplan cannot read for kind of job \`${step.job}\` yet; step refused`;
+  }
+  const cmds: Command[] = [...(step.type === 'command' ? [step as Command] : []), ...(step.pipe ?? [])];
+  for (const c of cmds) {
+    const bad = c.argv.find((a) => PLACEHOLDER.test(a));
+    if (bad !== undefined) return `argument \`${bad}\` is a placeholder that was never resolved; step refused`;
+  }
+  if (step.type === 'command' && step.guard) return `a prune guarded by the tool's own dry run (${step.guard.parse}) is not implemented yet; step refused, nothing was pruned`;
+  return undefined;
+}
+
+interface Stage {
+  cmd: Command;
+  spawned: Spawned;
+  header?: Buffer;
+}
+
+/** Spawn every command of a pipeline (stdin of stage i+1 = stdout of stage i). */
+async function spawnStages(cmds: readonly Command[], x: ExecEnv, firstHasInput: boolean, lastHasSink: boolean): Promise<Stage[]> {
+  // Resolve every secret before anything starts: a missing one fails the step cleanly.
+  const envs: Record<string, string>[] = [];
+  for (const c of cmds) envs.push(await resolveEnv(c, x.hosts, x.redactor, x.env));
+  for (const c of cmds) await x.hosts.ready(c.host);
+  const stages: Stage[] = [];
+  cmds.forEach((cmd, i) => {
+    const env = envs[i];
+    let argv: string[];
+    let header: Buffer | undefined;
+    let spawnEnv: NodeJS.ProcessEnv | undefined;
+    if (x.hosts.isLocal(cmd.host)) {
+      argv = [...cmd.argv];
+      spawnEnv = Object.keys(env).length ? { ...process.env, ...env } : undefined;
+    } else if (Object.keys(env).length) {
+      const w = remoteEnvWrapper(env, cmd.argv);
+      argv = x.hosts.argv(cmd.host, w.argv);
+      header = w.header;
+    } else {
+      argv = x.hosts.argv(cmd.host, cmd.argv);
+    }
+    const hasInput = i > 0 || firstHasInput;
+    const spawned = spawnArgv(argv, {
+      env: spawnEnv,
+      stdin: hasInput || header ? 'pipe' : 'ignore',
+      stdout: i < cmds.length - 1 || lastHasSink ? 'pipe' : 'ignore',
+      signal: x.signal,
+    });
+    stages.push({ cmd, spawned, header });
+  });
+  return stages;
+}
+
+/** Feed `from` into a stage's stdin, after its environment header when it has one. */
+function feed(from: Readable | undefined, stage: Stage): Promise<void> {
+  const stdin = stage.spawned.child.stdin;
+  if (!stdin) return Promise.resolve();
+  if (stage.header) stdin.write(stage.header);
+  if (!from) {
+    stdin.end();
+    return Promise.resolve();
+  }
+  return pipeline(from, stdin).catch(() => undefined);
+}
+
+function sha256Tap(): { tap: Transform; digest(): string; bytes(): number } {
+  const h = createHash('sha256');
+  let n = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      h.update(chunk);
+      n += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  let hex: string | undefined;
+  return { tap, digest: () => (hex ??= h.digest('hex')), bytes: () => n };
+}
+
+interface PipelineResult {
+  ok: boolean;
+  message?: string;
+  stdout?: Buffer;
+  sha256?: string;
+  bytes?: number;
+}
+
+/**
+ * Run `cmds` as one pipeline, with `source` (a builtin's stream) feeding the first stage, or
+ * the first command as the source. The last stdout goes to `writer` (hashed on the way), or is
+ * collected when `collect` is set.
+ */
+async function runPipeline(source: Readable | undefined, cmds: readonly Command[], x: ExecEnv, sink: { writer?: OutputWriter; collect?: boolean }): Promise<PipelineResult> {
+  const wantsOut = Boolean(sink.writer || sink.collect);
+  let stages: Stage[];
+  try {
+    stages = await spawnStages(cmds, x, source !== undefined, wantsOut);
+  } catch (e) {
+    source?.destroy();
+    if (e instanceof EnvError || e instanceof FsError) return { ok: false, message: e.message };
+    return { ok: false, message: (e as Error).message };
+  }
+  // Failures by rank: what went wrong first is not always the cause (a stage that exits makes
+  // the stream feeding it fail with "premature close"), so the report picks the most telling:
+  // 0 the source's own error (a file that could not be read), 1 a stage that failed by itself,
+  // 2 a stream error, 3 a stage we stopped because something else failed.
+  const failures: { rank: number; message: string }[] = [];
+  let stopping = false;
+  const fail = (msg: string, rank = 2) => {
+    failures.push({ rank, message: msg });
+    if (stopping) return;
+    stopping = true;
+    for (const s of stages) if (s.spawned.child.exitCode === null) s.spawned.child.kill('SIGTERM');
+    source?.destroy();
+  };
+  const waits: Promise<unknown>[] = [];
+  // Source → stage 0 → stage 1 ... → sink.
+  let upstream: Readable | undefined = source;
+  if (source) {
+    source.on('error', (e) => fail(e instanceof ArchiveError ? e.message : `reading the source failed: ${e.message}`, e instanceof ArchiveError ? 0 : 2));
+  }
+  for (const s of stages) {
+    if (upstream || s.header) waits.push(feed(upstream, s));
+    upstream = s.spawned.child.stdout ?? undefined;
+  }
+  const exits: Promise<Exit>[] = stages.map((s) =>
+    s.spawned.done.then((e) => {
+      if (!exitOk(e)) fail(`${s.cmd.host === 'local' ? '' : `[${s.cmd.host}] `}${describeExit(s.cmd.argv[0], e)}`, stopping && e.signal === 'SIGTERM' ? 3 : 1);
+      return e;
+    }),
+  );
+  let stdout: Buffer | undefined;
+  const tap = sha256Tap();
+  if (upstream && sink.writer) {
+    waits.push(pipeline(upstream, tap.tap, sink.writer.stream as Writable).catch((e: Error) => fail(e instanceof ArchiveError ? e.message : `writing the output failed: ${e.message}`, e instanceof ArchiveError ? 0 : 2)));
+  } else if (upstream && sink.collect) {
+    const chunks: Buffer[] = [];
+    waits.push(
+      new Promise<void>((resolve) => {
+        upstream!.on('data', (d: Buffer) => chunks.push(d));
+        upstream!.on('end', () => resolve());
+        upstream!.on('error', () => resolve());
+        upstream!.on('close', () => resolve());
+      }).then(() => void (stdout = Buffer.concat(chunks))),
+    );
+  } else if (upstream) {
+    upstream.resume();
+  }
+  await Promise.all([...exits, ...waits]);
+  if (x.signal?.aborted) return { ok: false, message: 'interrupted (the run was stopped)' };
+  if (failures.length) return { ok: false, message: failures.sort((a, b) => a.rank - b.rank)[0].message };
+  return { ok: true, stdout, sha256: sink.writer ? tap.digest() : undefined, bytes: sink.writer ? tap.bytes() : undefined };
+}
+
+async function commitOutput(out: StepOutput, fs: HostFs): Promise<void> {
+  await fs.commit(out.partial, out.path, out.kind);
+}
+
+export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<StepResult> {
+  const refused = refusal(step);
+  if (refused) return { ok: false, message: refused };
+  const cmds: Command[] = [{ host: step.host, argv: step.argv, ...(step.env ? { env: step.env } : {}) }, ...(step.pipe ?? [])];
+  const out = step.output;
+  const fs = out ? fsFor(out.host, x.hosts) : undefined;
+  let writer: OutputWriter | undefined;
+  try {
+    if (out && out.via === 'stdout') writer = await fs!.createWriter(out.partial);
+  } catch (e) {
+    return { ok: false, message: (e as Error).message };
+  }
+  const r = await runPipeline(undefined, cmds, x, { writer, collect: Boolean(step.expect) });
+  if (!r.ok) {
+    await writer?.abort();
+    return { ok: false, message: r.message };
+  }
+  try {
+    if (writer) await writer.finish();
+    if (step.expect) {
+      const got = (r.stdout ?? Buffer.alloc(0)).toString('utf8').trim();
+      if (got !== step.expect.stdout) return { ok: false, message: `read-back gave \`${got.slice(0, 200)}\`, expected \`${step.expect.stdout}\`` };
+    }
+    if (out) await commitOutput(out, fs!);
+  } catch (e) {
+    await writer?.abort();
+    return { ok: false, message: (e as Error).message };
+  }
+  return { ok: true, detail: out ? { output: out.path, ...(r.bytes !== undefined && out.via === 'stdout' ? { bytes: r.bytes, sha256: r.sha256 } : {}) } : undefined };
+}
+
+export async function runBuiltinStep(step: BuiltinStep, x: ExecEnv): Promise<StepResult> {
+  const refused = refusal(step);
+  if (refused) return { ok: false, message: refused };
+  const b = step.builtin;
+  if (b.op !== 'archive') return { ok: false, message: `unknown built-in operation \`${String((b as { op: unknown }).op)}\`` };
+  const out = step.output;
+  if (!out || out.via !== 'stdout' || out.kind !== 'file') return { ok: false, message: 'the archive step has no file output' };
+  if (!x.hosts.isLocal(step.host)) return { ok: false, message: 'the built-in archive reads paths on this machine only' };
+  const outFs = fsFor(out.host, x.hosts);
+  const manFs = fsFor(b.manifest.host, x.hosts);
+  let source;
+  try {
+    // Never archive the job's own output directory (a path above it would otherwise pull in
+    // the archive being written).
+    source = createArchive({ paths: b.paths, exclude: b.exclude, skip: x.hosts.isLocal(out.host) ? [dirname(out.path)] : [] });
+  } catch (e) {
+    return { ok: false, message: (e as Error).message };
+  }
+  let writer: OutputWriter;
+  try {
+    writer = await outFs.createWriter(out.partial);
+  } catch (e) {
+    source.stream.destroy();
+    return { ok: false, message: (e as Error).message };
+  }
+  const r = await runPipeline(source.stream, step.pipe ?? [], x, { writer });
+  if (!r.ok) {
+    await writer.abort();
+    return { ok: false, message: r.message };
+  }
+  let manWriter: OutputWriter | undefined;
+  let manifestCommitted = false;
+  try {
+    await writer.finish();
+    const members = await source.members;
+    const name = out.path.slice(out.path.lastIndexOf('/') + 1);
+    const text = formatManifest({ archive: { path: name, sha256: r.sha256!, bytes: r.bytes }, members });
+    manWriter = await manFs.createWriter(b.manifest.partial);
+    const body = new PassThrough();
+    const written = pipeline(body, manWriter.stream);
+    body.end(text);
+    await written;
+    await manWriter.finish();
+    if (await outFs.exists(out.path)) throw new FsError(`${out.path} already exists; a copy is never replaced (two runs of this job in the same minute?)`);
+    // The manifest gets its name first: a crash between the two renames leaves a manifest
+    // without archive (ignored), never an archive that looks whole without its manifest.
+    await manFs.commit(b.manifest.partial, b.manifest.path, 'file');
+    manifestCommitted = true;
+    await outFs.commit(out.partial, out.path, 'file');
+    return {
+      ok: true,
+      detail: { output: out.path, manifest: b.manifest.path, bytes: r.bytes, sha256: r.sha256, files: source.stats.files, directories: source.stats.directories, symlinks: source.stats.symlinks, ...(source.stats.skipped.length ? { skippedSpecial: source.stats.skipped.length } : {}) },
+    };
+  } catch (e) {
+    await writer.abort();
+    await manWriter?.abort();
+    // If the manifest already has its final name but the archive failed, take the manifest back.
+    if (manifestCommitted) await manFs.remove(b.manifest.path, 'file').catch(() => undefined);
+    return { ok: false, message: (e as Error).message };
+  }
+}

@@ -1,0 +1,261 @@
+// `backplan prune` and `backplan verify` for one job, outside a run.
+//
+// prune: the job's live inventory, the decision of its pruning engine with `min` and the
+// newest copy protected, then (unless `dryRun`) the removals, under the job's lock and
+// journalled. A prune outside `run` is an explicit request of the user; it applies the same
+// protections, and the run's rule "only after this run's backup succeeded" (SPEC §8.2) is
+// replaced by "only copies that are whole" (final names only) and "never the newest".
+// A dry run reads the inventory and changes nothing (no state directory, no lock).
+//
+// verify: restore one copy of an archive job (the newest, or a random one for
+// `verify.restore: sample`, or the one named) into a scratch directory and compare it with
+// its manifest (restore.ts).
+import { hostname } from 'node:os';
+import type { PlanModel } from '../plan/model';
+import { Hosts } from './exec/hosts';
+import { fsFor, type HostFs } from './exec/files';
+import { Redactor } from './exec/redact';
+import { Journal } from './journal';
+import { acquireLock, LockError, type Lock } from './lock';
+import { planSteps } from './plan-steps';
+import { decide, listCopies, pruneEngine, removeCopies, removePartials, type Copy, type Listed, type PruneDecision } from './prune';
+import { newRunId, removeHooks, type RunEvent } from './run-plan';
+import { ensureStateDir } from './state';
+import type { BuiltinStep, PruneStep, Step } from './step';
+import { ManifestError, parseManifest } from './builtin/manifest';
+import { restoreAndCompare, type RestoreResult } from './builtin/restore';
+
+export class JobOpError extends Error {}
+
+function stepsFor(plan: PlanModel, job: string, now: number): Step[] {
+  const j = plan.jobs.get(job);
+  if (!j) throw new JobOpError(`no job named \`${job}\` in the plan`);
+  // Planned on its own, even when disabled: prune and verify act on what exists.
+  const p = planSteps({ ...plan, jobs: new Map([...plan.jobs].map(([n, m]) => [n, n === job ? { ...m, enabled: true } : m])) }, { job, now });
+  const errs = p.errors.filter((e) => e.job === job);
+  if (errs.length) throw new JobOpError(`job ${job}: ${errs.map((e) => e.message).join('; ')}`);
+  return p.steps;
+}
+
+interface Session {
+  journal: Journal;
+  lock: Lock;
+  hosts: Hosts;
+  redactor: Redactor;
+  emit(e: RunEvent): void;
+  close(status: 'ok' | 'failed', t0: number): Promise<void>;
+}
+
+function openSession(command: 'prune' | 'verify', plan: PlanModel, planPath: string, job: string, stateDir: string, opts: { breakStaleLock?: boolean; onEvent?(e: RunEvent): void; sshOptions?: string[] }): Session {
+  const layout = ensureStateDir(stateDir);
+  const redactor = new Redactor();
+  const run = newRunId(Date.now());
+  const journal = Journal.create(layout.runs, run, redactor);
+  const emit = (e: RunEvent) => opts.onEvent?.(redactor.value(e));
+  journal.append({ type: 'run-start', command, plan: planPath, jobs: [job], pid: process.pid, host: hostname() });
+  journal.append({ type: 'job-start', job });
+  let lock: Lock;
+  try {
+    lock = acquireLock(layout.locks, job, {
+      run,
+      command,
+      journal: journal.path,
+      breakStale: opts.breakStaleLock,
+      onBroken: (info, why) => {
+        journal.append({ type: 'lock-broken', job, lock: { ...info } });
+        emit({ event: 'notice', job, message: `broke the stale lock of job ${job} (${why})` });
+      },
+    });
+  } catch (e) {
+    const msg = (e as Error).message;
+    journal.append({ type: 'job-end', job, status: 'failed', message: msg });
+    journal.append({ type: 'run-end', status: 'failed', ms: 0 });
+    journal.close();
+    throw e instanceof LockError ? e : new JobOpError(msg);
+  }
+  const hosts = new Hosts(plan, { controlDir: layout.ssh, sshOptions: opts.sshOptions });
+  return {
+    journal,
+    lock,
+    hosts,
+    redactor,
+    emit,
+    async close(status, t0) {
+      await hosts.close();
+      lock.release();
+      journal.append({ type: 'job-end', job, status });
+      journal.append({ type: 'run-end', status, ms: Date.now() - t0 });
+      journal.close();
+    },
+  };
+}
+
+export interface PruneJobOptions {
+  plan: PlanModel;
+  planPath: string;
+  job: string;
+  stateDir: string;
+  dryRun?: boolean;
+  now?: number;
+  breakStaleLock?: boolean;
+  sshOptions?: string[];
+  onEvent?(e: RunEvent): void;
+}
+
+export interface PruneJobReport {
+  job: string;
+  dryRun: boolean;
+  engine: string;
+  min: number;
+  dir: string;
+  keep: { name: string; time: string; reasons: string[] }[];
+  remove: { name: string; time: string }[];
+  removed: string[];
+  failed: string[];
+  ignored: { name: string; why: string }[];
+  partials: string[];
+  journal?: string;
+}
+
+export async function pruneJob(opts: PruneJobOptions): Promise<PruneJobReport> {
+  const t0 = Date.now();
+  const now = opts.now ?? t0;
+  const steps = stepsFor(opts.plan, opts.job, now);
+  const step = steps.find((s): s is PruneStep => s.type === 'prune');
+  if (!step) {
+    const cmd = steps.find((s) => s.phase === 'prune');
+    throw new JobOpError(cmd ? `job ${opts.job} is pruned by its own tool (${cmd.type === 'command' ? cmd.argv[0] : 'external'}); \`backplan prune\` for it is not implemented yet` : `job ${opts.job} has no retention policy: nothing to prune`);
+  }
+  const job = opts.plan.jobs.get(opts.job)!;
+  const spec = step.prune;
+  const engine = pruneEngine(job, opts.plan, spec);
+  const iso = (c: Copy) => new Date(c.time).toISOString();
+  const report = (listed: Listed, d: PruneDecision): PruneJobReport => ({
+    job: opts.job,
+    dryRun: Boolean(opts.dryRun),
+    engine: engine.id,
+    min: spec.min,
+    dir: 'dir' in spec.inventory ? spec.inventory.dir : '',
+    keep: d.keep.map((k) => ({ name: k.copy.name, time: iso(k.copy), reasons: k.reasons })),
+    remove: d.remove.map((c) => ({ name: c.name, time: iso(c) })),
+    removed: [],
+    failed: [],
+    ignored: listed.ignored,
+    partials: listed.partials.map((p) => p.name),
+  });
+
+  if (opts.dryRun) {
+    const hosts = new Hosts(opts.plan, { sshOptions: opts.sshOptions });
+    try {
+      const listed = await listCopies(spec.inventory, job, spec.timezone, fsFor(spec.inventory.host, hosts));
+      return report(listed, decide(listed.copies, spec, engine, now));
+    } finally {
+      await hosts.close();
+    }
+  }
+
+  const s = openSession('prune', opts.plan, opts.planPath, opts.job, opts.stateDir, opts);
+  let status: 'ok' | 'failed' = 'failed';
+  try {
+    const fs: HostFs = fsFor(spec.inventory.host, s.hosts);
+    s.journal.append({ type: 'step-start', job: opts.job, step: `${opts.job}/prune`, phase: 'prune', description: step.description, display: step.description });
+    const listed = await listCopies(spec.inventory, job, spec.timezone, fs);
+    const d = decide(listed.copies, spec, engine, now);
+    const out = report(listed, d);
+    const hooks = removeHooks({ journal: s.journal, emit: s.emit }, opts.job);
+    const r = await removeCopies(d.remove, listed, fs, hooks);
+    out.removed = r.removed;
+    out.failed = r.failed;
+    out.partials = await removePartials(listed, fs, hooks);
+    out.journal = s.journal.path;
+    status = r.failed.length ? 'failed' : 'ok';
+    s.journal.append({ type: 'step-end', job: opts.job, step: `${opts.job}/prune`, status, ms: Date.now() - t0, detail: { kept: out.keep.map((k) => k.name), removed: out.removed } });
+    return out;
+  } finally {
+    await s.close(status, t0);
+  }
+}
+
+export interface VerifyJobOptions {
+  plan: PlanModel;
+  planPath: string;
+  job: string;
+  stateDir: string;
+  /** A copy's file name; default the newest (or a random one for `verify.restore: sample`). */
+  copy?: string;
+  scratchDir?: string;
+  breakStaleLock?: boolean;
+  sshOptions?: string[];
+  onEvent?(e: RunEvent): void;
+}
+
+export interface VerifyJobReport extends RestoreResult {
+  job: string;
+  copy: string;
+  path: string;
+  journal: string;
+}
+
+export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport> {
+  const t0 = Date.now();
+  const job = opts.plan.jobs.get(opts.job);
+  if (!job) throw new JobOpError(`no job named \`${opts.job}\` in the plan`);
+  if (job.kind !== 'archive') throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only archive)`);
+  const steps = stepsFor(opts.plan, opts.job, t0);
+  const b = steps.find((x): x is BuiltinStep => x.type === 'builtin');
+  const inv = b?.builtin.inventory;
+  if (!b || !inv) throw new JobOpError(`job ${opts.job}: no archive step to verify`);
+  const s = openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts);
+  let status: 'ok' | 'failed' = 'failed';
+  const stepId = `${opts.job}/verify`;
+  try {
+    const fs = fsFor(inv.host, s.hosts);
+    const listed = await listCopies(inv, job, opts.plan.timezone, fs);
+    if (listed.copies.length === 0) throw new JobOpError(`job ${opts.job} has no archive in ${'dir' in inv ? inv.dir : '?'} to verify`);
+    let copy: Copy | undefined;
+    if (opts.copy !== undefined) {
+      copy = listed.copies.find((c) => c.name === opts.copy);
+      if (!copy) throw new JobOpError(`no archive named ${opts.copy}; archives: ${listed.copies.map((c) => c.name).join(', ')}`);
+    } else if (job.verify?.restore === 'sample') {
+      copy = listed.copies[Math.floor(Math.random() * listed.copies.length)];
+    } else copy = listed.copies[0];
+    s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy.path} and compare with its manifest`, display: copy.path });
+    s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy.name}` });
+    const manifestPath = listed.companions.get(copy.name);
+    let result: RestoreResult;
+    if (!manifestPath) {
+      result = { ok: false, archiveSha256: '', bytes: 0, checked: 0, problems: [`${copy.name} has no manifest (${copy.path}.sha256)`] };
+    } else {
+      const text = await readAll(fs, manifestPath);
+      let manifest;
+      try {
+        manifest = parseManifest(text);
+      } catch (e) {
+        if (!(e instanceof ManifestError)) throw e;
+        manifest = undefined;
+        result = { ok: false, archiveSha256: '', bytes: 0, checked: 0, problems: [`${manifestPath}: ${e.message}`] };
+      }
+      if (manifest) {
+        const gpg = b.pipe?.[0];
+        result = await restoreAndCompare(fs.read(copy.path), manifest, {
+          scratchParent: opts.scratchDir,
+          ...(copy.name.endsWith('.gpg') ? { decrypt: { argv: [gpg?.argv[0] ?? 'gpg', '--batch', '--no-tty', '--quiet', '--decrypt'] } } : {}),
+        });
+      }
+    }
+    result = result!;
+    status = result.ok ? 'ok' : 'failed';
+    const detail = { copy: copy.name, checked: result.checked, bytes: result.bytes, problems: result.problems.slice(0, 20) };
+    s.journal.append({ type: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
+    s.emit({ event: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
+    return { ...result, job: opts.job, copy: copy.name, path: copy.path, journal: s.journal.path };
+  } finally {
+    await s.close(status, t0);
+  }
+}
+
+async function readAll(fs: HostFs, path: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of fs.read(path)) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,164 @@
+// Native pruning (SPEC §3, §8.2–8.4): list the job's copies from live inventory, decide with
+// the engine that prunes the job's kind (engineFor), then protect the `min` newest copies
+// (never fewer than 1: the newest successful copy is never removed, whatever the policy), and
+// remove the rest. Only names the job itself makes are ever considered (the inventory glob,
+// and a time that parses from the name); a copy's final name exists only once it was whole,
+// so every listed copy is a successful one. `.partial` names are interrupted writes: never
+// copies, and removed as stale only by a run that holds the job's lock.
+import { engineFor } from '../retention/index';
+import type { RetentionEngine } from '../retention/types';
+import type { JobModel, PlanModel } from '../plan/model';
+import type { HostFs } from './exec/files';
+import { nameTimeParser } from './names';
+import type { Inventory, PruneSpec } from './step';
+
+export class PruneError extends Error {}
+
+export interface Copy {
+  name: string;
+  path: string;
+  time: number;
+  type: 'file' | 'directory';
+}
+
+export interface Listed {
+  copies: Copy[];
+  /** Names that match the job's glob but cannot be its copies (no parsable time). Never touched. */
+  ignored: { name: string; why: string }[];
+  /** Leftovers of interrupted writes of this job (`NAME.partial`, `NAME.sha256.partial`). */
+  partials: { name: string; path: string; type: 'file' | 'directory' }[];
+  /** Manifests beside the copies (`NAME.sha256`), by copy name. */
+  companions: Map<string, string>;
+}
+
+function globRegex(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 's');
+}
+
+export function inventoryUnsupported(inv: Inventory): string | undefined {
+  if (inv.type === 'files' || inv.type === 'directories') return undefined;
+  return `listing ${inv.type.replace(/-/g, ' ')} is not implemented yet: this prune is refused and nothing was removed`;
+}
+
+/** The job's copies in `inv.dir` on `fs`'s host. */
+export async function listCopies(inv: Inventory, job: JobModel, timezone: string, fs: HostFs): Promise<Listed> {
+  const unsupported = inventoryUnsupported(inv);
+  if (unsupported) throw new PruneError(unsupported);
+  const { dir, match } = inv as Extract<Inventory, { type: 'files' | 'directories' }>;
+  const want = inv.type === 'files' ? 'file' : 'directory';
+  const entries = (await fs.list(dir)) ?? [];
+  const rx = globRegex(match);
+  const parse = nameTimeParser(match, job.raw.pattern, job.raw.pattern !== undefined ? timezone : 'UTC');
+  const listed: Listed = { copies: [], ignored: [], partials: [], companions: new Map() };
+  const names = new Set(entries.map((e) => e.name));
+  for (const e of entries) {
+    const path = `${dir}/${e.name}`;
+    if (e.name.endsWith('.partial')) {
+      const base = e.name.slice(0, -'.partial'.length);
+      const of = base.endsWith('.sha256') ? base.slice(0, -'.sha256'.length) : base;
+      if (rx.test(of) && e.type !== 'other') listed.partials.push({ name: e.name, path, type: e.type });
+      continue;
+    }
+    if (e.name.endsWith('.sha256') && rx.test(e.name.slice(0, -'.sha256'.length))) continue;
+    if (!rx.test(e.name)) continue;
+    if (e.type !== want) {
+      listed.ignored.push({ name: e.name, why: `is a ${e.type}, not a ${want}` });
+      continue;
+    }
+    const time = parse(e.name);
+    if (time === undefined) {
+      listed.ignored.push({ name: e.name, why: 'its name holds no time this job could have written' });
+      continue;
+    }
+    listed.copies.push({ name: e.name, path, time, type: want });
+    if (names.has(`${e.name}.sha256`)) listed.companions.set(e.name, `${path}.sha256`);
+  }
+  listed.copies.sort((a, b) => b.time - a.time || (a.name < b.name ? 1 : -1));
+  return listed;
+}
+
+export interface PruneDecision {
+  /** Newest first. */
+  keep: { copy: Copy; reasons: string[] }[];
+  remove: Copy[];
+}
+
+/** The engine that prunes `job`, checked against the step (a mismatch is a bug, not a guess). */
+export function pruneEngine(job: JobModel, plan: PlanModel, spec: PruneSpec): RetentionEngine {
+  const engine = engineFor(job.kind, spec.policy);
+  if (engine.id !== spec.engine) throw new PruneError(`the ${job.kind} kind is pruned by ${engine.id}, but the step says ${spec.engine}; refusing to prune`);
+  const unsupported = engine.unsupported(spec.policy);
+  if (unsupported.length) throw new PruneError(`the ${engine.id} pruning engine cannot express this policy: ${unsupported.map((u) => u.message).join('; ')}`);
+  if (spec.protectBaseOf?.length || spec.replicaOf) throw new PruneError('protecting a replication base needs the inventory of both sides, which is not implemented yet: prune refused');
+  void plan;
+  return engine;
+}
+
+/** Decide on `copies` (newest first) at `now`; the `min` newest are always kept. */
+export function decide(copies: readonly Copy[], spec: PruneSpec, engine: RetentionEngine, now: number): PruneDecision {
+  const byName = new Map(copies.map((c) => [c.name, c]));
+  const d = engine.evaluate(
+    copies.map((c) => ({ id: c.name, time: c.time })),
+    spec.policy,
+    { now, timezone: spec.timezone },
+  );
+  const reasons = new Map<string, string[]>();
+  for (const k of d.keep) reasons.set(k.snapshot.id!, [...k.reasons]);
+  const min = Math.max(1, Number.isInteger(spec.min) ? spec.min : 1);
+  copies.slice(0, min).forEach((c, i) => {
+    const r = reasons.get(c.name) ?? [];
+    if (!reasons.has(c.name)) r.push(i === 0 ? 'newest copy: never removed' : `one of the ${min} newest copies (min: ${min})`);
+    reasons.set(c.name, r);
+  });
+  const keep: PruneDecision['keep'] = [];
+  const remove: Copy[] = [];
+  for (const c of copies) {
+    const r = reasons.get(c.name);
+    if (r) keep.push({ copy: c, reasons: r });
+    else remove.push(c);
+  }
+  if (byName.size !== copies.length) throw new PruneError('two copies share a name');
+  return { keep, remove };
+}
+
+export interface RemoveHooks {
+  before(path: string, reason: string): void;
+  after(path: string, ok: boolean, message?: string): void;
+}
+
+/** Remove the copies (and their manifests) decided against; journalled through `hooks`. */
+export async function removeCopies(remove: readonly Copy[], listed: Listed, fs: HostFs, hooks: RemoveHooks): Promise<{ removed: string[]; failed: string[] }> {
+  const removed: string[] = [];
+  const failed: string[] = [];
+  for (const c of remove) {
+    for (const [path, type] of [[c.path, c.type], ...(listed.companions.has(c.name) ? [[listed.companions.get(c.name)!, 'file']] : [])] as [string, 'file' | 'directory'][]) {
+      hooks.before(path, path === c.path ? 'not kept by the policy' : `manifest of ${c.name}`);
+      try {
+        await fs.remove(path, type);
+        hooks.after(path, true);
+        if (path === c.path) removed.push(c.name);
+      } catch (e) {
+        hooks.after(path, false, (e as Error).message);
+        failed.push(`${path}: ${(e as Error).message}`);
+      }
+    }
+  }
+  return { removed, failed };
+}
+
+/** Remove leftovers of interrupted runs (only under the job's lock). */
+export async function removePartials(listed: Listed, fs: HostFs, hooks: RemoveHooks, keepPaths: ReadonlySet<string> = new Set()): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of listed.partials) {
+    if (keepPaths.has(p.path)) continue;
+    hooks.before(p.path, 'left by an interrupted run');
+    try {
+      await fs.remove(p.path, p.type);
+      hooks.after(p.path, true);
+      out.push(p.name);
+    } catch (e) {
+      hooks.after(p.path, false, (e as Error).message);
+    }
+  }
+  return out;
+}
