@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installs the Debian tools that the integration tests and the fixture generators call, only
+# when they are missing (idempotent: a second run changes nothing). Versions are pinned to
+# Debian 12 "bookworm", the versions the retention fixtures were made with:
+#   restic      0.14.0-1+b5
+#   borgbackup  1.2.4-1
+#   faketime    0.9.10-2.1   (the `faketime` wrapper; pulls in libfaketime)
+# On another release the pinned version may not exist: the release's own version is installed
+# and a warning says so (fixtures may then disagree with the tool).
+# Without root (and without passwordless sudo) nothing is installed: a warning is printed and
+# the integration tests skip, or fail in CI (BACKPLAN_REQUIRE_INTEGRATION=1).
+# To add a tool: add a "package=version" line to PACKAGES.
+set -euo pipefail
+
+PACKAGES=(
+  "restic=0.14.0-1+b5"
+  "borgbackup=1.2.4-1"
+  "faketime=0.9.10-2.1"
+)
+
+installed_version() {
+  dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | awk '$3 == "installed" { print $4 }'
+}
+
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-test-deps: not a Debian-like system; install restic, borg and faketime yourself" >&2
+  exit 0
+fi
+
+missing=()
+for spec in "${PACKAGES[@]}"; do
+  pkg=${spec%%=*}
+  want=${spec#*=}
+  have=$(installed_version "$pkg")
+  if [ -z "$have" ]; then
+    missing+=("$spec")
+  elif [ "$have" != "$want" ]; then
+    echo "install-test-deps: $pkg $have is installed (fixtures were made with $want); leaving it" >&2
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    SUDO=(sudo -n)
+  else
+    echo "install-test-deps: missing ${missing[*]} and no root to install them; integration tests will skip" >&2
+    exit 0
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+APT=("${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600)
+
+# Pinned when this release has the pinned version, the release's own version otherwise.
+resolve() {
+  local targets=() spec pkg want
+  for spec in "${missing[@]}"; do
+    pkg=${spec%%=*}
+    want=${spec#*=}
+    if apt-cache madison "$pkg" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | grep -qxF "$want"; then
+      targets+=("$pkg=$want")
+    else
+      if apt-cache show "$pkg" >/dev/null 2>&1; then
+        echo "install-test-deps: $pkg $want is not available here; installing this release's version" >&2
+      fi
+      targets+=("$pkg")
+    fi
+  done
+  echo "${targets[@]}"
+}
+
+# shellcheck disable=SC2207
+targets=($(resolve))
+if ! "${APT[@]}" install -y --no-install-recommends "${targets[@]}"; then
+  "${APT[@]}" update
+  # shellcheck disable=SC2207
+  targets=($(resolve))
+  "${APT[@]}" install -y --no-install-recommends "${targets[@]}"
+fi
