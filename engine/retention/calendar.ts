@@ -42,9 +42,34 @@ export function zoneOf(name: string): Zone {
   return z;
 }
 
+// Asking luxon (Intl) for an offset costs microseconds; pruning a million snapshots asks a
+// million times. Offsets are remembered per zone at the start of each UTC hour: when an hour
+// starts with the same offset as the next one, the offset holds throughout it (no zone changes
+// offset twice within an hour); the rare hour that holds a change is asked exactly.
+const OFFSET_CACHE_LIMIT = 500_000;
+const offsetCaches = new Map<string, Map<number, number>>();
+
+function hourStartOffset(cache: Map<number, number>, z: Zone, hour: number): number {
+  let o = cache.get(hour);
+  if (o === undefined) {
+    o = z.offset(hour * HOUR);
+    if (cache.size >= OFFSET_CACHE_LIMIT) cache.clear();
+    cache.set(hour, o);
+  }
+  return o;
+}
+
 /** Offset from UTC, in minutes, of `zone` at the instant `ms`. */
 export function offsetAt(ms: number, zone: string): number {
-  return zoneOf(zone).offset(ms);
+  let cache = offsetCaches.get(zone);
+  if (cache === undefined) {
+    cache = new Map();
+    offsetCaches.set(zone, cache);
+  }
+  const z = zoneOf(zone);
+  const hour = Math.floor(ms / HOUR);
+  const start = hourStartOffset(cache, z, hour);
+  return hourStartOffset(cache, z, hour + 1) === start ? start : z.offset(ms);
 }
 
 /** Days from 1970-01-01 to the proleptic Gregorian date y-m-d (month 1..12, any day ≥ 1). */
@@ -85,12 +110,27 @@ function isoWeekOf(dayNumber: number): { isoYear: number; isoWeek: number } {
   return { isoYear, isoWeek };
 }
 
+// Sorted snapshots come in runs of the same day: the last day's date is kept at hand.
+let lastDay = NaN;
+let lastDate = { year: 0, month: 0, day: 0, isoYear: 0, isoWeek: 0 };
+function dateOfDay(dayNumber: number) {
+  if (dayNumber !== lastDay) {
+    lastDate = { ...civilFromDays(dayNumber), ...isoWeekOf(dayNumber) };
+    lastDay = dayNumber;
+  }
+  return lastDate;
+}
+
 // Simulations prune the same snapshots again and again: remember their local parts.
 const PARTS_CACHE_LIMIT = 200_000;
 const partsCaches = new Map<string, Map<number, LocalParts>>();
 
-/** Wall-clock parts of `ms` in `zone`. */
-export function localParts(ms: number, zone: string): LocalParts {
+/**
+ * Wall-clock parts of `ms` in `zone`. `remember: false` skips the cache, for callers that see
+ * each instant once (one pruning decision over a long list).
+ */
+export function localParts(ms: number, zone: string, remember = true): LocalParts {
+  if (!remember) return computeParts(ms, zone);
   let cache = partsCaches.get(zone);
   if (cache === undefined) {
     cache = new Map();
@@ -98,13 +138,19 @@ export function localParts(ms: number, zone: string): LocalParts {
   }
   const hit = cache.get(ms);
   if (hit !== undefined) return hit;
+  const parts = computeParts(ms, zone);
+  if (cache.size >= PARTS_CACHE_LIMIT) cache.clear();
+  cache.set(ms, parts);
+  return parts;
+}
+
+function computeParts(ms: number, zone: string): LocalParts {
   const offset = offsetAt(ms, zone);
   const wall = ms + offset * MINUTE;
   const dayNumber = Math.floor(wall / DAY);
   const inDay = wall - dayNumber * DAY;
-  const { year, month, day } = civilFromDays(dayNumber);
-  const { isoYear, isoWeek } = isoWeekOf(dayNumber);
-  const parts: LocalParts = {
+  const { year, month, day, isoYear, isoWeek } = dateOfDay(dayNumber);
+  return {
     year,
     month,
     day,
@@ -117,9 +163,6 @@ export function localParts(ms: number, zone: string): LocalParts {
     isoWeek,
     offset,
   };
-  if (cache.size >= PARTS_CACHE_LIMIT) cache.clear();
-  cache.set(ms, parts);
-  return parts;
 }
 
 /**

@@ -18,7 +18,7 @@
 // Reasons are restic's own words ("daily snapshot", "within 1y2m3d", "oldest yearly snapshot").
 import type { PolicyModel } from '../plan/model';
 import type { Duration } from '../time/duration';
-import { goAddDate, HOUR, localParts } from './calendar';
+import { goAddDate, HOUR, localParts, type LocalParts } from './calendar';
 import {
   COUNT_RULES,
   countOf,
@@ -93,26 +93,15 @@ export function isEmptyResticRules(r: ResticRules): boolean {
   );
 }
 
-type Bucketer = (time: number, nr: number, zone: string) => number;
+/** A calendar bucket of a snapshot, from its local parts (computed once per snapshot). */
+type Bucketer = (p: LocalParts, nr: number) => number;
 
-const byNumber: Bucketer = (_t, nr) => nr;
-const byHour: Bucketer = (t, _nr, zone) => {
-  const p = localParts(t, zone);
-  return p.year * 1_000_000 + p.month * 10_000 + p.day * 100 + p.hour;
-};
-const byDay: Bucketer = (t, _nr, zone) => {
-  const p = localParts(t, zone);
-  return p.year * 10_000 + p.month * 100 + p.day;
-};
-const byIsoWeek: Bucketer = (t, _nr, zone) => {
-  const p = localParts(t, zone);
-  return p.isoYear * 100 + p.isoWeek;
-};
-const byMonth: Bucketer = (t, _nr, zone) => {
-  const p = localParts(t, zone);
-  return p.year * 100 + p.month;
-};
-const byYear: Bucketer = (t, _nr, zone) => localParts(t, zone).year;
+const byNumber: Bucketer = (_p, nr) => nr;
+const byHour: Bucketer = (p) => p.year * 1_000_000 + p.month * 10_000 + p.day * 100 + p.hour;
+const byDay: Bucketer = (p) => p.year * 10_000 + p.month * 100 + p.day;
+const byIsoWeek: Bucketer = (p) => p.isoYear * 100 + p.isoWeek;
+const byMonth: Bucketer = (p) => p.year * 100 + p.month;
+const byYear: Bucketer = (p) => p.year;
 
 /** True when the snapshot carries every tag of `list` (an empty tag `""` matches an untagged snapshot). */
 function hasTags(snapshot: SnapshotIn, list: readonly string[]): boolean {
@@ -149,8 +138,16 @@ export function applyResticRules(sorted: readonly SnapshotIn[], rules: ResticRul
   const remove: SnapshotIn[] = [];
   const oldest = sorted.length - 1;
 
-  sorted.forEach((snapshot, nr) => {
+  const windowless = rules.tags.length === 0 && !rules.within && windowed.every((w) => !w.within);
+  for (let nr = 0; nr < sorted.length; nr++) {
+    const snapshot = sorted[nr];
+    // Once every count is used up and no tag or window rule exists, nothing else can be kept.
+    if (windowless && counted.every((c) => c.count === 0 || c.count < -1)) {
+      for (let rest = nr; rest < sorted.length; rest++) remove.push(sorted[rest]);
+      break;
+    }
     const reasons: string[] = [];
+    const parts = localParts(snapshot.time, zone, false);
     // Tags are not counted.
     for (const list of rules.tags) {
       if (hasTags(snapshot, list)) reasons.push(`has tags [${list.join(', ')}]`);
@@ -159,7 +156,7 @@ export function applyResticRules(sorted: readonly SnapshotIn[], rules: ResticRul
 
     for (const rule of counted) {
       if (rule.count === 0 || rule.count < -1) continue;
-      const value = rule.bucket(snapshot.time, nr, zone);
+      const value = rule.bucket(parts, nr);
       if (value !== rule.last || nr === oldest) {
         reasons.push(value === rule.last ? `oldest ${rule.reason}` : rule.reason);
         rule.last = value;
@@ -169,7 +166,7 @@ export function applyResticRules(sorted: readonly SnapshotIn[], rules: ResticRul
 
     for (const rule of windowed) {
       if (!rule.within || !(snapshot.time > rule.within.cutoff)) continue;
-      const value = rule.bucket(snapshot.time, nr, zone);
+      const value = rule.bucket(parts, nr);
       if (value !== rule.last || nr === oldest) {
         const reason = value === rule.last ? `oldest ${rule.reason}` : rule.reason;
         reasons.push(`${reason} ${rule.within.label}`);
@@ -194,7 +191,7 @@ export function applyResticRules(sorted: readonly SnapshotIn[], rules: ResticRul
     } else {
       remove.push(snapshot);
     }
-  });
+  }
   return { keep, remove };
 }
 
