@@ -44,20 +44,20 @@ const COMMANDS: Record<string, Command> = {
   },
   run: {
     summary: 'run the plan\'s backups for real (or --dry-run: print the steps, change nothing)',
-    usage: 'backplan run PLAN [--job J] [--dry-run] [--state-dir D] [--progress json] [--format text|json] [--break-stale-lock] [--per-host N]',
-    options: { ...format, job: { type: 'string', short: 'j' }, 'dry-run': { type: 'boolean', short: 'n' }, 'state-dir': { type: 'string' }, progress: { type: 'string' }, 'break-stale-lock': { type: 'boolean' }, 'per-host': { type: 'string' } },
+    usage: 'backplan run PLAN [--job J] [--dry-run] [--state-dir D] [--progress json] [--format text|json] [--break-stale-lock] [--per-host N] [--ssh-option OPT]...',
+    options: { ...format, job: { type: 'string', short: 'j' }, 'dry-run': { type: 'boolean', short: 'n' }, 'state-dir': { type: 'string' }, progress: { type: 'string' }, 'break-stale-lock': { type: 'boolean' }, 'per-host': { type: 'string' }, 'ssh-option': { type: 'string', multiple: true } },
     run: runRun,
   },
   prune: {
     summary: 'apply a job\'s retention to its live copies now (--dry-run: list what it would remove)',
-    usage: 'backplan prune PLAN --job J [--dry-run] [--state-dir D] [--format text|json] [--break-stale-lock]',
-    options: { ...format, job: { type: 'string', short: 'j' }, 'dry-run': { type: 'boolean', short: 'n' }, 'state-dir': { type: 'string' }, 'break-stale-lock': { type: 'boolean' } },
+    usage: 'backplan prune PLAN --job J [--dry-run] [--state-dir D] [--format text|json] [--break-stale-lock] [--ssh-option OPT]...',
+    options: { ...format, job: { type: 'string', short: 'j' }, 'dry-run': { type: 'boolean', short: 'n' }, 'state-dir': { type: 'string' }, 'break-stale-lock': { type: 'boolean' }, 'ssh-option': { type: 'string', multiple: true } },
     run: runPrune,
   },
   verify: {
     summary: 'restore a job\'s newest archive into a scratch directory and compare it with its sha256 manifest',
-    usage: 'backplan verify PLAN --job J [--copy NAME] [--scratch-dir D] [--state-dir D] [--format text|json] [--break-stale-lock]',
-    options: { ...format, job: { type: 'string', short: 'j' }, copy: { type: 'string' }, 'scratch-dir': { type: 'string' }, 'state-dir': { type: 'string' }, 'break-stale-lock': { type: 'boolean' } },
+    usage: 'backplan verify PLAN --job J [--copy NAME] [--scratch-dir D] [--state-dir D] [--format text|json] [--break-stale-lock] [--ssh-option OPT]...',
+    options: { ...format, job: { type: 'string', short: 'j' }, copy: { type: 'string' }, 'scratch-dir': { type: 'string' }, 'state-dir': { type: 'string' }, 'break-stale-lock': { type: 'boolean' }, 'ssh-option': { type: 'string', multiple: true } },
     run: runVerify,
   },
 };

@@ -9,7 +9,7 @@ import { FsError } from '../../engine/run/exec/files';
 import { resolveStateDir } from '../../engine/run/state';
 import type { CommandContext } from '../command';
 import { paint, type Out } from '../output';
-import { loadRunnable } from './run';
+import { loadRunnable, sshOptions } from './run';
 
 function text(out: Out, r: PruneJobReport): string {
   const lines = [`${paint(out, 'bold', r.job)}: ${r.engine} rules, never fewer than ${r.min} newest; ${r.dir}`];
@@ -41,6 +41,7 @@ export async function runPrune(cmd: CommandContext): Promise<number> {
       stateDir: resolveStateDir(cmd.string('state-dir')),
       dryRun: Boolean(cmd.options['dry-run']),
       breakStaleLock: Boolean(cmd.options['break-stale-lock']),
+      sshOptions: sshOptions(cmd),
     });
     cmd.out.write(format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : text(cmd.out, r));
     return r.failed.length ? 1 : 0;

@@ -27,6 +27,15 @@ export function loadRunnable(cmd: CommandContext, verb: string, usage: string): 
   return { file, model: loaded.model };
 }
 
+/** `--ssh-option OPT` (repeatable): extra `-o OPT` for every ssh (known_hosts file, ciphers ...). */
+export function sshOptions(cmd: CommandContext): string[] | undefined {
+  const v = cmd.options['ssh-option'] as unknown;
+  if (v === undefined) return undefined;
+  const list = (Array.isArray(v) ? v : [v]) as string[];
+  for (const o of list) if (!/^[A-Za-z]+=\S/.test(o)) cmd.usage(`--ssh-option ${o}: expected an ssh option as KEY=VALUE (e.g. StrictHostKeyChecking=accept-new)`);
+  return list;
+}
+
 export function perHostOption(cmd: CommandContext): number | undefined {
   const v = cmd.string('per-host');
   if (v === undefined) return undefined;
@@ -123,6 +132,7 @@ export async function runRun(cmd: CommandContext): Promise<number> {
       stateDir: resolveStateDir(cmd.string('state-dir')),
       breakStaleLock: Boolean(cmd.options['break-stale-lock']),
       perHost,
+      sshOptions: sshOptions(cmd),
       signal: abort.signal,
       onEvent: (e) => (progress === 'json' ? out.write(`${JSON.stringify(e)}\n`) : textEvent(out, e)),
     });

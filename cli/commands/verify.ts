@@ -10,7 +10,7 @@ import { FsError } from '../../engine/run/exec/files';
 import { resolveStateDir } from '../../engine/run/state';
 import type { CommandContext } from '../command';
 import { paint } from '../output';
-import { loadRunnable } from './run';
+import { loadRunnable, sshOptions } from './run';
 
 export async function runVerify(cmd: CommandContext): Promise<number> {
   const format = cmd.format(['text', 'json']);
@@ -27,6 +27,7 @@ export async function runVerify(cmd: CommandContext): Promise<number> {
       scratchDir: cmd.string('scratch-dir') ?? tmpdir(),
       stateDir: resolveStateDir(cmd.string('state-dir')),
       breakStaleLock: Boolean(cmd.options['break-stale-lock']),
+      sshOptions: sshOptions(cmd),
     });
     if (format === 'json') cmd.out.write(`${JSON.stringify(r, null, 2)}\n`);
     else if (r.ok) {

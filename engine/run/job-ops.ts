@@ -145,7 +145,7 @@ export async function pruneJob(opts: PruneJobOptions): Promise<PruneJobReport> {
   });
 
   if (opts.dryRun) {
-    const hosts = new Hosts(opts.plan, { sshOptions: opts.sshOptions });
+    const hosts = new Hosts(opts.plan, { sshOptions: opts.sshOptions, multiplex: false });
     try {
       const listed = await listCopies(spec.inventory, job, spec.timezone, fsFor(spec.inventory.host, hosts));
       return report(listed, decide(listed.copies, spec, engine, now));

@@ -10,7 +10,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backplan, CLI, ensureBuilt, ROOT } from '../helpers/cli';
-import { hasTool } from '../helpers/integration';
+import { hasTool, requireTools } from '../helpers/integration';
 import { interruptedSteps, readJournal } from '../../engine/run/journal';
 
 const JOB = 'docs-archive';
@@ -430,7 +430,7 @@ describe('hostile plans', () => {
 });
 
 describe('secrets', () => {
-  it.skipIf(!hasTool('restic'))('a restic job gets its password by environment; the value never reaches the journal, the output or the progress events', () => {
+  it.skipIf(!requireTools('restic'))('a restic job gets its password by environment; the value never reaches the journal, the output or the progress events', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bp-secret-'));
     temps.push(dir);
     const secret = `pw-${randomBytes(12).toString('hex')}`;

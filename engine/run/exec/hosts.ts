@@ -18,6 +18,8 @@ export interface HostsOptions {
   /** Extra `-o` options for every ssh (tests: UserKnownHostsFile, StrictHostKeyChecking ...). */
   sshOptions?: string[];
   signal?: AbortSignal;
+  /** false: plain connections, no ControlMaster and no socket directory (dry runs touch nothing). */
+  multiplex?: boolean;
 }
 
 export class Hosts {
@@ -54,7 +56,8 @@ export class Hosts {
   /** The argv that runs `argv` on `host`. */
   argv(host: string, argv: readonly string[]): string[] {
     if (this.isLocal(host)) return [...argv];
-    return sshArgv(this.model(host), argv, { controlPath: this.controlPath(), options: this.opts.sshOptions });
+    const controlPath = this.opts.multiplex === false ? undefined : this.controlPath();
+    return sshArgv(this.model(host), argv, { ...(controlPath ? { controlPath } : {}), options: this.opts.sshOptions });
   }
 
   /** Open (once) the host's ControlMaster; rejects with ssh's own message when it cannot connect. */
@@ -73,7 +76,7 @@ export class Hosts {
 
   /** Close every ControlMaster this run opened. */
   async close(): Promise<void> {
-    const cp = this.controlDir !== undefined ? join(this.controlDir, '%C') : undefined;
+    const cp = this.controlDir !== undefined && this.opts.multiplex !== false ? join(this.controlDir, '%C') : undefined;
     await Promise.all(
       [...this.masters.keys()].map(async (host) => {
         const h = this.plan.hosts.get(host);
