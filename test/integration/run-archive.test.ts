@@ -281,6 +281,24 @@ describe('backplan run examples/local.backplan.yaml', () => {
     expect(s.run('verify', '--job', JOB).code).toBe(0);
   }, 60_000);
 
+  it('SIGINT stops the run: the step fails as interrupted, its partial is removed, the lock released, the journal closed', async () => {
+    const s = sandbox();
+    bigTree(s);
+    const c = start(s);
+    const done = exited(c);
+    await until('the .partial archive', () => partials(s.backups).length > 0);
+    c.kill('SIGINT');
+    const r = await done;
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('docs-archive/2: interrupted (the run was stopped)');
+    expect(readdirSync(s.backups)).toEqual([]);
+    expect(readdirSync(join(s.state, 'locks'))).toEqual([]);
+    const [journal] = readdirSync(join(s.state, 'runs'));
+    const lines = readJournal(join(s.state, 'runs', journal));
+    expect(interruptedSteps(lines)).toEqual([]);
+    expect(lines.at(-1)).toMatchObject({ type: 'run-end', status: 'failed' });
+  }, 60_000);
+
   it('two runs of the same job at once: the second refuses with the lock message', async () => {
     const s = sandbox();
     bigTree(s);
@@ -369,6 +387,48 @@ describe('backplan run examples/local.backplan.yaml', () => {
     ]);
     expect(events.at(-1)).toMatchObject({ event: 'summary', ok: true, jobs: [{ job: JOB, status: 'ok' }] });
   });
+});
+
+describe('several jobs', () => {
+  function multi(jobs: string): { plan: string; state: string; dir: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'bp-multi-'));
+    temps.push(dir);
+    for (const d of ['a', 'b']) {
+      mkdirSync(join(dir, d));
+      writeFileSync(join(dir, d, 'f.txt'), d);
+    }
+    const plan = join(dir, 'multi.backplan.yaml');
+    writeFileSync(
+      plan,
+      ['version: 1', 'hosts:', '  h1: { site: home }', '  h2: { site: home }', 'storage:', '  disk: { host: h1, media: ssd, path: ./out }', 'jobs:', jobs, 'checks: { coverage-3-2-1: off, no-restore-test: off, unused: off }', ''].join('\n'),
+    );
+    return { plan, state: join(dir, 'state'), dir };
+  }
+
+  it('a job whose prerequisite failed is skipped, and the run fails', () => {
+    const m = multi(
+      ['  first: { kind: archive, host: h1, paths: [./a, ./missing], to: disk }', '  second: { kind: archive, host: h1, paths: [./b], to: disk, after: [first] }', '  other: { kind: archive, host: h2, paths: [./b], to: disk }'].join('\n'),
+    );
+    const r = backplan(['run', m.plan, '--state-dir', m.state, '--format', 'json']);
+    expect(r.code).toBe(1);
+    const jobs = Object.fromEntries(JSON.parse(r.stdout).jobs.map((j: { job: string; status: string; message?: string }) => [j.job, [j.status, j.message]]));
+    expect(jobs.first[0]).toBe('failed');
+    expect(jobs.second).toEqual(['skipped', 'skipped: prerequisite job first failed']);
+    expect(jobs.other[0]).toBe('ok');
+    expect(existsSync(join(m.dir, 'out', 'second'))).toBe(false);
+  });
+
+  it('jobs of different hosts run at the same time; jobs of one host one after the other (--per-host 1)', async () => {
+    const m = multi(['  j1: { kind: archive, host: h1, paths: [./a], to: disk }', '  j2: { kind: archive, host: h2, paths: [./a], to: disk }', '  j3: { kind: archive, host: h1, paths: [./b], to: disk }'].join('\n'));
+    for (let i = 0; i < 3; i++) writeFileSync(join(m.dir, 'a', `big-${i}.bin`), randomBytes(8 << 20));
+    const r = backplan(['run', m.plan, '--state-dir', m.state, '--progress', 'json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const ev = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const at = (event: string, job: string) => ev.findIndex((e) => e.event === event && e.job === job);
+    // j2 (host h2) starts before j1 (host h1) ends; j3 (host h1) starts only after j1 ended.
+    expect(at('job-start', 'j2')).toBeLessThan(at('job-end', 'j1'));
+    expect(at('job-start', 'j3')).toBeGreaterThan(at('job-end', 'j1'));
+  }, 60_000);
 });
 
 describe('hostile plans', () => {

@@ -111,6 +111,12 @@ export function createArchive(opts: ArchiveOptions): ArchiveSource {
   });
   pack.on('error', (e: unknown) => out.destroy(new ArchiveError(`archive failed: ${(e as Error).message}`)));
   gzip.pipe(out);
+  // The consumer gave up (a failed stage, an interrupted run): stop reading files.
+  out.on('close', () => {
+    if (out.readableEnded) return;
+    pack.pause();
+    gzip.destroy();
+  });
 
   for (const p of opts.paths) pack.add(p === '/' ? '.' : p.slice(1));
   pack.end();

@@ -150,6 +150,8 @@ async function runPipeline(source: Readable | undefined, cmds: readonly Command[
     for (const s of stages) if (s.spawned.child.exitCode === null) s.spawned.child.kill('SIGTERM');
     source?.destroy();
   };
+  if (x.signal?.aborted) fail('interrupted (the run was stopped)', -1);
+  x.signal?.addEventListener('abort', () => fail('interrupted (the run was stopped)', -1), { once: true });
   const waits: Promise<unknown>[] = [];
   // Source → stage 0 → stage 1 ... → sink.
   let upstream: Readable | undefined = source;
