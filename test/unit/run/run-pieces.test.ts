@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { nameTimeParser } from '../../../engine/run/names';
 import { formatManifest, parseManifest, ManifestError } from '../../../engine/run/builtin/manifest';
 import { excludeMatcher } from '../../../engine/run/builtin/exclude';
-import { decide, type Copy } from '../../../engine/run/prune';
+import { decide, pruneEngine, type Copy } from '../../../engine/run/prune';
 import { nativeEngine } from '../../../engine/retention/native';
 import { resolveStateDir } from '../../../engine/run/state';
 import { Redactor } from '../../../engine/run/exec/redact';
 import type { PruneSpec } from '../../../engine/run/step';
-import { policy } from './helpers';
+import { job, plan, policy } from './helpers';
 
 describe('nameTimeParser', () => {
   it('reads the default `<prefix>YYYYMMDDTHHMMZ<ext>` names in UTC and nothing else', () => {
@@ -107,6 +107,14 @@ describe('prune decision', () => {
       ['c0', ['last snapshot']],
       ['c1', ['last snapshot']],
     ]);
+  });
+
+  it('refuses what it cannot do safely: a replication base it cannot see, an engine mismatch', () => {
+    const p = plan({ jobs: [job('snaps', { kind: 'zfs-snapshot' })] });
+    const j = p.jobs.get('snaps')!;
+    expect(() => pruneEngine(j, p, { ...spec({ keep: { last: 1 } }), protectBaseOf: ['replica'] })).toThrow(/replication base .* not implemented yet: prune refused/);
+    expect(() => pruneEngine(j, p, { ...spec({ keep: { last: 1 } }), engine: 'restic' })).toThrow(/pruned by native, but the step says restic; refusing/);
+    expect(pruneEngine(j, p, spec({ keep: { last: 1 } })).id).toBe('native');
   });
 
   it('with nothing listed decides nothing', () => {
