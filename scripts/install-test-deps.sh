@@ -5,6 +5,7 @@
 #   restic      0.14.0-1+b5
 #   borgbackup  1.2.4-1
 #   faketime    0.9.10-2.1   (the `faketime` wrapper; pulls in libfaketime)
+#   openssh     1:9.2p1-2+deb12u10 (sshd for the test hosts, ssh for the transport)
 # On another release the pinned version may not exist: the release's own version is installed
 # and a warning says so (fixtures may then disagree with the tool).
 # Without root (and without passwordless sudo) nothing is installed: a warning is printed and
@@ -16,6 +17,8 @@ PACKAGES=(
   "restic=0.14.0-1+b5"
   "borgbackup=1.2.4-1"
   "faketime=0.9.10-2.1"
+  "openssh-server=1:9.2p1-2+deb12u10"
+  "openssh-client=1:9.2p1-2+deb12u10"
 )
 
 installed_version() {
