@@ -1,0 +1,99 @@
+// The document cache: one parse + check per (uri, version), shared by every feature. A feature
+// asks `store.analysis(uri)`; the first caller for a version pays for the check, the others
+// read the result. Derived views (the name index, chains, annotated values, projections) are
+// computed on first use and live as long as the version.
+import type { TextDocuments } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { checkParsed, type CheckResult } from '../engine/check';
+import { buildModel } from '../engine/plan/build-model';
+import type { PlanModel } from '../engine/plan/model';
+import { MAX_ALIAS_COUNT, parsePlan, type ParsedPlan } from '../engine/plan/parse';
+import { LineIndex } from '../engine/text/positions';
+
+export class Analysis {
+  readonly lines: LineIndex;
+  readonly result: CheckResult;
+  /** Time of parse + every check (ms). */
+  readonly ms: number;
+  private readonly memos = new Map<string, unknown>();
+
+  constructor(
+    readonly uri: string,
+    readonly version: number,
+    readonly text: string,
+    /** The instant the checks ran at (epoch ms). */
+    readonly now: number,
+  ) {
+    const t0 = performance.now();
+    this.lines = new LineIndex(text);
+    this.result = checkParsed(parsePlan(text), { now });
+    this.ms = performance.now() - t0;
+  }
+
+  get parsed(): ParsedPlan {
+    return this.result.parsed;
+  }
+
+  /** The plan model (an empty one when the YAML could not be read). */
+  get model(): PlanModel {
+    return this.memo('model', () => this.result.model ?? buildModel(this.lenientValue));
+  }
+
+  /**
+   * The plan's value even when the YAML has errors (the parser recovers what it can): completion
+   * needs the job's kind while the line being typed is still broken.
+   */
+  get lenientValue(): unknown {
+    return this.memo('lenient', () => {
+      if (this.parsed.value !== undefined) return this.parsed.value;
+      const doc = this.parsed.doc;
+      if (!doc) return undefined;
+      try {
+        return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
+  /** A value derived from this version, computed once. */
+  memo<T>(key: string, compute: () => T): T {
+    if (!this.memos.has(key)) this.memos.set(key, compute());
+    return this.memos.get(key) as T;
+  }
+}
+
+export type Clock = () => number;
+
+export class DocumentStore {
+  private readonly cache = new Map<string, Analysis>();
+
+  constructor(
+    readonly documents: TextDocuments<TextDocument>,
+    private readonly clock: Clock = Date.now,
+  ) {}
+
+  /** The analysis of the document's current version (computed now if it is not cached). */
+  analysis(uri: string): Analysis | undefined {
+    const doc = this.documents.get(uri);
+    if (!doc) return undefined;
+    const cached = this.cache.get(uri);
+    if (cached && cached.version === doc.version) return cached;
+    const a = new Analysis(uri, doc.version, doc.getText(), this.clock());
+    this.cache.set(uri, a);
+    return a;
+  }
+
+  /** The cached analysis, whatever its version (never computes). */
+  peek(uri: string): Analysis | undefined {
+    return this.cache.get(uri);
+  }
+
+  version(uri: string): number | undefined {
+    return this.documents.get(uri)?.version;
+  }
+
+  forget(uri: string): void {
+    this.cache.delete(uri);
+  }
+}

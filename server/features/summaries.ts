@@ -1,0 +1,117 @@
+// One-paragraph markdown summaries of what a name points to (a host, a storage, a policy, a
+// job), shared by hover and completion, and the chain lines of the 3-2-1 counts.
+import { jobPolicy, jobZone } from '../../engine/plan/build-model';
+import type { PlanModel } from '../../engine/plan/model';
+import type { RefSection } from '../../engine/plan/schema';
+import { chainOfJob, computeChains, formatChain, type Chain, type ChainCopy } from '../../engine/coverage/chains';
+import { kindInfo } from '../../engine/kinds';
+import { engineIdFor } from '../../engine/retention/index';
+import { policyRules } from '../../engine/simulate/rules';
+import { describeSchedule } from '../../engine/time/words';
+import type { Analysis } from '../documents';
+import { code } from './env';
+
+export function chainsOf(a: Analysis): Chain[] {
+  return a.memo('chains', () => {
+    try {
+      return computeChains(a.model);
+    } catch {
+      return [];
+    }
+  });
+}
+
+const list = (names: string[], max = 6): string =>
+  names.length === 0 ? 'nothing' : names.slice(0, max).map(code).join(', ') + (names.length > max ? ` and ${names.length - max} more` : '');
+
+function usersOf(plan: PlanModel, pred: (j: { host?: string; to?: string; storage?: string; retention?: unknown; raw: Record<string, unknown> }) => boolean): string[] {
+  return [...plan.jobs.values()].filter(pred).map((j) => j.name);
+}
+
+export function copyLine(c: ChainCopy): string {
+  const l = c.location;
+  const facts = [l.media, l.site ? `site ${l.site}` : 'site unknown', c.offsite ? 'offsite' : undefined, l.immutable ? 'immutable' : undefined]
+    .filter(Boolean)
+    .join(', ');
+  return c.live ? `live data on ${l.label} (${facts})` : `${l.label} via ${code(c.via)} (${facts})`;
+}
+
+/** The chain block of a job: its 3-2-1 line and its copies. */
+export function chainMarkdown(a: Analysis, chain: Chain): string {
+  const line = formatChain(chain, a.model);
+  const lines = [`**3-2-1** (chain of ${code(chain.root)}): ${line}`];
+  if (!chain.enabled) lines.push('', '_The chain’s first job is disabled: it protects nothing._');
+  lines.push('', ...chain.copies.map((c, i) => `${i + 1}. ${copyLine(c)}`));
+  return lines.join('\n');
+}
+
+export function summary(a: Analysis, section: RefSection, name: string): string | undefined {
+  const plan = a.model;
+  switch (section) {
+    case 'hosts': {
+      const h = plan.hosts.get(name);
+      if (!h) return undefined;
+      const facts = [
+        h.address === undefined || h.address === 'localhost' ? 'local (no ssh)' : `${h.user ? `${h.user}@` : ''}${h.address}${h.port ? `:${h.port}` : ''}`,
+        h.site ? `site ${code(h.site)}` : undefined,
+        h.role ? `role ${code(h.role)}` : undefined,
+        h.timezone ? `zone ${h.timezone}` : undefined,
+      ].filter(Boolean);
+      const jobs = usersOf(plan, (j) => j.host === name || j.raw.remote === name);
+      const storage = [...plan.storage.values()].filter((s) => s.host === name).map((s) => s.name);
+      return [`**host** ${code(name)} — ${facts.join(' · ')}`, '', `Storage: ${list(storage)}. Jobs: ${list(jobs)}.`].join('\n');
+    }
+    case 'storage': {
+      const s = plan.storage.get(name);
+      if (!s) return undefined;
+      const host = s.host !== undefined ? plan.hosts.get(s.host) : undefined;
+      const site = s.site ?? host?.site;
+      const facts = [
+        s.host ? `on ${code(s.host)}` : 'no host (object storage)',
+        s.media ? `media ${code(s.media)}` : 'media unknown',
+        site ? `site ${code(site)}` : 'site unknown',
+        s.capacity ? `capacity ${s.capacity}` : undefined,
+        s.immutable ? 'immutable' : undefined,
+        s.replicated ? `replicated ×${s.replicated} (one copy)` : undefined,
+      ].filter(Boolean);
+      const where = s.path ? `\n\nPath: ${code(s.path)}` : s.url ? `\n\nURL: ${code(s.url)}` : '';
+      const jobs = usersOf(plan, (j) => j.to === name || j.storage === name);
+      return `**storage** ${code(name)} — ${facts.join(' · ')}${where}\n\nUsed by: ${list(jobs)}.`;
+    }
+    case 'policies': {
+      const p = plan.policies.get(name);
+      if (!p) return undefined;
+      const users = [...plan.jobs.values()].filter((j) => j.retention === name);
+      const engine = users.length > 0 ? engineIdFor(users[0].kind, p) : 'native';
+      const rules = policyRules(engine, p).map((r) => r.label);
+      if (p.min !== undefined) rules.push(`min ${p.min}`);
+      return [`**policy** ${code(name)} — ${rules.length > 0 ? rules.join(' · ') : 'keeps everything'}`, '', `Used by: ${list(users.map((u) => u.name))}.`].join('\n');
+    }
+    case 'jobs': {
+      const j = plan.jobs.get(name);
+      if (!j) return undefined;
+      const info = kindInfo(j.kind);
+      const head = `**job** ${code(name)} — ${code(j.kind)}${j.host ? ` on ${code(j.host)}` : ''}${j.enabled ? '' : ' (disabled)'}`;
+      const lines = [head];
+      if (j.description) lines.push('', j.description);
+      const facts: string[] = [];
+      if (j.from) facts.push(`copies ${code(j.from)}`);
+      if (j.to) facts.push(`to ${code(j.to)}`);
+      if (j.storage) facts.push(`storage ${code(j.storage)}`);
+      if (facts.length > 0) lines.push('', facts.join(' · '));
+      if (j.schedule) {
+        const words = describeSchedule(j.schedule);
+        lines.push('', `Schedule ${code(j.schedule)}${words ? ` — ${words}` : ''} (${jobZone(plan, j)})`);
+      }
+      const policy = jobPolicy(plan, j);
+      if (policy) {
+        const engine = engineIdFor(j.kind, policy);
+        const rules = policyRules(engine, policy).map((r) => r.label).join(' · ');
+        lines.push('', `Retention ${typeof j.retention === 'string' ? code(j.retention) : '(inline)'}: ${rules || 'keeps everything'} — pruned by ${engine}`);
+      } else if (info) lines.push('', `Pruned by ${info.engine}`);
+      const chain = chainOfJob(chainsOf(a), name);
+      if (chain) lines.push('', chainMarkdown(a, chain));
+      return lines.join('\n');
+    }
+  }
+}
