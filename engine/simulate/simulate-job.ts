@@ -1,0 +1,306 @@
+// A plan's job → simulate(): the job's schedule and prune_schedule evaluated in the job's zone
+// (its host's, else the plan's), its policy, and the engine its kind prunes with. The result is
+// the job entry of `backplan simulate --format json` (SPEC §7), times as local ISO-8601 with the
+// zone's offset.
+//
+// Defaults: `from` = now; `at` = from + horizon; the default horizon is the longest age the
+// policy keeps, plus 10% (so the oldest band or count is seen filling up and then turning over),
+// or one year when the policy keeps something forever or its reach is unknown (at least 10% past
+// the longest finite age then).
+//
+// Incus's own scheduler (`snapshots.schedule`) reads `@hourly`, `@daily`, `@weekly`, `@monthly`
+// and `@yearly` with a minute (and hour) derived from the instance's database id, to spread the
+// load; the plan cannot know that id, and time/schedule.ts reads the aliases as the cron macros
+// (`@daily` = 00:00). For such jobs the simulated counts and gaps are right; the times of day of
+// the snapshots may be shifted by that fixed amount.
+import type { JobModel, PlanModel, PolicyModel } from '../plan/model';
+import { jobPolicy, jobZone } from '../plan/build-model';
+import { COUNT_RULES, countOf, hasExpiry, isSet, keepOf, WITHIN_RULES } from '../retention/common';
+import { engineFor } from '../retention/index';
+import type { EngineId } from '../retention/types';
+import { formatLocal } from '../retention/calendar';
+import { addDuration, approxMs, formatSpan, MS, parseDuration, type Duration } from '../time/duration';
+import { parseSchedule, type Schedule } from '../time/schedule';
+import { rulesWithCounts, type RuleRow } from './rules';
+import { SimulationError, simulate, type SimulateResult } from './simulate';
+
+/** More fires than this in one simulation is refused (a minutely schedule over ten years). */
+export const MAX_SIMULATED_FIRES = 6_000_000;
+
+export interface SimulateJobOptions {
+  /** Start (epoch ms); default `now`. */
+  from?: number;
+  /** Target date (epoch ms); default from + horizon. */
+  at?: number;
+  /** Plan duration (`2y`, `6mo`) or parsed duration; ignored when `at` is given. */
+  horizon?: string | Duration;
+  /** The current instant (default Date.now()); only used as the default `from`. */
+  now?: number;
+  /** Passed to simulate() (tests compare both paths). */
+  strategy?: 'auto' | 'generic';
+}
+
+export interface WorstGapJson {
+  ms: number;
+  human: string;
+  from: string;
+  to: string;
+  /** The gap ends at the present (newest snapshot → next run, or → `at`). */
+  live: boolean;
+}
+
+export interface SimulatedJob {
+  job: string;
+  engine: EngineId;
+  timezone: string;
+  schedule: string;
+  pruneSchedule?: string;
+  from: string;
+  at: string;
+  /** The min applied (0 for incus and velero, which delete expired snapshots whatever their number). */
+  min: number;
+  /** Held at `at`, newest first. */
+  snapshots: { time: string; reasons: string[] }[];
+  stats: {
+    created: number;
+    removed: number;
+    expired: number;
+    count: number;
+    minCount: number;
+    maxCount: number;
+    oldest: string | null;
+    newest: string | null;
+    worstGap: WorstGapJson | null;
+    prunes: number;
+  };
+  /** The policy's rules (and min/newest when they hold something), with how many held snapshots each keeps. */
+  rules: (RuleRow & { count: number })[];
+}
+
+export interface SimulatedPlan {
+  jobs: SimulatedJob[];
+  /** Jobs left out, and why (disabled, no schedule, no retention, unreadable ...). */
+  skipped: { job: string; reason: string }[];
+}
+
+const YEAR = 365 * MS.DAY;
+
+function durationOf(value: unknown): Duration | undefined {
+  if (!isSet(value)) return undefined;
+  const r = parseDuration(String(value));
+  return r.ok ? r.value : undefined;
+}
+
+/**
+ * The longest age the policy keeps, in ms: `Infinity` when something is kept forever (a last tier
+ * without `until`, an unlimited count), 0 when nothing bounds it. `interval` (the schedule's
+ * typical gap) turns `last: N` into an age.
+ */
+export function retentionReach(engine: EngineId, policy: PolicyModel, interval: number): number {
+  let reach = 0;
+  const tiers = Array.isArray(policy.tiers) ? policy.tiers : [];
+  tiers.forEach((t) => {
+    const until = durationOf(t?.until);
+    if (until) reach = Math.max(reach, approxMs(until));
+    else reach = Infinity;
+  });
+  const keep = keepOf(policy);
+  if (keep) {
+    const unit: Record<(typeof COUNT_RULES)[number], number> = {
+      last: interval,
+      hourly: MS.HOUR,
+      daily: MS.DAY,
+      weekly: 7 * MS.DAY,
+      monthly: 30.436875 * MS.DAY,
+      yearly: 365.2425 * MS.DAY,
+    };
+    for (const rule of COUNT_RULES) {
+      const n = countOf(keep[rule]);
+      if (n < 0) reach = Infinity;
+      else if (n > 0) reach = Math.max(reach, n * unit[rule]);
+    }
+    for (const rule of WITHIN_RULES) {
+      const d = durationOf(keep[rule]);
+      if (d) reach = Math.max(reach, approxMs(d));
+    }
+  }
+  if (hasExpiry(policy)) {
+    const d = durationOf(policy.expiry);
+    if (d) reach = Math.max(reach, approxMs(d));
+  } else if (engine === 'velero') {
+    reach = Math.max(reach, 30 * MS.DAY);
+  }
+  return reach;
+}
+
+/** The default horizon in ms (see the module header). */
+export function defaultHorizon(engine: EngineId, policy: PolicyModel, interval: number): number {
+  const reach = retentionReach(engine, policy, interval);
+  if (reach === Infinity) {
+    // Forever: a year, or 10% past the longest finite age if that is longer.
+    const finite = retentionReach(engine, { ...policy, tiers: (policy.tiers ?? []).filter((t) => isSet(t?.until)), keep: finiteKeep(policy) }, interval);
+    return Math.max(YEAR, Math.ceil(finite * 1.1));
+  }
+  if (reach <= 0) return YEAR;
+  return Math.ceil(reach * 1.1);
+}
+
+function finiteKeep(policy: PolicyModel): PolicyModel['keep'] {
+  const keep = keepOf(policy);
+  if (!keep) return undefined;
+  const out: Record<string, unknown> = { ...keep };
+  for (const rule of COUNT_RULES) if (countOf(keep[rule]) < 0) delete out[rule];
+  return out as PolicyModel['keep'];
+}
+
+/** The typical gap between fires: the median gap over the first fires after `from`. */
+function typicalInterval(schedule: Schedule, from: number): number {
+  const runs = schedule.nextRuns(from, 50);
+  if (runs.length < 2) return MS.DAY;
+  const gaps = runs.slice(1).map((t, i) => t - runs[i]).sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)];
+}
+
+function firesBetween(schedule: Schedule, from: number, at: number, what: string): number[] {
+  const out: number[] = [];
+  let overflow = false;
+  // forEachFire gives from < t ≤ to: start one millisecond early so that a fire at `from` counts.
+  schedule.forEachFire(from - 1, at, (t) => {
+    if (out.length >= MAX_SIMULATED_FIRES) {
+      overflow = true;
+      return false;
+    }
+    out.push(t);
+  });
+  if (overflow) {
+    throw new SimulationError(`the ${what} fires more than ${MAX_SIMULATED_FIRES.toLocaleString('en-US')} times in this period: simulate a shorter horizon`);
+  }
+  return out;
+}
+
+function parsedSchedule(expr: string, zone: string, what: string): Schedule {
+  const r = parseSchedule(expr, zone);
+  if (!r.ok) throw new SimulationError(`the ${what} \`${expr}\` cannot be read: ${r.message}`);
+  return r.schedule;
+}
+
+/** Runs fn, prefixing the message of any failure with the job's name. */
+function forJob<T>(jobName: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    throw new SimulationError(message.startsWith('job `') ? message : `job \`${jobName}\`: ${message}`);
+  }
+}
+
+/** Why a job cannot be simulated, or undefined when it can. */
+export function whyNotSimulated(plan: PlanModel, job: JobModel): string | undefined {
+  if (!job.enabled) return 'disabled';
+  if (!job.schedule) return 'no schedule';
+  if (job.retention === undefined) return 'no retention';
+  if (!jobPolicy(plan, job)) return `unknown policy \`${String(job.retention)}\``;
+  return undefined;
+}
+
+/** Simulate one job (see the module header for the defaults). Throws SimulationError. */
+export function simulateJob(plan: PlanModel, jobName: string, opts: SimulateJobOptions = {}): SimulatedJob {
+  const job = plan.jobs.get(jobName);
+  if (!job) throw new SimulationError(`there is no job \`${jobName}\``);
+  return forJob(jobName, () => {
+    const why = whyNotSimulated(plan, job);
+    if (why !== undefined && why !== 'disabled') throw new SimulationError(`job \`${jobName}\` cannot be simulated: ${why}`);
+    const policy = jobPolicy(plan, job)!;
+    const zone = jobZone(plan, job);
+    const engine = engineFor(job.kind, policy);
+    const schedule = parsedSchedule(job.schedule!, zone, 'schedule');
+    const pruneSchedule = job.prune_schedule ? parsedSchedule(job.prune_schedule, zone, 'prune_schedule') : undefined;
+
+    const from = opts.from ?? opts.now ?? Date.now();
+    let at = opts.at;
+    if (at === undefined) {
+      if (opts.horizon !== undefined) {
+        const h = typeof opts.horizon === 'string' ? parseDuration(opts.horizon) : { ok: true as const, value: opts.horizon };
+        if (!h.ok) throw new SimulationError(`the horizon \`${String(opts.horizon)}\` is not a duration: ${h.message}`);
+        at = addDuration(from, h.value, zone);
+      } else {
+        at = from + defaultHorizon(engine.id, policy, typicalInterval(schedule, from));
+      }
+    }
+    if (!(at >= from)) throw new SimulationError('the target date is before the start date');
+
+    const fires = firesBetween(schedule, from, at, 'schedule');
+    const pruneAt = pruneSchedule ? firesBetween(pruneSchedule, from, at, 'prune_schedule') : undefined;
+    const result = simulate({ fires, engine, policy, timezone: zone, pruneAt, from, at, strategy: opts.strategy });
+    return jobEntry(job, engine.id, policy, zone, from, at, result);
+  });
+}
+
+function jobEntry(
+  job: JobModel,
+  engine: EngineId,
+  policy: PolicyModel,
+  zone: string,
+  from: number,
+  at: number,
+  r: SimulateResult,
+): SimulatedJob {
+  const iso = (t: number): string => formatLocal(t, zone);
+  const g = r.stats.worstGap;
+  const snapshots = r.snapshots.map((s) => ({ time: iso(s.time), reasons: s.reasons }));
+  const entry: SimulatedJob = {
+    job: job.name,
+    engine,
+    timezone: zone,
+    schedule: job.schedule!,
+    from: iso(from),
+    at: iso(at),
+    min: r.min,
+    snapshots,
+    stats: {
+      created: r.stats.created,
+      removed: r.stats.removed,
+      expired: r.stats.expired,
+      count: r.stats.count,
+      minCount: r.stats.minCount,
+      maxCount: r.stats.maxCount,
+      oldest: r.stats.oldest === null ? null : iso(r.stats.oldest),
+      newest: r.stats.newest === null ? null : iso(r.stats.newest),
+      worstGap: g === null ? null : { ms: g.ms, human: formatSpan(g.ms), from: iso(g.from), to: iso(g.to), live: g.live },
+      prunes: r.stats.prunes,
+    },
+    rules: rulesWithCounts(engine, policy, r.snapshots),
+  };
+  if (job.prune_schedule) entry.pruneSchedule = job.prune_schedule;
+  return entry;
+}
+
+export interface SimulatePlanOptions extends SimulateJobOptions {
+  /** Only this job (an error when it cannot be simulated). */
+  job?: string;
+}
+
+/** Every enabled job with a schedule and a retention (or only `opts.job`). */
+export function simulatePlan(plan: PlanModel, opts: SimulatePlanOptions = {}): SimulatedPlan {
+  const out: SimulatedPlan = { jobs: [], skipped: [] };
+  const now = opts.now ?? Date.now();
+  const common: SimulateJobOptions = { ...opts, now, from: opts.from ?? now };
+  if (opts.job !== undefined) {
+    out.jobs.push(simulateJob(plan, opts.job, common));
+    return out;
+  }
+  for (const job of plan.jobs.values()) {
+    const why = whyNotSimulated(plan, job);
+    if (why !== undefined) {
+      out.skipped.push({ job: job.name, reason: why });
+      continue;
+    }
+    try {
+      out.jobs.push(simulateJob(plan, job.name, common));
+    } catch (e) {
+      if (!(e instanceof SimulationError)) throw e;
+      out.skipped.push({ job: job.name, reason: e.message });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,459 @@
+// Retention over time (SPEC §3 "Simulation over time"): given the instants at which a job creates
+// snapshots, replay creation, expiry and pruning exactly as the real system would, and report the
+// set held at the target date together with statistics over the whole run. Independent of cron:
+// simulate-job.ts turns a plan's job into the inputs.
+//
+// ## The model
+// - The run starts at `from` with nothing held. A snapshot is created at every fire t with
+//   from ≤ t ≤ at.
+// - Pruning: by default right after each creation; with `pruneAt` (the fires of the job's
+//   `prune_schedule`) at each of those instants instead. A prune decision is the engine's
+//   evaluate() on every held snapshot with now = the prune instant + PRUNE_DELAY_MS: a prune reads
+//   the repository after the backup it follows has finished (restic, for one, ignores snapshots
+//   that are not older than now). When a creation and a prune fall on the same instant, the
+//   creation comes first.
+// - Expiry (policy `expiry`, Velero's default ttl) is continuous: a snapshot disappears at its
+//   deadline (deadline ≤ now means expired), between runs too. The deadline is the engine's own:
+//   native = created + expiry with the plan's calendar arithmetic (addDuration); Incus = Go's
+//   AddDate on the wall clock (Jan 31 + 1mo = Mar 3); Velero = a fixed-length ttl.
+// - `min` (policy.min, default 1; SPEC §8.3): the N newest held snapshots are never removed, by a
+//   prune or by expiry, when Backplan is the one removing (native, restic, borg, PBS: the runner
+//   enforces it). Incus and Velero delete expired snapshots themselves, whatever their number, so
+//   for the engines `incus` and `velero` min does not apply: all snapshots can expire and the set
+//   can be empty (minCount 0 says so). A snapshot that min kept past its deadline is removed as
+//   soon as a newer creation pushes it out of the N newest.
+// - States are observed after all the events of one instant (expiry, then creations, then the
+//   prune). So the extra snapshot that exists between a creation and the prune that follows it
+//   "right after" is not a state of its own; with a separate prune schedule, the build-up between
+//   prunes is.
+//
+// ## Reasons
+// The reasons of a snapshot held at `at` are those of the last prune decision at or before `at`
+// (the engine's own words, e.g. "daily snapshot", "tier 2: oldest of 1d bucket 2025-03-04"), plus
+// `min N: ...` when only min saved it. A snapshot created after the last prune has not been
+// judged yet: its reason is "newest".
+//
+// ## Statistics
+// created, removed (by prunes and by expiry; `expired` counts the latter), count (held at `at`),
+// minCount / maxCount (over every state from the first creation to `at`), oldest / newest held at
+// `at`, prunes, and worstGap:
+//
+//   worstGap = the largest G(τ) over every instant τ from the first creation to `at`, where
+//   G(τ) is the largest distance between consecutive points of the list (snapshots held at τ,
+//   then τ itself). The last term, τ − newest held, is how old the newest restore point is: it
+//   grows until the next creation, so it peaks at "newest held → next creation" (or → `at`).
+//   When nothing is held at τ, G(τ) = τ − the newest snapshot held at any earlier state.
+//   Of several gaps of the same length, the one that starts first is reported (between two
+//   snapshots rather than "newest → now" when both describe it).
+//
+// It is computed exactly without rescanning the set: a gap between two held snapshots can only
+// appear at an instant where a snapshot was created (the new one and the one before it) or removed
+// (its live neighbours once every event of the instant is applied: a removal in the middle
+// followed by the removal of everything older leaves no gap), and the newest-to-now distance
+// peaks just before the next event, where it is measured (and at `at`). The gap is reported with
+// its two ends (`live` when the later end is "now").
+//
+// ## Speed
+// Evaluating the whole held set at every prune costs O(held) per prune. For the native engine
+// with a tiers-only policy, tiers-incremental.ts re-decides only what changed since the previous
+// prune and gives the same decisions (the last prune is checked against the engine itself; on any
+// difference the run is redone the slow way). bench/simulate-10y.mjs measures it.
+import type { PolicyModel } from '../plan/model';
+import { hasExpiry, policyDuration } from '../retention/common';
+import { VELERO_DEFAULT_TTL, veleroExpiresAt } from '../retention/expiry';
+import type { EngineId, RetentionEngine, SnapshotIn } from '../retention/types';
+import { HOUR, MINUTE } from '../retention/calendar';
+import { ZoneClock } from './clock';
+import { Held, snapOf, type Rec } from './held';
+import { incrementalApplies, TiersIncremental } from './tiers-incremental';
+
+/** How long after its instant a prune reads the snapshot list (see the header). */
+export const PRUNE_DELAY_MS = 1;
+/** The reason of a snapshot created after the last prune. */
+export const NEWEST_REASON = 'newest';
+
+export interface SimulateInput {
+  /** Snapshot creation times (epoch ms), ascending; those outside [from, at] are ignored. */
+  fires: readonly number[];
+  engine: RetentionEngine;
+  policy: PolicyModel;
+  /** IANA zone of the calendar (buckets, months, days). */
+  timezone: string;
+  /** Prune instants (the prune_schedule's fires); default: right after each creation. */
+  pruneAt?: readonly number[];
+  /** Never remove the N newest (default policy.min, else 1); ignored for incus and velero. */
+  min?: number;
+  from: number;
+  at: number;
+  /** 'auto' (default) uses the incremental tiers path when it applies; 'generic' never does. */
+  strategy?: 'auto' | 'generic';
+}
+
+export interface SimulatedSnapshot {
+  time: number;
+  reasons: string[];
+}
+
+export interface WorstGap {
+  ms: number;
+  /** The older end: a held snapshot. */
+  from: number;
+  /** The newer end: a held snapshot, or the instant "now" when `live`. */
+  to: number;
+  /** True when the gap runs from the newest held snapshot to the present (the next creation or `at`). */
+  live: boolean;
+}
+
+export interface SimulateStats {
+  created: number;
+  /** Removed by prunes and by expiry. */
+  removed: number;
+  /** The part of `removed` due to expiry. */
+  expired: number;
+  /** Held at `at`. */
+  count: number;
+  minCount: number;
+  maxCount: number;
+  oldest: number | null;
+  newest: number | null;
+  worstGap: WorstGap | null;
+  prunes: number;
+}
+
+export interface SimulateResult {
+  /** Held at `at`, newest first. */
+  snapshots: SimulatedSnapshot[];
+  stats: SimulateStats;
+  /** The min that was applied (0 for incus and velero). */
+  min: number;
+  /** The instant of the last prune (null when none ran). */
+  lastPrune: number | null;
+  /** How prunes were evaluated. */
+  strategy: 'incremental' | 'generic';
+}
+
+export class SimulationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimulationError';
+  }
+}
+
+/** Engines that delete expired snapshots by themselves, regardless of `min`. */
+const SELF_EXPIRING: readonly EngineId[] = ['incus', 'velero'];
+
+export function minReason(n: number): string {
+  return n === 1 ? 'min 1: the newest snapshot is never removed' : `min ${n}: one of the ${n} newest snapshots`;
+}
+
+/** The effective min: 0 for incus/velero, else `min` ?? policy.min ?? 1 (a non-negative integer). */
+export function effectiveMin(engine: EngineId, policy: PolicyModel, min?: number): number {
+  if (SELF_EXPIRING.includes(engine)) return 0;
+  const raw = min ?? policy.min ?? 1;
+  return Number.isFinite(raw) && raw > 0 ? Math.floor(raw) : 0;
+}
+
+/** The expiry deadline of a snapshot created at t, as the engine computes it (undefined: none). */
+export function expiryDeadline(engine: EngineId, policy: PolicyModel, clock: ZoneClock): ((t: number) => number) | undefined {
+  const d = hasExpiry(policy) ? policyDuration(policy.expiry, ['expiry']) : undefined;
+  switch (engine) {
+    case 'native':
+      return d ? (t) => clock.add(t, d) : undefined;
+    case 'incus':
+      return d ? (t) => clock.goAddDate(t, d.y, d.mo, d.d + 7 * d.w) + d.h * HOUR + d.min * MINUTE : undefined;
+    case 'velero': {
+      const ttl = d ?? VELERO_DEFAULT_TTL;
+      return (t) => veleroExpiresAt(t, ttl);
+    }
+    default:
+      return undefined; // restic, borg, PBS have no expiry (unsupported() reports it)
+  }
+}
+
+function ascendingUnique(values: readonly number[], from: number, at: number, unique: boolean): number[] {
+  const out = values.filter((t) => Number.isFinite(t) && t >= from && t <= at);
+  let sorted = true;
+  for (let i = 1; i < out.length; i++) {
+    if (out[i] < out[i - 1]) {
+      sorted = false;
+      break;
+    }
+  }
+  if (!sorted) out.sort((a, b) => a - b);
+  return unique ? out.filter((t, i) => i === 0 || t !== out[i - 1]) : out;
+}
+
+interface Prepared {
+  input: SimulateInput;
+  fires: number[];
+  prunes: number[] | undefined;
+  lastPrune: number | null;
+  minN: number;
+  deadline: ((t: number) => number) | undefined;
+  clock: ZoneClock;
+}
+
+export function simulate(input: SimulateInput): SimulateResult {
+  if (!Number.isFinite(input.from) || !Number.isFinite(input.at)) throw new SimulationError('the start and target dates must be valid instants');
+  if (input.at < input.from) throw new SimulationError('the target date is before the start date');
+  const unsupported = input.engine.unsupported(input.policy);
+  if (unsupported.length > 0) {
+    throw new SimulationError(
+      `the ${input.engine.id} pruning engine cannot express this policy: ${unsupported.map((u) => u.message).join('; ')}`,
+    );
+  }
+  const clock = new ZoneClock(input.timezone);
+  const fires = ascendingUnique(input.fires, input.from, input.at, false);
+  const prunes = input.pruneAt ? ascendingUnique(input.pruneAt, input.from, input.at, true) : undefined;
+  const lastPrune = prunes ? (prunes.length > 0 ? prunes[prunes.length - 1] : null) : fires.length > 0 ? fires[fires.length - 1] : null;
+  const prepared: Prepared = {
+    input,
+    fires,
+    prunes,
+    lastPrune,
+    minN: effectiveMin(input.engine.id, input.policy, input.min),
+    deadline: expiryDeadline(input.engine.id, input.policy, clock),
+    clock,
+  };
+  if ((input.strategy ?? 'auto') === 'auto' && incrementalApplies(input.engine, input.policy)) {
+    const r = run(prepared, true);
+    if (r) return r;
+  }
+  return run(prepared, false)!;
+}
+
+/** One replay; null when the incremental path disagreed with the engine at the last prune. */
+function run(p: Prepared, incremental: boolean): SimulateResult | null {
+  const { input, fires, prunes, lastPrune, minN, deadline } = p;
+  const { engine, policy, timezone, at } = input;
+  const held = new Held();
+  const tiers = incremental ? new TiersIncremental(policy, p.clock, held) : undefined;
+
+  // Expiry queue, ordered by deadline (deadlines almost always arrive in order).
+  const queue: Rec[] = [];
+  let qHead = 0;
+  /** Expired snapshots that min is keeping. */
+  let lingering: Rec[] = [];
+
+  let seq = 0;
+  let created = 0;
+  let removed = 0;
+  let expired = 0;
+  let prunesRun = 0;
+  let minCount = Infinity;
+  let maxCount = 0;
+  let started = false;
+  let lastHeld: number | null = null;
+  let gap: WorstGap | null = null;
+  // On equal lengths the earliest gap wins, and a gap between two snapshots wins over the same
+  // gap seen as "newest → now": the result does not depend on the order of removals.
+  const consider = (ms: number, from: number, to: number, live: boolean): void => {
+    const g = gap as WorstGap | null;
+    if (g === null || ms > g.ms || (ms === g.ms && (from < g.from || (from === g.from && g.live && !live)))) gap = { ms, from, to, live };
+  };
+  let finalReasons: Map<Rec, string[]> | undefined;
+
+  /** Snapshots created or removed at the current instant (their gaps are settled after it). */
+  const touched: Rec[] = [];
+  const remove = (r: Rec, byExpiry: boolean): void => {
+    if (!r.alive) return;
+    tiers?.removing(r);
+    held.unlink(r);
+    touched.push(r);
+    removed++;
+    if (byExpiry) expired++;
+  };
+  /** The first live snapshot after a removed one (compressing the path of removed ones). */
+  const liveAfter = (r: Rec): Rec | null => {
+    let n = r.next;
+    while (n && !n.alive) n = n.next;
+    for (let x: Rec | null = r; x && x !== n; ) {
+      const next: Rec | null = x.next;
+      x.next = n;
+      x = next;
+    }
+    return n;
+  };
+  /**
+   * The gaps that exist once all the events of an instant are applied: next to each snapshot
+   * created (if it survived) and where each removed one was (between its live neighbours).
+   */
+  const settleGaps = (): void => {
+    for (const r of touched) {
+      const n = r.alive ? r : liveAfter(r);
+      if (n && n.prev) consider(n.time - n.prev.time, n.prev.time, n.time, false);
+    }
+    touched.length = 0;
+  };
+  const noneProtected: Rec[] = [];
+  const protectedList = (): Rec[] => (minN > 0 ? held.newest(minN) : noneProtected);
+  const isProtected = (r: Rec): boolean => {
+    let i = 0;
+    for (let x = held.tail; x && i < minN; x = x.prev, i++) if (x === r) return true;
+    return false;
+  };
+
+  /** The engine's decision on everything held: the kept snapshots and their reasons. */
+  const engineKeeps = (now: number): Map<string, string[]> => {
+    const list: SnapshotIn[] = [];
+    for (let r = held.head; r; r = r.next) list.push(snapOf(r));
+    const d = engine.evaluate(list, policy, { now, timezone });
+    const keep = new Map<string, string[]>();
+    for (const k of d.keep) if (k.snapshot.id !== undefined) keep.set(k.snapshot.id, k.reasons);
+    return keep;
+  };
+
+  const prune = (instant: number): boolean => {
+    prunesRun++;
+    const now = instant + PRUNE_DELAY_MS;
+    const prot = protectedList();
+    const isFinal = instant === lastPrune;
+    let victims: readonly Rec[];
+    if (tiers && !isFinal) {
+      victims = tiers.decide(now, prot);
+    } else {
+      const keep = engineKeeps(now);
+      const all: Rec[] = [];
+      for (let r = held.head; r; r = r.next) if (!keep.has(snapOf(r).id!) && !prot.includes(r)) all.push(r);
+      victims = all;
+      if (tiers) {
+        // Check the incremental decision against the engine's.
+        const fast = tiers.decide(now, prot);
+        if (fast.length !== victims.length) return false;
+        const a = new Set(victims);
+        if (!fast.every((r) => a.has(r))) return false;
+      }
+      if (isFinal) {
+        finalReasons = new Map();
+        for (let r = held.head; r; r = r.next) {
+          const reasons = keep.get(snapOf(r).id!);
+          if (reasons !== undefined) finalReasons.set(r, reasons.slice());
+          else if (prot.includes(r)) finalReasons.set(r, [minReason(minN)]);
+        }
+      }
+    }
+    for (const r of victims) remove(r, false);
+    return true;
+  };
+
+  let fi = 0;
+  let pi = 0;
+  for (;;) {
+    const tf = fi < fires.length ? fires[fi] : Infinity;
+    const tp = prunes && pi < prunes.length ? prunes[pi] : Infinity;
+    while (qHead < queue.length && !queue[qHead].alive) qHead++;
+    const te = qHead < queue.length ? queue[qHead].expires : Infinity;
+    const t = Math.min(tf, tp, te);
+    if (!(t <= at)) break;
+
+    // The newest restore point's age just before this instant's events.
+    if (held.tail) consider(t - held.tail.time, held.tail.time, t, true);
+    else if (lastHeld !== null) consider(t - lastHeld, lastHeld, t, true);
+
+    // Expiry.
+    while (qHead < queue.length && queue[qHead].expires <= t) {
+      const r = queue[qHead++];
+      if (!r.alive) continue;
+      if (minN > 0 && isProtected(r)) lingering.push(r);
+      else remove(r, true);
+    }
+
+    // Creations.
+    let createdNow = false;
+    while (fi < fires.length && fires[fi] === t) {
+      const time = fires[fi++];
+      const r: Rec = {
+        time,
+        seq,
+        snap: null,
+        prev: null,
+        next: null,
+        alive: true,
+        expires: deadline ? deadline(time) : Infinity,
+        band: -1,
+        group: null,
+        stamp: 0,
+      };
+      seq++;
+      held.append(r);
+      touched.push(r);
+      tiers?.added(r);
+      created++;
+      createdNow = true;
+      started = true;
+      if (r.expires !== Infinity) {
+        if (r.expires <= t) {
+          // Expires at once (zero expiry): only min can keep it.
+          if (!(minN > 0 && isProtected(r))) remove(r, true);
+          else lingering.push(r);
+        } else if (queue.length === qHead || queue[queue.length - 1].expires <= r.expires) {
+          queue.push(r);
+        } else {
+          let lo = qHead;
+          let hi = queue.length;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (queue[mid].expires <= r.expires) lo = mid + 1;
+            else hi = mid;
+          }
+          queue.splice(lo, 0, r);
+        }
+      }
+    }
+    if (createdNow && lingering.length > 0) {
+      const still: Rec[] = [];
+      for (const r of lingering) {
+        if (!r.alive) continue;
+        if (isProtected(r)) still.push(r);
+        else remove(r, true);
+      }
+      lingering = still;
+    }
+
+    // Pruning.
+    const pruneNow = prunes ? tp === t : createdNow;
+    if (pruneNow) {
+      if (!prune(t)) return null;
+      if (prunes) while (pi < prunes.length && prunes[pi] <= t) pi++;
+    }
+
+    settleGaps();
+    if (started) {
+      minCount = Math.min(minCount, held.size);
+      maxCount = Math.max(maxCount, held.size);
+      if (held.tail) lastHeld = held.tail.time;
+    }
+    // Keep the queue from growing without bound.
+    if (qHead > 65_536 && qHead * 2 > queue.length) {
+      queue.splice(0, qHead);
+      qHead = 0;
+    }
+  }
+  if (started) {
+    if (held.tail) consider(at - held.tail.time, held.tail.time, at, true);
+    else if (lastHeld !== null) consider(at - lastHeld, lastHeld, at, true);
+  }
+
+  const snapshots: SimulatedSnapshot[] = [];
+  for (let r = held.tail; r; r = r.prev) {
+    snapshots.push({ time: r.time, reasons: finalReasons?.get(r) ?? [NEWEST_REASON] });
+  }
+  return {
+    snapshots,
+    stats: {
+      created,
+      removed,
+      expired,
+      count: held.size,
+      minCount: started ? minCount : 0,
+      maxCount,
+      oldest: held.head ? held.head.time : null,
+      newest: held.tail ? held.tail.time : null,
+      worstGap: gap,
+      prunes: prunesRun,
+    },
+    min: minN,
+    lastPrune: prunesRun > 0 ? lastPrune : null,
+    strategy: incremental ? 'incremental' : 'generic',
+  };
+}
