@@ -1,8 +1,74 @@
-import type { Rule } from './rule';
+// A copy job consumes the snapshots of its `from` job; a snapshot that expires before the next
+// copy run never reaches the copy. For every enabled job C with `from: X` (X enabled, both with a
+// valid schedule) where X's pruning engine applies an expiry (see jobExpiry), over the year after
+// ctx.now, DST included: for each copy run c, the oldest X snapshot taken since the previous copy
+// run is the first to go; if it is removed at or before c, it was never copied. Removal is at its
+// expiry (Incus, Velero) or, for Backplan's own pruner, at its expiry but not while it is among
+// the `min` newest (SPEC §8.3), i.e. at max(expiry, the min-th later X run).
+//
+// A snapshot taken at the same minute as a copy run counts for that run only when C lists X in
+// `after` (then C runs once X has finished); otherwise it waits for the next copy run.
+//
+// Where: C's schedule (what is usually changed), with X's expiry as related information. The
+// message gives the expiry, the longest wait from a snapshot to the copy run that would take it,
+// and when that happens.
+import { ENGINE_WORDS, jobExpiry, policySite } from './shared/policies';
+import { firesOf, firstAfter, jobScheduleOf, localText, longestOf, spanText } from './shared/schedules';
+import { dedupe } from './shared/values';
+import type { Rule, RuleFinding } from './rule';
 
 export const rule: Rule = {
   id: 'expiry-before-copy',
   defaultSeverity: 'error',
   summary: 'A snapshot expires before the copy job that consumes it can run.',
-  check: () => [], // TODO: implement
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    for (const copy of ctx.model.jobs.values()) {
+      if (!copy.enabled || copy.from === undefined || copy.from === copy.name) continue;
+      const source = ctx.model.jobs.get(copy.from);
+      if (!source || !source.enabled) continue;
+      const expiry = jobExpiry(ctx, source);
+      if (!expiry) continue;
+      const cs = jobScheduleOf(ctx, copy);
+      const xs = jobScheduleOf(ctx, source);
+      if (!cs || !xs) continue;
+      // No snapshot waits longer than the copy's longest interval: nothing to do when even that
+      // is shorter than the shortest possible expiry.
+      const copyStats = longestOf(ctx, cs.schedule);
+      if (!copyStats || copyStats.ms < expiry.deadline.minMs) continue;
+
+      const sameRun = copy.after.includes(source.name);
+      const minKeep = expiry.engine === 'native' ? Math.max(1, Math.floor(Number(expiry.policy?.min ?? 1)) || 1) : 0;
+      const copies = firesOf(ctx, cs.schedule);
+      const snaps = firesOf(ctx, xs.schedule);
+      let worst: { wait: number; snap: number; run: number } | undefined;
+      for (let k = 1; k < copies.length; k++) {
+        const prev = copies[k - 1];
+        const run = copies[k];
+        // The X snapshots that this copy run is the first to see: (prev, run] or [prev, run).
+        const i = firstAfter(snaps, prev, !sameRun);
+        if (i >= snaps.length) break;
+        const snap = snaps[i];
+        if (sameRun ? snap > run : snap >= run) continue;
+        let removed = expiry.deadline.at(snap);
+        if (minKeep > 0) removed = i + minKeep < snaps.length ? Math.max(removed, snaps[i + minKeep]) : Infinity;
+        if (removed > run) continue;
+        if (!worst || run - snap > worst.wait) worst = { wait: run - snap, snap, run };
+      }
+      if (!worst) continue;
+      const site = policySite(ctx, source, ['expiry']);
+      const wait = spanText(worst.wait);
+      const kept = minKeep > 0 ? ', once newer ones exist' : '';
+      out.push({
+        range: ctx.locate(cs.path, 'value'),
+        message:
+          `snapshots of \`${source.name}\` expire ${expiry.text} after they are taken (${ENGINE_WORDS[expiry.engine]}${kept}), ` +
+          `but job \`${copy.name}\` (\`${cs.expr}\`) can run ${wait} after one: the ${localText(worst.snap, cs.zone)} snapshot is gone ` +
+          `before the ${localText(worst.run, cs.zone)} run (${cs.zone}) can copy it; run \`${copy.name}\` more often, ` +
+          `or make the expiry of \`${source.name}\` longer than ${wait}`,
+        related: [{ message: `expiry of \`${source.name}\``, range: site.range }, ...site.related],
+      });
+    }
+    return dedupe(out);
+  },
 };

@@ -1,8 +1,77 @@
-import type { Rule } from './rule';
+// An incremental send (zfs-send, btrfs-send, incus-copy: the kinds that copy from a `from` job)
+// needs the newest snapshot common to both sides as its base: the source's newest snapshot at the
+// time of the last send. If the source's retention deletes it before the next send, that send
+// has no base and must copy everything again (or fails).
+//
+// Decision on engines: when Backplan prunes the source itself (engine `native`: zfs, btrfs and
+// incus snapshots with keep/tiers policies), the runner never prunes the base on either side
+// (SPEC §8.4), so the rule stays quiet whatever the policy says. Only a source pruned by a
+// daemon that knows nothing about replication can lose the base: Incus `snapshots.expiry` (an
+// incus-snapshot job whose policy is expiry-only) and Velero's ttl. restic, borg and PBS outputs
+// are not snapshots these kinds send from, and are not checked.
+//
+// For every enabled copy job C of those kinds with `from: X` (X enabled, both with a valid
+// schedule), over the year after ctx.now, DST included: for each send c_k, its base b is the
+// newest X run at or before it (at the same minute only when C lists X in `after`); the base is
+// at risk when it expires at or before the next send c_k+1. Error on X's expiry (see policySite),
+// with C's schedule as related information; the message gives the expiry and the longest time a
+// base must survive.
+import { kindInfo } from '../kinds';
+import { ENGINE_WORDS, jobExpiry, policySite } from './shared/policies';
+import { firesOf, firstAfter, jobScheduleOf, localText, longestOf, spanText } from './shared/schedules';
+import { dedupe } from './shared/values';
+import type { Rule, RuleFinding } from './rule';
 
 export const rule: Rule = {
   id: 'replication-base-at-risk',
   defaultSeverity: 'error',
   summary: "The source's retention can prune the last common snapshot before the next send.",
-  check: () => [], // TODO: implement
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    for (const copy of ctx.model.jobs.values()) {
+      if (!copy.enabled || copy.from === undefined || copy.from === copy.name) continue;
+      if (!kindInfo(copy.kind)?.copiesFrom) continue;
+      const source = ctx.model.jobs.get(copy.from);
+      if (!source || !source.enabled) continue;
+      const expiry = jobExpiry(ctx, source);
+      if (!expiry || expiry.engine === 'native') continue;
+      const cs = jobScheduleOf(ctx, copy);
+      const xs = jobScheduleOf(ctx, source);
+      if (!cs || !xs) continue;
+      // A base never has to survive longer than one source interval plus one send interval.
+      const copyStats = longestOf(ctx, cs.schedule);
+      const sourceStats = longestOf(ctx, xs.schedule);
+      if (!copyStats || !sourceStats || copyStats.ms + sourceStats.ms < expiry.deadline.minMs) continue;
+
+      const sameRun = copy.after.includes(source.name);
+      const sends = firesOf(ctx, cs.schedule);
+      const snaps = firesOf(ctx, xs.schedule);
+      let worst: { age: number; base: number; sent: number; next: number } | undefined;
+      for (let k = 0; k + 1 < sends.length; k++) {
+        const sent = sends[k];
+        const next = sends[k + 1];
+        // Index of the newest snapshot at (or, with `after`, at the same minute as) the send.
+        const i = firstAfter(snaps, sent, !sameRun) - 1;
+        if (i < 0) continue;
+        const base = snaps[i];
+        if (expiry.deadline.at(base) > next) continue;
+        if (!worst || next - base > worst.age) worst = { age: next - base, base, sent, next };
+      }
+      if (!worst) continue;
+      const site = policySite(ctx, source, ['expiry']);
+      const age = spanText(worst.age);
+      const zone = cs.zone;
+      out.push({
+        range: site.range,
+        message:
+          `${ENGINE_WORDS[expiry.engine]} deletes the snapshots of \`${source.name}\` ${expiry.text} after they are taken, without regard ` +
+          `for replication, but job \`${copy.name}\` (\`${cs.expr}\`) needs its last sent snapshot for ${age}: the ` +
+          `${localText(worst.base, zone)} snapshot, sent at ${localText(worst.sent, zone)}, is gone before the next send at ` +
+          `${localText(worst.next, zone)} (${zone}), which then has no common base and must copy everything again; ` +
+          `make the expiry longer than ${age}, or send more often`,
+        related: [{ message: `schedule of \`${copy.name}\``, range: ctx.locate(cs.path, 'value') }, ...site.related],
+      });
+    }
+    return dedupe(out);
+  },
 };

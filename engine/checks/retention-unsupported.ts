@@ -1,8 +1,93 @@
-import type { Rule } from './rule';
+// A retention form that the job's pruning engine cannot express is an error, never a silent
+// approximation (SPEC §3). For every job with a policy, the engine that prunes it
+// (engineFor(kind, policy)) lists what it cannot express; each item becomes a finding:
+//
+// - inline policy: on the key at fault under the job's `retention` (the value when it is the
+//   value that is wrong: a tier's `every`, a Velero expiry in months);
+// - named policy that every job using it fails on the same way: on the key in the policy (the
+//   policy is what to change), naming the jobs, with their `retention` values as related info
+//   (one finding per engine, each in that engine's words);
+// - named policy that other jobs use fine (their engines can express it): on this job's
+//   `retention` value (choose another policy for this job), with the policy's key as related info.
+import type { OffsetRange, RelatedInfo } from '../findings';
+import { jobPolicy } from '../plan/build-model';
+import type { JobModel, PolicyModel, YamlPath } from '../plan/model';
+import { engineFor, engineIdFor, type EngineId } from '../retention/index';
+import type { Unsupported } from '../retention/types';
+import { policyUsers } from './shared/policies';
+import { dedupe } from './shared/values';
+import type { CheckContext, Rule, RuleFinding } from './rule';
+
+/** Whether the finding points at the key at fault or at its value. */
+function partFor(u: Unsupported, engine: EngineId): 'key' | 'value' {
+  if (u.key.some((k) => typeof k === 'number')) return 'value';
+  if (engine === 'velero' && u.key.length === 1 && u.key[0] === 'expiry') return 'value';
+  return 'key';
+}
+
+function unsupportedFor(job: JobModel, policy: PolicyModel): { engine: EngineId; items: Unsupported[] } {
+  return { engine: engineIdFor(job.kind, policy), items: engineFor(job.kind, policy).unsupported(policy) };
+}
+
+const sameKey = (a: readonly (string | number)[], b: readonly (string | number)[]): boolean =>
+  a.length === b.length && a.every((x, i) => String(x) === String(b[i]));
+
+function keyRange(ctx: CheckContext, base: YamlPath, u: Unsupported, engine: EngineId): OffsetRange {
+  // An empty key (borg: no rule at all) points at the policy itself: its key.
+  return u.key.length === 0 ? ctx.locate(base, 'key') : ctx.locate([...base, ...u.key], partFor(u, engine));
+}
 
 export const rule: Rule = {
   id: 'retention-unsupported',
   defaultSeverity: 'error',
   summary: "A retention form that the job's pruning engine cannot express.",
-  check: () => [], // TODO: implement
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    const cache = new Map<JobModel, { engine: EngineId; items: Unsupported[] }>();
+    const of = (j: JobModel, policy: PolicyModel) => {
+      let r = cache.get(j);
+      if (!r) cache.set(j, (r = unsupportedFor(j, policy)));
+      return r;
+    };
+    for (const job of ctx.model.jobs.values()) {
+      const policy = jobPolicy(ctx.model, job);
+      if (!policy) continue;
+      const { engine, items } = of(job, policy);
+      if (items.length === 0) continue;
+      const kind = `\`${job.kind}\``;
+      if (typeof job.retention !== 'string') {
+        for (const u of items) {
+          out.push({ range: keyRange(ctx, policy.at, u, engine), message: `job \`${job.name}\` (kind ${kind}): ${u.message}` });
+        }
+        continue;
+      }
+      const name = job.retention;
+      const users = policyUsers(ctx, name);
+      for (const u of items) {
+        const inPolicy = keyRange(ctx, policy.at, u, engine);
+        // The jobs of this policy that fail on this same key.
+        const failing = users.filter((other) => of(other, policy).items.some((v) => sameKey(v.key, u.key)));
+        if (failing.length === users.length) {
+          // Report once per engine, from the first failing job of that engine, on the policy.
+          const sameEngine = failing.filter((j) => of(j, policy).engine === engine);
+          if (sameEngine[0] !== job) continue;
+          const names = sameEngine.map((j) => `\`${j.name}\` (kind \`${j.kind}\`)`).join(', ');
+          const related: RelatedInfo[] = sameEngine.map((j) => ({ message: `used by job \`${j.name}\``, range: ctx.locate([...j.at, 'retention'], 'value') }));
+          out.push({
+            range: inPolicy,
+            message: `policy \`${name}\` is used by job${sameEngine.length > 1 ? 's' : ''} ${names}: ${u.message}`,
+            related,
+          });
+        } else {
+          const fine = users.filter((j) => !failing.includes(j)).map((j) => `\`${j.name}\``);
+          out.push({
+            range: ctx.locate([...job.at, 'retention'], 'value'),
+            message: `job \`${job.name}\` (kind ${kind}) cannot use policy \`${name}\` as written: ${u.message}; give it a policy of its own (${fine.join(', ')} ${fine.length > 1 ? 'use' : 'uses'} \`${name}\` as is)`,
+            related: [{ message: `in policy \`${name}\``, range: inPolicy }],
+          });
+        }
+      }
+    }
+    return dedupe(out);
+  },
 };

@@ -1,8 +1,43 @@
-import type { Rule } from './rule';
+// The longest wait between two runs of a job must not exceed its rpo. For every enabled job with
+// a valid schedule and an rpo (its own `rpo`, else `checks.default_rpo`), over the year after
+// ctx.now with DST included (a 6-hourly schedule in Europe/Paris has a 7-hour interval in
+// October): fires when some interval between consecutive runs is longer than the rpo (equal is
+// fine). An rpo with months or years is compared interval by interval with calendar arithmetic
+// in the job's zone.
+//
+// Where: the job's `rpo` value; with `checks.default_rpo`, the job's schedule (the default is
+// related information). The message gives both lengths and where the longest interval falls.
+// Only the job's own schedule counts: a copy job's data can be older still (its source's
+// interval comes on top), which is not what its rpo field measures here.
+import { jobRpo, planDeadline } from './shared/policies';
+import { intervalText, jobScheduleOf, spanText, worstOverrun } from './shared/schedules';
+import { dedupe } from './shared/values';
+import type { Rule, RuleFinding } from './rule';
 
 export const rule: Rule = {
   id: 'rpo-exceeded',
   defaultSeverity: 'warning',
   summary: "The longest interval between runs (DST included) exceeds the job's rpo.",
-  check: () => [], // TODO: implement
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    for (const job of ctx.model.jobs.values()) {
+      if (!job.enabled) continue;
+      const rpo = jobRpo(ctx, job);
+      if (!rpo) continue;
+      const js = jobScheduleOf(ctx, job);
+      if (!js) continue;
+      const worst = worstOverrun(ctx, js.schedule, planDeadline(rpo.duration, js.zone), true);
+      if (!worst) continue;
+      const rpoText = rpo.fromDefault ? `the plan's default rpo ${rpo.text}` : `its rpo ${rpo.text}`;
+      const message =
+        `job \`${job.name}\` can go ${spanText(worst.ms)} without a run (\`${js.expr}\`, ${intervalText(worst, js.zone)}), ` +
+        `longer than ${rpoText}: schedule it more often, or raise the rpo to at least ${spanText(worst.ms)}`;
+      out.push(
+        rpo.fromDefault
+          ? { range: ctx.locate(js.path, 'value'), message, related: [{ message: 'default rpo', range: ctx.locate(rpo.path, 'value') }] }
+          : { range: ctx.locate(rpo.path, 'value'), message, related: [{ message: 'schedule', range: ctx.locate(js.path, 'value') }] },
+      );
+    }
+    return dedupe(out);
+  },
 };
