@@ -197,13 +197,22 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   /** A request handler on a document: yields, checks cancellation, never throws. */
   function guarded<P, R>(name: string, fallback: R, uriOf: (p: unknown) => string | undefined, fn: (a: Analysis, p: P, token: CancellationToken) => R | ResponseError<void>) {
     return async (p: P, token: CancellationToken): Promise<R | ResponseError<void>> => {
+      // vscode-jsonrpc dispatches one queued message per turn, after this handler's first turn:
+      // two turns let a $/cancelRequest queued right behind the request reach the token
+      await yieldTurn();
       await yieldTurn();
       if (token.isCancellationRequested) return cancelled();
       try {
         const uri = uriOf(p);
         if (typeof uri !== 'string') return fallback;
+        const fresh = store.peek(uri)?.version !== store.version(uri);
         const a = store.analysis(uri);
         if (!a) return fallback;
+        if (fresh) {
+          // the check just ran (it can take a while): let a cancellation sent meanwhile arrive
+          await yieldTurn();
+          await yieldTurn();
+        }
         if (token.isCancellationRequested) return cancelled();
         return fn(a, p, token);
       } catch (e) {
