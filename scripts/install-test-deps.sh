@@ -19,6 +19,7 @@ PACKAGES=(
   "faketime=0.9.10-2.1"
   "openssh-server=1:9.2p1-2+deb12u10"
   "openssh-client=1:9.2p1-2+deb12u10"
+  "neovim=0.7.2-7"
 )
 
 installed_version() {
