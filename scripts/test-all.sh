@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 if [ -x scripts/install-test-deps.sh ] || [ -f scripts/install-test-deps.sh ]; then
   bash scripts/install-test-deps.sh
 fi
-npm ci --no-audit --no-fund --loglevel=error
+# `npm install`, not `npm ci`: npm 11 writes lock files without the platform-specific optional
+# packages (rollup's, esbuild's) and `npm ci` then refuses them as out of sync. With the lock file
+# present, `npm install` installs exactly its versions.
+npm install --no-audit --no-fund --loglevel=error
 npm run build
 npm run typecheck
 npx vitest run
