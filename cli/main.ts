@@ -8,6 +8,7 @@ import { createOut, type Out } from './output';
 import { runCheck } from './commands/check';
 import { runPlan } from './commands/plan';
 import { runRetain } from './commands/retain';
+import { runSimulate } from './commands/simulate';
 import { runRun } from './commands/run';
 import { runPrune } from './commands/prune';
 import { runVerify } from './commands/verify';
@@ -35,6 +36,12 @@ const COMMANDS: Record<string, Command> = {
     usage: 'backplan plan PLAN [--job J] [--format text|json]',
     options: { ...format, job: { type: 'string', short: 'j' } },
     run: runPlan,
+  },
+  simulate: {
+    summary: 'the snapshot set each job will hold at a date, with the pruning engine\'s exact rules',
+    usage: 'backplan simulate PLAN [--job J] [--from ISO] [--at ISO | --horizon DURATION] [--svg FILE] [--format text|json]',
+    options: { ...format, job: { type: 'string', short: 'j' }, from: { type: 'string' }, at: { type: 'string' }, horizon: { type: 'string' }, svg: { type: 'string' } },
+    run: runSimulate,
   },
   retain: {
     summary: 'one pruning decision on a list of snapshots, with an engine\'s exact rules',

@@ -10,6 +10,7 @@ import { parseDuration } from '../../engine/time/duration';
 import { isValidZone } from '../../engine/time/zones';
 import { readPlanFile } from '../read-plan';
 import type { CommandContext } from '../command';
+import { parseTime } from '../parse-time';
 
 const POLICY_KEYS = new Set(['keep', 'tiers', 'expiry', 'min']);
 const KEEP_KEYS = new Set([
@@ -76,14 +77,6 @@ export function parseSnapshotsFile(path: string, usage: (m: string) => never): {
     });
   }
   return { snapshots, written };
-}
-
-/** RFC 3339 / ISO 8601 with a zone, or a naive `YYYY-MM-DD HH:MM[:SS]` taken as UTC. */
-export function parseTime(s: string): number {
-  const iso = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-  if (!iso.test(s.trim())) return NaN;
-  const withZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(s.trim()) || s.trim().length === 10 ? s.trim() : `${s.trim().replace(' ', 'T')}Z`;
-  return Date.parse(withZone.replace(' ', 'T'));
 }
 
 export function runRetain(cmd: CommandContext): number {
