@@ -1,0 +1,111 @@
+// The `backplan` command's contract (SPEC §7): formats, exit codes, colour, one-line errors.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { backplan, ensureBuilt } from '../helpers/cli';
+
+const dir = mkdtempSync(join(tmpdir(), 'backplan-cli-'));
+const write = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+beforeAll(() => ensureBuilt());
+
+describe('backplan check', () => {
+  it('exits 0 on the examples and 1 on a plan with errors', () => {
+    expect(backplan(['check', 'examples/local.backplan.yaml']).code).toBe(0);
+    const bad = write('bad.backplan.yaml', 'version: 1\njobs:\n  j:\n    kind: archive\n    paths: [/etc]\n    to: nowhere\n');
+    const r = backplan(['check', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/bad\.backplan\.yaml:6:9: error .*unknown storage `nowhere`.*\[unknown-reference\]/);
+  });
+
+  it('prints the SPEC JSON shape with 0-based UTF-16 positions', () => {
+    // é is one UTF-16 unit, 😀 two: `nowhere` starts at character 61 (60 code points).
+    const bad = write('json.backplan.yaml', 'version: 1\n# comment\njobs:\n  j: { description: "é😀", kind: archive, paths: [/etc], to: nowhere }\n');
+    const r = backplan(['check', '--format', 'json', bad]);
+    const out = JSON.parse(r.stdout);
+    const d = out.files[0].diagnostics.find((x: { rule: string }) => x.rule === 'unknown-reference');
+    expect(out.files[0].path).toBe(bad);
+    expect(d).toMatchObject({ severity: 'error', range: { start: { line: 3, character: 61 }, end: { line: 3, character: 68 } } });
+  });
+
+  it('writes SARIF 2.1.0', () => {
+    const bad = write('sarif.backplan.yaml', 'version: 1\njobs:\n  j: { kind: archive, paths: [/etc], to: nowhere }\n');
+    const sarif = JSON.parse(backplan(['check', '--format', 'sarif', bad]).stdout);
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].results.some((r: { ruleId: string; locations: { physicalLocation: { region: { startLine: number } } }[] }) => r.ruleId === 'unknown-reference' && r.locations[0].physicalLocation.region.startLine === 3)).toBe(true);
+    expect(sarif.runs[0].tool.driver.rules.length).toBe(23);
+  });
+
+  it('colours only when asked by a terminal and never under NO_COLOR', () => {
+    const bad = write('colour.backplan.yaml', 'version: 1\njobs:\n  j: { kind: archive, paths: [/etc], to: nowhere }\n');
+    // Piped: no escape codes even without NO_COLOR.
+    expect(backplan(['check', bad], { env: { NO_COLOR: '' } }).stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it('bad usage is one line and exit 2', () => {
+    for (const args of [['frobnicate'], ['check'], ['check', '--nope', 'x'], ['check', '--format', 'xml', 'examples/local.backplan.yaml']]) {
+      const r = backplan(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^backplan: /);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
+
+describe('backplan simulate', () => {
+  it('gives the SPEC JSON and draws an SVG', () => {
+    const svg = join(dir, 'timeline.svg');
+    const r = backplan(['simulate', 'examples/zfs-proxmox.backplan.yaml', '--job', 'vm-snapshots', '--from', '2026-01-01', '--at', '2027-01-01', '--format', 'json', '--svg', svg]);
+    expect(r.code).toBe(0);
+    const job = JSON.parse(r.stdout).jobs[0];
+    expect(job).toMatchObject({ job: 'vm-snapshots', engine: 'native' });
+    expect(job.snapshots.length).toBe(job.stats.count);
+    expect(Object.keys(job.stats)).toEqual(expect.arrayContaining(['created', 'removed', 'count', 'minCount', 'maxCount', 'oldest', 'worstGap']));
+    const text = readFileSync(svg, 'utf8');
+    expect(text.startsWith('<svg') || text.startsWith('<?xml')).toBe(true);
+    expect(text).toContain('1/week &lt; 6mo');
+  });
+
+  it('refuses an unknown job and bad dates with exit 2', () => {
+    expect(backplan(['simulate', 'examples/zfs-proxmox.backplan.yaml', '--job', 'nope']).code).toBe(2);
+    expect(backplan(['simulate', 'examples/zfs-proxmox.backplan.yaml', '--at', 'tomorrow']).code).toBe(2);
+  });
+});
+
+describe('backplan retain', () => {
+  it('decides with restic semantics from a list of times', () => {
+    const snaps = write('snaps.txt', ['2026-01-01T10:00:00Z', '2026-01-01T12:00:00Z', '2026-01-02T09:00:00Z', '2026-01-03T09:00:00Z'].join('\n'));
+    const r = backplan(['retain', '--engine', 'restic', '--policy', '{"keep": {"daily": 2}}', '--snapshots', snaps, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      keep: [
+        { time: '2026-01-03T09:00:00Z', reasons: ['daily snapshot'] },
+        { time: '2026-01-02T09:00:00Z', reasons: ['daily snapshot'] },
+      ],
+      remove: [{ time: '2026-01-01T12:00:00Z' }, { time: '2026-01-01T10:00:00Z' }],
+    });
+  });
+
+  it('refuses a policy the engine cannot express', () => {
+    const snaps = write('snaps2.txt', '2026-01-01T10:00:00Z\n');
+    const r = backplan(['retain', '--engine', 'restic', '--policy', 'tiers: [{keep: all, until: 15d}]', '--snapshots', snaps]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/restic engine cannot express/);
+  });
+});
+
+describe('backplan plan', () => {
+  it('lists every step with its host and argv as JSON', () => {
+    const r = backplan(['plan', 'examples/zfs-proxmox.backplan.yaml', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const steps = JSON.parse(r.stdout).steps as { job: string; host: string; argv?: string[] }[];
+    const snap = steps.find((s) => s.job === 'vm-snapshots' && s.argv);
+    expect(snap).toMatchObject({ host: 'scylla' });
+    expect(snap!.argv!.slice(0, 2)).toEqual(['zfs', 'snapshot']);
+  });
+});
