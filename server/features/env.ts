@@ -4,6 +4,7 @@
 import { isCollection, isScalar, isMap, isSeq, isAlias, type Document, type Node } from 'yaml';
 import type { OffsetRange } from '../../engine/findings';
 import { isMergeKey } from '../../engine/plan/locate';
+import type { Analysis } from '../documents';
 import type { Settings } from '../protocol';
 import type { Projector } from '../projections';
 import type { Path } from '../yaml-path';
@@ -17,10 +18,10 @@ export interface FeatureEnv {
   cancelled?: () => boolean;
 }
 
-/** The node at `path` following aliases and merge keys (undefined when it does not exist). */
-export function nodeByPath(doc: Document | undefined, path: Path): Node | undefined {
+/** The node at `path` (from `start`, default the root) following aliases and merge keys. */
+export function nodeByPath(doc: Document | undefined, path: Path, start?: unknown): Node | undefined {
   if (!doc) return undefined;
-  let node: unknown = doc.contents;
+  let node: unknown = start ?? doc.contents;
   for (const seg of path) {
     node = deref(doc, node);
     if (isMap(node)) {
@@ -35,10 +36,10 @@ export function nodeByPath(doc: Document | undefined, path: Path): Node | undefi
   return isScalar(n) || isCollection(n) ? (n as Node) : undefined;
 }
 
-/** The key node of the entry at `path` (the last segment a string). */
-export function keyNodeByPath(doc: Document | undefined, path: Path): Node | undefined {
+/** The key node of the entry at `path` (the last segment a string), from `start`. */
+export function keyNodeByPath(doc: Document | undefined, path: Path, start?: unknown): Node | undefined {
   if (!doc || path.length === 0) return undefined;
-  const parent = nodeByPath(doc, path.slice(0, -1));
+  const parent = nodeByPath(doc, path.slice(0, -1), start);
   if (!isMap(parent)) return undefined;
   return (findIn(doc, parent, String(path[path.length - 1]), 0)?.key ?? undefined) as Node | undefined;
 }
@@ -80,4 +81,31 @@ export function jobOfPath(path: Path): string | undefined {
 export function code(s: unknown): string {
   const t = String(s).replace(/`/g, 'ʹ').replace(/\s+/g, ' ');
   return `\`${t.length > 80 ? `${t.slice(0, 79)}…` : t}\``;
+}
+
+export interface EntryNodes {
+  key: Node;
+  value: Node;
+  /** Lines of the entry, key to the end of its value. */
+  firstLine: number;
+  lastLine: number;
+}
+
+/** The entries of a top-level section (`jobs`, `policies` ...) by name, indexed once per version. */
+export function sectionEntries(a: Analysis, section: string): Map<string, EntryNodes> {
+  return a.memo(`entries:${section}`, () => {
+    const out = new Map<string, EntryNodes>();
+    const doc = a.parsed.doc;
+    const map = nodeByPath(doc, [section]);
+    if (!isMap(map)) return out;
+    for (const pair of map.items) {
+      const k = pair.key as Node | null;
+      const v = pair.value as Node | null;
+      if (!isScalar(k) || !k.range || !v?.range || out.has(String(k.value))) continue;
+      let end = v.range[1];
+      while (end > k.range[0] && /\s/.test(a.text[end - 1] ?? '')) end--;
+      out.set(String(k.value), { key: k, value: v, firstLine: a.lines.position(k.range[0]).line, lastLine: a.lines.position(end).line });
+    }
+    return out;
+  });
 }

@@ -4,28 +4,15 @@
 // INLAY_BUDGET_MS and queues the rest (the server then asks the client to refresh).
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { InlayHintKind, type InlayHint, type Range } from 'vscode-languageserver/node';
-import { annotatedValues, type AnnotatedValue } from '../../engine/plan/schema';
-import { locate } from '../../engine/plan/locate';
 import { COUNT_RULES, WITHIN_RULES } from '../../engine/retention/common';
 import { describeSchedule } from '../../engine/time/words';
 import type { Analysis } from '../documents';
 import { FULL_FIRES, roughAge, ruleProjections, summaryLine, type Projection, type RuleProjection } from '../projections';
 import type { Path } from '../yaml-path';
-import { keyNodeByPath, nodeByPath, type FeatureEnv } from './env';
+import { keyNodeByPath, nodeByPath, sectionEntries, type EntryNodes, type FeatureEnv } from './env';
 
 /** Time an inlay request may spend simulating before it queues the rest. */
 export const INLAY_BUDGET_MS = 30;
-
-export function annotated(a: Analysis): AnnotatedValue[] {
-  return a.memo('annotated', () => {
-    if (a.parsed.value === undefined) return [];
-    try {
-      return annotatedValues(a.parsed.value);
-    } catch {
-      return [];
-    }
-  });
-}
 
 export interface InlayResult {
   hints: InlayHint[];
@@ -33,10 +20,22 @@ export interface InlayResult {
   queued: boolean;
 }
 
+const words = new Map<string, string | undefined>();
+/** describeSchedule, remembered per expression (cronstrue is not free and schedules repeat). */
+export function scheduleWords(expr: string): string | undefined {
+  if (words.has(expr)) return words.get(expr);
+  const w = describeSchedule(expr);
+  if (words.size >= 5000) words.clear();
+  words.set(expr, w);
+  return w;
+}
+
+const SCHEDULE_PATHS: Path[] = [['schedule'], ['prune_schedule'], ['verify', 'schedule']];
+
 export function inlayHints(a: Analysis, range: Range, env: FeatureEnv): InlayResult {
   const out: InlayHint[] = [];
   const doc = a.parsed.doc;
-  if (!doc) return { hints: out, queued: false };
+  if (!doc || a.parsed.value === undefined) return { hints: out, queued: false };
   const first = range.start.line;
   const last = range.end.line;
   const visible = (offset: number) => {
@@ -47,48 +46,66 @@ export function inlayHints(a: Analysis, range: Range, env: FeatureEnv): InlayRes
     if (!visible(offset)) return;
     out.push({ position: a.lines.position(offset), label, paddingLeft: true, kind: InlayHintKind.Type, ...(tooltip ? { tooltip } : {}) });
   };
-
-  if (env.settings.inlayHints.schedules) {
-    for (const v of annotated(a)) {
-      if (v.type !== 'cron' || typeof v.value !== 'string') continue;
-      const words = describeSchedule(v.value);
-      if (!words) continue;
-      const r = locate(doc, v.path, 'value');
-      push(r.end, words);
-    }
-  }
+  const plan = a.model;
+  const jobs = sectionEntries(a, 'jobs');
+  const policies = sectionEntries(a, 'policies');
+  const inRange = (e: EntryNodes) => e.lastLine >= first && e.firstLine <= last;
 
   let queued = false;
-  if (env.settings.inlayHints.retention) {
-    const t0 = performance.now();
-    const plan = a.model;
-    const projectionOf = (job: string): Projection | undefined => {
-      const cached = env.projector.peek(plan, job, a.now, FULL_FIRES);
-      if (cached) return cached;
-      if (performance.now() - t0 < INLAY_BUDGET_MS && !env.cancelled?.()) return env.projector.get(plan, job, a.now, FULL_FIRES);
-      env.projector.queue(plan, job, a.now, FULL_FIRES);
-      queued = true;
-      return undefined;
-    };
-    const policyDone = new Set<string>();
-    for (const job of plan.jobs.values()) {
-      if (job.retention === undefined || !job.schedule) continue;
-      const retentionPath: Path = [...job.at, 'retention'];
-      const policyPath: Path | undefined =
-        typeof job.retention === 'string' ? (plan.policies.has(job.retention) ? ['policies', job.retention] : undefined) : retentionPath;
-      const summaryAt = hintOffset(a, retentionPath);
-      const policyVisible = policyPath !== undefined && spanVisible(a, policyPath, first, last);
-      const needed = (summaryAt !== undefined && visible(summaryAt)) || (policyVisible && !policyDone.has(JSON.stringify(policyPath)));
-      if (!needed) continue;
-      const p = projectionOf(job.name);
-      if (!p) continue;
-      const line = summaryLine(p);
-      if (line && summaryAt !== undefined) push(summaryAt, line, tooltipOf(p));
-      if (policyPath && policyVisible && !policyDone.has(JSON.stringify(policyPath))) {
-        policyDone.add(JSON.stringify(policyPath));
-        const users = typeof job.retention === 'string' ? [...plan.jobs.values()].filter((j) => j.retention === job.retention).length : 1;
-        ruleHints(a, policyPath, p, users > 1 ? ` (${job.name})` : '', push);
+  const t0 = performance.now();
+  const projectionOf = (job: string): Projection | undefined => {
+    const cached = env.projector.peek(plan, job, a.now, FULL_FIRES);
+    if (cached) return cached;
+    if (performance.now() - t0 < INLAY_BUDGET_MS && !env.cancelled?.()) return env.projector.get(plan, job, a.now, FULL_FIRES);
+    env.projector.queue(plan, job, a.now, FULL_FIRES);
+    queued = true;
+    return undefined;
+  };
+
+  for (const [name, e] of jobs) {
+    if (!inRange(e)) continue;
+    if (env.settings.inlayHints.schedules) {
+      for (const rel of SCHEDULE_PATHS) {
+        const n = nodeByPath(doc, rel, e.value);
+        if (!isScalar(n) || typeof n.value !== 'string' || !n.range) continue;
+        const w = scheduleWords(n.value);
+        if (w) push(n.range[1], w);
       }
+    }
+    if (!env.settings.inlayHints.retention) continue;
+    const job = plan.jobs.get(name);
+    if (!job || job.retention === undefined || !job.schedule) continue;
+    const key = keyNodeByPath(doc, ['retention'], e.value);
+    const value = nodeByPath(doc, ['retention'], e.value);
+    const at = hintOffset(a, key, value);
+    const inline = typeof job.retention !== 'string';
+    const vr = value?.range;
+    const inlineVisible = inline && !!vr && a.lines.position(vr[0]).line <= last && a.lines.position(vr[1]).line >= first;
+    if (!(at !== undefined && visible(at)) && !inlineVisible) continue;
+    const p = projectionOf(name);
+    if (!p) continue;
+    const line = summaryLine(p);
+    if (line && at !== undefined) push(at, line, tooltipOf(p));
+    if (inlineVisible && value) ruleHints(a, value, p, '', push);
+  }
+
+  if (env.settings.inlayHints.retention) {
+    const users = a.memo('policyUsers', () => {
+      const m = new Map<string, string[]>();
+      for (const j of plan.jobs.values()) {
+        if (typeof j.retention !== 'string' || !j.schedule) continue;
+        const list = m.get(j.retention) ?? [];
+        list.push(j.name);
+        m.set(j.retention, list);
+      }
+      return m;
+    });
+    for (const [name, e] of policies) {
+      if (!inRange(e)) continue;
+      const list = users.get(name);
+      if (!list || list.length === 0) continue;
+      const p = projectionOf(list[0]);
+      if (p) ruleHints(a, e.value, p, list.length > 1 ? ` (${list[0]})` : '', push);
     }
   }
   out.sort((x, y) => x.position.line - y.position.line || x.position.character - y.position.character);
@@ -102,22 +119,11 @@ function tooltipOf(p: Projection): string | undefined {
   return `Projected at ${r.at} (${r.engine}, ${r.timezone}) by simulating the schedule from ${r.from}.${bounded}`;
 }
 
-function spanVisible(a: Analysis, path: Path, first: number, last: number): boolean {
-  const n = nodeByPath(a.parsed.doc, path);
-  if (!n?.range) return false;
-  const s = a.lines.position(n.range[0]).line;
-  const e = a.lines.position(n.range[1]).line;
-  return s <= last && e >= first;
-}
-
 /**
- * Where a hint about the entry at `path` goes: after its value when the value starts on the key's
- * line (a scalar or a flow collection), else after the key's colon.
+ * Where a hint about an entry goes: after its value when the value starts on the key's line (a
+ * scalar or a flow collection), else after the key's colon.
  */
-function hintOffset(a: Analysis, path: Path): number | undefined {
-  const doc = a.parsed.doc;
-  const value = nodeByPath(doc, path);
-  const key = typeof path[path.length - 1] === 'string' ? keyNodeByPath(doc, path) : undefined;
+function hintOffset(a: Analysis, key: Node | undefined, value: Node | undefined): number | undefined {
   if (!value?.range) return undefined;
   if (!key?.range) return value.range[1];
   const keyLine = a.lines.position(key.range[1]).line;
@@ -128,16 +134,15 @@ function hintOffset(a: Analysis, path: Path): number | undefined {
 
 const ruleLabel = (r: RuleProjection): string => `≈${r.count} kept${r.oldestAge !== undefined && r.count > 0 ? `, oldest ${roughAge(r.oldestAge)}` : ''}`;
 
-/** Per tier / per keep rule / expiry hints inside the policy at `policyPath`. */
-function ruleHints(a: Analysis, policyPath: Path, p: Projection, suffix: string, push: (offset: number, label: string, tooltip?: string) => void): void {
+/** Per tier / per keep rule / expiry hints inside the policy `policy` (its mapping node). */
+function ruleHints(a: Analysis, policy: Node, p: Projection, suffix: string, push: (offset: number, label: string, tooltip?: string) => void): void {
   const rows = new Map(ruleProjections(p).map((r) => [r.id, r]));
   if (rows.size === 0) return;
   const doc = a.parsed.doc;
-  const policy = nodeByPath(doc, policyPath);
   if (!isMap(policy)) return;
   const tooltip = tooltipOf(p);
 
-  const tiers = nodeByPath(doc, [...policyPath, 'tiers']);
+  const tiers = nodeByPath(doc, ['tiers'], policy);
   if (isSeq(tiers)) {
     if (tiers.flow && tiers.range) {
       const parts = tiers.items.map((_, i) => rows.get(`tier-${i + 1}`)).filter((r): r is RuleProjection => !!r);
@@ -151,7 +156,7 @@ function ruleHints(a: Analysis, policyPath: Path, p: Projection, suffix: string,
     }
   }
 
-  const keep = nodeByPath(doc, [...policyPath, 'keep']);
+  const keep = nodeByPath(doc, ['keep'], policy);
   const keepRules = [...COUNT_RULES, ...WITHIN_RULES] as readonly string[];
   if (isMap(keep)) {
     if (keep.flow && keep.range) {
@@ -172,7 +177,7 @@ function ruleHints(a: Analysis, policyPath: Path, p: Projection, suffix: string,
     }
   }
 
-  const expiry = nodeByPath(doc, [...policyPath, 'expiry']);
+  const expiry = nodeByPath(doc, ['expiry'], policy);
   const row = rows.get('expiry');
   if (row && expiry?.range && isScalar(expiry)) push(expiry.range[1], ruleLabel(row) + suffix, tooltip);
 }
