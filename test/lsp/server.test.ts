@@ -273,6 +273,23 @@ describe('hover', () => {
     expect(h).toContain('**in order**');
   });
 
+  it('retention of a busy schedule: bounded, and says so; the full projection follows', async () => {
+    const text =
+      'version: 1\nhosts:\n  h: { address: 10.0.0.1 }\njobs:\n  often:\n    kind: zfs-snapshot\n    host: h\n    dataset: tank/x\n' +
+      '    schedule: "*/5 * * * *"\n    retention:\n      tiers:\n        - { keep: all, until: 1d }\n        - { every: 1h, until: 1y }\n';
+    const { uri } = await openText(text);
+    const at = positionOf(text, 'retention:', 2);
+    const quick = await hoverText(uri, at);
+    expect(quick).toContain('**Retention of `often`**');
+    expect(quick).toMatch(/_Bounded: the first 120 runs \(10h\) of the 13mo horizon; a longer projection is being computed — hover again/);
+    let full = quick;
+    for (let i = 0; i < 100 && !/first 1500 runs/.test(full); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      full = await hoverText(uri, at);
+    }
+    expect(full).toMatch(/_Bounded: the first 1500 runs \(5d\) of the 13mo horizon\. `Simulate retention` runs the whole horizon\._/);
+  });
+
   it('plain keys: the schema’s documentation', async () => {
     const h = await hoverText(uri, positionOf(text, 'dataset: raidZ/scylla_prod\n', 2));
     expect(h).toMatch(/^\*\*dataset\*\* — /);
