@@ -1,7 +1,8 @@
 // Structure: unknown keys (with "did you mean"), wrong types, missing fields — from the JSON
 // Schema, mapped to the key or value at fault. Time zones are checked here too: the schema
 // can only say "a string".
-import { annotatedValues, validateSchema } from '../plan/schema';
+import { validateSchema } from '../plan/schema';
+import { annotatedOf } from './shared/values';
 import { isValidZone } from '../time/zones';
 import type { Rule, RuleFinding } from './rule';
 
@@ -21,7 +22,7 @@ export const rule: Rule = {
           : {}),
       });
     }
-    for (const v of annotatedValues(ctx.parsed.value)) {
+    for (const v of annotatedOf(ctx)) {
       if (v.type !== 'timezone' || typeof v.value !== 'string' || isValidZone(v.value)) continue;
       out.push({
         range: ctx.locate(v.path, 'value'),

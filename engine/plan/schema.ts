@@ -350,7 +350,7 @@ export interface AnnotatedValue {
  */
 export function annotatedValues(plan: unknown): AnnotatedValue[] {
   const out: AnnotatedValue[] = [];
-  const visit = (value: unknown, nodes: SchemaNode[], path: SchemaPath, depth: number): void => {
+  const visit = (value: unknown, nodes: readonly SchemaNode[], path: SchemaPath, depth: number): void => {
     if (depth > 40) return;
     const type = firstOf(nodes, (n) => n['x-backplan-type'] as ValueType | undefined);
     const ref = typeof value === 'string' ? firstOf(nodes, (n) => n['x-backplan-ref'] as RefSection | undefined) : undefined;
@@ -360,19 +360,80 @@ export function annotatedValues(plan: unknown): AnnotatedValue[] {
       if (ref !== undefined) entry.ref = ref;
       out.push(entry);
     }
-    const children: [string | number, unknown][] = Array.isArray(value)
-      ? value.map((v, i) => [i, v])
-      : isObject(value)
-        ? Object.entries(value)
-        : [];
-    for (const [seg, child] of children) {
-      const sub: SchemaNode[] = [];
-      for (const s of childSchemas(nodes, seg)) applicable(s, child, sub);
-      if (sub.length > 0) visit(child, sub, [...path, seg], depth + 1);
+    if (Array.isArray(value)) {
+      value.forEach((child, i) => {
+        const sub = childApplicable(nodes, i, child);
+        if (sub.length > 0) visit(child, sub, [...path, i], depth + 1);
+      });
+    } else if (isObject(value)) {
+      for (const seg of Object.keys(value)) {
+        const child = value[seg];
+        const sub = childApplicable(nodes, seg, child);
+        if (sub.length > 0) visit(child, sub, [...path, seg], depth + 1);
+      }
     }
   };
-  visit(plan, applicable(BACKPLAN_SCHEMA, plan), [], 0);
+  visit(plan, rootApplicable(plan), [], 0);
   return out;
+}
+
+const rootCache = new Map<string, SchemaNode[]>();
+function rootApplicable(plan: unknown): SchemaNode[] {
+  const sig = ifSignature(plan);
+  let nodes = rootCache.get(sig);
+  if (nodes === undefined) {
+    nodes = applicable(BACKPLAN_SCHEMA, plan);
+    rootCache.set(sig, nodes);
+  }
+  return nodes;
+}
+
+// The schemas that apply to a child depend on the parent's schemas, the child's key and, through
+// `if`, only on the properties that `if` conditions read (kind, keep, to, volume ...) and the
+// child's JSON type. Remembering them per that signature turns the walk over a 200-job plan
+// from thousands of schema evaluations into a handful.
+const IF_PROPS: readonly string[] = (() => {
+  const names = new Set<string>();
+  const collect = (n: unknown, inIf: boolean): void => {
+    if (Array.isArray(n)) return n.forEach((x) => collect(x, inIf));
+    if (!isObject(n)) return;
+    for (const [k, v] of Object.entries(n)) {
+      if (inIf && k === 'properties' && isObject(v)) Object.keys(v).forEach((p) => names.add(p));
+      if (inIf && k === 'required' && Array.isArray(v)) v.forEach((p) => typeof p === 'string' && names.add(p));
+      collect(v, inIf || k === 'if');
+    }
+  };
+  collect(BACKPLAN_SCHEMA, false);
+  return [...names].sort();
+})();
+
+function ifSignature(value: unknown): string {
+  if (!isObject(value)) return jsonType(value);
+  let sig = 'object';
+  for (const p of IF_PROPS) {
+    if (!has(value, p)) continue;
+    const v = value[p];
+    sig += `|${p}=${typeof v === 'object' && v !== null ? jsonType(v) : JSON.stringify(v)}`;
+  }
+  return sig;
+}
+
+const childCache = new WeakMap<readonly SchemaNode[], Map<string, SchemaNode[]>>();
+
+function childApplicable(nodes: readonly SchemaNode[], seg: string | number, child: unknown): SchemaNode[] {
+  let byKey = childCache.get(nodes);
+  if (byKey === undefined) {
+    byKey = new Map();
+    childCache.set(nodes, byKey);
+  }
+  const key = `${typeof seg === 'number' ? '#' : ''}${seg}\u0000${ifSignature(child)}`;
+  let sub = byKey.get(key);
+  if (sub === undefined) {
+    sub = [];
+    for (const s of childSchemas(nodes, seg)) applicable(s, child, sub);
+    byKey.set(key, sub);
+  }
+  return sub;
 }
 
 // ---------------------------------------------------------------------------------------------
