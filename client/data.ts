@@ -25,7 +25,8 @@ async function ask<R>(ctx: Ctx, method: string, params: object, token?: vscode.C
   const client = ctx.client;
   if (!client || !client.isRunning()) return undefined;
   try {
-    return await client.sendRequest<R>(method, params, token);
+    // With a string method, a trailing `undefined` would be sent as a second parameter.
+    return await (token ? client.sendRequest<R>(method, params, token) : client.sendRequest<R>(method, params));
   } catch (e) {
     // -32601 MethodNotFound: an older server; anything else is worth a line in the log.
     if ((e as { code?: number }).code !== -32601) ctx.log(`${method} failed: ${(e as Error).message}; using the backplan command instead`);

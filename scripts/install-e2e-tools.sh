@@ -3,9 +3,11 @@
 # changes nothing):
 #   - Debian's chromium (the browser Playwright drives) and ripgrep, libkrb5-dev (code-server's
 #     install needs both);
-#   - code-server (the real VS Code workbench in a browser) and playwright-core, pinned, in a
-#     tools folder OUTSIDE the project's node_modules, so `npm ci` stays small for users. The
-#     folder is `.tools/` (git-ignored) unless BACKPLAN_TOOLS_DIR names another one.
+#   - code-server (the real VS Code workbench in a browser, ~300 MB with its native modules),
+#     pinned, in a tools folder OUTSIDE the project's node_modules, so `npm ci` stays small for
+#     users. The folder is `.tools/` (git-ignored) unless BACKPLAN_TOOLS_DIR names another one.
+#     (playwright-core, which drives Chromium, is a small pinned dev dependency of the project:
+#     it downloads no browser; the tests use Debian's chromium.)
 # code-server 4.100.3 (VS Code 1.100.3) is the newest that runs on Node 20.
 # Its install tries to download ripgrep; that download is served from the cache folder that
 # @vscode/ripgrep reads first, filled from Debian's rg (this machine reaches no other host).
@@ -15,12 +17,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CODE_SERVER_VERSION=4.100.3
-PLAYWRIGHT_VERSION=1.65.1
 RIPGREP_PREBUILT=1.15.11                # the @vscode/ripgrep version code-server 4.100.3 pulls in
 RIPGREP_ASSET=ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz
 TOOLS=${BACKPLAN_TOOLS_DIR:-$PWD/.tools}
 STAMP="$TOOLS/.installed"
-WANT="code-server@$CODE_SERVER_VERSION playwright-core@$PLAYWRIGHT_VERSION"
+WANT="code-server@$CODE_SERVER_VERSION"
 
 log() { echo "install-e2e-tools: $*" >&2; }
 
@@ -47,9 +48,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# --- code-server + playwright-core in the tools folder ----------------------------------------
+# --- code-server in the tools folder ----------------------------------------------------------
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] \
-  && [ -x "$TOOLS/node_modules/.bin/code-server" ] && [ -d "$TOOLS/node_modules/playwright-core" ]; then
+  && [ -x "$TOOLS/node_modules/.bin/code-server" ]; then
   exit 0
 fi
 command -v rg >/dev/null 2>&1 || { log "rg is missing: cannot serve code-server's ripgrep download"; exit 1; }
@@ -62,8 +63,7 @@ cat >"$TOOLS/package.json" <<EOF
   "private": true,
   "description": "Tools of the real-VS-Code tests, installed by scripts/install-e2e-tools.sh",
   "dependencies": {
-    "code-server": "$CODE_SERVER_VERSION",
-    "playwright-core": "$PLAYWRIGHT_VERSION"
+    "code-server": "$CODE_SERVER_VERSION"
   }
 }
 EOF
