@@ -1,9 +1,11 @@
 // What a user feels: didChange → publishDiagnostics over stdio, through the built server
 // (dist/server.js), on bench/gen-plan.mjs's 200-job plan, with the default debounce (150 ms) and,
 // for the processing alone, with no debounce. One edit at a time: type a character into a job's
-// description, wait for the diagnostics of that version. Also the server's memory at the end.
+// description, wait for the diagnostics of that version. Also the server's memory (RSS): at the
+// end of each session, and with every example plan open, hovered and inlay-hinted.
 //   npm run build && node bench/editor-stdio.mjs [EDITS]
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node.js';
 import { generatePlan } from './gen-plan.mjs';
@@ -12,9 +14,62 @@ import { fmt, ROOT, stats } from './lib.mjs';
 const EDITS = Number(process.argv[2] ?? 60);
 const text = generatePlan(200);
 
-async function session(debounceMs) {
+/** The resident memory of a running process in MB, from /proc (NaN elsewhere). */
+function rss(pid) {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+async function start(initializationOptions = {}) {
   const proc = spawn(process.execPath, [join(ROOT, 'dist/server.js'), '--stdio'], { stdio: 'pipe' });
   const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
+  return { proc, conn };
+}
+
+async function examplesMemory() {
+  const { proc, conn } = await start();
+  const seen = new Set();
+  let wake = () => {};
+  conn.onNotification('textDocument/publishDiagnostics', (p) => {
+    seen.add(p.uri);
+    wake();
+  });
+  conn.onRequest('workspace/inlayHint/refresh', () => null);
+  conn.listen();
+  await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: { workspace: { inlayHint: { refreshSupport: true } } }, initializationOptions: { commands: ['backplan.runNow', 'backplan.dryRun', 'backplan.simulateRetention'] } });
+  await conn.sendNotification('initialized', {});
+  const files = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml'));
+  for (const f of files) {
+    const uri = `file:///bench/examples/${f}`;
+    const text = readFileSync(join(ROOT, 'examples', f), 'utf8');
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'backplan', version: 1, text } });
+  }
+  while (seen.size < files.length) await new Promise((r) => (wake = r));
+  for (const f of files) {
+    const uri = `file:///bench/examples/${f}`;
+    const td = { textDocument: { uri } };
+    const whole = { start: { line: 0, character: 0 }, end: { line: 1000, character: 0 } };
+    await conn.sendRequest('textDocument/inlayHint', { ...td, range: whole });
+    await conn.sendRequest('textDocument/codeLens', td);
+    await conn.sendRequest('textDocument/documentSymbol', td);
+    for (let line = 0; line < 100; line += 3) await conn.sendRequest('textDocument/hover', { ...td, position: { line, character: 6 } });
+  }
+  // let the queued projections finish, then ask again (what a refresh does)
+  await new Promise((r) => setTimeout(r, 3000));
+  for (const f of files) await conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: `file:///bench/examples/${f}` }, range: { start: { line: 0, character: 0 }, end: { line: 1000, character: 0 } } });
+  const mem = rss(proc.pid);
+  await conn.sendRequest('shutdown');
+  await conn.sendNotification('exit');
+  conn.dispose();
+  proc.kill();
+  return { files: files.length, mem };
+}
+
+async function session(debounceMs) {
+  const { proc, conn } = await start();
   const waiting = new Map();
   conn.onNotification('textDocument/publishDiagnostics', (p) => {
     const w = waiting.get(p.version);
@@ -54,17 +109,7 @@ async function session(debounceMs) {
     latencies.push((await done) - t0);
     checks.push(ms);
   }
-  const mem = await new Promise((resolve) => {
-    // the server's resident memory, read from /proc while it is still running
-    import('node:fs').then(({ readFileSync }) => {
-      try {
-        const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8');
-        resolve(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-      } catch {
-        resolve(NaN);
-      }
-    });
-  });
+  const mem = rss(proc.pid);
   await conn.sendRequest('shutdown');
   await conn.sendNotification('exit');
   conn.dispose();
@@ -80,3 +125,5 @@ for (const [label, debounce] of [['default debounce (150 ms)', undefined], ['no 
       `(server check median ${fmt(r.check.median)}, p95 ${fmt(r.check.p95)}); open → first diagnostics ${fmt(r.openMs)}; server RSS ${r.mem.toFixed(0)} MB`,
   );
 }
+const ex = await examplesMemory();
+console.log(`  server RSS with all ${ex.files} example plans open, hovered, inlay-hinted and code-lensed: ${ex.mem.toFixed(0)} MB`);
