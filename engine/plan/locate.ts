@@ -1,7 +1,7 @@
 // From a YAML path to the offsets of its key or value in the text. Paths that reach into
 // merged maps (`<<: *base`) resolve to the anchored node they come from; a path that does not
 // exist resolves to the deepest node that does, so a finding never covers the whole file.
-import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, type Node, type Pair } from 'yaml';
+import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { OffsetRange } from '../findings';
 import type { YamlPath } from './model';
 
@@ -18,13 +18,27 @@ export function isMergeKey(key: unknown): boolean {
   return isScalar(key) && (typeof key.value === 'symbol' || key.value === '<<') && (key.source === '<<' || key.value === '<<');
 }
 
+// Checks locate hundreds of paths in the same maps (200 jobs): each map is indexed once.
+const pairIndex = new WeakMap<object, Map<string, Pair>>();
+
+function ownPair(map: YAMLMap, key: string | number): Pair | undefined {
+  let index = pairIndex.get(map);
+  if (index === undefined) {
+    index = new Map();
+    for (const item of map.items) {
+      if (isMergeKey(item.key)) continue;
+      const k = String(isScalar(item.key) ? item.key.value : item.key);
+      if (!index.has(k)) index.set(k, item);
+    }
+    pairIndex.set(map, index);
+  }
+  return index.get(String(key));
+}
+
 function findPair(doc: Document, map: unknown, key: string | number, depth = 0): Pair | undefined {
   if (!isMap(map) || depth > 8) return undefined;
-  for (const item of map.items) {
-    if (isMergeKey(item.key)) continue;
-    const k = isScalar(item.key) ? item.key.value : item.key;
-    if (String(k) === String(key)) return item;
-  }
+  const own = ownPair(map, key);
+  if (own) return own;
   // Keys brought in by merge keys: later merges are weaker, as YAML specifies.
   for (const item of map.items) {
     if (!isMergeKey(item.key)) continue;
