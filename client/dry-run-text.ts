@@ -20,7 +20,7 @@ export function argvLine(argv: readonly string[]): string {
 function stepLines(s: PlanStepJson): string[] {
   const lines = [`  ${s.id}  ${s.phase}  on ${s.host}`, `    ${s.description}`];
   if (s.pipe?.length) {
-    s.pipe.forEach((p, i) => lines.push(`    ${i === 0 ? 'argv:' : '   | '} [${p.host}] ${argvLine(p.argv)}`));
+    s.pipe.forEach((p, i) => lines.push(`${i === 0 ? '    argv: ' : '        | '}[${p.host}] ${argvLine(p.argv)}`));
   } else if (s.argv?.length) {
     lines.push(`    argv: ${argvLine(s.argv)}`);
   }

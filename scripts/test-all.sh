@@ -14,3 +14,4 @@ npm install --no-audit --no-fund --loglevel=error
 npm run build
 npm run typecheck
 npx vitest run
+bash scripts/install-e2e-tools.sh; npm run test:e2e   # the real-VS-Code suite (test/e2e, its own vitest config)

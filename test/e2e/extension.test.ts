@@ -106,6 +106,29 @@ describe.skipIf(!ready)('Backplan in VS Code (code-server + Chromium)', () => {
     expect(text).toMatch(/UTC/);
   });
 
+  it('lists the 3-2-1 line of every chain', async () => {
+    await closeAllEditors(page);
+    await openFile(page, 'zfs-proxmox.backplan.yaml');
+    await codeLenses(page).first().waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Backplan: Show 3-2-1 coverage');
+    const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    await rows.first().waitFor({ timeout: 30_000 });
+    const text = (await rows.allTextContents()).join('\n');
+    expect(text).toMatch(/vm-snapshots.*\d+ copies · \d+ media · \d+ offsite/);
+    await page.keyboard.press('Escape');
+  });
+
+  it('shows the validation time in the language status', async () => {
+    await openFile(page, 'zfs-proxmox.backplan.yaml');
+    const status = page.locator('[id="status.languageStatus"]');
+    await status.waitFor({ timeout: 15_000 });
+    await status.hover();
+    const hover = page.locator('.monaco-hover, .context-view').filter({ hasText: /validated in [\d.]+ ms|edit → diagnostics in/ }).first();
+    await hover.waitFor({ timeout: 15_000 });
+    expect(await hover.textContent()).toMatch(/budget \d+ ms|over the \d+ ms budget/);
+    await page.mouse.move(5, 5);
+  });
+
   it('shows "Run now · Dry run · Simulate retention" above a job', async () => {
     await openFile(page, 'local.backplan.yaml');
     await expect.poll(async () => (await codeLenses(page).allTextContents()).join(' · '), { timeout: 30_000 }).toMatch(/Run now.*Dry run.*Simulate retention/);
