@@ -49,9 +49,10 @@ describe.skipIf(!haveNvim)('Neovim 0.7 as an LSP client', () => {
     expect(r.status, `nvim exited with ${r.status}\n${r.stdout}\n${r.stderr}`).toBe(0);
     const result = JSON.parse(readFileSync(out, 'utf8')) as NvimResult;
     expect(result.diagnostics_arrived).toBe(true);
-    // the capacity warning of scylla-pool, exactly where `backplan check` puts it
-    const capacity = result.diagnostics.find((d) => d.code === 'capacity-exceeded');
-    expect(capacity).toMatchObject({ lnum: 14, col: 55, end_lnum: 14, end_col: 58, source: 'backplan', severity: 2 });
+    // the offsite-unencrypted warning of vm-replica, exactly where `backplan check` puts it
+    const to = positionOf(text, 'to: charybde-pool', 4);
+    const offsite = result.diagnostics.find((d) => d.code === 'offsite-unencrypted');
+    expect(offsite).toMatchObject({ lnum: to.line, col: to.character, end_lnum: to.line, end_col: to.character + 'charybde-pool'.length, source: 'backplan', severity: 2 });
     expect(result.diagnostics.filter((d) => d.code === 'coverage-3-2-1').length).toBeGreaterThan(0);
     for (const d of result.diagnostics) expect(d.source).toBe('backplan');
     expect(result.hover).toContain('At 0 minutes past the hour, every 6 hours');

@@ -246,8 +246,8 @@ describe('hover', () => {
   });
 
   it('duration: normalised, with its length', async () => {
-    const h = await hoverText(uri, positionOf(text, 'rpo: 6h', 6));
-    expect(h).toContain('**`6h`** — 6 hours');
+    const h = await hoverText(uri, positionOf(text, 'rpo: 7h', 6));
+    expect(h).toContain('**`7h`** — 7 hours');
     const mo = await hoverText(uri, positionOf(text, 'until: 1mo', 8));
     expect(mo).toContain('1 month');
     expect(mo).toMatch(/between 28d and 31d/);
@@ -344,7 +344,7 @@ describe('code lens', () => {
       expect(await bare.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } })).toEqual([]);
       const lenses = await some.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
       expect(new Set(lenses.map((l) => l.command?.command))).toEqual(new Set(['backplan.dryRun']));
-      expect(lenses).toHaveLength(5);
+      expect(lenses).toHaveLength(6);
     } finally {
       await bare.stop();
       await some.stop();
@@ -449,7 +449,7 @@ describe('navigation', () => {
     const symbols = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
     expect(symbols.map((s) => s.name)).toEqual(['version', 'timezone', 'hosts', 'storage', 'policies', 'jobs']);
     const jobs = symbols.find((s) => s.name === 'jobs')!;
-    expect(jobs.children!.map((c) => `${c.name}:${c.detail}`)).toEqual(['vm-snapshots:zfs-snapshot', 'vm-replica:zfs-send', 'vm-vzdump:vzdump', 'db-dump:pg-dump', 'db-dump-mail:mysql-dump']);
+    expect(jobs.children!.map((c) => `${c.name}:${c.detail}`)).toEqual(['vm-snapshots:zfs-snapshot', 'vm-replica:zfs-send', 'vm-vzdump:vzdump', 'vzdump-offsite:restic', 'db-dump:pg-dump', 'db-dump-mail:mysql-dump']);
   });
 
   it('folding: sections, entries, comment blocks', async () => {
@@ -504,17 +504,19 @@ describe('custom requests', () => {
 describe('cancellation', () => {
   it('a request cancelled right after it is sent is answered RequestCancelled', async () => {
     const uri = uriOf(ZFS);
-    await client.open(uri, readRepo(ZFS));
+    const text = readRepo(ZFS);
+    await client.open(uri, text);
+    const at = positionOf(text, '"0 */6 * * *"', 3);
     const { CancellationTokenSource } = await import('vscode-jsonrpc/node');
     // keep the server busy with a long simulation, so that the hover and its cancellation are
     // both waiting when it reads them (a cancellation that arrives after the answer cannot count)
     const busy = client.request('backplan/simulate', { uri, horizon: '3y' });
     const source = new CancellationTokenSource();
-    const p = client.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 40, character: 16 } }, source.token);
+    const p = client.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: at }, source.token);
     source.cancel();
     await expect(p).rejects.toMatchObject({ code: -32800 });
     await busy;
     // and the server still answers afterwards
-    expect(await hoverText(uri, { line: 40, character: 16 })).toContain('every 6 hours');
+    expect(await hoverText(uri, at)).toContain('every 6 hours');
   });
 });
