@@ -4,7 +4,8 @@
 // clock change that touches a run, on the schedule value, saying the date and what cron does
 // (the model of engine/time/schedule.ts: a fixed-time run in a gap runs at the jump, a wildcard
 // one is skipped; in an overlap a fixed-time run happens once, a wildcard one twice). Quiet in
-// zones without DST and for times outside the changing hours. Disabled jobs are skipped.
+// zones without DST, for times outside the changing hours and for schedules that run every hour
+// (one run per real hour either way). Disabled jobs are skipped.
 import { jobZone } from '../plan/build-model';
 import { dstIssuesOf } from '../time/dst';
 import { YEAR_MS } from '../time/intervals';
@@ -25,6 +26,9 @@ export const rule: Rule = {
       const zone = jobZone(ctx.model, job);
       const schedule = scheduleOf(ctx, v.value, zone);
       if (!schedule) continue;
+      // A schedule that runs every hour still runs once per real hour across a change: the
+      // skipped 02:00 is an hour that never happens, the doubled one two hours that do.
+      if (schedule.fields.hours.length === 24) continue;
       const issues = ctx.memo(`dst\u0000${zone}\u0000${v.value}`, () => dstIssuesOf(schedule, { from: ctx.now, horizonMs: YEAR_MS }));
       if (issues.length === 0) continue;
       const range = ctx.locate(v.path, 'value');

@@ -66,3 +66,10 @@ jobs:
     expect(run(text).findings).toEqual([]);
   });
 });
+
+describe('dst-schedule: hourly schedules', () => {
+  it('stays quiet for a schedule that runs every hour (one run per real hour either way)', () => {
+    const text = 'version: 1\ntimezone: Europe/Paris\njobs:\n  j:\n    kind: zfs-snapshot\n    dataset: tank/a\n    schedule: "0 * * * *"\n';
+    expect(checkText(text, { now: Date.UTC(2026, 10, 22), rules: [rule] }).findings).toEqual([]);
+  });
+});
