@@ -12,9 +12,9 @@
 // was removed, or holds a dirty snapshot. So only those groups are re-decided, each in full
 // (keep its oldest member, remove the rest). Membership flips are found with one cursor per
 // band edge that walks the time-ordered list from where the edge was to where it is now, in
-// either direction (an edge can move back: T − 1mo is Feb 28 for every T from Mar 28 to Mar 31,
-// so at each midnight of those days it jumps back a day). Every other snapshot keeps its band
-// and its group's decision.
+// either direction (an edge can move back: in a non-leap year T − 1mo is Feb 28 for every T from
+// Mar 28 to Mar 31, so at each midnight of those days it jumps back almost a day). Every other
+// snapshot keeps its band and its group's decision.
 //
 // The simulator double-checks: at its last prune it also runs the real engine on the whole set
 // and falls back to evaluating everything if the two ever differ (tests assert they never do).
