@@ -1,5 +1,5 @@
 // Runs test/electron/suite.ts in a desktop VS Code that @vscode/test-electron downloads (this
-// needs access to update.code.visualstudio.com; CI here has none and runs test/e2e instead).
+// needs a machine that can download VS Code; CI here cannot, and runs test/e2e instead).
 //   npm run build && node test/electron/run.mjs [VSCODE_VERSION]
 // Two launches: a trusted workspace (every scenario), then an untrusted one (the run refused).
 // The extension is loaded from this folder (--extensionDevelopmentPath), other extensions off.
