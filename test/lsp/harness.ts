@@ -1,9 +1,15 @@
-// A minimal LSP client for protocol-level tests: spawns the built server (`node dist/server.js
+// A minimal LSP client for protocol-level tests: spawns the server bundle (`node server.js
 // --stdio`), speaks JSON-RPC with vscode-jsonrpc, records published diagnostics and lets a test
 // wait for those of a given version. Every server a test starts is ended by stop() (kill by pid).
+//
+// The bundle is built from server/index.ts once per test process, with the options of
+// scripts/build.mjs, into a temporary folder: test files run in parallel, and a shared
+// dist/server.js being rewritten by one of them while another starts it would make tests flaky.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
 import { pathToFileURL } from 'node:url';
 import {
   createMessageConnection,
@@ -18,9 +24,30 @@ import type {
   PublishDiagnosticsParams,
   TextDocumentContentChangeEvent,
 } from 'vscode-languageserver/node';
-import { ensureBuilt, ROOT } from '../helpers/cli';
+import { ROOT } from '../helpers/cli';
 
-export const SERVER = resolve(ROOT, 'dist/server.js');
+let bundle: string | undefined;
+
+/** The server bundle of this test process (built on first use, removed when the process exits). */
+export function serverBundle(): string {
+  if (bundle) return bundle;
+  const dir = mkdtempSync(join(tmpdir(), 'backplan-lsp-'));
+  const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string };
+  buildSync({
+    entryPoints: [resolve(ROOT, 'server/index.ts')],
+    outfile: join(dir, 'server.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    define: { __BACKPLAN_VERSION__: JSON.stringify(pkg.version) },
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  bundle = join(dir, 'server.js');
+  return bundle;
+}
 
 export const uriOf = (path: string): string => pathToFileURL(resolve(ROOT, path)).href;
 export const readRepo = (path: string): string => readFileSync(resolve(ROOT, path), 'utf8');
@@ -56,8 +83,7 @@ export class LspClient {
   ) {}
 
   static async start(opts: StartOptions = {}): Promise<LspClient> {
-    ensureBuilt();
-    const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: 'pipe' });
+    const proc = spawn(process.execPath, [serverBundle(), '--stdio'], { stdio: 'pipe' });
     const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
     const client = new LspClient(proc, conn);
     proc.on('exit', () => {

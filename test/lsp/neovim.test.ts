@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, ROOT } from '../helpers/cli';
+import { ROOT } from '../helpers/cli';
 import { requireTools } from '../helpers/integration';
-import { positionOf, readRepo } from './harness';
+import { positionOf, readRepo, serverBundle } from './harness';
 
 const haveNvim = requireTools('nvim');
 const PLAN = 'examples/zfs-proxmox.backplan.yaml';
@@ -24,7 +24,6 @@ describe.skipIf(!haveNvim)('Neovim 0.7 as an LSP client', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('shows the diagnostics of an example plan and hovers a schedule', () => {
-    ensureBuilt();
     const text = readRepo(PLAN);
     const at = positionOf(text, '"0 */6 * * *"', 3);
     const out = join(dir, 'result.json');
@@ -39,7 +38,7 @@ describe.skipIf(!haveNvim)('Neovim 0.7 as an LSP client', () => {
         XDG_DATA_HOME: join(dir, 'data'),
         XDG_STATE_HOME: join(dir, 'state'),
         XDG_CACHE_HOME: join(dir, 'cache'),
-        BACKPLAN_SERVER: resolve(ROOT, 'dist/server.js'),
+        BACKPLAN_SERVER: serverBundle(),
         BACKPLAN_PLAN: resolve(ROOT, PLAN),
         BACKPLAN_LINE: String(at.line),
         BACKPLAN_CHAR: String(at.character),

@@ -1,6 +1,5 @@
 // The language server at the protocol level: the built server over stdio, driven by a JSON-RPC
 // client, as an editor would.
-import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
@@ -16,7 +15,7 @@ import type {
   WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { RULE_IDS } from '../../engine/findings';
-import { CLI, ROOT } from '../helpers/cli';
+import { backplan, ROOT } from '../helpers/cli';
 import { applyEdits, LspClient, marked, positionOf, readRepo, RICH_CAPABILITIES, uriOf } from './harness';
 
 const NOW = '2026-03-28T12:00:00Z'; // the day before Europe/Paris moves to summer time
@@ -82,7 +81,7 @@ describe('diagnostics', () => {
       const uri = uriOf(`examples/${file}`);
       await other.open(uri, readRepo(`examples/${file}`));
       const diags = await other.diagnosticsFor(uri, 1);
-      const cli = JSON.parse(execFileSync(process.execPath, [CLI, 'check', '--format', 'json', `examples/${file}`], { cwd: ROOT, encoding: 'utf8' }));
+      const cli = JSON.parse(backplan(['check', '--format', 'json', `examples/${file}`]).stdout);
       const expected = cli.files[0].diagnostics.map((d: { rule: string; message: string; range: unknown }) => ({ code: d.rule, message: d.message, range: d.range }));
       expect(diags.map((d) => ({ code: d.code, message: d.message, range: d.range }))).toEqual(expected);
       for (const d of diags) {

@@ -1,7 +1,7 @@
 -- Neovim 0.7 as a second LSP client of the Backplan language server. Opens a plan, starts the
 -- server with vim.lsp.start_client, waits for its diagnostics, asks for a hover, and writes
 -- what it saw as JSON. Parameters come from the environment:
---   BACKPLAN_SERVER  path of dist/server.js      BACKPLAN_PLAN  the plan to open
+--   BACKPLAN_SERVER  the server bundle (dist/server.js)   BACKPLAN_PLAN  the plan to open
 --   BACKPLAN_LINE, BACKPLAN_CHAR  hover position (0-based)   BACKPLAN_OUT  where to write the JSON
 local server = os.getenv('BACKPLAN_SERVER')
 local plan = os.getenv('BACKPLAN_PLAN')
