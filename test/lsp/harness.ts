@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
+import { afterAll } from 'vitest';
 import { pathToFileURL } from 'node:url';
 import {
   createMessageConnection,
@@ -27,8 +28,15 @@ import type {
 import { ROOT } from '../helpers/cli';
 
 let bundle: string | undefined;
+let bundleDir: string | undefined;
 
-/** The server bundle of this test process (built on first use, removed when the process exits). */
+// registered in the suite of each test file that imports this module (modules are per file)
+afterAll(() => {
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+  bundle = bundleDir = undefined;
+});
+
+/** The server bundle of this test file (built on first use, removed after its tests). */
 export function serverBundle(): string {
   if (bundle) return bundle;
   const dir = mkdtempSync(join(tmpdir(), 'backplan-lsp-'));
@@ -44,7 +52,7 @@ export function serverBundle(): string {
     logLevel: 'warning',
     legalComments: 'none',
   });
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  bundleDir = dir;
   bundle = join(dir, 'server.js');
   return bundle;
 }
