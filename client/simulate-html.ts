@@ -29,6 +29,12 @@ export function inertSvg(svg: string): string {
     .replace(/\s(?:xlink:)?href\s*=\s*("[^"]*"|'[^']*')/gi, '');
 }
 
+/** `2031-06-30T03:00:00+02:00` → `2031-06-30 03:00` (the job's wall time; its zone is in the header). */
+export function wallTime(iso: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+  return m ? `${m[1]} ${m[2]}` : iso;
+}
+
 function age(fromIso: string, toIso: string): string {
   const ms = Date.parse(toIso) - Date.parse(fromIso);
   if (!Number.isFinite(ms)) return '';
@@ -42,19 +48,19 @@ function age(fromIso: string, toIso: string): string {
 function jobSection(j: SimulatedJobJson): string {
   const s = j.stats;
   const facts = [
-    `${s.count} held at ${escapeHtml(j.at)}`,
-    `oldest ${escapeHtml(s.oldest ?? '—')}`,
+    `${s.count} held at ${escapeHtml(wallTime(j.at))}`,
+    `oldest ${escapeHtml(s.oldest ? wallTime(s.oldest) : '—')}`,
     `${s.created} created, ${s.removed} removed${s.expired ? `, ${s.expired} expired` : ''}`,
     `between ${s.minCount} and ${s.maxCount} held`,
     s.worstGap ? `worst gap ${escapeHtml(s.worstGap.human)}` : '',
   ].filter(Boolean);
   const rules = (j.rules ?? []).map((r) => `<li><code>${escapeHtml(r.label)}</code>: ${r.count}</li>`).join('');
   const rows = j.snapshots
-    .map((sn, i) => `<tr><td>${i + 1}</td><td><time>${escapeHtml(sn.time)}</time></td><td>${escapeHtml(age(sn.time, j.at))}</td><td>${sn.reasons.map(escapeHtml).join(', ')}</td></tr>`)
+    .map((sn, i) => `<tr><td>${i + 1}</td><td><time datetime="${escapeHtml(sn.time)}">${escapeHtml(wallTime(sn.time))}</time></td><td>${escapeHtml(age(sn.time, j.at))}</td><td>${sn.reasons.map(escapeHtml).join(', ')}</td></tr>`)
     .join('');
   return `<section class="job" data-job="${escapeHtml(j.job)}">
 <h2>${escapeHtml(j.job)}${j.synthetic ? ' <small>(policy on a daily schedule)</small>' : ''}</h2>
-<p class="meta">${escapeHtml(j.engine)} rules · schedule <code>${escapeHtml(j.schedule ?? '')}</code>${j.pruneSchedule ? ` · prune <code>${escapeHtml(j.pruneSchedule)}</code>` : ''} · ${escapeHtml(j.timezone ?? '')} · from ${escapeHtml(j.from)}</p>
+<p class="meta">${escapeHtml(j.engine)} rules · schedule <code>${escapeHtml(j.schedule ?? '')}</code>${j.pruneSchedule ? ` · prune <code>${escapeHtml(j.pruneSchedule)}</code>` : ''} · times in ${escapeHtml(j.timezone ?? 'UTC')} · simulated from ${escapeHtml(wallTime(j.from))}</p>
 <p class="stats">${facts.join(' · ')}</p>
 <div class="timeline">${j.svg ? inertSvg(j.svg) : '<p>(no timeline)</p>'}</div>
 ${rules ? `<h3>Rules</h3><ul class="rules">${rules}</ul>` : ''}

@@ -90,7 +90,7 @@ describe('retention page', () => {
   it('escapes names and reasons, shows the table, the rules, the skipped jobs and the date picker', () => {
     expect(html).toContain('docs&lt;b&gt;');
     expect(html).toContain('daily &lt;x&gt;');
-    expect(html).toMatch(/<table class="held">.*<td>1<\/td><td><time>2030-01-31T03:00:00Z<\/time><\/td><td>21 h<\/td>/s);
+    expect(html).toMatch(/<table class="held">.*<td>1<\/td><td><time datetime="2030-01-31T03:00:00Z">2030-01-31 03:00<\/time><\/td><td>21 h<\/td>/s);
     expect(html).toContain('<code>last 1</code>: 1');
     expect(html).toContain('velero: not simulated (pruned by Velero TTL)');
     expect(html).toContain('<input type="date" id="at" name="at" value="2030-02-01">');
