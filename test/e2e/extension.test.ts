@@ -3,7 +3,8 @@
 // plan and a broken plan; the expected Problems rows come from `backplan check --format json`
 // on the same files (the engine is the oracle; this checks the editor shows what it found).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureBuilt, CLI } from '../helpers/cli';
@@ -56,6 +57,7 @@ describe.skipIf(!ready)('Backplan in VS Code (code-server + Chromium)', () => {
       files: [
         ...EXAMPLES.map((n) => [join(ROOT, 'examples', n), n] as [string, string]),
         [join(__dirname, 'fixtures', BROKEN), BROKEN],
+        [join(__dirname, 'fixtures', 'slow.backplan.yaml'), 'slow.backplan.yaml'],
       ],
     });
     browser = await launchBrowser();
@@ -196,5 +198,24 @@ describe.skipIf(!ready)('Backplan in VS Code (code-server + Chromium)', () => {
     expect(await done.first().textContent()).toMatch(/1 ok/);
     // The log went to the "Backplan" output channel.
     await expect.poll(async () => (await page.locator('.part.panel .monaco-editor .view-line').allTextContents()).join('\n').replace(/\u00a0/g, ' '), { timeout: 15_000 }).toMatch(/docs-archive\/2 ok/);
+  });
+
+  it('cancels a running backup from its progress notification: nothing that looks whole is left', async () => {
+    // 256 MB that gzip cannot shrink (a 1 MB random block, repeated: farther apart than its window).
+    mkdirSync(join(wb.workspace, 'big'), { recursive: true });
+    const block = randomBytes(1 << 20);
+    const fd = openSync(join(wb.workspace, 'big', 'blob'), 'w');
+    for (let i = 0; i < 256; i++) writeSync(fd, block);
+    closeSync(fd);
+    await closeAllEditors(page);
+    await openFile(page, 'slow.backplan.yaml');
+    await codeLenses(page).filter({ hasText: 'Run now' }).first().click({ timeout: 30_000 });
+    await (await dialogButton(page, 'Run')).click();
+    const progress = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Backplan: running job slow' });
+    await progress.locator('.monaco-button', { hasText: 'Cancel' }).click({ timeout: 30_000 });
+    const cancelled = toasts(page).filter({ hasText: /Backplan: run cancelled/ });
+    await cancelled.first().waitFor({ timeout: 60_000 });
+    expect(findFiles(join(wb.dir, 'slow-backups'), /\.tar\.gz$/)).toEqual([]);
+    expect(findFiles(join(wb.dir, 'slow-backups'), /\.partial$/)).toEqual([]);
   });
 });
