@@ -76,10 +76,24 @@ export interface ServerOptions {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** `{'validation.debounceMs': 100}` → `{validation: {debounceMs: 100}}` (flat keys as some clients send them). */
+function expandDotted(input: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) {
+    const parts = k.replace(/^backplan\./, '').split('.');
+    let at = out;
+    parts.forEach((p, i) => {
+      if (i === parts.length - 1) at[p] = isObject(v) && isObject(at[p]) ? { ...(at[p] as object), ...v } : v;
+      else at = (at[p] = isObject(at[p]) ? at[p] : {}) as Record<string, unknown>;
+    });
+  }
+  return out;
+}
+
 /** Settings from a client's (possibly partial, possibly wrong) input. */
 export function mergeSettings(base: Settings, input: unknown): Settings {
   if (!isObject(input)) return base;
-  const i = input as SettingsInput;
+  const i = expandDotted(input) as SettingsInput;
   const num = (v: unknown, d: number, min: number, max: number) => (typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : d);
   const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
   const validation = isObject(i.validation) ? i.validation : {};
@@ -119,7 +133,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     capabilities = params.capabilities ?? {};
     const init = (isObject(params.initializationOptions) ? params.initializationOptions : {}) as InitializationOptions & { now?: unknown };
     commands = new Set(Array.isArray(init.commands) ? init.commands.filter((c): c is string => typeof c === 'string') : []);
-    settings = mergeSettings(DEFAULT_SETTINGS, init.settings);
+    // the settings may come as `settings`, as the `backplan` section, or as flat `backplan.*` keys
+    settings = mergeSettings(DEFAULT_SETTINGS, init.settings ?? (init as { backplan?: unknown }).backplan);
+    const flat = Object.fromEntries(Object.entries(init).filter(([k]) => k.startsWith('backplan.')));
+    if (Object.keys(flat).length > 0) settings = mergeSettings(settings, flat);
     // `now` (ISO-8601): a fixed clock for tests and reproducible demos
     if (typeof init.now === 'string' && !Number.isNaN(Date.parse(init.now))) {
       const fixed = Date.parse(init.now);

@@ -150,6 +150,21 @@ describe('diagnostics', () => {
     expect(typeof (status.params as { ms: number }).ms).toBe('number');
   });
 
+  it('the debounce comes from the settings (backplan.validation.debounceMs)', async () => {
+    const slow = await LspClient.start({ initializationOptions: { settings: { validation: { debounceMs: 1500 } } } });
+    try {
+      const uri = 'untitled:/slow.backplan.yaml';
+      await slow.open(uri, 'version: 1\njobs: {}\n');
+      await slow.diagnosticsFor(uri, 1); // opening validates at once
+      const t0 = Date.now();
+      await slow.change(uri, 2, [{ range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, text: '# x\n' }]);
+      await slow.diagnosticsFor(uri, 2, 10_000);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('incremental edits: fix the typo, the error goes', async () => {
     const { uri, diagnostics } = await openText(readRepo('test/lsp/golden/unknown-reference.yaml'));
     expect(diagnostics.some((d) => d.code === 'unknown-reference')).toBe(true);

@@ -16,4 +16,11 @@ describe('mergeSettings', () => {
     expect(mergeSettings(DEFAULT_SETTINGS, { validation: { debounceMs: -5 } }).validation.debounceMs).toBe(0);
     expect(mergeSettings(DEFAULT_SETTINGS, { validation: { debounceMs: 1e9 } }).validation.debounceMs).toBe(10_000);
   });
+  it('reads flat keys: `validation.debounceMs`, `backplan.validation.debounceMs`', () => {
+    expect(mergeSettings(DEFAULT_SETTINGS, { 'validation.debounceMs': 40 }).validation.debounceMs).toBe(40);
+    expect(mergeSettings(DEFAULT_SETTINGS, { 'backplan.validation.debounceMs': 60, 'backplan.inlayHints.schedules': false })).toEqual({
+      validation: { debounceMs: 60, budgetMs: 50 },
+      inlayHints: { schedules: false, retention: true },
+    });
+  });
 });
