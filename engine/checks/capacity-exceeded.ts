@@ -14,13 +14,14 @@
 //   projected at one year, and the message says so.
 // This under-estimates full-copy kinds (archive, dumps, vzdump write the whole size every run)
 // and over-estimates thinned tiers; it is a warning, not an accounting.
-import { CronExpressionParser } from 'cron-parser';
 import { chainsOf } from '../coverage/chains';
 import { jobPolicy, jobZone } from '../plan/build-model';
 import type { JobModel, PlanModel, PolicyModel } from '../plan/model';
 import { dailyChangeBytes, formatChange, formatSize, parseChange, parseSize, type ChangeRate } from '../plan/size';
 import { approxMs, MS, parseDuration } from '../time/duration';
-import type { Rule, RuleFinding } from './rule';
+import { firesPerDay } from '../time/intervals';
+import { scheduleOf } from './shared/schedules';
+import type { CheckContext, Rule, RuleFinding } from './rule';
 
 const FOREVER_DAYS = 365;
 const UNIT_DAYS = { hourly: 1 / 24, daily: 1, weekly: 7, monthly: 30.436875, yearly: 365.2425 } as const;
@@ -31,51 +32,13 @@ function durationDays(text: string | undefined): number | undefined {
   return d.ok ? approxMs(d.value) / MS.DAY : undefined;
 }
 
-const ALIAS_DAYS: Record<string, number> = { '@hourly': 1 / 24, '@daily': 1, '@midnight': 1, '@weekly': 7, '@monthly': 30.436875, '@yearly': 365.2425, '@annually': 365.2425 };
-
-/** How many values a simple cron field (`*`, `*\/n`, `a-b`, `a-b/n`, lists) matches; undefined otherwise. */
-function fieldCount(field: string, size: number, first: number): number | undefined {
-  let n = 0;
-  for (const part of field.split(',')) {
-    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
-    if (!m) return undefined;
-    const lo = m[1] === '*' ? first : Number(m[2]);
-    const hi = m[1] === '*' ? first + size - 1 : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? first + size - 1 : lo;
-    const step = m[4] !== undefined ? Number(m[4]) : 1;
-    if (step <= 0 || hi < lo) return undefined;
-    n += Math.floor((hi - lo) / step) + 1;
-  }
-  return n;
-}
-
-/**
- * Average days between runs of a schedule (1 when unknown). Every-day schedules are counted
- * from their minute and hour fields; others sample the next runs (cron-parser is slow: 50 runs).
- */
-function intervalDays(job: JobModel, plan: PlanModel, now: number): number {
+/** The schedule's average interval in days (one a day when it has none or does not parse). */
+function intervalDays(ctx: CheckContext, job: JobModel, plan: PlanModel): number {
   const expr = job.schedule?.trim();
   if (!expr) return 1;
-  if (ALIAS_DAYS[expr] !== undefined) return ALIAS_DAYS[expr];
-  const f = expr.split(/\s+/);
-  if (f.length === 5 && f[2] === '*' && f[3] === '*' && f[4] === '*') {
-    const perDay = (fieldCount(f[0], 60, 0) ?? 0) * (fieldCount(f[1], 24, 0) ?? 0);
-    if (perDay > 0) return 1 / perDay;
-  }
-  try {
-    const it = CronExpressionParser.parse(expr, { currentDate: new Date(now), tz: jobZone(plan, job) });
-    const end = now + 400 * MS.DAY;
-    let n = 0;
-    let last = now;
-    while (n < 50) {
-      const t = it.next().getTime();
-      if (t > end) break;
-      last = t;
-      n++;
-    }
-    return n > 0 ? (last - now) / n / MS.DAY : 1;
-  } catch {
-    return 1;
-  }
+  const schedule = scheduleOf(ctx, expr, jobZone(plan, job));
+  const perDay = schedule ? firesPerDay(schedule) : 0;
+  return perDay > 0 ? 1 / perDay : 1;
 }
 
 /** Days of history the policy keeps; Infinity when it keeps forever; undefined when unreadable. */
@@ -163,7 +126,7 @@ export const rule: Rule = {
           if (changeRaw !== undefined && !rate) continue;
           const policy = jobPolicy(plan, job);
           if (typeof job.retention === 'string' && !policy) continue; // unknown-reference reports it
-          const kept = retainedDays(policy, () => intervalDays(job, plan, ctx.now));
+          const kept = retainedDays(policy, () => intervalDays(ctx, job, plan));
           if (kept === undefined) continue; // duration-invalid reports it
           const forever = !Number.isFinite(kept);
           const days = forever ? FOREVER_DAYS : kept;
