@@ -6,7 +6,8 @@
 // Exact: every fire of the horizon is accounted for. Days far from a clock change repeat the
 // same times of day at one offset, so their inner gaps are computed once; days near a change
 // are enumerated fire by fire. A minutely schedule over a year (525,600 fires) takes a few ms.
-import { civilFromDays, weekdayOfDay, type Schedule } from './schedule';
+import { civilFromDays } from './civil';
+import { weekdayOfDay, type Schedule } from './schedule';
 import type { CronFields } from './cron';
 
 const DAY = 86_400_000;
@@ -150,7 +151,7 @@ export function firesPerDay(schedule: Schedule | CronFields): number {
   const both = f.domStar || f.dowStar;
   let days = 0;
   for (let day = start; day < start + cycle; day++) {
-    const { m, d } = civilFromDays(day);
+    const { month: m, day: d } = civilFromDays(day);
     if (!monthOk[m]) continue;
     const a = domOk[d];
     const b = dowOk[weekdayOfDay(day)];

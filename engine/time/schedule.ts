@@ -25,6 +25,7 @@
 // exporter to another scheduler must say so. Every fire is a distinct epoch-ms instant; `next`,
 // `prev` and `fires` all follow this one model, and so do intervals.ts and dst.ts.
 // test/unit/time/cron-model.test.ts replays cronie's loop minute by minute to hold us to it.
+import { civilFromDays } from './civil';
 import { checkZone } from './zones';
 import { parseCron, type CronError, type CronFields, type CronOk, type Span } from './cron';
 import { zoneTable, type Transition, type ZoneTable } from './offsets';
@@ -159,19 +160,6 @@ export function schedule(expr: string, zone: string): Schedule {
   return r.schedule;
 }
 
-/** Civil date of a day number (days since 1970-01-01), without allocating a Date. */
-export function civilFromDays(day: number): { y: number; m: number; d: number } {
-  const z = day + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
-}
-
 /** Weekday (0 = Sunday) of a day number. */
 export function weekdayOfDay(day: number): number {
   return (((day + 4) % 7) + 7) % 7;
@@ -255,7 +243,7 @@ class CronSchedule implements Schedule {
 
   /** Does local day number `day` match the day, month and weekday fields? */
   matchesDay(day: number): boolean {
-    const { m, d } = civilFromDays(day);
+    const { month: m, day: d } = civilFromDays(day);
     if (!this.monthOk[m]) return false;
     const dom = this.domOk[d];
     const dow = this.dowOk[weekdayOfDay(day)];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseSchedule, schedule, civilFromDays } from '../../../engine/time/schedule';
+import { parseSchedule, schedule } from '../../../engine/time/schedule';
+import { civilFromDays } from '../../../engine/time/civil';
 
 const T = (iso: string) => Date.parse(iso);
 const iso = (t: number) => new Date(t).toISOString();
@@ -199,7 +200,7 @@ describe('civilFromDays', () => {
   it('matches Date for days across centuries', () => {
     for (const day of [-719_468, -1, 0, 59, 10_957, 11_016, 20_000, 47_541, 146_097]) {
       const d = new Date(day * 86_400_000);
-      expect(civilFromDays(day)).toEqual({ y: d.getUTCFullYear(), m: d.getUTCMonth() + 1, d: d.getUTCDate() });
+      expect(civilFromDays(day)).toEqual({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() });
     }
   });
 });
