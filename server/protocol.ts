@@ -6,6 +6,7 @@
 // Positions in these messages are LSP positions (0-based line, UTF-16 character); times are
 // ISO-8601 strings with the offset of the job's zone, as `backplan simulate --format json` prints
 // them.
+import type { StepJson } from '../engine/run/step-json';
 
 // ---------------------------------------------------------------------------------------------
 // Initialization and settings
@@ -140,21 +141,8 @@ export interface PlanParams {
   job?: string;
 }
 
-export interface PlanStepJson {
-  id: string;
-  job: string;
-  phase: string;
-  host: string;
-  description: string;
-  /** One line: host and argv as a user would read them. */
-  display: string;
-  argv?: string[];
-  pipe?: { host: string; argv: string[] }[];
-  env?: Record<string, string>;
-  builtin?: unknown;
-  prune?: { engine: string; timezone: string; min: number; inventory: unknown };
-  notes?: string[];
-}
+/** One step, as `backplan plan --format json` gives it. */
+export type PlanStepJson = StepJson;
 
 export interface PlanResult {
   steps: PlanStepJson[];

@@ -1,22 +1,11 @@
 // `backplan plan PLAN [--job J]`: the dry run — every step in order, with its host and exact
 // argv. Nothing is run, read or written.
 import { planSteps } from '../../engine/run/plan-steps';
-import { formatStep, type Step } from '../../engine/run/step';
+import { formatStep } from '../../engine/run/step';
+import { stepToJson } from '../../engine/run/step-json';
 import type { CommandContext } from '../command';
 import { loadPlan } from '../load-plan';
 import { paint } from '../output';
-
-function stepJson(step: Step) {
-  const base = { id: step.id, job: step.job, phase: step.phase, host: step.host, description: step.description, display: formatStep(step) };
-  switch (step.type) {
-    case 'command':
-      return { ...base, argv: step.argv, ...(step.pipe ? { pipe: step.pipe.map((c) => ({ host: c.host, argv: c.argv })) } : {}), ...(step.env ? { env: step.env } : {}) };
-    case 'builtin':
-      return { ...base, builtin: step.builtin, ...(step.pipe ? { pipe: step.pipe.map((c) => ({ host: c.host, argv: c.argv })) } : {}) };
-    case 'prune':
-      return { ...base, prune: { engine: step.prune.engine, timezone: step.prune.timezone, min: step.prune.min, inventory: step.prune.inventory } };
-  }
-}
 
 export function runPlan(cmd: CommandContext): number {
   const format = cmd.format(['text', 'json']);
@@ -31,7 +20,7 @@ export function runPlan(cmd: CommandContext): number {
   }
   const result = planSteps(loaded.model, { job, now: Date.now() });
   if (format === 'json') {
-    cmd.out.write(JSON.stringify({ steps: result.steps.map(stepJson), errors: result.errors, skipped: result.skipped, order: result.order }, null, 2) + '\n');
+    cmd.out.write(JSON.stringify({ steps: result.steps.map(stepToJson), errors: result.errors, skipped: result.skipped, order: result.order }, null, 2) + '\n');
   } else {
     const lines: string[] = [];
     let current = '';

@@ -4,33 +4,10 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planSteps } from '../../engine/run/plan-steps';
-import { formatStep, type Step } from '../../engine/run/step';
+import { stepToJson } from '../../engine/run/step-json';
 import { resolveLocalPaths } from '../../engine/plan/resolve-paths';
 import type { Analysis } from '../documents';
-import type { PlanParams, PlanResult, PlanStepJson } from '../protocol';
-
-function stepJson(step: Step): PlanStepJson {
-  const base: PlanStepJson = {
-    id: step.id,
-    job: step.job,
-    phase: step.phase,
-    host: step.host,
-    description: step.description,
-    display: formatStep(step),
-    ...(step.notes ? { notes: step.notes } : {}),
-  };
-  const pipe = 'pipe' in step && step.pipe ? { pipe: step.pipe.map((c) => ({ host: c.host, argv: c.argv })) } : {};
-  switch (step.type) {
-    case 'command':
-      return { ...base, argv: step.argv, ...pipe, ...(step.env ? { env: step.env as unknown as Record<string, string> } : {}) };
-    case 'builtin':
-      return { ...base, builtin: step.builtin, ...pipe };
-    case 'prune':
-      return { ...base, prune: { engine: step.prune.engine, timezone: step.prune.timezone, min: step.prune.min, inventory: step.prune.inventory } };
-    default:
-      return base;
-  }
-}
+import type { PlanParams, PlanResult } from '../protocol';
 
 export function planRequest(a: Analysis, params: PlanParams): PlanResult {
   const empty: PlanResult = { steps: [], errors: [], skipped: [], order: [] };
@@ -51,5 +28,5 @@ export function planRequest(a: Analysis, params: PlanParams): PlanResult {
     }
   }
   const r = planSteps(model, { job: params.job, now: a.now });
-  return { steps: r.steps.map(stepJson), errors: r.errors, skipped: r.skipped, order: r.order };
+  return { steps: r.steps.map(stepToJson), errors: r.errors, skipped: r.skipped, order: r.order };
 }

@@ -9,8 +9,8 @@ import type { PlanResult, SimulateResult } from '../../../server/protocol';
 const plan: PlanResult = {
   steps: [
     { id: 'db/1', job: 'db', phase: 'backup', host: 'scylla', description: 'pg_dump of shop', display: '[scylla] pg_dump shop', argv: ['pg_dump', '--dbname=shop; rm -rf /', "it's"] },
-    { id: 'db/2', job: 'db', phase: 'prune', host: 'nfs', description: 'prune /srv/db by policy', display: '[nfs] prune (native rules, UTC) files by last=3; never fewer than 1 newest', prune: { engine: 'native', timezone: 'UTC', min: 1, inventory: {} } },
-    { id: 'rep/1', job: 'rep', phase: 'copy', host: 'a', description: 'send', display: 'x', pipe: [{ host: 'a', argv: ['zfs', 'send', 'p/d@s'] }, { host: 'b', argv: ['zfs', 'receive', 'p/e'] }], env: { RESTIC_PASSWORD: 'secret' } },
+    { id: 'db/2', job: 'db', phase: 'prune', host: 'nfs', description: 'prune /srv/db by policy', display: '[nfs] prune (native rules, UTC) files by last=3; never fewer than 1 newest', prune: { engine: 'native', timezone: 'UTC', min: 1, inventory: { type: 'files', host: 'nfs', dir: '/srv/db', match: 'db-*.dump' } } },
+    { id: 'rep/1', job: 'rep', phase: 'copy', host: 'a', description: 'send', display: 'x', pipe: [{ host: 'a', argv: ['zfs', 'send', 'p/d@s'] }, { host: 'b', argv: ['zfs', 'receive', 'p/e'] }], env: { RESTIC_PASSWORD: { fromEnv: 'SECRET_SOURCE' } } },
   ],
   errors: [{ job: 'x', message: 'cannot plan' }],
   skipped: [{ job: 'off', reason: 'enabled: false' }],

@@ -1,0 +1,40 @@
+// A step as JSON, for `backplan plan --format json` and the editor's dry-run view: the same
+// shape from both faces. Secrets appear as references only (EnvValue), never as values.
+import { formatStep, type ArchiveOp, type EnvValue, type Inventory, type Step } from './step';
+
+export interface StepJson {
+  id: string;
+  job: string;
+  phase: string;
+  host: string;
+  description: string;
+  /** One line: host and argv as a user would read them. */
+  display: string;
+  argv?: string[];
+  pipe?: { host: string; argv: string[] }[];
+  env?: Record<string, EnvValue>;
+  builtin?: ArchiveOp;
+  prune?: { engine: string; timezone: string; min: number; inventory: Inventory };
+  notes?: string[];
+}
+
+export function stepToJson(step: Step): StepJson {
+  const base: StepJson = {
+    id: step.id,
+    job: step.job,
+    phase: step.phase,
+    host: step.host,
+    description: step.description,
+    display: formatStep(step),
+    ...(step.notes ? { notes: step.notes } : {}),
+  };
+  const pipe = step.type !== 'prune' && step.pipe ? { pipe: step.pipe.map((c) => ({ host: c.host, argv: c.argv })) } : {};
+  switch (step.type) {
+    case 'command':
+      return { ...base, argv: step.argv, ...pipe, ...(step.env ? { env: step.env } : {}) };
+    case 'builtin':
+      return { ...base, builtin: step.builtin, ...pipe };
+    case 'prune':
+      return { ...base, prune: { engine: step.prune.engine, timezone: step.prune.timezone, min: step.prune.min, inventory: step.prune.inventory } };
+  }
+}
