@@ -1,6 +1,7 @@
 // Reading `backplan run --progress json`: one JSON event per line (engine/run/run-plan.ts
 // RunEvent), the last one `{"event":"summary", ...RunReport}`. Turns them into log lines, a
 // progress message and the closing summary. Pure (no vscode import).
+import { formatSize } from '../engine/plan/size';
 
 export interface StepDetail {
   output?: string;
@@ -38,21 +39,11 @@ export function parseEvent(line: string): RunEventJson | undefined {
   }
 }
 
-export function humanBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
 
 function detailText(d: StepDetail | undefined): string {
   if (!d) return '';
   const bits: string[] = [];
-  if (d.output) bits.push(`wrote ${d.output}${typeof d.bytes === 'number' ? ` (${humanBytes(d.bytes)}${typeof d.files === 'number' ? `, ${d.files} files` : ''})` : ''}`);
+  if (d.output) bits.push(`wrote ${d.output}${typeof d.bytes === 'number' ? ` (${formatSize(d.bytes)}${typeof d.files === 'number' ? `, ${d.files} files` : ''})` : ''}`);
   if (Array.isArray(d.removed)) bits.push(`pruned ${d.removed.length}${Array.isArray(d.kept) ? `, kept ${d.kept.length}` : ''}`);
   return bits.join('; ');
 }

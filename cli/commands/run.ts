@@ -3,6 +3,7 @@
 // or with --dry-run print them and change nothing anywhere (no state directory, no lock).
 // Exit 0: every job succeeded; 1: the plan has errors or a job failed (or was skipped because
 // its prerequisite failed); 2: bad usage or an unreadable plan.
+import { formatSize } from '../../engine/plan/size';
 import { resolve } from 'node:path';
 import type { PlanModel } from '../../engine/plan/model';
 import { planSteps } from '../../engine/run/plan-steps';
@@ -51,17 +52,6 @@ function progressMode(cmd: CommandContext): 'json' | undefined {
   return 'json';
 }
 
-function human(bytes: unknown): string {
-  if (typeof bytes !== 'number') return '';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
 
 function textEvent(out: Out, e: RunEvent): void {
   if (e.event === 'step-start') out.progress(`${e.step} ${e.phase}: ${e.description}`);
@@ -78,7 +68,7 @@ function textReport(out: Out, r: RunReport): string {
     const bits: string[] = [];
     for (const s of j.steps) {
       const d = s.detail as Record<string, unknown> | undefined;
-      if (s.status === 'ok' && d?.output) bits.push(`wrote ${d.output}${d.bytes !== undefined ? ` (${human(d.bytes)}${d.files !== undefined ? `, ${d.files} files` : ''})` : ''}`);
+      if (s.status === 'ok' && d?.output) bits.push(`wrote ${d.output}${typeof d.bytes === 'number' ? ` (${formatSize(d.bytes)}${d.files !== undefined ? `, ${d.files} files` : ''})` : ''}`);
       if (s.status === 'ok' && d?.removed) bits.push(`pruned ${(d.removed as unknown[]).length}, kept ${(d.kept as unknown[]).length}`);
     }
     lines.push(`${paint(out, colour, j.status.padEnd(7))} ${paint(out, 'bold', j.job)}${bits.length ? `: ${bits.join('; ')}` : ''}`);

@@ -117,7 +117,7 @@ describe('run progress', () => {
     expect(events[5]).toBeUndefined();
     expect(logLine(events[0]!)).toBe('run R1 started: docs (journal /s/runs/R1.jsonl)');
     expect(logLine(events[1]!)).toBe('docs/2 backup: archive /a to /b');
-    expect(logLine(events[2]!)).toBe('docs/2 ok in 60 ms — wrote /b/docs-1.tar.gz (3.2 KB, 6 files)');
+    expect(logLine(events[2]!)).toBe('docs/2 ok in 60 ms — wrote /b/docs-1.tar.gz (3.28 kB, 6 files)');
     expect(logLine(events[3]!)).toBe('docs/3 ok in 5 ms — pruned 1, kept 2');
     expect(logLine(events[4]!)).toBe('notice (docs): removed 1 leftover');
   });
