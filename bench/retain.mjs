@@ -21,7 +21,7 @@ function rng(seed) {
 }
 function randomTimes(n, seed, spanMs, end) {
   const r = rng(seed);
-  return Array.from({ length: n }, () => Math.floor(end - r() * spanMs / 1000) * 1000);
+  return Array.from({ length: n }, () => Math.floor((end - r() * spanMs) / 1000) * 1000);
 }
 
 const END = Date.parse('2026-11-01T00:00:00Z');
