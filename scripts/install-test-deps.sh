@@ -6,6 +6,7 @@
 #   borgbackup  1.2.4-1
 #   faketime    0.9.10-2.1   (the `faketime` wrapper; pulls in libfaketime)
 #   openssh     1:9.2p1-2+deb12u10 (sshd for the test hosts, ssh for the transport)
+#   postgresql  15.18-0+deb12u1 (a server the pg-dump test starts itself; pg_dump, pg_restore)
 # On another release the pinned version may not exist: the release's own version is installed
 # and a warning says so (fixtures may then disagree with the tool).
 # Without root (and without passwordless sudo) nothing is installed: a warning is printed and
@@ -20,6 +21,7 @@ PACKAGES=(
   "openssh-server=1:9.2p1-2+deb12u10"
   "openssh-client=1:9.2p1-2+deb12u10"
   "neovim=0.7.2-7"
+  "postgresql-15=15.18-0+deb12u1"
 )
 
 installed_version() {

@@ -1,6 +1,7 @@
 // `backplan verify PLAN --job J [--copy NAME] [--state-dir D] [--format text|json]
-// [--break-stale-lock]`: the restore test of an archive job: restore a copy (the newest by
-// default) into a scratch directory and compare every file with the sha256 manifest.
+// [--break-stale-lock]`: the restore test of a job: restore a copy (the newest by default) of
+// an archive job into a scratch directory and compare every file with the sha256 manifest, or
+// of a pg-dump job into a scratch database and compare every table's row count with the source.
 import { resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { verifyJob, JobOpError } from '../../engine/run/job-ops';
@@ -30,7 +31,10 @@ export async function runVerify(cmd: CommandContext): Promise<number> {
       sshOptions: sshOptions(cmd),
     });
     if (format === 'json') cmd.out.write(`${JSON.stringify(r, null, 2)}\n`);
-    else if (r.ok) {
+    else if (r.ok && r.tables) {
+      const counts = r.tables.map((t) => `${t.table} ${t.rows}`).join(', ');
+      cmd.out.write(`${paint(cmd.out, 'green', 'verified')} ${r.job}: ${r.copy} restored into a scratch database; the row counts of all ${r.tables.length} tables match the source${counts ? ` (${counts})` : ''}\n`);
+    } else if (r.ok) {
       cmd.out.write(`${paint(cmd.out, 'green', 'verified')} ${r.job}: ${r.copy} restored; archive sha256 matches its manifest and all ${r.checked} files are identical\n`);
     } else {
       cmd.out.write(`${paint(cmd.out, 'red', 'FAILED')} ${r.job}: ${r.copy}\n${r.problems.map((p) => `  ${p}`).join('\n')}\n`);

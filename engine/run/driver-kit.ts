@@ -465,13 +465,15 @@ export function streamToFile(k: Kit, host: string, producer: Command | undefined
   const dir = `${base}/${k.job.name}`;
   const fullExt = gpg ? `${ext}.gpg` : ext;
   const output = k.fileOutput(outHost, dir, `${named.name}${fullExt}`);
+  const inventory = { type: 'files' as const, host: outHost, dir, match: `${named.match}${fullExt}` };
   k.mkdir(outHost, dir);
   k.command('backup', `${what} to ${output.path}`, producer, {
     ...(gpg ? { pipe: [gpg] } : {}),
     output,
+    inventory,
     ...(gpg ? { notes: [`the recipient key must be in the keyring of ${host === LOCAL ? 'this machine' : host} and trusted (gpg --batch refuses untrusted keys)`] } : {}),
   });
-  if (policy) k.prune(`prune ${dir} by policy`, outHost, policy, { type: 'files', host: outHost, dir, match: `${named.match}${fullExt}` });
+  if (policy) k.prune(`prune ${dir} by policy`, outHost, policy, inventory);
   return k.result();
 }
 

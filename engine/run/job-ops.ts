@@ -7,9 +7,10 @@
 // replaced by "only copies that are whole" (final names only) and "never the newest".
 // A dry run reads the inventory and changes nothing (no state directory, no lock).
 //
-// verify: restore one copy of an archive job (the newest, or a random one for
-// `verify.restore: sample`, or the one named) into a scratch directory and compare it with
-// its manifest (restore.ts).
+// verify: restore one copy of a job (the newest, or a random one for `verify.restore: sample`,
+// or the one named): an archive into a scratch directory, compared with its manifest
+// (restore.ts); a pg-dump into a scratch database, whose row counts are compared with the
+// source's (pg-restore.ts). The result is journalled.
 import { hostname } from 'node:os';
 import type { PlanModel } from '../plan/model';
 import { Hosts } from './exec/hosts';
@@ -24,6 +25,10 @@ import { ensureStateDir } from './state';
 import type { BuiltinStep, PruneStep, Step } from './step';
 import { ManifestError, parseManifest } from './builtin/manifest';
 import { restoreAndCompare, type RestoreResult } from './builtin/restore';
+import { restoreDumpAndCount, type TableCount } from './builtin/pg-restore';
+import { restoreTarget } from './drivers/pg-dump';
+import { resolveEnv } from './exec/env';
+import { LOCAL } from './quote';
 
 export class JobOpError extends Error {}
 
@@ -194,31 +199,51 @@ export interface VerifyJobReport extends RestoreResult {
   copy: string;
   path: string;
   journal: string;
+  /** pg-dump: the row count of every table restored (and of the source). */
+  tables?: TableCount[];
 }
 
 export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport> {
   const t0 = Date.now();
   const job = opts.plan.jobs.get(opts.job);
   if (!job) throw new JobOpError(`no job named \`${opts.job}\` in the plan`);
-  if (job.kind !== 'archive') throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only archive)`);
+  if (job.kind !== 'archive' && job.kind !== 'pg-dump') throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only archive and pg-dump)`);
   const steps = stepsFor(opts.plan, opts.job, t0);
   const b = steps.find((x): x is BuiltinStep => x.type === 'builtin');
-  const inv = b?.builtin.inventory;
-  if (!b || !inv) throw new JobOpError(`job ${opts.job}: no archive step to verify`);
+  const dumpStep = steps.find((x) => x.type === 'command' && x.phase === 'backup' && x.inventory);
+  const inv = job.kind === 'archive' ? b?.builtin.inventory : dumpStep?.type === 'command' ? dumpStep.inventory : undefined;
+  if (!inv) throw new JobOpError(`job ${opts.job}: no ${job.kind} step to verify`);
+  const pg = job.kind === 'pg-dump' ? restoreTarget(job, opts.plan, { now: t0 }) : undefined;
+  if (pg && !pg.target) throw new JobOpError(`job ${opts.job}: ${pg.errors.join('; ')}`);
+  if (pg?.target && pg.target.host !== LOCAL) throw new JobOpError(`verify of a pg-dump job on a remote host (${pg.target.host}) is not implemented yet: it restores on this machine only`);
   const s = openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts);
   let status: 'ok' | 'failed' = 'failed';
   const stepId = `${opts.job}/verify`;
   try {
     const fs = fsFor(inv.host, s.hosts);
     const listed = await listCopies(inv, job, opts.plan.timezone, fs);
-    if (listed.copies.length === 0) throw new JobOpError(`job ${opts.job} has no archive in ${'dir' in inv ? inv.dir : '?'} to verify`);
+    const what = job.kind === 'archive' ? 'archive' : 'dump';
+    if (listed.copies.length === 0) throw new JobOpError(`job ${opts.job} has no ${what} in ${'dir' in inv ? inv.dir : '?'} to verify`);
     let copy: Copy | undefined;
     if (opts.copy !== undefined) {
       copy = listed.copies.find((c) => c.name === opts.copy);
-      if (!copy) throw new JobOpError(`no archive named ${opts.copy}; archives: ${listed.copies.map((c) => c.name).join(', ')}`);
+      if (!copy) throw new JobOpError(`no ${what} named ${opts.copy}; ${what}s: ${listed.copies.map((c) => c.name).join(', ')}`);
     } else if (job.verify?.restore === 'sample') {
       copy = listed.copies[Math.floor(Math.random() * listed.copies.length)];
     } else copy = listed.copies[0];
+    if (pg?.target) {
+      const t = pg.target;
+      if (copy.name.endsWith('.gpg')) throw new JobOpError(`verify of an encrypted dump (${copy.name}) is not implemented yet`);
+      s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy.path} into a scratch database and compare row counts with ${t.database}`, display: copy.path });
+      s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy.name}` });
+      const env = { ...process.env, ...(await resolveEnv({ host: LOCAL, argv: [], ...(t.env ? { env: t.env } : {}) }, s.hosts, s.redactor)) };
+      const r = await restoreDumpAndCount(fs.read(copy.path), { database: t.database, conn: t.conn, tools: t.tools, env });
+      status = r.ok ? 'ok' : 'failed';
+      const detail = { copy: copy.name, scratch: r.scratch, tables: r.tables.slice(0, 200), bytes: r.bytes, sha256: r.archiveSha256, problems: r.problems.slice(0, 20) };
+      s.journal.append({ type: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
+      s.emit({ event: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
+      return { ok: r.ok, archiveSha256: r.archiveSha256, bytes: r.bytes, checked: r.checked, problems: r.problems, tables: r.tables, job: opts.job, copy: copy.name, path: copy.path, journal: s.journal.path };
+    }
     s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy.path} and compare with its manifest`, display: copy.path });
     s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy.name}` });
     const manifestPath = listed.companions.get(copy.name);
@@ -236,7 +261,7 @@ export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport
         result = { ok: false, archiveSha256: '', bytes: 0, checked: 0, problems: [`${manifestPath}: ${e.message}`] };
       }
       if (manifest) {
-        const gpg = b.pipe?.[0];
+        const gpg = b?.pipe?.[0];
         result = await restoreAndCompare(fs.read(copy.path), manifest, {
           scratchParent: opts.scratchDir,
           ...(copy.name.endsWith('.gpg') ? { decrypt: { argv: [gpg?.argv[0] ?? 'gpg', '--batch', '--no-tty', '--quiet', '--decrypt'] } } : {}),

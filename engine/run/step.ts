@@ -83,6 +83,8 @@ export interface CommandStep extends StepBase, Command {
   output?: StepOutput;
   expect?: { stdout: string };
   guard?: PruneGuard;
+  /** Where the job's copies written by this step are listed (verify, prune). */
+  inventory?: Inventory;
 }
 
 export interface ArchiveOp {
