@@ -7,6 +7,7 @@
 // ISO-8601 strings with the offset of the job's zone, as `backplan simulate --format json` prints
 // them.
 import type { StepJson } from '../engine/run/step-json';
+import type { SimulatedJob } from '../engine/simulate/simulate-job';
 
 // ---------------------------------------------------------------------------------------------
 // Initialization and settings
@@ -88,37 +89,10 @@ export interface SimulateParams {
   horizon?: string;
 }
 
-export interface SimulatedSnapshotJson {
-  time: string;
-  reasons: string[];
-}
+export type SimulatedSnapshotJson = SimulatedJob['snapshots'][number];
 
 /** One job of `backplan simulate --format json` (SPEC §7), plus the timeline picture. */
-export interface SimulatedJobJson {
-  job: string;
-  engine: string;
-  timezone: string;
-  schedule: string;
-  pruneSchedule?: string;
-  from: string;
-  at: string;
-  min: number;
-  /** Held at `at`, newest first. */
-  snapshots: SimulatedSnapshotJson[];
-  stats: {
-    created: number;
-    removed: number;
-    expired: number;
-    count: number;
-    minCount: number;
-    maxCount: number;
-    oldest: string | null;
-    newest: string | null;
-    worstGap: { ms: number; human: string; from: string; to: string; live: boolean } | null;
-    prunes: number;
-  };
-  /** The policy's rules with how many held snapshots each keeps. */
-  rules: { id: string; label: string; count: number }[];
+export interface SimulatedJobJson extends SimulatedJob {
   /** The timeline (engine/simulate/svg.ts), a standalone SVG document. */
   svg: string;
   /** Set when the job does not exist in the plan: a policy simulated on a daily schedule. */
