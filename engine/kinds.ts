@@ -13,33 +13,42 @@ export interface KindInfo {
   dataFields: string[];
   /** Present when Backplan can run it without any external tool. */
   builtin?: boolean;
+  /**
+   * How its output can be encrypted: `repository` (restic, borg encrypt by design), `gpg` (the
+   * `encrypt: {gpg}` stage applies), or advice for kinds where `encrypt` cannot apply.
+   */
+  encryption: 'repository' | 'gpg' | { advice: string };
 }
 
-const k = (kind: string, engine: EngineId, snapshot: boolean, copiesFrom: boolean, dataFields: string[], builtin = false): KindInfo => ({
-  kind,
-  engine,
-  snapshot,
-  copiesFrom,
-  dataFields,
-  builtin,
-});
+const k = (
+  kind: string,
+  engine: EngineId,
+  snapshot: boolean,
+  copiesFrom: boolean,
+  dataFields: string[],
+  encryption: KindInfo['encryption'],
+  builtin = false,
+): KindInfo => ({ kind, engine, snapshot, copiesFrom, dataFields, encryption, builtin });
+
+const advice = (text: string) => ({ advice: text });
+const VIA_RESTIC = 'carry the copy offsite with a restic or borg job (encrypted repositories)';
 
 export const KINDS: Record<string, KindInfo> = {
-  archive: k('archive', 'native', false, false, ['paths'], true),
-  restic: k('restic', 'restic', false, false, ['paths']),
-  borg: k('borg', 'borg', false, false, ['paths']),
-  rsync: k('rsync', 'native', false, false, ['paths']),
-  'pg-dump': k('pg-dump', 'native', false, false, ['database']),
-  'mysql-dump': k('mysql-dump', 'native', false, false, ['database']),
-  'zfs-snapshot': k('zfs-snapshot', 'native', true, false, ['dataset']),
-  'zfs-send': k('zfs-send', 'native', false, true, ['dataset']),
-  'btrfs-snapshot': k('btrfs-snapshot', 'native', true, false, ['subvolume']),
-  'btrfs-send': k('btrfs-send', 'native', false, true, ['subvolume']),
-  'incus-snapshot': k('incus-snapshot', 'incus', true, false, ['instance']),
-  'incus-copy': k('incus-copy', 'native', false, true, ['instance']),
-  velero: k('velero', 'velero', false, false, ['namespaces']),
-  'openstack-image': k('openstack-image', 'native', false, false, ['server', 'volume']),
-  vzdump: k('vzdump', 'pbs', false, false, ['vmid']),
+  archive: k('archive', 'native', false, false, ['paths'], 'gpg', true),
+  restic: k('restic', 'restic', false, false, ['paths'], 'repository'),
+  borg: k('borg', 'borg', false, false, ['paths'], 'repository'),
+  rsync: k('rsync', 'native', false, false, ['paths'], advice(`rsync copies plain files: ${VIA_RESTIC}, or write to an encrypted disk`)),
+  'pg-dump': k('pg-dump', 'native', false, false, ['database'], 'gpg'),
+  'mysql-dump': k('mysql-dump', 'native', false, false, ['database'], 'gpg'),
+  'zfs-snapshot': k('zfs-snapshot', 'native', true, false, ['dataset'], advice('use ZFS native encryption on the dataset')),
+  'zfs-send': k('zfs-send', 'native', false, true, ['dataset'], advice(`use ZFS native encryption on the source dataset and raw sends (\`zfs send -w\`), or ${VIA_RESTIC}`)),
+  'btrfs-snapshot': k('btrfs-snapshot', 'native', true, false, ['subvolume'], advice('btrfs has no encryption: put the filesystem on an encrypted disk (LUKS)')),
+  'btrfs-send': k('btrfs-send', 'native', false, true, ['subvolume'], advice(`btrfs has no encryption: receive onto an encrypted disk (LUKS), or ${VIA_RESTIC}`)),
+  'incus-snapshot': k('incus-snapshot', 'incus', true, false, ['instance'], advice('put the storage pool on an encrypted disk')),
+  'incus-copy': k('incus-copy', 'native', false, true, ['instance'], advice(`put the standby's storage pool on an encrypted disk, or ${VIA_RESTIC}`)),
+  velero: k('velero', 'velero', false, false, ['namespaces'], advice('enable server-side encryption of the bucket (e.g. S3 SSE with a KMS key), or carry the bucket offsite with restic')),
+  'openstack-image': k('openstack-image', 'native', false, false, ['server', 'volume'], advice('use encrypted Cinder volume types and Glance image encryption, configured in the cloud')),
+  vzdump: k('vzdump', 'pbs', false, false, ['vmid'], advice(`use a Proxmox Backup Server storage with client-side encryption, or ${VIA_RESTIC}`)),
 };
 
 export const KIND_NAMES = Object.keys(KINDS);

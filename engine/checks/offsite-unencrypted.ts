@@ -1,13 +1,15 @@
 // A job whose output lands on another site than its chain's live data (both sites known) sends
 // the data out of the building: it must be encrypted. Encrypted means: the job or a job it copies
 // from (through `from`) is restic or borg (their repositories are encrypted by design) or has an
-// `encrypt` setting — a copy of an encrypted repository stays encrypted. The finding sits on the
-// job's `to` value (else its `remote`, else its key). Disabled jobs are skipped.
+// `encrypt` setting its kind honours (the gpg stage of archive and dumps) — a copy of an
+// encrypted repository stays encrypted. `encrypt` on a kind that cannot apply it (zfs-send,
+// incus-copy ...) does not count, and the message gives that kind's own way (engine/kinds.ts).
+// The finding sits on the job's `to` value (else its `remote`, else its key). Disabled jobs are
+// skipped.
 import { chainsOf, isOffsite } from '../coverage/chains';
+import { kindInfo } from '../kinds';
 import type { JobModel, PlanModel } from '../plan/model';
 import type { Rule, RuleFinding } from './rule';
-
-const ENCRYPTED_BY_DESIGN = new Set(['restic', 'borg']);
 
 function hasEncrypt(job: JobModel): boolean {
   const e = job.raw.encrypt;
@@ -22,10 +24,19 @@ function encryptedBy(plan: PlanModel, job: JobModel): JobModel | undefined {
   let j: JobModel | undefined = job;
   while (j && !seen.has(j.name)) {
     seen.add(j.name);
-    if (ENCRYPTED_BY_DESIGN.has(j.kind) || hasEncrypt(j)) return j;
+    const how = kindInfo(j.kind)?.encryption;
+    if (how === 'repository' || ((how === 'gpg' || how === undefined) && hasEncrypt(j))) return j;
     j = j.from !== undefined ? plan.jobs.get(j.from) : undefined;
   }
   return undefined;
+}
+
+/** What to do about it, in the terms of the job's kind. */
+function howToEncrypt(job: JobModel): string {
+  const how = kindInfo(job.kind)?.encryption;
+  if (how === undefined || how === 'gpg') return 'add `encrypt:` (e.g. `encrypt: { gpg: { recipient: KEY_ID } }`) or use an encrypted repository (restic, borg)';
+  if (how === 'repository') return 'use an encrypted repository';
+  return `${hasEncrypt(job) ? `\`encrypt\` has no effect on ${job.kind}: ` : ''}${how.advice}`;
 }
 
 export const rule: Rule = {
@@ -47,7 +58,7 @@ export const rule: Rule = {
           range: field ? ctx.locate([...job.at, field], 'value') : ctx.locate(job.at, 'key'),
           message:
             `\`${name}\` sends \`${chain.root}\`'s data to ${lands.label} on site \`${lands.site}\` (the data lives on \`${chain.source.site}\`) unencrypted: ` +
-            `add \`encrypt:\` (e.g. \`encrypt: { gpg: { recipient: KEY_ID } }\`) or use an encrypted repository (restic, borg)`,
+            howToEncrypt(job),
         });
       }
     }

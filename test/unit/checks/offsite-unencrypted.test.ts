@@ -34,7 +34,7 @@ describe('offsite-unencrypted', () => {
     expect(f[0].severity).toBe('warning');
     expect(f[0].message).toBe(
       "`replica` sends `snaps`'s data to `far-pool` on site `lyon` (the data lives on `paris`) unencrypted: " +
-        'add `encrypt:` (e.g. `encrypt: { gpg: { recipient: KEY_ID } }`) or use an encrypted repository (restic, borg)',
+        'use ZFS native encryption on the source dataset and raw sends (`zfs send -w`), or carry the copy offsite with a restic or borg job (encrypted repositories)',
     );
   });
 
@@ -58,5 +58,32 @@ describe('offsite-unencrypted', () => {
   off: { kind: archive, host: prod, paths: [/srv], to: bucket, enabled: false }
 `;
     expect(run(text).findings).toEqual([]);
+  });
+});
+
+describe('offsite-unencrypted: advice in the terms of the kind', () => {
+  it('does not count `encrypt` on a kind that cannot apply it, and says what would', () => {
+    const text = `${HEAD}jobs:
+  snaps: { kind: zfs-snapshot, host: prod, storage: pool }
+  replica:
+    kind: zfs-send
+    from: snaps
+    to: far-pool
+    encrypt: { gpg: { recipient: ops@example.org } }
+`;
+    const f = run(text).findings;
+    expect(f).toHaveLength(1);
+    expect(f[0].message).toMatch(/`encrypt` has no effect on zfs-send: use ZFS native encryption .*zfs send -w/);
+  });
+
+  it('counts gpg on a dump, and offers gpg where it applies', () => {
+    const quiet = `${HEAD}jobs:
+  dump: { kind: pg-dump, host: prod, database: app, to: far-pool, encrypt: { gpg: { recipient: ops@example.org } } }
+`;
+    expect(run(quiet).findings).toEqual([]);
+    const loud = `${HEAD}jobs:
+  dump: { kind: pg-dump, host: prod, database: app, to: far-pool }
+`;
+    expect(run(loud).findings[0].message).toMatch(/add `encrypt:` \(e\.g\. `encrypt: \{ gpg:/);
   });
 });
