@@ -6,6 +6,7 @@ import type { Finding } from '../engine/findings';
 import type { PlanModel } from '../engine/plan/model';
 import { resolveLocalPaths } from '../engine/plan/resolve-paths';
 import { LineIndex } from '../engine/text/positions';
+import type { CommandContext } from './command';
 import { readPlanFile } from './read-plan';
 
 export interface LoadedPlan {
@@ -28,4 +29,21 @@ export function loadPlan(path: string, now?: number): LoadedPlan {
     });
   const model = resolveLocalPaths(result.model ?? ({} as PlanModel), dirname(resolve(path)));
   return { path, model, findings: result.findings, errors };
+}
+
+/**
+ * For the commands that act on one plan (plan, simulate, run, prune, verify): the plan named by
+ * the single positional, with `--job` checked; exit 1 (after listing them) on check errors.
+ */
+export function loadPlanFor(cmd: CommandContext, verb: string, usage: string): { file: string; model: PlanModel } | number {
+  const [file, ...extra] = cmd.positionals;
+  if (!file || extra.length > 0) cmd.usage(`${verb} needs exactly one plan file: ${usage}`);
+  const job = cmd.string('job');
+  const loaded = loadPlan(file);
+  if (job !== undefined && !loaded.model.jobs?.has(job)) cmd.usage(`no job \`${job}\` in ${file}; jobs: ${[...(loaded.model.jobs?.keys() ?? [])].join(', ')}`);
+  if (loaded.errors.length > 0) {
+    cmd.out.error(`${loaded.errors.join('\n')}\nbackplan: the plan has errors; fix them before you ${verb} (backplan check ${file})\n`);
+    return 1;
+  }
+  return { file, model: loaded.model };
 }

@@ -4,20 +4,14 @@ import { planSteps } from '../../engine/run/plan-steps';
 import { formatStep } from '../../engine/run/step';
 import { stepToJson } from '../../engine/run/step-json';
 import type { CommandContext } from '../command';
-import { loadPlan } from '../load-plan';
+import { loadPlanFor } from '../load-plan';
 import { paint } from '../output';
 
 export function runPlan(cmd: CommandContext): number {
   const format = cmd.format(['text', 'json']);
-  const [file, ...extra] = cmd.positionals;
-  if (!file || extra.length > 0) cmd.usage('plan needs exactly one plan file: backplan plan PLAN [--job J]');
+  const loaded = loadPlanFor(cmd, 'plan', 'backplan plan PLAN [--job J]');
+  if (typeof loaded === 'number') return loaded;
   const job = cmd.string('job');
-  const loaded = loadPlan(file);
-  if (job !== undefined && !loaded.model.jobs?.has(job)) cmd.usage(`no job \`${job}\` in ${file}; jobs: ${[...(loaded.model.jobs?.keys() ?? [])].join(', ')}`);
-  if (loaded.errors.length > 0) {
-    cmd.out.error(`${loaded.errors.join('\n')}\nbackplan: the plan has errors; fix them before planning a run\n`);
-    return 1;
-  }
   const result = planSteps(loaded.model, { job, now: Date.now() });
   if (format === 'json') {
     cmd.out.write(JSON.stringify({ steps: result.steps.map(stepToJson), errors: result.errors, skipped: result.skipped, order: result.order }, null, 2) + '\n');

@@ -9,7 +9,8 @@ import { FsError } from '../../engine/run/exec/files';
 import { resolveStateDir } from '../../engine/run/state';
 import type { CommandContext } from '../command';
 import { paint, type Out } from '../output';
-import { loadRunnable, sshOptions } from './run';
+import { loadPlanFor } from '../load-plan';
+import { sshOptions } from './run';
 
 function text(out: Out, r: PruneJobReport): string {
   const lines = [`${paint(out, 'bold', r.job)}: ${r.engine} rules, never fewer than ${r.min} newest; ${r.dir}`];
@@ -31,7 +32,7 @@ export async function runPrune(cmd: CommandContext): Promise<number> {
   const format = cmd.format(['text', 'json']);
   const job = cmd.string('job');
   if (job === undefined) cmd.usage('prune needs --job J: backplan prune PLAN --job J [--dry-run]');
-  const loaded = loadRunnable(cmd, 'prune', 'backplan prune PLAN --job J [--dry-run]');
+  const loaded = loadPlanFor(cmd, 'prune', 'backplan prune PLAN --job J [--dry-run]');
   if (typeof loaded === 'number') return loaded;
   try {
     const r = await pruneJob({

@@ -5,28 +5,14 @@
 // its prerequisite failed); 2: bad usage or an unreadable plan.
 import { formatSize } from '../../engine/plan/size';
 import { resolve } from 'node:path';
-import type { PlanModel } from '../../engine/plan/model';
 import { planSteps } from '../../engine/run/plan-steps';
 import { runPlan, type RunEvent, type RunReport } from '../../engine/run/run-plan';
 import { resolveStateDir } from '../../engine/run/state';
 import { formatStep } from '../../engine/run/step';
 import type { CommandContext } from '../command';
-import { loadPlan } from '../load-plan';
+import { loadPlanFor } from '../load-plan';
 import { paint, type Out } from '../output';
 
-/** Read the plan named by the single positional; exit 1 (after listing them) on check errors. */
-export function loadRunnable(cmd: CommandContext, verb: string, usage: string): { file: string; model: PlanModel } | number {
-  const [file, ...extra] = cmd.positionals;
-  if (!file || extra.length > 0) cmd.usage(`${verb} needs exactly one plan file: ${usage}`);
-  const job = cmd.string('job');
-  const loaded = loadPlan(file);
-  if (job !== undefined && !loaded.model.jobs?.has(job)) cmd.usage(`no job \`${job}\` in ${file}; jobs: ${[...(loaded.model.jobs?.keys() ?? [])].join(', ')}`);
-  if (loaded.errors.length > 0) {
-    cmd.out.error(`${loaded.errors.join('\n')}\nbackplan: the plan has errors; fix them before you ${verb} (backplan check ${file})\n`);
-    return 1;
-  }
-  return { file, model: loaded.model };
-}
 
 /** `--ssh-option OPT` (repeatable): extra `-o OPT` for every ssh (known_hosts file, ciphers ...). */
 export function sshOptions(cmd: CommandContext): string[] | undefined {
@@ -84,7 +70,7 @@ export async function runRun(cmd: CommandContext): Promise<number> {
   const progress = progressMode(cmd);
   const perHost = perHostOption(cmd);
   const usage = 'backplan run PLAN [--job J] [--dry-run] [--state-dir D] [--progress json] [--format text|json]';
-  const loaded = loadRunnable(cmd, 'run', usage);
+  const loaded = loadPlanFor(cmd, 'run', usage);
   if (typeof loaded === 'number') return loaded;
   const job = cmd.string('job');
   const out = cmd.out;

@@ -8,7 +8,7 @@ import { timelineSvg } from '../../engine/simulate/svg';
 import { parseDuration } from '../../engine/time/duration';
 import type { CommandContext } from '../command';
 import { UsageError } from '../errors';
-import { loadPlan } from '../load-plan';
+import { loadPlanFor } from '../load-plan';
 import { paint, type Out } from '../output';
 import { parseTime } from '../parse-time';
 
@@ -41,8 +41,6 @@ function formatJob(j: SimulatedJob, out: Out): string {
 
 export function runSimulate(cmd: CommandContext): number {
   const format = cmd.format(['text', 'json']);
-  const [file, ...extra] = cmd.positionals;
-  if (!file || extra.length > 0) cmd.usage('simulate needs exactly one plan file: backplan simulate PLAN [--job J]');
   const from = timeOption(cmd, 'from');
   const at = timeOption(cmd, 'at');
   const horizon = cmd.string('horizon');
@@ -52,13 +50,9 @@ export function runSimulate(cmd: CommandContext): number {
     if (!d.ok) cmd.usage(`--horizon: ${d.message}`);
   }
   if (at !== undefined && from !== undefined && at < from) cmd.usage('--at is before --from');
+  const loaded = loadPlanFor(cmd, 'simulate', 'backplan simulate PLAN [--job J]');
+  if (typeof loaded === 'number') return loaded;
   const job = cmd.string('job');
-  const loaded = loadPlan(file);
-  if (job !== undefined && !loaded.model.jobs?.has(job)) cmd.usage(`no job \`${job}\` in ${file}; jobs: ${[...(loaded.model.jobs?.keys() ?? [])].join(', ')}`);
-  if (loaded.errors.length > 0) {
-    cmd.out.error(`${loaded.errors.join('\n')}\nbackplan: the plan has errors; fix them before simulating\n`);
-    return 1;
-  }
   cmd.out.progress(`simulating ${job ?? 'every job'} …`);
   let result;
   try {

@@ -11,13 +11,14 @@ import { FsError } from '../../engine/run/exec/files';
 import { resolveStateDir } from '../../engine/run/state';
 import type { CommandContext } from '../command';
 import { paint } from '../output';
-import { loadRunnable, sshOptions } from './run';
+import { loadPlanFor } from '../load-plan';
+import { sshOptions } from './run';
 
 export async function runVerify(cmd: CommandContext): Promise<number> {
   const format = cmd.format(['text', 'json']);
   const job = cmd.string('job');
   if (job === undefined) cmd.usage('verify needs --job J: backplan verify PLAN --job J [--copy NAME]');
-  const loaded = loadRunnable(cmd, 'verify', 'backplan verify PLAN --job J [--copy NAME]');
+  const loaded = loadPlanFor(cmd, 'verify', 'backplan verify PLAN --job J [--copy NAME]');
   if (typeof loaded === 'number') return loaded;
   try {
     const r = await verifyJob({
