@@ -7,11 +7,13 @@ export const ROOT = resolve(__dirname, '../..');
 export const CLI = resolve(ROOT, 'dist/cli.js');
 
 let built = false;
+/**
+ * dist/ is built once per test run by vitest's globalSetup (test/helpers/build-once.ts); a test
+ * file run outside vitest's config (or a missing bundle) builds it here.
+ */
 export function ensureBuilt(): void {
   if (built) return;
-  if (!process.env.BACKPLAN_SKIP_BUILD || !existsSync(CLI)) {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
-  }
+  if (!existsSync(CLI)) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   built = statSync(CLI).isFile();
 }
 
