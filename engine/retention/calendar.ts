@@ -4,7 +4,6 @@
 // Feb 28). All times are epoch milliseconds; zone offsets come from luxon.
 import { Info, type Zone } from 'luxon';
 import { civilFromDays, daysFromCivil } from '../time/civil';
-import { zoneTable } from '../time/offsets';
 
 export { civilFromDays, daysFromCivil };
 
@@ -46,14 +45,34 @@ export function zoneOf(name: string): Zone {
   return z;
 }
 
-/**
- * Offset from UTC, in minutes, of `zone` at the instant `ms`: read from the zone's table of
- * transitions (engine/time/offsets.ts), built once per zone and year, so pruning a million
- * snapshots asks Intl a few hundred times instead of a million.
- */
+// Asking luxon (Intl) for an offset costs microseconds; pruning a million snapshots asks a
+// million times. Offsets are remembered per zone at the start of each UTC hour: when an hour
+// starts with the same offset as the next one, the offset holds throughout it (no zone changes
+// offset twice within an hour); the rare hour that holds a change is asked exactly.
+const OFFSET_CACHE_LIMIT = 500_000;
+const offsetCaches = new Map<string, Map<number, number>>();
+
+function hourStartOffset(cache: Map<number, number>, z: Zone, hour: number): number {
+  let o = cache.get(hour);
+  if (o === undefined) {
+    o = z.offset(hour * HOUR);
+    if (cache.size >= OFFSET_CACHE_LIMIT) cache.clear();
+    cache.set(hour, o);
+  }
+  return o;
+}
+
+/** Offset from UTC, in minutes, of `zone` at the instant `ms`. */
 export function offsetAt(ms: number, zone: string): number {
-  zoneOf(zone); // an unknown zone is an error here, with luxon's message
-  return zoneTable(zone).offsetAt(ms) / MINUTE;
+  let cache = offsetCaches.get(zone);
+  if (cache === undefined) {
+    cache = new Map();
+    offsetCaches.set(zone, cache);
+  }
+  const z = zoneOf(zone);
+  const hour = Math.floor(ms / HOUR);
+  const start = hourStartOffset(cache, z, hour);
+  return hourStartOffset(cache, z, hour + 1) === start ? start : z.offset(ms);
 }
 
 /** Monday = 0 ... Sunday = 6 (1970-01-01 was a Thursday). */

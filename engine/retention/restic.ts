@@ -58,7 +58,14 @@ export interface ResticRules {
 }
 
 /** Counts left after a kept snapshot (restic's KeepReason.Counters; -1 stays -1 for unlimited). */
-export type ResticCounters = Pick<ResticRules, 'last' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly'>;
+export interface ResticCounters {
+  last: number;
+  hourly: number;
+  daily: number;
+  weekly: number;
+  monthly: number;
+  yearly: number;
+}
 
 export interface ResticKept extends KeptSnapshot {
   /** Position in the sorted list given to applyResticRules. */
