@@ -7,6 +7,11 @@
 #   faketime    0.9.10-2.1   (the `faketime` wrapper; pulls in libfaketime)
 #   openssh     1:9.2p1-2+deb12u10 (sshd for the test hosts, ssh for the transport)
 #   postgresql  15.18-0+deb12u1 (a server the pg-dump test starts itself; pg_dump, pg_restore)
+#   mariadb     1:10.11.18-0+deb12u1 (a server the mysql-dump test starts itself)
+#   rsync       3.2.7-1+deb12u6, gnupg 2.2.40-1.1+deb12u2
+#   btrfs-progs 6.2-1+deb12u2 (btrfs on loop devices), zfs-fuse 0.7.0-25+b1 (real ZFS in FUSE)
+#   lxd         5.0.2-5+deb12u6 (two daemons: primary and standby; `lxc` is incus's CLI shape)
+#   busybox-static 1:1.35.0-4+deb12u1+b1 (a rootfs for test containers without downloads)
 # On another release the pinned version may not exist: the release's own version is installed
 # and a warning says so (fixtures may then disagree with the tool).
 # Without root (and without passwordless sudo) nothing is installed: a warning is printed and
@@ -22,10 +27,19 @@ PACKAGES=(
   "openssh-client=1:9.2p1-2+deb12u10"
   "neovim=0.7.2-7"
   "postgresql-15=15.18-0+deb12u1"
+  "mariadb-server=1:10.11.18-0+deb12u1"
+  "mariadb-client=1:10.11.18-0+deb12u1"
+  "rsync=3.2.7-1+deb12u6"
+  "gnupg=2.2.40-1.1+deb12u2"
+  "btrfs-progs=6.2-1+deb12u2"
+  "zfs-fuse=0.7.0-25+b1"
+  "lxd=5.0.2-5+deb12u6"
+  "lxd-client=5.0.2-5+deb12u6"
+  "busybox-static=1:1.35.0-4+deb12u1+b1"
 )
 
 installed_version() {
-  dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | awk '$3 == "installed" { print $4 }'
+  { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null || true; } | awk '$3 == "installed" { print $4 }'
 }
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
