@@ -16,6 +16,7 @@ import { Redactor } from './exec/redact';
 import { Journal, type JournalRecord } from './journal';
 import { acquireLock, LockError, type Lock } from './lock';
 import { planSteps } from './plan-steps';
+import { stateReaderFor } from './live/index';
 import { decide, listCopies, pruneEngine, removeCopies, removePartials, type RemoveHooks } from './prune';
 import { ensureStateDir } from './state';
 import { formatStep, LOCAL, type Inventory, type PruneStep, type Step } from './step';
@@ -232,6 +233,24 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
         if (!(e instanceof LockError)) throw e;
         finish(name, 'failed', e.message);
         return 'failed';
+      }
+      // Kinds whose steps depend on live state (replication base, resume token ...) are
+      // planned again now that the jobs before them ran, with what their hosts hold.
+      const reader = stateReaderFor(job.kind);
+      if (reader) {
+        let why: string | undefined;
+        try {
+          const state = await reader(job, { plan: opts.plan, hosts, signal: opts.signal });
+          const again = planSteps(opts.plan, { job: name, now, runId, state: { [name]: state } });
+          if (again.errors.length) why = `cannot plan with the live state of its hosts: ${again.errors.map((e) => e.message).join('; ')}`;
+          else stepsOf.set(name, again.steps);
+        } catch (e) {
+          why = `cannot read the live state of its hosts: ${(e as Error).message}`;
+        }
+        if (why !== undefined) {
+          finish(name, 'failed', why);
+          return 'failed';
+        }
       }
       const ok = new Set<string>();
       const madeThisRun = new Set<string>();

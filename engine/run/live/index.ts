@@ -1,0 +1,22 @@
+// Live state that a job's steps depend on, read from its hosts right before the job runs (after
+// the jobs it depends on ran in this run): the replication base and the source's newest snapshot
+// for sends, a zfs resume token, rsync's previous directory ... One reader per kind, in this
+// folder; a kind without a reader is planned without live state.
+import type { JobModel, PlanModel } from '../../plan/model';
+import type { JobState } from '../driver-kit';
+import type { Hosts } from '../exec/hosts';
+
+export interface LiveContext {
+  plan: PlanModel;
+  hosts: Hosts;
+  signal?: AbortSignal;
+}
+
+/** Reads what `job` needs; rejects with a message for people when the state cannot be read. */
+export type StateReader = (job: JobModel, ctx: LiveContext) => Promise<JobState>;
+
+const READERS: Record<string, StateReader> = {};
+
+export function stateReaderFor(kind: string | undefined): StateReader | undefined {
+  return kind !== undefined && Object.hasOwn(READERS, kind) ? READERS[kind] : undefined;
+}
