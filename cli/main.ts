@@ -12,6 +12,7 @@ import { runSimulate } from './commands/simulate';
 import { runRun } from './commands/run';
 import { runPrune } from './commands/prune';
 import { runVerify } from './commands/verify';
+import { runExport } from './commands/export';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -66,6 +67,12 @@ const COMMANDS: Record<string, Command> = {
     usage: 'backplan verify PLAN --job J [--copy NAME] [--scratch-dir D] [--state-dir D] [--format text|json] [--break-stale-lock] [--ssh-option OPT]...',
     options: { ...format, job: { type: 'string', short: 'j' }, copy: { type: 'string' }, 'scratch-dir': { type: 'string' }, 'state-dir': { type: 'string' }, 'break-stale-lock': { type: 'boolean' }, 'ssh-option': { type: 'string', multiple: true } },
     run: runVerify,
+  },
+  export: {
+    summary: 'hand the plan\'s schedules to native schedulers (systemd timers, cron, Incus, sanoid, Velero, borgmatic)',
+    usage: 'backplan export PLAN --to systemd|cron|incus|sanoid|velero|borgmatic [--job J] [--command PATH] [--format text|json]',
+    options: { ...format, to: { type: 'string' }, job: { type: 'string', short: 'j' }, command: { type: 'string' } },
+    run: runExport,
   },
 };
 

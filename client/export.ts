@@ -22,6 +22,7 @@ export async function exportPlan(ctx: Ctx, arg: unknown): Promise<void> {
     void vscode.window.showErrorMessage(`Backplan: export failed: ${cliError(r)}`);
     return;
   }
-  const doc = await vscode.workspace.openTextDocument({ content: r.stdout, language: to === 'velero' ? 'yaml' : to === 'borgmatic' ? 'yaml' : 'plaintext' });
+  const language: Record<string, string> = { velero: 'yaml', borgmatic: 'yaml', systemd: 'ini', sanoid: 'ini', incus: 'shellscript', cron: 'plaintext' };
+  const doc = await vscode.workspace.openTextDocument({ content: r.stdout, language: language[to] ?? 'plaintext' });
   await vscode.window.showTextDocument(doc, { preview: false });
 }

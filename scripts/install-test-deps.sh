@@ -12,6 +12,8 @@
 #   btrfs-progs 6.2-1+deb12u2 (btrfs on loop devices), zfs-fuse 0.7.0-25+b1 (real ZFS in FUSE)
 #   lxd         5.0.2-5+deb12u6 (two daemons: primary and standby; `lxc` is incus's CLI shape)
 #   busybox-static 1:1.35.0-4+deb12u1+b1 (a rootfs for test containers without downloads)
+#   borgmatic   1.7.7-1 (validates `backplan export --to borgmatic`; the cold-check bench's peer)
+#   systemd     252.39-1~deb12u2 (`systemd-analyze calendar` checks `export --to systemd`)
 # On another release the pinned version may not exist: the release's own version is installed
 # and a warning says so (fixtures may then disagree with the tool).
 # Without root (and without passwordless sudo) nothing is installed: a warning is printed and
@@ -36,6 +38,8 @@ PACKAGES=(
   "lxd=5.0.2-5+deb12u6"
   "lxd-client=5.0.2-5+deb12u6"
   "busybox-static=1:1.35.0-4+deb12u1+b1"
+  "borgmatic=1.7.7-1"
+  "systemd=252.39-1~deb12u2"
 )
 
 installed_version() {
