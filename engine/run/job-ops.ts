@@ -9,8 +9,8 @@
 //
 // verify: restore one copy of a job (the newest, or a random one for `verify.restore: sample`,
 // or the one named): an archive into a scratch directory, compared with its manifest
-// (restore.ts); a pg-dump into a scratch database, whose row counts are compared with the
-// source's (pg-restore.ts). The result is journalled.
+// (restore.ts); a pg-dump or mysql-dump into a scratch database on the job's server, whose row
+// counts are compared with the source's (verify-dump.ts). The result is journalled.
 import { hostname } from 'node:os';
 import type { PlanModel } from '../plan/model';
 import { Hosts } from './exec/hosts';
@@ -25,10 +25,8 @@ import { ensureStateDir } from './state';
 import type { BuiltinStep, PruneStep, Step } from './step';
 import { ManifestError, parseManifest } from './builtin/manifest';
 import { restoreAndCompare, type RestoreResult } from './builtin/restore';
-import { restoreDumpAndCount, type TableCount } from './builtin/pg-restore';
-import { restoreTarget } from './drivers/pg-dump';
-import { resolveEnv } from './exec/env';
-import { LOCAL } from './quote';
+import type { TableCount } from './builtin/db-verify';
+import { describeTarget, DUMP_KINDS, dumpTarget, verifyDump } from './verify-dump';
 
 export class JobOpError extends Error {}
 
@@ -199,7 +197,7 @@ export interface VerifyJobReport extends RestoreResult {
   copy: string;
   path: string;
   journal: string;
-  /** pg-dump: the row count of every table restored (and of the source). */
+  /** Dumps: the row count of every table restored (and of the source). */
   tables?: TableCount[];
 }
 
@@ -207,15 +205,14 @@ export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport
   const t0 = Date.now();
   const job = opts.plan.jobs.get(opts.job);
   if (!job) throw new JobOpError(`no job named \`${opts.job}\` in the plan`);
-  if (job.kind !== 'archive' && job.kind !== 'pg-dump') throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only archive and pg-dump)`);
+  if (job.kind !== 'archive' && !DUMP_KINDS.has(job.kind)) throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only archive, pg-dump and mysql-dump)`);
   const steps = stepsFor(opts.plan, opts.job, t0);
   const b = steps.find((x): x is BuiltinStep => x.type === 'builtin');
   const dumpStep = steps.find((x) => x.type === 'command' && x.phase === 'backup' && x.inventory);
   const inv = job.kind === 'archive' ? b?.builtin.inventory : dumpStep?.type === 'command' ? dumpStep.inventory : undefined;
   if (!inv) throw new JobOpError(`job ${opts.job}: no ${job.kind} step to verify`);
-  const pg = job.kind === 'pg-dump' ? restoreTarget(job, opts.plan, { now: t0 }) : undefined;
-  if (pg && !pg.target) throw new JobOpError(`job ${opts.job}: ${pg.errors.join('; ')}`);
-  if (pg?.target && pg.target.host !== LOCAL) throw new JobOpError(`verify of a pg-dump job on a remote host (${pg.target.host}) is not implemented yet: it restores on this machine only`);
+  const db = DUMP_KINDS.has(job.kind) ? dumpTarget(job, opts.plan, t0) : undefined;
+  if (db && !db.target) throw new JobOpError(`job ${opts.job}: ${db.errors.join('; ')}`);
   const s = openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts);
   let status: 'ok' | 'failed' = 'failed';
   const stepId = `${opts.job}/verify`;
@@ -231,13 +228,11 @@ export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport
     } else if (job.verify?.restore === 'sample') {
       copy = listed.copies[Math.floor(Math.random() * listed.copies.length)];
     } else copy = listed.copies[0];
-    if (pg?.target) {
-      const t = pg.target;
-      if (copy.name.endsWith('.gpg')) throw new JobOpError(`verify of an encrypted dump (${copy.name}) is not implemented yet`);
-      s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy.path} into a scratch database and compare row counts with ${t.database}`, display: copy.path });
+    if (db?.target) {
+      const t = db.target;
+      s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: describeTarget(t, copy.path), display: copy.path });
       s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy.name}` });
-      const env = { ...process.env, ...(await resolveEnv({ host: LOCAL, argv: [], ...(t.env ? { env: t.env } : {}) }, s.hosts, s.redactor)) };
-      const r = await restoreDumpAndCount(fs.read(copy.path), { database: t.database, conn: t.conn, tools: t.tools, env });
+      const r = await verifyDump(t, copy.path, fs, s.hosts, s.redactor);
       status = r.ok ? 'ok' : 'failed';
       const detail = { copy: copy.name, scratch: r.scratch, tables: r.tables.slice(0, 200), bytes: r.bytes, sha256: r.archiveSha256, problems: r.problems.slice(0, 20) };
       s.journal.append({ type: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });

@@ -9,6 +9,7 @@
 import type { JobModel, PlanModel } from '../../plan/model';
 import { connection, Kit, streamToFile, type DriverContext, type DriverResult } from '../driver-kit';
 import type { EnvValue } from '../step';
+import type { PgTools } from '../builtin/pg-restore';
 
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
   const k = new Kit(job, plan, ctx);
@@ -22,14 +23,15 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   return streamToFile(k, host, producer, '.dump', `pg_dump of ${db}`);
 }
 
-/** How `backplan verify` reaches the job's server: the same connection as the dump. */
+/** How `backplan verify` reaches the job's server: the same host and connection as the dump. */
 export interface PgRestoreTarget {
+  kind: 'pg-dump';
   host: string;
   database: string;
   /** `--port=N`, `--username=U` as the job sets them. */
   conn: string[];
   env?: Record<string, EnvValue>;
-  tools: { psql: string; createdb: string; dropdb: string; pg_restore: string };
+  tools: PgTools;
 }
 
 export function restoreTarget(job: JobModel, plan: PlanModel, ctx: DriverContext): { target?: PgRestoreTarget; errors: string[] } {
@@ -41,5 +43,5 @@ export function restoreTarget(job: JobModel, plan: PlanModel, ctx: DriverContext
   const tool = (t: string) => k.tool(job.host, t);
   const tools = { psql: tool('psql'), createdb: tool('createdb'), dropdb: tool('dropdb'), pg_restore: tool('pg_restore') };
   if (k.errors.length || !database) return { errors: k.errors };
-  return { target: { host, database, conn, ...(pw ? { env: { PGPASSWORD: pw } } : {}), tools }, errors: [] };
+  return { target: { kind: 'pg-dump', host, database, conn, ...(pw ? { env: { PGPASSWORD: pw } } : {}), tools }, errors: [] };
 }

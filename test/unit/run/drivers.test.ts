@@ -207,7 +207,7 @@ describe('database dumps', () => {
       }),
     );
     // The storage is on this machine, the dump on scylla: the runner carries stdout back here.
-    expect(cmd(steps[1]).argv).toEqual(['mariadb-dump', '--single-transaction', '--routines', '--events', 'shop']);
+    expect(cmd(steps[1]).argv).toEqual(['mariadb-dump', '--single-transaction', '--routines', '--events', '--', 'shop']);
     expect(cmd(steps[1]).output?.path).toBe('/var/backups/bp/my/shop-20240305-0607.sql');
   });
 
