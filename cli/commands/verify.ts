@@ -1,7 +1,8 @@
 // `backplan verify PLAN --job J [--copy NAME] [--state-dir D] [--format text|json]
 // [--break-stale-lock]`: the restore test of a job: restore a copy (the newest by default) of
 // an archive job into a scratch directory and compare every file with the sha256 manifest, or
-// of a pg-dump job into a scratch database and compare every table's row count with the source.
+// of a pg-dump or mysql-dump job into a scratch database on the job's server (over ssh when it
+// is remote; an encrypted copy decrypted here) and compare every table's row count with the source.
 import { resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { verifyJob, JobOpError } from '../../engine/run/job-ops';
