@@ -4,8 +4,12 @@
 // renamed when whole, verify restores it into a scratch database and compares row counts with
 // the source (and fails clearly on a truncated dump, leaving no scratch database behind), and
 // a native prune keeping 1 removes the older dump and keeps the newest. Counts are compared with
-// the source at verify time (engine/run/builtin/pg-restore.ts says why), so a row written after
+// the source at verify time (engine/run/builtin/db-verify.ts says why), so a row written after
 // the dump shows as a difference.
+// Across hosts (issue #4, "a pg_dump shipped to a storage host"): with two sshd hosts
+// (test/helpers/sshd.ts), pg_dump runs on the database host over ssh, its output is written on a
+// storage host over ssh, and verify streams the copy back from the storage host into pg_restore
+// on the database host, where the server is reachable (its default socket directory).
 import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backplan, ensureBuilt } from '../helpers/cli';
 import { REQUIRE_INTEGRATION, requireTools } from '../helpers/integration';
+import { sshHostsAvailable, startSshHosts, type SshHosts } from '../helpers/sshd';
 
 const JOB = 'app-db';
 const DB = 'appdb';
@@ -38,6 +43,10 @@ function serverAvailable(): boolean {
 }
 
 const ok = serverAvailable();
+const sshOk = ok && sshHostsAvailable();
+// The server's default socket directory (libpq's, on Debian): remote commands find the server
+// there, as they would on a real database host.
+const DEFAULT_SOCKETS = '/var/run/postgresql';
 
 /** A command as user postgres, argv only. */
 function asPostgres(argv: string[], timeout = 60_000) {
@@ -63,13 +72,17 @@ async function startServer(): Promise<Server> {
   const sock = join(dir, 'sock');
   mkdirSync(sock);
   chownSync(sock, uid, gid);
+  if (!existsSync(DEFAULT_SOCKETS)) {
+    mkdirSync(DEFAULT_SOCKETS, { recursive: true });
+    chownSync(DEFAULT_SOCKETS, uid, gid);
+  }
   const init = asPostgres([join(bin, 'initdb'), '--auth=trust', '--username=postgres', '--no-sync', '--no-instructions', '-D', data]);
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   let last = '';
   for (let attempt = 0; attempt < 8; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * 40_000);
     // pg_ctl hands -o to the server through a shell: only a number and a mkdtemp path go in.
-    const r = asPostgres([join(bin, 'pg_ctl'), '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -k ${sock} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start'], 90_000);
+    const r = asPostgres([join(bin, 'pg_ctl'), '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -k ${sock},${DEFAULT_SOCKETS} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start'], 90_000);
     if (r.status === 0) {
       const s = { dir, data, sock, port };
       await ready(bin, s);
@@ -215,4 +228,83 @@ describe.skipIf(!ok)('pg-dump against a real PostgreSQL server', () => {
     expect(v3.stdout).toContain(`FAILED ${JOB}: ${newest}\n  public.items: 501 rows restored, the source has 502`);
     expect(scratchDbs()).toBe('0');
   }, 120_000);
+
+  describe.skipIf(!sshOk)('across hosts', () => {
+    let ssh: SshHosts | undefined;
+    beforeAll(async () => {
+      ssh = await startSshHosts(2);
+    }, 60_000);
+    afterAll(async () => {
+      await ssh?.close();
+    }, 60_000);
+
+    it('dumps on the database host, stores on a storage host, and verifies by streaming the copy back to the server', async () => {
+      const vault = join(work, 'vault');
+      const job = 'remote-db';
+      const file = join(work, 'remote.backplan.yaml');
+      writeFileSync(
+        file,
+        [
+          'version: 1',
+          'hosts:',
+          `  ${ssh!.hostLine('dbhost', 0)}`,
+          `  ${ssh!.hostLine('vault', 1)}`,
+          'storage:',
+          `  vault-dumps: { host: vault, path: ${vault} }`,
+          'jobs:',
+          `  ${job}:`,
+          '    kind: pg-dump',
+          '    host: dbhost',
+          `    database: ${DB}`,
+          '    db_user: postgres',
+          `    db_port: ${server!.port}`,
+          '    to: vault-dumps',
+          '',
+        ].join('\n'),
+      );
+      // No PGHOST here: the remote commands must find the server on their own host.
+      const run = (args: string[]) => backplan([...args, '--state-dir', join(work, 'state'), ...ssh!.sshArgs()], { env: { PGHOST: '' } });
+      // sshd's log reaches this process between the (synchronous) CLI calls: let it arrive first.
+      const sessions = async (i: number) => {
+        await new Promise((r) => setTimeout(r, 300));
+        return (ssh!.hosts[i].log().match(/Accepted publickey/g) ?? []).length;
+      };
+      const r = run(['run', file]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const stored = readdirSync(join(vault, job));
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toMatch(/^remote-db-\d{8}T\d{4}Z\.dump$/);
+      const copy = join(vault, job, stored[0]);
+      expect(readFileSync(copy).subarray(0, 5).toString()).toBe('PGDMP');
+
+      const before = [await sessions(0), await sessions(1)];
+      const v = run(['verify', file, '--job', job, '--format', 'json']);
+      expect(v.stderr).toBe('');
+      expect(v.code).toBe(0);
+      const j = JSON.parse(v.stdout);
+      expect(j.ok).toBe(true);
+      const items = Number(psql(DB, 'SELECT count(*) FROM items'));
+      expect(j.tables).toEqual([
+        { table: 'audit."log entries"', rows: 7, source: 7 },
+        { table: 'public.items', rows: items, source: items },
+      ]);
+      // Both hosts were reached over ssh during verify: the copy read on the storage host, the
+      // restore and the counts on the database host.
+      expect(await sessions(0)).toBeGreaterThan(before[0]);
+      expect(await sessions(1)).toBeGreaterThan(before[1]);
+      const journal = readFileSync(j.journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(journal.find((l) => l.type === 'step-start' && l.step === `${job}/verify`)?.description).toBe(`restore ${copy} into a scratch database on dbhost and compare row counts with ${DB}`);
+      expect(scratchDbs()).toBe('0');
+
+      // A damaged copy on the storage host fails verify clearly; no scratch database is left.
+      const whole = readFileSync(copy);
+      truncateSync(copy, Math.floor(whole.length / 2));
+      const bad = run(['verify', file, '--job', job]);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toMatch(new RegExp(`FAILED ${job}: ${stored[0]}\\n  the dump does not restore: pg_restore exited with status 1`));
+      expect(scratchDbs()).toBe('0');
+      writeFileSync(copy, whole);
+    }, 120_000);
+  });
 });
