@@ -19,6 +19,7 @@ import {
   maximizePanel,
   openFile,
   problemRows,
+  pickQuickItem,
   runCommand,
   toasts,
   readWebview,
@@ -118,6 +119,21 @@ describe.skipIf(!ready)('Backplan in VS Code (code-server + Chromium)', () => {
     const text = (await rows.allTextContents()).join('\n');
     expect(text).toMatch(/vm-snapshots.*\d+ copies · \d+ media · \d+ offsite/);
     await page.keyboard.press('Escape');
+  });
+
+  it('exports the schedules to systemd timers in a new document', async () => {
+    await closeAllEditors(page);
+    await openFile(page, 'local.backplan.yaml');
+    await codeLenses(page).first().waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Backplan: Export to native schedulers');
+    await pickQuickItem(page, 'systemd');
+    await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain('OnCalendar=*-*-* 03:00:00 UTC');
+    const text = await editorText(page);
+    expect(text).toMatch(/ExecStart=backplan run \S*local\.backplan\.yaml --job docs-archive/);
+    await screenshot(page, 'view-export-systemd');
+    // The export is an unsaved document: revert it, or closing asks whether to save.
+    await runCommand(page, 'View: Revert and Close Editor');
+    await closeAllEditors(page);
   });
 
   it('shows the validation time in the language status', async () => {
