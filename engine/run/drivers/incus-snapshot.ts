@@ -1,8 +1,9 @@
 // incus-snapshot — `incus snapshot create INSTANCE NAME` (or, with `hosts.X.incus_binary: lxc`,
-// LXD's `lxc snapshot INSTANCE NAME`) on the job's host. A policy `expiry` is handed to Incus
-// (`snapshots.expiry`, which also applies to snapshots made by hand) and `keep`/`tiers` are
-// pruned natively. `nativeSchedule()` gives the commands that make Incus itself take the
-// snapshots (snapshots.schedule/pattern/expiry), for `backplan export --to incus`.
+// LXD's `lxc snapshot INSTANCE NAME`) on the job's host. A policy that is only `expiry` is handed
+// to Incus (`snapshots.expiry`, which also applies to snapshots made by hand); a policy with
+// `keep`/`tiers` is pruned natively, its `expiry` too. `nativeSchedule()` gives the commands that
+// make Incus itself take the snapshots (snapshots.schedule/pattern/expiry), for
+// `backplan export --to incus`.
 // Syntax: https://linuxcontainers.org/incus/docs/main/reference/manpages/incus/snapshot/create/
 // (`incus snapshot create [<remote>:]<instance> [<snapshot name>]`),
 // https://documentation.ubuntu.com/lxd/en/latest/reference/manpages/lxc/snapshot/ (`lxc snapshot`),
@@ -47,7 +48,11 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const instance = instanceName(k, job.raw.instance);
   const named = k.copyName(DEFAULT_PREFIX);
   const policy = k.policy();
-  const expiry = policy?.expiry !== undefined ? incusExpiry(policy.expiry) : undefined;
+  // Incus expires snapshots itself only when `expiry` is the whole policy (the `incus` engine);
+  // with keep/tiers beside it Backplan prunes everything, expiry included, so that `min` holds
+  // and one engine decides (SPEC §3).
+  const native = policy !== undefined && (policy.keep !== undefined || policy.tiers !== undefined);
+  const expiry = policy?.expiry !== undefined && !native ? incusExpiry(policy.expiry) : undefined;
   if (expiry && !expiry.ok) k.err(`retention.expiry: ${expiry.message}`);
   if (k.errors.length || !instance || !named) return k.result();
 
@@ -60,8 +65,10 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const argv = lxc ? [bin, 'snapshot', instance, named.name] : [bin, 'snapshot', 'create', instance, named.name];
   k.command('backup', `snapshot ${instance} as ${named.name}`, { host, argv });
   k.produced = { name: named.name, host, where: instance };
-  if (policy && (policy.keep !== undefined || policy.tiers !== undefined)) {
-    k.prune(`prune snapshots of ${instance} by policy`, host, policy, { type: 'incus-snapshots', host, binary: bin, instance, match: named.match });
+  if (policy && native) {
+    // The standby's copy is refreshed from these snapshots: the newest one it shares must stay.
+    const consumers = k.consumers('incus-copy');
+    k.prune(`prune snapshots of ${instance} by policy`, host, policy, { type: 'incus-snapshots', host, binary: bin, instance, match: named.match }, consumers.length ? { protectBaseOf: consumers } : {});
   }
   return k.result();
 }

@@ -1,0 +1,165 @@
+// incus-snapshot and incus-copy for real, against two LXD 5.0 daemons that the test starts itself
+// (test/helpers/lxd.ts): a primary on its unix socket and a standby on a loopback address added
+// as the remote `standby`. The plan sets `incus_binary: lxc`, so every command runs as LXD's
+// `lxc`, with LXD_DIR and LXD_CONF from the environment the test gives `backplan`. Proven here:
+// - the snapshot store lists an instance's snapshots with their creation times (local and on the
+//   remote), says "no such instance" as undefined, removes one by name, and fails with the
+//   client's own words when the remote is unreachable;
+// - an `expiry` policy is handed to LXD (`snapshots.expiry`, read back, and the snapshot's own
+//   `expires_at` is its creation + the expiry);
+// - incus-copy brings the instance to the standby with `boot.autostart` false although the
+//   source says true, reads it back, and a second run refreshes incrementally (the new snapshot
+//   and the new data arrive, the copy still reads false).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { incusStore } from '../../engine/run/inventory/incus';
+import { Hosts } from '../../engine/run/exec/hosts';
+import type { PlanModel } from '../../engine/plan/model';
+import { backplan, ensureBuilt } from '../helpers/cli';
+import { backplanAt, lxdAvailable, startLxdPair, type LxdPair } from '../helpers/lxd';
+
+const ok = lxdAvailable();
+let lxd: LxdPair | undefined;
+
+beforeAll(async () => {
+  if (!ok) return;
+  ensureBuilt();
+  lxd = await startLxdPair();
+}, 120_000);
+
+afterAll(async () => {
+  await lxd?.close();
+}, 120_000);
+
+const HEADER = ['version: 1', 'hosts:', '  here: { site: home, role: primary, incus_binary: lxc }', '  standby: { address: 127.0.0.9, site: away, role: standby }'];
+const CHECKS = 'checks: { coverage-3-2-1: off, no-restore-test: off, offsite-unencrypted: off, snapshot-not-backup: off, unused: off }';
+
+function writePlan(name: string, lines: string[]): string {
+  const path = join(lxd!.dir, `${name}.backplan.yaml`);
+  writeFileSync(path, [...HEADER, ...lines, CHECKS, ''].join('\n'));
+  return path;
+}
+
+function bp(args: string[]) {
+  return backplan([...args, '--state-dir', join(lxd!.dir, 'state')], { env: lxd!.env });
+}
+
+/** The process environment `lxc` needs, for the store called in this process. */
+function withEnv<T>(f: () => Promise<T>): Promise<T> {
+  const saved = { LXD_DIR: process.env.LXD_DIR, LXD_CONF: process.env.LXD_CONF };
+  Object.assign(process.env, lxd!.env);
+  return f().finally(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+}
+
+const noHosts = { hosts: new Map(), storage: new Map(), policies: new Map(), jobs: new Map() } as unknown as PlanModel;
+
+describe.skipIf(!ok)('Incus through LXD 5.0 (lxc), primary and standby', () => {
+  it('the snapshot store lists, removes, and tells a missing instance from an unreachable remote', async () => {
+    lxd!.lxc('init', '--empty', 'store1');
+    lxd!.lxc('snapshot', 'store1', 'backplan-20260101T0000Z');
+    lxd!.lxc('snapshot', 'store1', 'backplan-20260101T0600Z');
+    lxd!.lxc('copy', 'store1', `${lxd!.remote}:store1`, '--mode', 'push');
+    const hosts = new Hosts(noHosts);
+    const store = (instance: string, binary = 'lxc') => incusStore({ type: 'incus-snapshots', host: 'local', binary, instance, match: 'backplan-*' }, { hosts });
+    await withEnv(async () => {
+      const t0 = Date.now();
+      const local = await store('store1').list();
+      expect(local?.map((s) => s.name)).toEqual(['backplan-20260101T0000Z', 'backplan-20260101T0600Z']);
+      for (const s of local!) expect(Math.abs(s.created! - t0)).toBeLessThan(120_000);
+      expect((await store(`${lxd!.remote}:store1`).list())?.map((s) => s.name)).toEqual(['backplan-20260101T0000Z', 'backplan-20260101T0600Z']);
+      await store(`${lxd!.remote}:store1`).remove('backplan-20260101T0000Z');
+      expect(lxd!.snapshots(`${lxd!.remote}:store1`)).toEqual(['backplan-20260101T0600Z']);
+      expect(lxd!.snapshots('store1')).toHaveLength(2);
+      await store('store1').remove('backplan-20260101T0600Z');
+      expect(lxd!.snapshots('store1')).toEqual(['backplan-20260101T0000Z']);
+      expect(await store('nosuch').list()).toBeUndefined();
+      expect(await store(`${lxd!.remote}:nosuch`).list()).toBeUndefined();
+      await expect(store('store1').remove('nosuch')).rejects.toThrow(/not found/);
+      await expect(store('nowhere:store1').list()).rejects.toThrow(/cannot list the snapshots of nowhere:store1: lxc exited with status 1: Error: The remote "nowhere" doesn't exist/);
+      await expect(store('store1', '/nonexistent/lxc').list()).rejects.toThrow(/command not found/);
+    });
+    await hosts.close();
+  });
+
+  it('incus-snapshot with an expiry policy: LXD gets snapshots.expiry and the snapshot expires at creation + expiry', () => {
+    lxd!.lxc('init', '--empty', 'exp1');
+    const plan = writePlan('expiry', [
+      'storage: { pool: { host: here, media: ssd } }',
+      'jobs:',
+      '  snaps:',
+      '    kind: incus-snapshot',
+      '    host: here',
+      '    instance: exp1',
+      '    storage: pool',
+      '    schedule: "0 */6 * * *"',
+      '    retention: { expiry: 2d }',
+    ]);
+    const r = bp(['run', plan]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(lxd!.lxc('config', 'get', 'exp1', 'snapshots.expiry').trim()).toBe('2d');
+    const [snap] = JSON.parse(lxd!.lxc('query', '/1.0/instances/exp1/snapshots?recursion=1')) as { name: string; created_at: string; expires_at: string }[];
+    expect(snap.name).toMatch(/^backplan-\d{8}T\d{4}Z$/);
+    // LXD reads its clock twice (creation, then expiry): a few milliseconds apart.
+    expect(Math.abs(Date.parse(snap.expires_at) - Date.parse(snap.created_at) - 2 * 86_400_000)).toBeLessThan(5_000);
+  });
+
+  it('incus-copy: the standby copy reads boot.autostart false although the source says true; a second run refreshes incrementally', async () => {
+    lxd!.lxc('init', '--empty', 'web1');
+    lxd!.lxc('config', 'set', 'web1', 'boot.autostart=true');
+    // An empty instance has no rootfs yet on a `dir` pool: give it one with a file.
+    const rootfs = join(lxd!.primary.dir, 'storage-pools/default/containers/web1/rootfs');
+    mkdirSync(rootfs);
+    writeFileSync(join(rootfs, 'first.txt'), 'first');
+    const plan = writePlan('copy', [
+      'storage:',
+      '  pool: { host: here, media: ssd }',
+      '  away: { host: standby, media: hdd }',
+      'jobs:',
+      '  snaps:',
+      '    kind: incus-snapshot',
+      '    host: here',
+      '    instance: web1',
+      '    storage: pool',
+      '    schedule: "0 */6 * * *"',
+      '  copy:',
+      '    kind: incus-copy',
+      '    from: snaps',
+      '    to: away',
+      `    remote: ${lxd!.remote}`,
+      '    autostart: false',
+      '    schedule: "0 */6 * * *"',
+    ]);
+    const r = bp(['run', plan]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const target = `${lxd!.remote}:web1`;
+    expect(lxd!.lxc('config', 'get', 'web1', 'boot.autostart').trim()).toBe('true');
+    expect(lxd!.lxc('config', 'get', target, 'boot.autostart').trim()).toBe('false');
+    const first = lxd!.snapshots('web1');
+    expect(first).toHaveLength(1);
+    expect(lxd!.snapshots(target)).toEqual(first);
+
+    // New data, and a run six hours later (Backplan's clock names the snapshot): the refresh
+    // brings the new snapshot with its data, and the copy still reads false although someone
+    // turned it on by hand on the standby.
+    writeFileSync(join(rootfs, 'second.txt'), 'second');
+    lxd!.lxc('config', 'set', target, 'boot.autostart=true');
+    const later = new Date(Date.now() + 6 * 3_600_000).toISOString();
+    const r2 = await backplanAt(later, ['run', plan, '--state-dir', join(lxd!.dir, 'state')], lxd!.env);
+    expect(r2.code, r2.stdout + r2.stderr).toBe(0);
+    const both = lxd!.snapshots('web1');
+    expect(both).toHaveLength(2);
+    expect(both[1] > both[0]).toBe(true);
+    expect(lxd!.snapshots(target)).toEqual(both);
+    expect(lxd!.lxc('config', 'get', target, 'boot.autostart').trim()).toBe('false');
+    const standbySnaps = join(lxd!.standby.dir, 'storage-pools/default/containers-snapshots/web1');
+    expect(readFileSync(join(standbySnaps, both[1], 'rootfs/second.txt'), 'utf8')).toBe('second');
+    expect(existsSync(join(standbySnaps, both[0], 'rootfs/second.txt'))).toBe(false);
+    expect(readFileSync(join(lxd!.standby.dir, 'storage-pools/default/containers/web1/rootfs/second.txt'), 'utf8')).toBe('second');
+  });
+});
