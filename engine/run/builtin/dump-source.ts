@@ -51,7 +51,10 @@ export function openDump(stored: Readable, opts: { decrypt?: string[] } = {}): D
   }
 
   const gpg = spawnArgv(opts.decrypt, { stdin: 'pipe', stdout: 'pipe' });
-  const plain = gpg.child.stdout!;
+  // Read gpg's output from the start: node drains the stdout of an exited child that nobody
+  // reads yet, and the restore only starts reading after the source database was counted.
+  const plain = new PassThrough();
+  void pipeline(gpg.child.stdout!, plain).catch(() => undefined);
   // The restore tool may stop reading early (a damaged dump); gpg then dies writing to a closed
   // pipe, which is not a decryption problem: the tool's own exit status tells the story.
   let consumerGone = false;

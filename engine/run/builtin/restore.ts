@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Unpack } from 'tar';
 import type { Manifest } from './manifest';
-import { describeExit, exitOk, spawnArgv } from '../exec/process';
+import { describeExit, exitOk, spawnArgv, type Exit } from '../exec/process';
 
 export interface RestoreResult {
   ok: boolean;
@@ -72,14 +72,13 @@ export async function restoreAndCompare(archive: Readable, manifest: Manifest, o
       const gpg = spawnArgv(opts.decrypt.argv, { stdin: 'pipe', stdout: 'pipe' });
       const fed = pipeline(archive, tee, gpg.child.stdin!).catch(() => undefined);
       const plain = pipeline(gpg.child.stdout!, createGunzip(), unpack);
-      extract = Promise.all([
-        fed,
-        plain,
-        restored,
-        gpg.done.then((e) => {
-          if (!exitOk(e)) throw new Error(describeExit('gpg', e));
-        }),
-      ]);
+      // When gpg fails (no secret key, a damaged message) gunzip fails too, usually first:
+      // gpg's own error is the one that says why.
+      extract = Promise.allSettled([fed, plain, restored, gpg.done]).then(([, p, r, g]) => {
+        const e = (g as PromiseFulfilledResult<Exit>).value;
+        if (!exitOk(e)) throw new Error(describeExit('gpg', e));
+        for (const x of [p, r]) if (x.status === 'rejected') throw x.reason;
+      });
     } else {
       extract = Promise.all([pipeline(archive, tee, createGunzip(), unpack), restored]);
     }
