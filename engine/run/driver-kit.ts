@@ -18,6 +18,8 @@ export interface JobState {
   previous?: string;
   /** The replication target already exists. */
   targetExists?: boolean;
+  /** btrfs-send: subvolumes an interrupted receive left on the target, removed before sending. */
+  incomplete?: string[];
 }
 
 /** What a job makes in this run, for the jobs that copy it. */

@@ -19,7 +19,9 @@ import { Redactor } from './exec/redact';
 import { Journal } from './journal';
 import { acquireLock, LockError, type Lock } from './lock';
 import { planSteps } from './plan-steps';
-import { decide, listCopies, pruneEngine, removeCopies, removePartials, type Copy, type Listed, type PruneDecision } from './prune';
+import { decide, listCopies, namerOf, pruneEngine, removeCopies, removePartials, type Copy, type Listed, type PruneDecision } from './prune';
+import { protectReplicationBases } from './replication-base';
+import { isSnapshotInventory, snapshotPath } from './inventory/index';
 import { newRunId, removeHooks, type RunEvent } from './run-plan';
 import { ensureStateDir } from './state';
 import type { BuiltinStep, PruneStep, Step } from './step';
@@ -138,7 +140,7 @@ export async function pruneJob(opts: PruneJobOptions): Promise<PruneJobReport> {
     dryRun: Boolean(opts.dryRun),
     engine: engine.id,
     min: spec.min,
-    dir: 'dir' in spec.inventory ? spec.inventory.dir : '',
+    dir: isSnapshotInventory(spec.inventory) ? snapshotPath(spec.inventory, spec.inventory.match) : 'dir' in spec.inventory ? spec.inventory.dir : '',
     keep: d.keep.map((k) => ({ name: k.copy.name, time: iso(k.copy), reasons: k.reasons })),
     remove: d.remove.map((c) => ({ name: c.name, time: iso(c) })),
     removed: [],
@@ -150,8 +152,10 @@ export async function pruneJob(opts: PruneJobOptions): Promise<PruneJobReport> {
   if (opts.dryRun) {
     const hosts = new Hosts(opts.plan, { sshOptions: opts.sshOptions, multiplex: false });
     try {
-      const listed = await listCopies(spec.inventory, job, spec.timezone, fsFor(spec.inventory.host, hosts));
-      return report(listed, decide(listed.copies, spec, engine, now));
+      const listed = await listCopies(spec.inventory, namerOf(job, opts.plan, spec), spec.timezone, fsFor(spec.inventory.host, hosts), { hosts, replica: spec.replicaOf !== undefined });
+      const d = decide(listed.copies, spec, engine, now);
+      await protectReplicationBases(job, opts.plan, spec, listed, d, { hosts, now });
+      return report(listed, d);
     } finally {
       await hosts.close();
     }
@@ -162,8 +166,9 @@ export async function pruneJob(opts: PruneJobOptions): Promise<PruneJobReport> {
   try {
     const fs: HostFs = fsFor(spec.inventory.host, s.hosts);
     s.journal.append({ type: 'step-start', job: opts.job, step: `${opts.job}/prune`, phase: 'prune', description: step.description, display: step.description });
-    const listed = await listCopies(spec.inventory, job, spec.timezone, fs);
+    const listed = await listCopies(spec.inventory, namerOf(job, opts.plan, spec), spec.timezone, fs, { hosts: s.hosts, replica: spec.replicaOf !== undefined });
     const d = decide(listed.copies, spec, engine, now);
+    await protectReplicationBases(job, opts.plan, spec, listed, d, { hosts: s.hosts, now });
     const out = report(listed, d);
     const hooks = removeHooks({ journal: s.journal, emit: s.emit }, opts.job);
     const r = await removeCopies(d.remove, listed, fs, hooks);

@@ -9,6 +9,9 @@ import { engineFor } from '../retention/index';
 import type { RetentionEngine } from '../retention/types';
 import type { JobModel, PlanModel } from '../plan/model';
 import type { HostFs } from './exec/files';
+import type { Hosts } from './exec/hosts';
+import { isSnapshotInventory, snapshotPath, storeFor } from './inventory/index';
+import type { SnapshotStore } from './inventory/types';
 import { nameTimeParser } from './names';
 import type { Inventory, PruneSpec } from './step';
 
@@ -18,7 +21,8 @@ export interface Copy {
   name: string;
   path: string;
   time: number;
-  type: 'file' | 'directory';
+  /** `snapshot`: removed through the inventory's snapshot store (zfs, btrfs, Incus). */
+  type: 'file' | 'directory' | 'snapshot';
 }
 
 export interface Listed {
@@ -29,6 +33,18 @@ export interface Listed {
   partials: { name: string; path: string; type: 'file' | 'directory' }[];
   /** Manifests beside the copies (`NAME.sha256`), by copy name. */
   companions: Map<string, string>;
+  /** Snapshot inventories: the store the copies were listed from (and are removed through). */
+  store?: SnapshotStore;
+  /** The object the inventory lists (dataset, snapshot directory, instance) does not exist. */
+  missing?: boolean;
+}
+
+export interface ListOptions {
+  /** Needed for snapshot inventories: their tool runs on the inventory's host. */
+  hosts?: Hosts;
+  signal?: AbortSignal;
+  /** The receiving side of a send: only whole received snapshots are copies. */
+  replica?: boolean;
 }
 
 function globRegex(glob: string): RegExp {
@@ -36,14 +52,46 @@ function globRegex(glob: string): RegExp {
 }
 
 export function inventoryUnsupported(inv: Inventory): string | undefined {
-  if (inv.type === 'files' || inv.type === 'directories') return undefined;
+  if (inv.type === 'files' || inv.type === 'directories' || isSnapshotInventory(inv)) return undefined;
   return `listing ${inv.type.replace(/-/g, ' ')} is not implemented yet: this prune is refused and nothing was removed`;
 }
 
-/** The job's copies in `inv.dir` on `fs`'s host. */
-export async function listCopies(inv: Inventory, job: JobModel, timezone: string, fs: HostFs): Promise<Listed> {
+/**
+ * The job that named the copies of `job`'s prune: the job itself, or for a replica (a send) the
+ * job it replicates, whose pattern the received names keep.
+ */
+export function namerOf(job: JobModel, plan: PlanModel, spec?: PruneSpec): JobModel {
+  return (spec?.replicaOf !== undefined ? plan.jobs.get(spec.replicaOf) : undefined) ?? job;
+}
+
+/** A snapshot inventory's copies: the store's names, filtered and timed exactly as files are. */
+async function listSnapshots(inv: Inventory, job: JobModel, timezone: string, opts: ListOptions): Promise<Listed> {
+  if (!isSnapshotInventory(inv)) throw new PruneError(`${inv.type} is not a snapshot inventory`);
+  if (!opts.hosts) throw new PruneError(`listing ${inv.type.replace(/-/g, ' ')} needs the run's hosts`);
+  const store = storeFor(inv, { hosts: opts.hosts, signal: opts.signal }, { replica: opts.replica });
+  const snaps = await store.list();
+  const rx = globRegex(inv.match);
+  const parse = nameTimeParser(inv.match, job.raw.pattern, job.raw.pattern !== undefined ? timezone : 'UTC');
+  const listed: Listed = { copies: [], ignored: [], partials: [], companions: new Map(), store, ...(snaps ? {} : { missing: true }) };
+  for (const s of snaps ?? []) {
+    if (!rx.test(s.name)) continue;
+    const time = parse(s.name);
+    if (time === undefined) listed.ignored.push({ name: s.name, why: 'its name holds no time this job could have written' });
+    else listed.copies.push({ name: s.name, path: snapshotPath(inv, s.name), time, type: 'snapshot' });
+  }
+  listed.copies.sort((a, b) => b.time - a.time || (a.name < b.name ? 1 : -1));
+  return listed;
+}
+
+/**
+ * The job's copies in its inventory: files or directories in `inv.dir` on `fs`'s host, or the
+ * snapshots its snapshot store lists (`opts.hosts` needed). `job` is the job that named the
+ * copies (namerOf).
+ */
+export async function listCopies(inv: Inventory, job: JobModel, timezone: string, fs: HostFs, opts: ListOptions = {}): Promise<Listed> {
   const unsupported = inventoryUnsupported(inv);
   if (unsupported) throw new PruneError(unsupported);
+  if (isSnapshotInventory(inv)) return listSnapshots(inv, job, timezone, opts);
   const { dir, match } = inv as Extract<Inventory, { type: 'files' | 'directories' }>;
   const want = inv.type === 'files' ? 'file' : 'directory';
   const entries = (await fs.list(dir)) ?? [];
@@ -89,7 +137,6 @@ export function pruneEngine(job: JobModel, plan: PlanModel, spec: PruneSpec): Re
   if (engine.id !== spec.engine) throw new PruneError(`the ${job.kind} kind is pruned by ${engine.id}, but the step says ${spec.engine}; refusing to prune`);
   const unsupported = engine.unsupported(spec.policy);
   if (unsupported.length) throw new PruneError(`the ${engine.id} pruning engine cannot express this policy: ${unsupported.map((u) => u.message).join('; ')}`);
-  if (spec.protectBaseOf?.length || spec.replicaOf) throw new PruneError('protecting a replication base needs the inventory of both sides, which is not implemented yet: prune refused');
   void plan;
   return engine;
 }
@@ -131,6 +178,19 @@ export async function removeCopies(remove: readonly Copy[], listed: Listed, fs: 
   const removed: string[] = [];
   const failed: string[] = [];
   for (const c of remove) {
+    if (c.type === 'snapshot') {
+      hooks.before(c.path, 'not kept by the policy');
+      try {
+        if (!listed.store) throw new PruneError('no snapshot store to remove it through');
+        await listed.store.remove(c.name);
+        hooks.after(c.path, true);
+        removed.push(c.name);
+      } catch (e) {
+        hooks.after(c.path, false, (e as Error).message);
+        failed.push(`${c.path}: ${(e as Error).message}`);
+      }
+      continue;
+    }
     for (const [path, type] of [[c.path, c.type], ...(listed.companions.has(c.name) ? [[listed.companions.get(c.name)!, 'file']] : [])] as [string, 'file' | 'directory'][]) {
       hooks.before(path, path === c.path ? 'not kept by the policy' : `manifest of ${c.name}`);
       try {

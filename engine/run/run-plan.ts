@@ -17,7 +17,8 @@ import { Journal, type JournalRecord } from './journal';
 import { acquireLock, LockError, type Lock } from './lock';
 import { planSteps } from './plan-steps';
 import { stateReaderFor } from './live/index';
-import { decide, listCopies, pruneEngine, removeCopies, removePartials, type RemoveHooks } from './prune';
+import { decide, listCopies, namerOf, pruneEngine, removeCopies, removePartials, type RemoveHooks } from './prune';
+import { protectReplicationBases } from './replication-base';
 import { ensureStateDir } from './state';
 import { formatStep, LOCAL, type Inventory, type PruneStep, type Step } from './step';
 
@@ -125,8 +126,10 @@ async function runPruneStep(step: PruneStep, ctx: RunContext, madeThisRun: Reado
   const spec = step.prune;
   const engine = pruneEngine(job, ctx.plan, spec);
   const fs = fsFor(spec.inventory.host, ctx.hosts);
-  const listed = await listCopies(spec.inventory, job, spec.timezone, fs);
-  const decision = decide(listed.copies, spec, engine, Date.now());
+  const listed = await listCopies(spec.inventory, namerOf(job, ctx.plan, spec), spec.timezone, fs, { hosts: ctx.hosts, signal: ctx.signal, replica: spec.replicaOf !== undefined });
+  const now = Date.now();
+  const decision = decide(listed.copies, spec, engine, now);
+  await protectReplicationBases(job, ctx.plan, spec, listed, decision, { hosts: ctx.hosts, signal: ctx.signal, now });
   // The copy this run made is never removed, even if a clock jump made it look older.
   for (let i = decision.remove.length - 1; i >= 0; i--) {
     const c = decision.remove[i];

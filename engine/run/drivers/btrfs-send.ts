@@ -2,7 +2,7 @@
 // host of `to` (`snapshot_dir`, else `<to.path>/<job>`): `btrfs send [-p PARENT] SNAP |
 // btrfs receive DIR`, each side on its own host. Incremental from the newest snapshot both sides
 // hold (-p); the first send is full. An interrupted receive leaves a subvolume without a
-// received UUID: the runner deletes it before retrying. Pruned natively on the target.
+// received UUID: the live state lists it and the job deletes it (a step) before retrying. Pruned natively on the target.
 // Syntax: https://btrfs.readthedocs.io/en/latest/btrfs-send.html (`btrfs send [-p <parent>]
 // <subvol>`), https://btrfs.readthedocs.io/en/latest/btrfs-receive.html (`btrfs receive <path>`).
 import type { JobModel, PlanModel } from '../../plan/model';
@@ -21,34 +21,37 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const dstDir = ownDir ? k.absPath('snapshot_dir') : storeDir ? `${storeDir}/${job.name}` : undefined;
   const policy = k.policy();
   const state = k.state;
-  k.checkInventoryNames(state.base, state.latest);
+  k.checkInventoryNames(state.base, state.latest, ...(state.incomplete ?? []));
   if (k.errors.length || !from || !srcHost || !srcDir || !dstHost || !dstDir) return k.result();
 
   const produced = ctx.produced?.[from.name];
   const snap = produced?.name ?? state.latest;
   const snapName = snap ?? `{{newest snapshot of ${from.name}}}`;
-  if (state.base !== undefined && state.base === snap) return k.result(); // already there
+  if (state.base !== undefined && state.base === snap && !state.incomplete?.length) return k.result(); // already there
   if (!ownDir) k.mkdir(dstHost, dstDir);
+  const btrfsDst = k.tool(to!.host, 'btrfs');
+  // A receive that was interrupted left a writable subvolume that is not a copy, and would make
+  // the next receive of the same name fail: remove it first (a step, so it is journalled).
+  for (const name of state.incomplete ?? []) {
+    k.command('copy', `remove ${dstDir}/${name}, left by an interrupted receive`, { host: dstHost, argv: [btrfsDst, 'subvolume', 'delete', `${dstDir}/${name}`] });
+  }
+  if (state.base !== undefined && state.base === snap) return k.result();
   const send = [k.tool(from.host, 'btrfs'), 'send'];
   const notes: string[] = [];
   if (state.base) send.push('-p', `${srcDir}/${state.base}`);
   else notes.push('no common snapshot known: shown as a full send; with one the runner adds -p <parent>');
   send.push(`${srcDir}/${snapName}`);
+  const src = new Kit(from, plan, ctx).copyName(DEFAULT_PREFIX);
+  const inventory = { type: 'btrfs-snapshots' as const, host: dstHost, dir: dstDir, match: src?.match ?? `${DEFAULT_PREFIX}*` };
   k.command('copy', `send ${srcDir}/${snapName} to ${dstDir}`, { host: srcHost, argv: send }, {
-    pipe: [{ host: dstHost, argv: [k.tool(to!.host, 'btrfs'), 'receive', dstDir] }],
+    pipe: [{ host: dstHost, argv: [btrfsDst, 'receive', dstDir] }],
     notes,
+    inventory,
     ...(snap ? {} : { unresolved: [snapName] }),
   });
   k.produced = { name: snapName, host: dstHost, where: dstDir };
   if (policy) {
-    const src = new Kit(from, plan, ctx).copyName(DEFAULT_PREFIX);
-    k.prune(
-      `prune snapshots in ${dstDir} by policy`,
-      dstHost,
-      policy,
-      { type: 'btrfs-snapshots', host: dstHost, dir: dstDir, match: src?.match ?? `${DEFAULT_PREFIX}*` },
-      { timezone: k.timezone(from.host), replicaOf: from.name },
-    );
+    k.prune(`prune snapshots in ${dstDir} by policy`, dstHost, policy, inventory, { timezone: k.timezone(from.host), replicaOf: from.name });
   }
   return k.result();
 }

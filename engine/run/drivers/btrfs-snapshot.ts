@@ -26,13 +26,16 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   if (k.errors.length || !subvol || !dir || !named) return k.result();
 
   const btrfs = k.tool(job.host, 'btrfs');
-  k.command('backup', `read-only snapshot of ${subvol} as ${dir}/${named.name}`, {
-    host,
-    argv: [btrfs, 'subvolume', 'snapshot', '-r', subvol, `${dir}/${named.name}`],
-  });
+  const inventory = { type: 'btrfs-snapshots' as const, host, dir, match: named.match };
+  k.command(
+    'backup',
+    `read-only snapshot of ${subvol} as ${dir}/${named.name}`,
+    { host, argv: [btrfs, 'subvolume', 'snapshot', '-r', subvol, `${dir}/${named.name}`] },
+    { inventory },
+  );
   k.produced = { name: named.name, host, where: dir };
   if (policy) {
-    k.prune(`prune snapshots in ${dir} by policy`, host, policy, { type: 'btrfs-snapshots', host, dir, match: named.match }, consumers.length ? { protectBaseOf: consumers } : {});
+    k.prune(`prune snapshots in ${dir} by policy`, host, policy, inventory, consumers.length ? { protectBaseOf: consumers } : {});
   }
   return k.result();
 }

@@ -66,22 +66,18 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
         : 'no inventory known: shown as a first, full send; with a common snapshot the runner sends incrementally (-i BASE, receive -F)',
     );
   }
+  // The target holds the source's snapshot names: match them with the source job's pattern.
+  const src = new Kit(from, plan, ctx).copyName(DEFAULT_PREFIX);
+  const inventory = { type: 'zfs-snapshots' as const, host: dstHost, dataset: dstDs, match: src?.match ?? `${DEFAULT_PREFIX}*` };
   k.command('copy', `send ${srcDs}@${snapName} to ${dstDs}`, { host: srcHost, argv: send }, {
     pipe: [{ host: dstHost, argv: recv }],
     notes,
+    inventory,
     ...(unresolved.length ? { unresolved } : {}),
   });
   k.produced = { name: snapName, host: dstHost, where: dstDs };
   if (policy) {
-    // The target holds the source's snapshot names: match them with the source job's pattern.
-    const src = new Kit(from, plan, ctx).copyName(DEFAULT_PREFIX);
-    k.prune(
-      `prune snapshots of ${dstDs} by policy`,
-      dstHost,
-      policy,
-      { type: 'zfs-snapshots', host: dstHost, dataset: dstDs, match: src?.match ?? `${DEFAULT_PREFIX}*` },
-      { timezone: k.timezone(from.host), replicaOf: from.name },
-    );
+    k.prune(`prune snapshots of ${dstDs} by policy`, dstHost, policy, inventory, { timezone: k.timezone(from.host), replicaOf: from.name });
   }
   return k.result();
 }

@@ -29,13 +29,16 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
 
   const zfs = k.tool(job.host, 'zfs');
   const recursive = job.raw.recursive === true;
-  k.command('backup', `snapshot ${ds}@${named.name}${recursive ? ' and its children' : ''}`, {
-    host,
-    argv: [zfs, 'snapshot', ...(recursive ? ['-r'] : []), `${ds}@${named.name}`],
-  });
+  const inventory = { type: 'zfs-snapshots' as const, host, dataset: ds, match: named.match };
+  k.command(
+    'backup',
+    `snapshot ${ds}@${named.name}${recursive ? ' and its children' : ''}`,
+    { host, argv: [zfs, 'snapshot', ...(recursive ? ['-r'] : []), `${ds}@${named.name}`] },
+    { inventory },
+  );
   k.produced = { name: named.name, host, where: ds };
   if (policy) {
-    k.prune(`prune snapshots of ${ds} by policy`, host, policy, { type: 'zfs-snapshots', host, dataset: ds, match: named.match }, consumers.length ? { protectBaseOf: consumers } : {});
+    k.prune(`prune snapshots of ${ds} by policy`, host, policy, inventory, consumers.length ? { protectBaseOf: consumers } : {});
   }
   return k.result();
 }

@@ -5,6 +5,8 @@
 import type { JobModel, PlanModel } from '../../plan/model';
 import type { JobState } from '../driver-kit';
 import type { Hosts } from '../exec/hosts';
+import { readBtrfsSend } from './btrfs-send';
+import { readZfsSend } from './zfs-send';
 
 export interface LiveContext {
   plan: PlanModel;
@@ -15,7 +17,10 @@ export interface LiveContext {
 /** Reads what `job` needs; rejects with a message for people when the state cannot be read. */
 export type StateReader = (job: JobModel, ctx: LiveContext) => Promise<JobState>;
 
-const READERS: Record<string, StateReader> = {};
+const READERS: Record<string, StateReader> = {
+  'zfs-send': (job, ctx) => readZfsSend(job, ctx),
+  'btrfs-send': (job, ctx) => readBtrfsSend(job, ctx),
+};
 
 export function stateReaderFor(kind: string | undefined): StateReader | undefined {
   return kind !== undefined && Object.hasOwn(READERS, kind) ? READERS[kind] : undefined;

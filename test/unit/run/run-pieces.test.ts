@@ -109,10 +109,9 @@ describe('prune decision', () => {
     ]);
   });
 
-  it('refuses what it cannot do safely: a replication base it cannot see, an engine mismatch', () => {
+  it('refuses an engine mismatch (the replication base is protected from live inventory, replication-base.ts)', () => {
     const p = plan({ jobs: [job('snaps', { kind: 'zfs-snapshot' })] });
     const j = p.jobs.get('snaps')!;
-    expect(() => pruneEngine(j, p, { ...spec({ keep: { last: 1 } }), protectBaseOf: ['replica'] })).toThrow(/replication base .* not implemented yet: prune refused/);
     expect(() => pruneEngine(j, p, { ...spec({ keep: { last: 1 } }), engine: 'restic' })).toThrow(/pruned by native, but the step says restic; refusing/);
     expect(pruneEngine(j, p, spec({ keep: { last: 1 } })).id).toBe('native');
   });
