@@ -28,8 +28,8 @@ const format = { format: { type: 'string', short: 'f' } } as const;
 const COMMANDS: Record<string, Command> = {
   check: {
     summary: 'check plans and print every diagnostic',
-    usage: 'backplan check PLAN... [--format text|json|sarif]',
-    options: { ...format },
+    usage: 'backplan check PLAN... [--format text|json|sarif] [--state-dir D]',
+    options: { ...format, 'state-dir': { type: 'string' } },
     run: runCheck,
   },
   plan: {

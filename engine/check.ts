@@ -21,9 +21,11 @@ export interface CheckOptions {
   now?: number;
   /** Run only these rules (tests, and the language server's fast path). */
   rules?: readonly Rule[];
+  /** Journalled restore tests by job (CheckContext.verified). */
+  verified?: CheckContext['verified'];
 }
 
-export function createContext(parsed: ParsedPlan, model: PlanModel, now: number): CheckContext {
+export function createContext(parsed: ParsedPlan, model: PlanModel, now: number, verified?: CheckContext['verified']): CheckContext {
   const memo = new Map<string, unknown>();
   return {
     text: parsed.text,
@@ -31,6 +33,7 @@ export function createContext(parsed: ParsedPlan, model: PlanModel, now: number)
     doc: parsed.doc,
     model,
     now,
+    ...(verified ? { verified } : {}),
     locate: (path, part) => locate(parsed.doc, path, part),
     has: (path) => keyExists(parsed.doc, path),
     memo<T>(key: string, compute: () => T): T {
@@ -50,7 +53,7 @@ export function checkParsed(parsed: ParsedPlan, options: CheckOptions = {}): Che
   const rules = options.rules ?? RULES;
   const internalErrors: CheckResult['internalErrors'] = [];
   const model = parsed.value === undefined && parsed.findings.length > 0 ? undefined : buildModel(parsed.value);
-  const ctx = createContext(parsed, model ?? buildModel(undefined), now);
+  const ctx = createContext(parsed, model ?? buildModel(undefined), now, options.verified);
   const findings: Finding[] = [];
   for (const rule of rules) {
     // Without a readable document only the syntax findings mean anything.

@@ -1,4 +1,5 @@
-// `backplan check PLAN...`: every diagnostic, as text, JSON or SARIF.
+// `backplan check PLAN... [--state-dir D]`: every diagnostic, as text, JSON or SARIF. With a
+// state directory, no-restore-test also reads the restore tests `backplan verify` journalled there.
 import { relative } from 'node:path';
 import { checkText } from '../../engine/check';
 import type { Finding } from '../../engine/findings';
@@ -7,15 +8,17 @@ import { LineIndex, type Position } from '../../engine/text/positions';
 import { readPlanFile } from '../read-plan';
 import { paint, severityColour, type Out } from '../output';
 import type { CommandContext } from '../command';
+import { verifyHistory } from '../../engine/run/verify-history';
+import { resolveStateDir } from '../../engine/run/state';
 
 export interface FileReport {
   path: string;
   diagnostics: { rule: string; severity: string; message: string; range: { start: Position; end: Position } }[];
 }
 
-export function checkFile(path: string, now?: number): { report: FileReport; findings: Finding[]; internal: string[] } {
+export function checkFile(path: string, now?: number, stateDir?: string): { report: FileReport; findings: Finding[]; internal: string[] } {
   const text = readPlanFile(path);
-  const result = checkText(text, { now });
+  const result = checkText(text, { now, ...(stateDir !== undefined ? { verified: verifyHistory(stateDir, path) } : {}) });
   const lines = new LineIndex(text);
   return {
     findings: result.findings,
@@ -35,13 +38,15 @@ export function checkFile(path: string, now?: number): { report: FileReport; fin
 export function runCheck(cmd: CommandContext): number {
   const { files, format, out } = { files: cmd.positionals, format: cmd.format(['text', 'json', 'sarif']), out: cmd.out };
   if (files.length === 0) cmd.usage('check needs at least one plan file: backplan check PLAN...');
+  const stateOption = cmd.string('state-dir');
+  const stateDir = stateOption !== undefined ? resolveStateDir(stateOption) : undefined;
   const reports: FileReport[] = [];
   let errors = 0;
   let warnings = 0;
   let others = 0;
   for (const [i, path] of files.entries()) {
     if (files.length > 1) out.progress(`checking ${i + 1}/${files.length} ${path}`);
-    const { report, internal } = checkFile(path);
+    const { report, internal } = checkFile(path, undefined, stateDir);
     for (const msg of internal) out.error(`backplan: internal error in rule ${msg} (please report it)\n`);
     reports.push(report);
     for (const d of report.diagnostics) {

@@ -1,20 +1,51 @@
 // A chain none of whose (enabled) jobs has `verify`: nothing ever proves that its copies restore.
 // The finding sits on the root job key and suggests verifying the job that holds the farthest
 // copy (the last one added), since that is the copy a disaster leaves.
+// With journalled restore tests (`ctx.verified`, from `backplan check --state-dir`): a chain
+// without `verify` whose copies a `backplan verify` did restore is reported as information
+// (proven once, never repeated) instead of a warning; and a job whose newest restore test failed
+// is reported as a warning on that job, `verify` or not: its copies are not proven restorable.
 import { chainsOf } from '../coverage/chains';
 import type { Rule, RuleFinding } from './rule';
+
+const day = (iso: string) => iso.slice(0, 10);
 
 export const rule: Rule = {
   id: 'no-restore-test',
   defaultSeverity: 'warning',
-  summary: 'A chain has no `verify` anywhere.',
+  summary: 'A chain has no `verify` anywhere, or its last restore test failed.',
   check(ctx) {
     const out: RuleFinding[] = [];
+    const failed = new Set<string>();
     for (const chain of chainsOf(ctx)) {
-      if (!chain.enabled || chain.counts.verified) continue;
+      if (!chain.enabled) continue;
+      for (const m of chain.members) {
+        const v = ctx.verified?.get(m);
+        if (!v || v.ok || failed.has(m) || !ctx.model.jobs.has(m)) continue;
+        failed.add(m);
+        out.push({
+          range: ctx.locate(['jobs', m], 'key'),
+          message: `the last restore test of \`${m}\` failed (backplan verify, ${v.at}${v.copy ? `, ${v.copy}` : ''}): its copies are not proven restorable. Run \`backplan verify PLAN --job ${m}\` to see why`,
+        });
+      }
+      if (chain.counts.verified) continue;
       const last = chain.copies[chain.copies.length - 1];
       const target = last.via ?? chain.root;
       const members = chain.members.length === 1 ? `\`${chain.root}\` has no` : `no job of the \`${chain.root}\` chain has`;
+      const passed = chain.members
+        .map((m) => ({ job: m, v: ctx.verified?.get(m) }))
+        .filter((x) => x.v?.ok)
+        .sort((a, b) => (a.v!.at < b.v!.at ? 1 : -1))[0];
+      if (passed) {
+        out.push({
+          range: ctx.locate(['jobs', chain.root], 'key'),
+          severity: 'info',
+          message:
+            `${members} \`verify\`: a restore test of \`${passed.job}\` passed on ${day(passed.v!.at)} (backplan verify), but nothing repeats it. ` +
+            `Schedule one on \`${target}\`, e.g. \`verify: { schedule: "@weekly", restore: sample }\``,
+        });
+        continue;
+      }
       out.push({
         range: ctx.locate(['jobs', chain.root], 'key'),
         message:

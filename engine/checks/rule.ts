@@ -12,6 +12,11 @@ export interface CheckContext {
   model: PlanModel;
   /** The moment the plan is checked (injectable for tests): DST look-ahead, projections. */
   now: number;
+  /**
+   * The newest journalled restore test of each job (`backplan verify`), when the face that checks
+   * knows a state directory (`backplan check --state-dir D`); absent otherwise.
+   */
+  verified?: ReadonlyMap<string, { at: string; ok: boolean; copy?: string }>;
   /** The key or value at `path`, or the deepest part of it that exists. */
   locate(path: YamlPath, part?: Part): OffsetRange;
   /** Whether `path` is written in the plan (merges included). */

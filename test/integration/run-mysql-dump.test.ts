@@ -6,7 +6,8 @@
 // and renamed when whole; a dump that fails half-way leaves nothing behind; verify restores into
 // a scratch database and compares exact row counts with the source, then drops it; a dump cut
 // mid-statement and one cut at a statement boundary both fail verify clearly; a native prune
-// keeps the newest; the password is never in argv, output or journal.
+// keeps the newest; the password is never in argv, output or journal; `backplan check
+// --state-dir` reads the journalled restore tests into no-restore-test.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -172,11 +173,24 @@ describe.skipIf(!ok)('mysql-dump against a real MariaDB server', () => {
     const v2 = cli(['verify', file, '--job', JOB]);
     expect(v2.code).toBe(0);
     expect(v2.stdout).toContain('items 501');
+    // The journalled result reaches no-restore-test: the plan has no `verify`, but a restore
+    // test passed, so the finding is information rather than a warning.
+    const restoreFinding = () => {
+      const c = backplan(['check', file, '--state-dir', join(work, 'state'), '--format', 'json']);
+      outputs.push(c);
+      return JSON.parse(c.stdout).files[0].diagnostics.filter((d: { rule: string }) => d.rule === 'no-restore-test');
+    };
+    expect(restoreFinding()).toMatchObject([{ severity: 'info', message: expect.stringContaining(`a restore test of \`${JOB}\` passed on `) }]);
 
     // A wrong password fails verify clearly, and still never shows either password.
     const wrong = cli(['verify', file, '--job', JOB], { BP_TEST_MYSQL_PW: `${SECRET}-wrong` });
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toMatch(/counting rows in shop: mysql exited with status 1: ERROR 1045 \(28000\): Access denied for user 'backup'@'localhost' \(using password: YES\)/);
+    // Now the newest restore test failed: a warning says so (beside the plain "no verify" one).
+    const after = restoreFinding() as { severity: string; message: string }[];
+    expect(after.map((d) => d.severity)).toEqual(['warning', 'warning']);
+    expect(after[0].message.startsWith(`the last restore test of \`${JOB}\` failed (backplan verify, `)).toBe(true);
+    expect(after[1].message.startsWith(`\`${JOB}\` has no \`verify\`: nothing tests`)).toBe(true);
 
     // SPEC §8.8: the password reached the tools by environment only; never in argv, output,
     // `plan`, or the journal.

@@ -53,4 +53,30 @@ describe('no-restore-test', () => {
     const text = `${HEAD}jobs:\n  s: { kind: zfs-snapshot, host: h, storage: pool }\n  r: { kind: zfs-send, from: s, to: far, verify: { restore: latest }, enabled: false }\n`;
     expect(run(text).findings.map((f) => slice(text, f.range))).toEqual(['s']);
   });
+
+  describe('with journalled restore tests (backplan check --state-dir)', () => {
+    const text = `${HEAD}jobs:\n  s: { kind: zfs-snapshot, host: h, storage: pool }\n  r: { kind: zfs-send, from: s, to: far }\n`;
+    const withHistory = (t: string, verified: Map<string, { at: string; ok: boolean; copy?: string }>) => checkText(t, { rules: [rule], verified }).findings;
+
+    it('turns into information when a restore test passed but nothing repeats it', () => {
+      const f = withHistory(text, new Map([['r', { at: '2026-11-20T05:00:00.000Z', ok: true, copy: 'x' }]]));
+      expect(f).toHaveLength(1);
+      expect(f[0].severity).toBe('info');
+      expect(slice(text, f[0].range)).toBe('s');
+      expect(f[0].message).toBe(
+        'no job of the `s` chain has `verify`: a restore test of `r` passed on 2026-11-20 (backplan verify), but nothing repeats it. ' +
+          'Schedule one on `r`, e.g. `verify: { schedule: "@weekly", restore: sample }`',
+      );
+    });
+
+    it('warns on the job whose newest restore test failed, even with verify set', () => {
+      const t = `${HEAD}jobs:\n  s: { kind: zfs-snapshot, host: h, storage: pool }\n  r: { kind: zfs-send, from: s, to: far, verify: { restore: latest } }\n`;
+      const f = withHistory(t, new Map([['r', { at: '2026-11-21T05:00:00.000Z', ok: false, copy: 'r-1.dump' }]]));
+      expect(f.map((x) => [slice(t, x.range), x.severity])).toEqual([['r', 'warning']]);
+      expect(f[0].message).toBe(
+        'the last restore test of `r` failed (backplan verify, 2026-11-21T05:00:00.000Z, r-1.dump): its copies are not proven restorable. Run `backplan verify PLAN --job r` to see why',
+      );
+      expect(withHistory(t, new Map([['r', { at: '2026-11-21T05:00:00.000Z', ok: true }]]))).toEqual([]);
+    });
+  });
 });
