@@ -8,6 +8,8 @@
 // mid-statement and one cut at a statement boundary both fail verify clearly; a native prune
 // keeps the newest; the password is never in argv, output or journal; `backplan check
 // --state-dir` reads the journalled restore tests into no-restore-test.
+// Across hosts: the dump runs on a database host over ssh and lands on a storage host over ssh;
+// verify restores it on the database host, the password sent over the ssh channel's stdin.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,11 +17,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backplan, ensureBuilt, type CliResult } from '../helpers/cli';
 import { mariadbAvailable, startMariaDb, type MariaDb } from '../helpers/mariadb';
+import { sshHostsAvailable, startSshHosts, type SshHosts } from '../helpers/sshd';
 
 const JOB = 'shop-db';
 const DB = 'shop';
 const SECRET = `pw-${randomBytes(9).toString('hex')}`;
 const ok = mariadbAvailable();
+const sshOk = ok && sshHostsAvailable();
 
 let db: MariaDb | undefined;
 let work = '';
@@ -204,4 +208,77 @@ describe.skipIf(!ok)('mysql-dump against a real MariaDB server', () => {
     expect(spyLog()).not.toContain(SECRET);
     expect(journals()).not.toContain(SECRET);
   }, 150_000);
+
+  describe.skipIf(!sshOk)('across hosts', () => {
+    let ssh: SshHosts | undefined;
+    beforeAll(async () => {
+      ssh = await startSshHosts(2);
+    }, 60_000);
+    afterAll(async () => {
+      await ssh?.close();
+    }, 60_000);
+
+    it('dumps on the database host into a storage host and verifies there, the password only in the environment', async () => {
+      const vault = join(work, 'vault');
+      const job = 'remote-shop';
+      const file = join(work, 'remote.backplan.yaml');
+      const tools = `tools: { mysqldump: ${spy('mysqldump', 'mariadb-dump')}, mysql: ${spy('mysql', 'mariadb')} }`;
+      writeFileSync(
+        file,
+        [
+          'version: 1',
+          'hosts:',
+          `  ${ssh!.hostLine('dbhost', 0, tools)}`,
+          `  ${ssh!.hostLine('vault', 1)}`,
+          'storage:',
+          `  vault-dumps: { host: vault, path: ${vault} }`,
+          'jobs:',
+          `  ${job}:`,
+          '    kind: mysql-dump',
+          '    host: dbhost',
+          `    database: ${DB}`,
+          '    db_user: backup',
+          `    db_port: ${db!.port}`,
+          '    password_env: BP_TEST_MYSQL_PW',
+          '    to: vault-dumps',
+          '',
+        ].join('\n'),
+      );
+      const before = spyLog().length;
+      const run = (args: string[]) => {
+        const r = backplan([...args, '--state-dir', join(work, 'state'), ...ssh!.sshArgs()], { env: { BP_TEST_MYSQL_PW: SECRET } });
+        outputs.push(r);
+        return r;
+      };
+      const r = run(['run', file]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const stored = readdirSync(join(vault, job));
+      expect(stored).toEqual([expect.stringMatching(/^remote-shop-\d{8}T\d{4}Z\.sql$/)]);
+      // sshd's log reaches this process between the (synchronous) CLI calls: let it arrive first.
+      const sessions = async () => {
+        await new Promise((res) => setTimeout(res, 300));
+        return (ssh!.hosts[0].log().match(/Accepted publickey/g) ?? []).length;
+      };
+      const sessionsBefore = await sessions();
+      const v = run(['verify', file, '--job', job, '--format', 'json']);
+      // The restore ran on the database host.
+      expect(await sessions()).toBeGreaterThan(sessionsBefore);
+      expect(v.stderr).toBe('');
+      expect(v.code).toBe(0);
+      const items = Number(db!.sql('SELECT COUNT(*) FROM items', DB));
+      expect(JSON.parse(v.stdout).tables).toEqual([
+        { table: 'items', rows: items, source: items },
+        { table: 'odd `name', rows: 3, source: 3 },
+      ]);
+      expect(scratchDbs()).toBe('');
+      // The remote tools had the password in their environment, never in argv or output.
+      const log = spyLog().slice(before);
+      expect(log).toMatch(/^mysqldump MYSQL_PWD set$/m);
+      expect(log).toMatch(/^mysql MYSQL_PWD set$/m);
+      expect(log).not.toContain(SECRET);
+      for (const o of outputs) expect(o.stdout + o.stderr).not.toContain(SECRET);
+      expect(journals()).not.toContain(SECRET);
+    }, 120_000);
+  });
 });
