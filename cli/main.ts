@@ -63,7 +63,7 @@ const COMMANDS: Record<string, Command> = {
     run: runPrune,
   },
   verify: {
-    summary: 'restore a job\'s newest archive into a scratch directory and compare it with its sha256 manifest',
+    summary: 'restore test: an archive into a scratch directory against its sha256 manifest, a dump into a scratch database against the source\'s row counts',
     usage: 'backplan verify PLAN --job J [--copy NAME] [--scratch-dir D] [--state-dir D] [--format text|json] [--break-stale-lock] [--ssh-option OPT]...',
     options: { ...format, job: { type: 'string', short: 'j' }, copy: { type: 'string' }, 'scratch-dir': { type: 'string' }, 'state-dir': { type: 'string' }, 'break-stale-lock': { type: 'boolean' }, 'ssh-option': { type: 'string', multiple: true } },
     run: runVerify,
