@@ -40,11 +40,14 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   if (k.errors.length || !instance || !remote) return k.result();
 
   const target = `${remote}:${instance}`;
+  // The copy keeps the source job's snapshot names: list and prune them with its glob.
+  const src = from ? new Kit(from, plan, ctx).copyName(DEFAULT_PREFIX) : undefined;
+  const inventory = { type: 'incus-snapshots' as const, host, binary: bin, instance: target, match: src?.match ?? `${DEFAULT_PREFIX}*` };
   if (refresh) {
     k.command('copy', `copy ${instance} to ${target} (incremental)`, {
       host,
       argv: [bin, 'copy', instance, target, '--mode', 'push', '--refresh', '-c', `boot.autostart=${autostart}`],
-    }, { notes: ['a running virtual machine may need to be stopped, or copied from a snapshot, depending on the Incus version'] });
+    }, { inventory, notes: ['a running virtual machine may need to be stopped, or copied from a snapshot, depending on the Incus version'] });
   } else {
     // Without --refresh the copy is made from the newest snapshot, into a target that must not exist.
     const snap = (from ? ctx.produced?.[from.name]?.name : undefined) ?? k.state.latest;
@@ -56,19 +59,17 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     k.command('copy', `copy ${instance}/${snapName} to ${target} (full)`, {
       host,
       argv: [bin, 'copy', `${instance}/${snapName}`, target, '--mode', 'push', '-c', `boot.autostart=${autostart}`],
-    }, { notes: ['refresh: false — a full copy from a snapshot; it fails if the target instance exists'], ...(snap ? {} : { unresolved: [snapName] }) });
+    }, { inventory, notes: ['refresh: false — a full copy from a snapshot; it fails if the target instance exists'], ...(snap ? {} : { unresolved: [snapName] }) });
   }
   k.command('setup', `set boot.autostart=${autostart} on ${target}`, { host, argv: configSet(bin, target, 'boot.autostart', autostart) });
   k.command('verify', `read back boot.autostart of ${target}`, { host, argv: [bin, 'config', 'get', target, 'boot.autostart'] }, { expect: { stdout: autostart } });
   if (policy && (policy.keep !== undefined || policy.tiers !== undefined)) {
-    const src = from ? new Kit(from, plan, ctx).copyName(DEFAULT_PREFIX) : undefined;
-    k.prune(
-      `prune snapshots of ${target} by policy`,
-      host,
-      policy,
-      { type: 'incus-snapshots', host, binary: bin, instance: target, match: src?.match ?? `${DEFAULT_PREFIX}*` },
-      { timezone: k.timezone(from?.host), ...(from ? { replicaOf: from.name } : {}) },
-    );
+    const step = k.prune(`prune snapshots of ${target} by policy`, host, policy, inventory, { timezone: k.timezone(from?.host), ...(from ? { replicaOf: from.name } : {}) });
+    if (refresh) {
+      step.notes = [
+        '`copy --refresh` makes the standby hold what the source holds: it deletes there the snapshots the source no longer has, and copies again those pruned here that the source still has. The standby keeps at most what the source keeps.',
+      ];
+    }
   }
   return k.result();
 }

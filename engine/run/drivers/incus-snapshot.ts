@@ -63,12 +63,13 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     });
   }
   const argv = lxc ? [bin, 'snapshot', instance, named.name] : [bin, 'snapshot', 'create', instance, named.name];
-  k.command('backup', `snapshot ${instance} as ${named.name}`, { host, argv });
+  const inventory = { type: 'incus-snapshots' as const, host, binary: bin, instance, match: named.match };
+  k.command('backup', `snapshot ${instance} as ${named.name}`, { host, argv }, { inventory });
   k.produced = { name: named.name, host, where: instance };
   if (policy && native) {
     // The standby's copy is refreshed from these snapshots: the newest one it shares must stay.
     const consumers = k.consumers('incus-copy');
-    k.prune(`prune snapshots of ${instance} by policy`, host, policy, { type: 'incus-snapshots', host, binary: bin, instance, match: named.match }, consumers.length ? { protectBaseOf: consumers } : {});
+    k.prune(`prune snapshots of ${instance} by policy`, host, policy, inventory, consumers.length ? { protectBaseOf: consumers } : {});
   }
   return k.result();
 }
