@@ -135,8 +135,11 @@ async function stopDaemon(d: LxdDaemon): Promise<void> {
   for (const m of mounts) spawnSync('umount', ['-l', m]);
 }
 
-/** Start a primary and a standby daemon, the standby added as remote `standby`. */
-export async function startLxdPair(): Promise<LxdPair> {
+/**
+ * Start a primary and a standby daemon, the standby added as remote `standby`; with
+ * `standby: false` the primary alone (`standby` and `url` are then unset).
+ */
+export async function startLxdPair(opts: { standby?: boolean } = {}): Promise<LxdPair> {
   const dir = mkdtempSync(join(tmpdir(), 'bp-lxd-'));
   const conf = join(dir, 'client');
   mkdirSync(conf);
@@ -164,6 +167,7 @@ export async function startLxdPair(): Promise<LxdPair> {
   };
   try {
     pair.primary = await startDaemon(join(dir, 'primary'), started);
+    if (opts.standby === false) return pair;
     pair.standby = await startDaemon(join(dir, 'standby'), started);
     // The standby listens on a random loopback address and port; another test may hold one.
     const standbyEnv = { LXD_DIR: pair.standby.dir };

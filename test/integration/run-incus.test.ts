@@ -162,4 +162,64 @@ describe.skipIf(!ok)('Incus through LXD 5.0 (lxc), primary and standby', () => {
     expect(existsSync(join(standbySnaps, both[0], 'rootfs/second.txt'))).toBe(false);
     expect(readFileSync(join(lxd!.standby.dir, 'storage-pools/default/containers/web1/rootfs/second.txt'), 'utf8')).toBe('second');
   });
+
+  it('prunes natively on the primary and on the standby, and the replication base survives a policy that would prune it', async () => {
+    lxd!.lxc('init', '--empty', 'app1');
+    const plan = writePlan('prune', [
+      'storage:',
+      '  pool: { host: here, media: ssd }',
+      '  away: { host: standby, media: hdd }',
+      'policies:',
+      '  one: { keep: { last: 1 } }',
+      'jobs:',
+      '  snaps:',
+      '    kind: incus-snapshot',
+      '    host: here',
+      '    instance: app1',
+      '    storage: pool',
+      '    schedule: "0 * * * *"',
+      '    retention: one',
+      '  copy:',
+      '    kind: incus-copy',
+      '    from: snaps',
+      '    to: away',
+      `    remote: ${lxd!.remote}`,
+      '    autostart: false',
+      '    schedule: "30 * * * *"',
+      '    retention: one',
+    ]);
+    const target = `${lxd!.remote}:app1`;
+    const state = join(lxd!.dir, 'state-prune');
+    const at = async (iso: string, ...args: string[]) => {
+      const r = await backplanAt(iso, ['run', plan, '--state-dir', state, '--format', 'json', ...args], lxd!.env);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { jobs: { job: string; steps: { phase: string; detail?: { kept?: { name: string; reasons: string[] }[]; removed?: string[] } }[] }[] };
+    };
+    const S = (hhmm: string) => `backplan-20300101T${hhmm}Z`;
+    await at('2030-01-01T01:00:00Z');
+    expect(lxd!.snapshots('app1')).toEqual([S('0100')]);
+    expect(lxd!.snapshots(target)).toEqual([S('0100')]);
+
+    // keep last 1 on the source would remove 0100, but it is the newest snapshot the standby has.
+    const r2 = await at('2030-01-01T02:00:00Z', '--job', 'snaps');
+    expect(lxd!.snapshots('app1')).toEqual([S('0100'), S('0200')]);
+    const kept = r2.jobs[0].steps.find((x) => x.phase === 'prune')!.detail!.kept!;
+    expect(kept.find((k) => k.name === S('0100'))!.reasons.join(' ')).toMatch(/replication base shared with copy/);
+
+    // The copy brings 0200; on the standby keep last 1 removes 0100 (0200 is the base now).
+    const r3 = await at('2030-01-01T02:30:00Z', '--job', 'copy');
+    expect(lxd!.snapshots(target)).toEqual([S('0200')]);
+    expect(r3.jobs[0].steps.find((x) => x.phase === 'prune')!.detail!.removed).toEqual([S('0100')]);
+    expect(lxd!.lxc('config', 'get', target, 'boot.autostart').trim()).toBe('false');
+
+    // Next source run: 0100 is no base any more and goes; 0200 stays as the base.
+    await at('2030-01-01T03:00:00Z', '--job', 'snaps');
+    expect(lxd!.snapshots('app1')).toEqual([S('0200'), S('0300')]);
+
+    // backplan prune --dry-run lists the standby from live inventory and changes nothing.
+    const dry = backplan(['prune', plan, '--job', 'copy', '--dry-run', '--format', 'json', '--state-dir', state], { env: lxd!.env });
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ keep: [{ name: S('0200') }], remove: [] });
+    expect(lxd!.snapshots(target)).toEqual([S('0200')]);
+  });
 });
