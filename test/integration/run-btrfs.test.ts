@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ensureBuilt } from '../helpers/cli';
+import { cliAt, faketimeEnv } from '../helpers/faketime';
 import { requireTools } from '../helpers/integration';
 import { sshHostsAvailable, startSshHosts, type SshHosts } from '../helpers/sshd';
 
@@ -58,36 +59,6 @@ afterAll(async () => {
 
 const T0 = Date.parse('2027-01-01T00:00:00Z');
 const HOUR = 3_600_000;
-const at = (ms: number) => `@${new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '')}`;
-
-/**
- * `backplan ARGS` with the clock at `ms` (libfaketime; the clock runs on from there). Async, so
- * that long runs do not block vitest's worker.
- */
-function cliAt(ms: number, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, NO_COLOR: '1', FAKETIME: at(ms), LD_PRELOAD: faketimeLib() },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-let lib = '';
-function faketimeLib(): string {
-  if (!lib) {
-    const found = spawnSync('sh', ['-c', 'ls /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1 2>/dev/null | head -1'], { encoding: 'utf8' }).stdout.trim();
-    if (!found) throw new Error('libfaketime.so.1 not found');
-    lib = found;
-  }
-  return lib;
-}
-
 function journalText(state: string): string {
   const runs = join(state, 'runs');
   return readdirSync(runs)
@@ -250,7 +221,7 @@ describe.skipIf(!ok)('btrfs-snapshot → btrfs-send across two hosts', () => {
     spawnSync('sync');
     const digest = createHash('sha256').update(big).digest('hex');
     const child = spawn(process.execPath, [CLI, 'run', plan, '--state-dir', state, ...ssh!.sshArgs()], {
-      env: { ...process.env, FAKETIME: at(T0 + 36 * HOUR), LD_PRELOAD: faketimeLib() },
+      env: { ...process.env, ...faketimeEnv(T0 + 36 * HOUR) },
       stdio: 'ignore',
     });
     const target = `${replicaDir}/backplan-20270102T1200Z`;
