@@ -1,4 +1,5 @@
-// Simulate vs reality on btrfs (issue #4): a btrfs-snapshot job whose schedule fires once a day (12:00)
+// Simulate vs reality on btrfs (issue #4): a btrfs-snapshot job (tiers, which depend on "now")
+// whose schedule fires once a day (12:00)
 // in Europe/Paris is run at every fire of 60 days (across the March DST change) at faked times
 // (`faketime`), on a real btrfs filesystem; the snapshots left at the end must be exactly those
 // `backplan simulate` predicts for that date, with the same plan, policy and zone.
@@ -58,7 +59,12 @@ describe.skipIf(!ok)('simulate vs reality: btrfs', () => {
         `    subvolume: ${mnt}/vol`,
         `    snapshot_dir: ${mnt}/snaps`,
         '    schedule: "0 12 * * *"',
-        '    retention: { keep: { last: 3, daily: 7, weekly: 4, monthly: 2 } }',
+        '    retention:',
+        '      tiers:',
+        '        - { keep: all, until: 3d }',
+        '        - { every: 1d, until: 2w }',
+        '        - { every: 1w, until: 6w }',
+        '        - { every: 1mo }',
         'checks: { coverage-3-2-1: off, no-restore-test: off, offsite-unencrypted: off }',
         '',
       ].join('\n'),
