@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import type { JobModel, PlanModel } from '../plan/model';
 import { Hosts } from './exec/hosts';
 import { runBuiltinStep, runCommandStep, type StepResult } from './exec/execute';
+import { preflight } from './exec/preflight';
 import { fsFor } from './exec/files';
 import { Redactor } from './exec/redact';
 import { Journal, type JournalRecord } from './journal';
@@ -254,6 +255,12 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
           finish(name, 'failed', why);
           return 'failed';
         }
+      }
+      // Every program the job starts must be installed where it runs, before anything runs.
+      const missing = await preflight(stepsOf.get(name) ?? [], hosts, opts.signal);
+      if (missing !== undefined) {
+        finish(name, 'failed', missing);
+        return 'failed';
       }
       const ok = new Set<string>();
       const madeThisRun = new Set<string>();

@@ -155,8 +155,12 @@ async function runPipeline(source: Readable | undefined, cmds: readonly Command[
   const waits: Promise<unknown>[] = [];
   // Source → stage 0 → stage 1 ... → sink.
   let upstream: Readable | undefined = source;
+  // A failed write (ENOSPC ...) is passed back up the pipeline to the source as the same error:
+  // report it once, as a write.
+  let sinkError: unknown;
+  sink.writer?.stream.on('error', (e) => (sinkError = e));
   if (source) {
-    source.on('error', (e) => fail(e instanceof ArchiveError ? e.message : `reading the source failed: ${e.message}`, e instanceof ArchiveError ? 0 : 2));
+    source.on('error', (e) => e !== sinkError && fail(e instanceof ArchiveError ? e.message : `reading the source failed: ${e.message}`, e instanceof ArchiveError ? 0 : 2));
   }
   for (const s of stages) {
     if (upstream || s.header) waits.push(feed(upstream, s));
@@ -191,6 +195,22 @@ async function runPipeline(source: Readable | undefined, cmds: readonly Command[
   return { ok: true, stdout, sha256: sink.writer ? tap.digest() : undefined, bytes: sink.writer ? tap.bytes() : undefined };
 }
 
+/**
+ * After a failed pipeline whose only complaint is that the output stream closed early: when the
+ * writer itself failed (a full disk on a remote host makes `dd` exit, which the stream sees only
+ * as "premature close"), the writer's own reason is the one to report.
+ */
+async function writerReason(writer: OutputWriter | undefined, message: string | undefined): Promise<string | undefined> {
+  if (!writer || !/Premature close|EPIPE/i.test(message ?? '')) return message;
+  try {
+    await writer.finish();
+  } catch (e) {
+    const own = (e as Error).message;
+    if (!/PREMATURE_CLOSE|Premature close|EPIPE/i.test(own)) return own;
+  }
+  return message;
+}
+
 async function commitOutput(out: StepOutput, fs: HostFs): Promise<void> {
   await fs.commit(out.partial, out.path, out.kind);
 }
@@ -209,8 +229,9 @@ export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<Ste
   }
   const r = await runPipeline(undefined, cmds, x, { writer, collect: Boolean(step.expect) });
   if (!r.ok) {
+    const message = await writerReason(writer, r.message);
     await writer?.abort();
-    return { ok: false, message: r.message };
+    return { ok: false, message };
   }
   try {
     if (writer) await writer.finish();
@@ -253,8 +274,9 @@ export async function runBuiltinStep(step: BuiltinStep, x: ExecEnv): Promise<Ste
   }
   const r = await runPipeline(source.stream, step.pipe ?? [], x, { writer });
   if (!r.ok) {
+    const message = await writerReason(writer, r.message);
     await writer.abort();
-    return { ok: false, message: r.message };
+    return { ok: false, message };
   }
   let manWriter: OutputWriter | undefined;
   let manifestCommitted = false;
