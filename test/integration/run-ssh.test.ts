@@ -3,83 +3,37 @@
 // the inventory, cat for the restore test), with a storage path full of shell syntax that only
 // the one quoting function stands between (SPEC §8.1); one ControlMaster per host per run; a
 // remote restic job whose password travels over the ssh channel's stdin, never in argv.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backplan, ensureBuilt } from '../helpers/cli';
-import { REQUIRE_INTEGRATION, requireTools } from '../helpers/integration';
+import { requireTools } from '../helpers/integration';
+import { sshHostsAvailable, startSshHosts, type SshHosts } from '../helpers/sshd';
 
-const isRoot = process.getuid?.() === 0;
-if (!isRoot && REQUIRE_INTEGRATION) throw new Error('BACKPLAN_REQUIRE_INTEGRATION=1 but the ssh tests need root (sshd)');
-if (!isRoot) console.warn('skipping: the ssh tests need root to start sshd');
-const ok = isRoot && requireTools('ssh', 'ssh-keygen', 'sshd');
+const ok = sshHostsAvailable();
 
-const ADDRESS = '127.0.0.2';
 let dir = '';
-let sshd: ChildProcess | undefined;
-let sshdLog = '';
-const port = 20000 + Math.floor(Math.random() * 30000);
-
-function reachable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: ADDRESS, port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
+let ssh: SshHosts;
 
 beforeAll(async () => {
   if (!ok) return;
   ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'bp-ssh-'));
-  mkdirSync('/run/sshd', { recursive: true });
-  for (const k of ['hostkey', 'id']) expect(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, k)]).status).toBe(0);
-  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'id.pub')));
-  const config = join(dir, 'sshd_config');
-  writeFileSync(
-    config,
-    [
-      `Port ${port}`,
-      `ListenAddress ${ADDRESS}`,
-      `HostKey ${join(dir, 'hostkey')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      'StrictModes no',
-      'UsePAM no',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'PermitRootLogin prohibit-password',
-      'Subsystem sftp internal-sftp',
-      '',
-    ].join('\n'),
-  );
-  const bin = spawnSync('sh', ['-c', 'command -v sshd'], { encoding: 'utf8' }).stdout.trim();
-  sshd = spawn(bin, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  sshd.stderr!.on('data', (d) => (sshdLog += d));
-  const t0 = Date.now();
-  while (!(await reachable())) {
-    if (Date.now() - t0 > 10_000) throw new Error(`sshd did not start: ${sshdLog}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  ssh = await startSshHosts(1);
 }, 60_000);
 
 afterAll(async () => {
-  if (sshd && sshd.exitCode === null) {
-    sshd.kill('SIGTERM');
-    await new Promise((r) => sshd!.once('close', r));
-  }
+  await ssh?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const accepted = () => (sshdLog.match(/Accepted publickey/g) ?? []).length;
-const sshOpts = () => ['--ssh-option', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, '--ssh-option', 'StrictHostKeyChecking=accept-new'];
-const vault = () => `vault: { address: ${ADDRESS}, port: ${port}, user: root, identity: ${join(dir, 'id')}, site: away, role: storage }`;
+const sshdLog = () => ssh.hosts[0].log();
+const accepted = () => (sshdLog().match(/Accepted publickey/g) ?? []).length;
+const sshOpts = () => ssh.sshArgs();
+const vault = () => ssh.hostLine('vault', 0, 'site: away, role: storage');
 
 async function settle(): Promise<void> {
   // sshd logs the connection asynchronously.
@@ -138,6 +92,8 @@ describe.skipIf(!ok)('remote storage over ssh', () => {
     expect(v.stdout).toContain('all 1 files are identical');
     expect(spawnSync('find', [dir, '-name', 'CANARY'], { encoding: 'utf8' }).stdout).toBe('');
     expect(existsSync(join(work, 'CANARY'))).toBe(false);
+    // A remote shell would run an injected command in the login's home directory.
+    expect(existsSync(join(homedir(), 'CANARY'))).toBe(false);
   });
 
   it.skipIf(!requireTools('restic'))('a restic job on the remote host receives its password over the ssh channel, never in argv, never in the journal', async () => {
@@ -172,7 +128,7 @@ describe.skipIf(!ok)('remote storage over ssh', () => {
     const snaps = spawnSync('restic', ['snapshots', '--json', '--no-cache', '--repo', repo], { env: { ...process.env, RESTIC_PASSWORD: secret }, encoding: 'utf8' });
     expect(JSON.parse(snaps.stdout)).toHaveLength(1);
     const journals = readdirSync(join(state, 'runs')).map((f) => readFileSync(join(state, 'runs', f), 'utf8')).join('');
-    for (const t of [journals, r.stdout, r.stderr, sshdLog]) expect(t).not.toContain(secret.slice(0, 20));
+    for (const t of [journals, r.stdout, r.stderr, sshdLog()]) expect(t).not.toContain(secret.slice(0, 20));
     expect(spawnSync('find', [dir, '-name', 'CANARY'], { encoding: 'utf8' }).stdout).toBe('');
   });
 });
