@@ -6,7 +6,9 @@
 // - a full target (a tiny loop-mounted ext4, here and on an ssh host): the backup fails with
 //   ENOSPC, leaves no final-named or partial file, the older copies are not pruned, and a re-run
 //   after freeing space succeeds;
-// - an unreachable address and a changed host key: one clear line, no stack trace.
+// - an unreachable address and a changed host key: one clear line, no stack trace;
+// - velero, openstack-image and vzdump with their program absent (the job stops before running
+//   anything, naming the program and the host) and present as a stub that records its argv.
 // (kill -9 mid-backup, two runs at once and the hostile-name canary are in run-archive.test.ts.)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -125,24 +127,23 @@ describe.skipIf(!ok)('a host down in the middle of a plan', () => {
     lines.push('storage:');
     for (const h of names) lines.push(`  st-${h}: { host: vault-${h}, media: hdd, path: ${store(h)} }`);
     lines.push('jobs:');
-    for (const h of names) {
-      for (const n of [1, 2]) {
-        const paths = h === 'a' && n === 1 ? big : data;
-        // vault-b's jobs wait for a1, so they start only once vault-b is down.
-        const after = h === 'b' ? ', after: [a1]' : '';
-        lines.push(`  ${h}${n}: { kind: archive, host: src-${h}, paths: [${paths}], to: st-${h}, retention: { keep: { last: 1 } }${after} }`);
-      }
+    // a1 and c1 on vault-a and vault-c; b1 and b2 on vault-b wait for a1, so they start only
+    // once vault-b is down.
+    const jobs: [string, string, string][] = [['a1', big, ''], ['b1', data, ', after: [a1]'], ['b2', data, ', after: [a1]'], ['c1', data, '']];
+    for (const [j, paths, after] of jobs) {
+      lines.push(`  ${j}: { kind: archive, host: src-${j[0]}, paths: [${paths}], to: st-${j[0]}, retention: { keep: { last: 1 } }${after} }`);
     }
+    const up = ['a1', 'c1'];
     lines.push(CHECKS, '');
     writeFileSync(plan, lines.join('\n'));
     const state = join(dir, 'state');
-    const jobDir = (h: string, n: number) => join(store(h), `${h}${n}`);
+    const jobDir = (j: string) => join(store(j[0]), j);
 
     // First run, every host up: one copy per job; then make them old enough to be pruned.
     const first = await runAsync(plan, state);
     expect(first.code, first.out).toBe(0);
     const old = new Map<string, string[]>();
-    for (const h of names) for (const n of [1, 2]) old.set(`${h}${n}`, ageCopies(jobDir(h, n)));
+    for (const [j] of jobs) old.set(j, ageCopies(jobDir(j)));
     for (const [, v] of old) expect(v).toHaveLength(1);
 
     // Second run: vault-b goes down while a1 runs.
@@ -155,7 +156,7 @@ describe.skipIf(!ok)('a host down in the middle of a plan', () => {
     expect(r.code, r.out).toBe(1);
     const summary = r.events.find((e) => e.event === 'summary') as { jobs: { job: string; status: string; message?: string }[] };
     const byJob = Object.fromEntries(summary.jobs.map((j) => [j.job, j]));
-    for (const j of ['a1', 'a2', 'c1', 'c2']) expect(byJob[j].status, `${j}: ${byJob[j].message}`).toBe('ok');
+    for (const j of up) expect(byJob[j].status, `${j}: ${byJob[j].message}`).toBe('ok');
     for (const j of ['b1', 'b2']) {
       expect(byJob[j].status).toBe('failed');
       expect(byJob[j].message).toMatch(/cannot reach host vault-b\b.*(Connection refused|connect to host 127\.0\.0\.3)/);
@@ -163,19 +164,17 @@ describe.skipIf(!ok)('a host down in the middle of a plan', () => {
     }
     noStackTrace(r.out);
     // The hosts that were up pruned their old copy and hold exactly the new one.
-    for (const h of ['a', 'c']) {
-      for (const n of [1, 2]) {
-        const now = archivesIn(jobDir(h, n));
-        expect(now).toHaveLength(1);
-        expect(now[0]).not.toBe(old.get(`${h}${n}`)![0]);
-      }
+    for (const j of up) {
+      const now = archivesIn(jobDir(j));
+      expect(now).toHaveLength(1);
+      expect(now[0]).not.toBe(old.get(j)![0]);
     }
     // Nothing of vault-b was pruned or half-written: its old copies are all there, with their
     // manifests, byte for byte.
-    for (const n of [1, 2]) {
-      expect(archivesIn(jobDir('b', n))).toEqual(old.get(`b${n}`));
-      expect(existsSync(join(jobDir('b', n), `${old.get(`b${n}`)![0]}.sha256`))).toBe(true);
-      expect(leftovers(jobDir('b', n))).toEqual([]);
+    for (const j of ['b1', 'b2']) {
+      expect(archivesIn(jobDir(j))).toEqual(old.get(j));
+      expect(existsSync(join(jobDir(j), `${old.get(j)![0]}.sha256`))).toBe(true);
+      expect(leftovers(jobDir(j))).toEqual([]);
     }
     // The journal: each of vault-b's jobs ended failed with the host in the message, no step
     // of theirs started, no removal touched their directory, and the run ended failed.
@@ -187,19 +186,19 @@ describe.skipIf(!ok)('a host down in the middle of a plan', () => {
       expect(journal.filter((l) => l.type === 'step-start' && l.job === j)).toEqual([]);
     }
     const removedBy = new Set(journal.filter((l) => l.type === 'remove-start').map((l) => (l as { job: string }).job));
-    expect([...removedBy].sort()).toEqual(['a1', 'a2', 'c1', 'c2']);
+    expect([...removedBy].sort()).toEqual(up);
     expect(journal[journal.length - 1]).toMatchObject({ type: 'run-end', status: 'failed' });
 
     // vault-b comes back: the next run completes, and only now are its old copies pruned.
     // (The copies of this minute are aged first: a copy's name has minute precision.)
-    for (const h of ['a', 'c']) for (const n of [1, 2]) ageCopies(jobDir(h, n), '20210101T0000Z');
+    for (const j of up) ageCopies(jobDir(j), '20210101T0000Z');
     await ssh.hosts[1].start();
     const again = await runAsync(plan, state);
     expect(again.code, again.out).toBe(0);
-    for (const n of [1, 2]) {
-      const now = archivesIn(jobDir('b', n));
+    for (const j of ['b1', 'b2']) {
+      const now = archivesIn(jobDir(j));
       expect(now).toHaveLength(1);
-      expect(now[0]).not.toBe(old.get(`b${n}`)![0]);
+      expect(now[0]).not.toBe(old.get(j)![0]);
     }
   }, 120_000);
 });
@@ -253,10 +252,13 @@ describe.skipIf(!ok)('a full target', () => {
       );
       const state = join(dir, 'state');
       const out = join(mnt, 'docs');
-      // A good copy, made old enough that a successful run would prune it.
+      // Two good copies, old enough that a successful run would prune the older (keep last 1).
       const r0 = backplan(['run', plan, '--state-dir', state, ...ssh.sshArgs()]);
       expect(r0.code, r0.stdout + r0.stderr).toBe(0);
       const [old] = ageCopies(out);
+      const older = old.replace('20200101', '20190101');
+      for (const ext of ['', '.sha256']) writeFileSync(join(out, older + ext), readFileSync(join(out, old + ext)));
+      const kept = [older, old].sort();
       const oldBytes = readFileSync(join(out, old));
 
       // 3 MB of random data (gzip cannot shrink it); a filler leaves 1 MB free on the target.
@@ -274,10 +276,10 @@ describe.skipIf(!ok)('a full target', () => {
       expect(job.message).not.toContain('\n');
       noStackTrace(r.stdout + r.stderr);
       // The prune step never ran; the old copy is intact; nothing new looks whole or is left over.
-      expect(job.steps.find((s) => s.phase === 'prune')?.status).toBe('skipped');
-      expect(archivesIn(out)).toEqual([old]);
-      expect(readdirSync(out).sort()).toEqual([old, `${old}.sha256`]);
+      expect(archivesIn(out)).toEqual(kept);
+      expect(readdirSync(out).sort()).toEqual([older, `${older}.sha256`, old, `${old}.sha256`].sort());
       expect(readFileSync(join(out, old)).equals(oldBytes)).toBe(true);
+      expect(job.steps.find((s) => s.phase === 'prune')?.status).toBe('skipped');
       const journal = journalOf(state);
       expect(journal.filter((l) => l.type === 'remove-start')).toEqual([]);
       expect(journal.find((l) => l.type === 'step-end' && l.status === 'failed')).toMatchObject({ message: expect.stringMatching(/ENOSPC|No space left on device/) });
@@ -288,7 +290,7 @@ describe.skipIf(!ok)('a full target', () => {
       expect(r2.code, r2.stdout + r2.stderr).toBe(0);
       const now = archivesIn(out);
       expect(now).toHaveLength(1);
-      expect(now[0]).not.toBe(old);
+      expect(kept).not.toContain(now[0]);
       expect(leftovers(out)).toEqual([]);
       const v = backplan(['verify', plan, '--job', 'docs', '--state-dir', state, ...ssh.sshArgs()]);
       expect(v.code, v.stdout + v.stderr).toBe(0);
@@ -353,5 +355,104 @@ describe.skipIf(!ok)('hosts that cannot be used', () => {
     expect(msg).toMatch(/ssh-keygen -f .* -R /);
     noStackTrace(r.stdout + r.stderr);
     expect(existsSync(p.store)).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// velero, openstack-image, vzdump: no Kubernetes, OpenStack or Proxmox can run on this machine,
+// so `run` is checked at its two edges: with the program absent it stops before running
+// anything, with one clear line per job; with a stub program (it records its argv and nothing
+// else) the exact argv of the plan reaches it, locally through PATH and on an ssh host through
+// `hosts.X.tools`.
+
+describe.skipIf(!ok)('kinds whose tool cannot run here (velero, openstack-image, vzdump)', () => {
+  function toolPlan(name: string): { dir: string; plan: string; state: string; stubs: string } {
+    const dir = join(work, name);
+    const stubs = join(dir, 'stubs');
+    mkdirSync(stubs, { recursive: true });
+    const plan = join(dir, 'plan.backplan.yaml');
+    writeFileSync(
+      plan,
+      [
+        'version: 1',
+        'hosts:',
+        '  here: { site: home }',
+        `  ${ssh.hostLine('pve', 0, `site: away, role: primary, tools: { vzdump: ${join(stubs, 'vzdump')} }`)}`,
+        'storage:',
+        '  pbs: { host: pve, media: hdd }',
+        'jobs:',
+        '  k8s: { kind: velero, host: here, namespaces: [app, db], cluster: prod-ctx, retention: { expiry: 30d } }',
+        '  osc: { kind: openstack-image, host: here, flavor: compute, server: vm1, volume: data1, cloud: prod }',
+        '  vz: { kind: vzdump, host: pve, vmid: [100, 101], to: pbs, retention: { keep: { last: 2, daily: 7 } } }',
+        CHECKS,
+        '',
+      ].join('\n'),
+    );
+    return { dir, plan, state: join(dir, 'state'), stubs };
+  }
+
+  // A PATH with the system's programs and none of the three tools.
+  const basePath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+  it('absent: each job fails before running anything, naming the program and where it is missing; exit 1', () => {
+    for (const t of ['velero', 'openstack', 'vzdump']) expect(spawnSync('sh', ['-c', 'command -v "$1"', 'sh', t], { env: { PATH: basePath } }).status).not.toBe(0);
+    const p = toolPlan('tools-absent');
+    const r = backplan(['run', p.plan, '--state-dir', p.state, '--format', 'json', ...ssh.sshArgs()], { env: { PATH: basePath } });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    const jobs = Object.fromEntries((JSON.parse(r.stdout).jobs as { job: string; status: string; message: string; steps: unknown[] }[]).map((j) => [j.job, j]));
+    expect(jobs.k8s).toMatchObject({ status: 'failed', steps: [] });
+    expect(jobs.k8s.message).toMatch(/^velero is not installed on this machine: `command -v velero` finds nothing on its PATH .*; nothing was run$/);
+    expect(jobs.osc).toMatchObject({ status: 'failed', steps: [] });
+    expect(jobs.osc.message).toMatch(/^openstack is not installed on this machine: /);
+    expect(jobs.vz).toMatchObject({ status: 'failed', steps: [] });
+    expect(jobs.vz.message).toContain(`${join(p.stubs, 'vzdump')} is not installed on host pve: `);
+    noStackTrace(r.stdout + r.stderr);
+    const journal = journalOf(p.state);
+    expect(journal.filter((l) => l.type === 'step-start')).toEqual([]);
+    expect(journal.filter((l) => l.type === 'job-end').map((l) => [(l as { job: string }).job, (l as { status: string }).status]).sort()).toEqual([
+      ['k8s', 'failed'],
+      ['osc', 'failed'],
+      ['vz', 'failed'],
+    ]);
+    // The text report: one line per failed job with its reason, no stack trace.
+    const text = backplan(['run', p.plan, '--state-dir', p.state, ...ssh.sshArgs()], { env: { PATH: basePath } });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^failed  k8s\n\s+velero is not installed on this machine: .*nothing was run$/m);
+  });
+
+  it('present (a stub that records its argv): the exact documented argv reaches the program, locally and on the ssh host', () => {
+    const p = toolPlan('tools-present');
+    // Each call appends its arguments, NUL-separated, as one line of `<program>.calls`.
+    const stub = '#!/bin/sh\n{ for a in "$@"; do printf "%s\\0" "$a"; done; printf "\\n"; } >> "$0.calls"\n';
+    for (const t of ['velero', 'openstack', 'vzdump']) writeFileSync(join(p.stubs, t), stub, { mode: 0o755 });
+    const r = backplan(['run', p.plan, '--state-dir', p.state, '--format', 'json', ...ssh.sshArgs()], { env: { PATH: `${p.stubs}:${basePath}` } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const calls = (t: string) =>
+      readFileSync(join(p.stubs, `${t}.calls`), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\0').slice(0, -1));
+    const [velero] = calls('velero');
+    expect(calls('velero')).toHaveLength(1);
+    // velero backup create NAME --include-namespaces ... --ttl ... --kubecontext ... --wait
+    expect(velero[2]).toMatch(/^k8s-\d{8}-\d{4}$/);
+    expect(velero).toEqual(['backup', 'create', velero[2], '--include-namespaces=app,db', '--ttl=720h0m0s', '--kubecontext=prod-ctx', '--wait']);
+    // openstack server image create --name NAME --wait SERVER; openstack image create --volume VOL --force NAME
+    const os = calls('openstack');
+    expect(os).toHaveLength(2);
+    const image = os[0][5];
+    expect(image).toMatch(/^osc-\d{8}T\d{4}Z$/);
+    expect(os).toEqual([
+      ['--os-cloud=prod', 'server', 'image', 'create', '--name', image, '--wait', 'vm1'],
+      ['--os-cloud=prod', 'image', 'create', '--volume', 'data1', '--force', `${image}-v1`],
+    ]);
+    // vzdump VMID... --storage ID --mode snapshot --prune-backups keep-...=N,... (on host pve, over ssh)
+    expect(calls('vzdump')).toEqual([['100', '101', '--storage', 'pbs', '--mode', 'snapshot', '--prune-backups', 'keep-last=2,keep-daily=7']]);
+    const jobs = JSON.parse(r.stdout).jobs as { job: string; status: string }[];
+    expect(jobs.map((j) => [j.job, j.status]).sort()).toEqual([
+      ['k8s', 'ok'],
+      ['osc', 'ok'],
+      ['vz', 'ok'],
+    ]);
   });
 });
