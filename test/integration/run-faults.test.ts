@@ -200,7 +200,7 @@ describe.skipIf(!ok)('a host down in the middle of a plan', () => {
       expect(now).toHaveLength(1);
       expect(now[0]).not.toBe(old.get(j)![0]);
     }
-  }, 120_000);
+  }, 240_000);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -294,7 +294,7 @@ describe.skipIf(!ok)('a full target', () => {
       expect(leftovers(out)).toEqual([]);
       const v = backplan(['verify', plan, '--job', 'docs', '--state-dir', state, ...ssh.sshArgs()]);
       expect(v.code, v.stdout + v.stderr).toBe(0);
-    }, 90_000);
+    }, 150_000);
   }
 });
 
@@ -418,7 +418,7 @@ describe.skipIf(!ok)('kinds whose tool cannot run here (velero, openstack-image,
     const text = backplan(['run', p.plan, '--state-dir', p.state, ...ssh.sshArgs()], { env: { PATH: basePath } });
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/^failed  k8s\n\s+velero is not installed on this machine: .*nothing was run$/m);
-  });
+  }, 60_000);
 
   it('present (a stub that records its argv): the exact documented argv reaches the program, locally and on the ssh host', () => {
     const p = toolPlan('tools-present');
@@ -454,5 +454,5 @@ describe.skipIf(!ok)('kinds whose tool cannot run here (velero, openstack-image,
       ['osc', 'ok'],
       ['vz', 'ok'],
     ]);
-  });
+  }, 60_000);
 });

@@ -94,7 +94,7 @@ describe.skipIf(!ok)('remote storage over ssh', () => {
     expect(existsSync(join(work, 'CANARY'))).toBe(false);
     // A remote shell would run an injected command in the login's home directory.
     expect(existsSync(join(homedir(), 'CANARY'))).toBe(false);
-  });
+  }, 120_000);
 
   it.skipIf(!requireTools('restic'))('a restic job on the remote host receives its password over the ssh channel, never in argv, never in the journal', async () => {
     const work = join(dir, 'restic');
@@ -130,5 +130,5 @@ describe.skipIf(!ok)('remote storage over ssh', () => {
     const journals = readdirSync(join(state, 'runs')).map((f) => readFileSync(join(state, 'runs', f), 'utf8')).join('');
     for (const t of [journals, r.stdout, r.stderr, sshdLog()]) expect(t).not.toContain(secret.slice(0, 20));
     expect(spawnSync('find', [dir, '-name', 'CANARY'], { encoding: 'utf8' }).stdout).toBe('');
-  });
+  }, 60_000);
 });
