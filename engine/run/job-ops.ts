@@ -29,6 +29,7 @@ import { ManifestError, parseManifest } from './builtin/manifest';
 import { restoreAndCompare, type RestoreResult } from './builtin/restore';
 import type { TableCount } from './builtin/db-verify';
 import { describeTarget, DUMP_KINDS, dumpTarget, verifyDump } from './verify-dump';
+import { pruneWithTool } from './tool-prune';
 
 export class JobOpError extends Error {}
 
@@ -128,6 +129,8 @@ export async function pruneJob(opts: PruneJobOptions): Promise<PruneJobReport> {
   const steps = stepsFor(opts.plan, opts.job, now);
   const step = steps.find((s): s is PruneStep => s.type === 'prune');
   if (!step) {
+    // restic, borg: the tool prunes, guarded by Backplan's own decision (tool-prune.ts).
+    if (steps.some((s) => s.type === 'command' && s.guard)) return pruneWithTool(opts, steps, () => openSession('prune', opts.plan, opts.planPath, opts.job, opts.stateDir, opts));
     const cmd = steps.find((s) => s.phase === 'prune');
     throw new JobOpError(cmd ? `job ${opts.job} is pruned by its own tool (${cmd.type === 'command' ? cmd.argv[0] : 'external'}); \`backplan prune\` for it is not implemented yet` : `job ${opts.job} has no retention policy: nothing to prune`);
   }

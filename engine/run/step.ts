@@ -75,6 +75,16 @@ export interface PruneGuard {
   /** How to read the dry run's output. */
   parse: 'restic-forget-json' | 'borg-prune-list';
   min: number;
+  /**
+   * Engine-exact check (exec/guard.ts): `list` lists the job's snapshots, Backplan's own `engine`
+   * decides on them with `policy` in `timezone`, and the step is refused when the tool's dry run
+   * decides otherwise. `version` prints the tool's version (restic: features differ by release).
+   */
+  list?: { argv: string[]; parse: 'restic-snapshots-json' | 'borg-list-json'; env?: Record<string, EnvValue> };
+  version?: string[];
+  engine?: EngineId;
+  policy?: PolicyModel;
+  timezone?: string;
 }
 
 export interface CommandStep extends StepBase, Command {

@@ -23,10 +23,10 @@ function repository(k: Kit, to: StorageModel, jobHost: string, env: Record<strin
   if (!r.remote) return r.path;
   const h = r.remote;
   const path = r.path;
-  if (h.identity) {
-    // BORG_RSH is split by borg like a shell would (shlex); the identity path is quoted for it.
-    env.BORG_RSH = { value: `ssh -o BatchMode=yes -i ${shQuote(h.identity)}` };
-  }
+  // BORG_RSH is split by borg like a shell would (shlex); the paths are quoted for it. The job
+  // host's `tools.ssh` (a wrapper, another client) replaces plain `ssh`.
+  const ssh = k.tool(k.job.host, 'ssh');
+  env.BORG_RSH = { value: `${ssh === 'ssh' ? ssh : shQuote(ssh)} -o BatchMode=yes${h.identity ? ` -i ${shQuote(h.identity)}` : ''}` };
   return `ssh://${h.user ? `${h.user}@` : ''}${h.address}${h.port ? `:${h.port}` : ''}${path}`;
 }
 
@@ -59,11 +59,24 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   );
   if (policy && keep?.ok) {
     const prune = [borg, 'prune', '--list', `--glob-archives=${named.match}`, ...keep.value];
+    // borg reads hours, days, weeks ... in its local time: the zone the plan prunes in. Its
+    // listing prints naive local times, so the guard lists in UTC.
+    const tz = k.timezone();
     k.command(
       'prune',
       'borg prune by policy',
-      { host, argv: [...prune, '--', repo], env },
-      { guard: { argv: [...prune, '--dry-run', '--', repo], parse: 'borg-prune-list', min: k.minOf(policy) } },
+      { host, argv: [...prune, '--', repo], env: { ...env, TZ: { value: tz } } },
+      {
+        guard: {
+          argv: [...prune, '--dry-run', '--', repo],
+          parse: 'borg-prune-list',
+          min: k.minOf(policy),
+          list: { argv: [borg, 'list', '--json', `--glob-archives=${named.match}`, '--', repo], parse: 'borg-list-json', env: { ...env, TZ: { value: 'UTC' } } },
+          engine: 'borg',
+          policy,
+          timezone: tz,
+        },
+      },
     );
     k.command('prune', 'borg compact (free the pruned space)', { host, argv: [borg, 'compact', '--', repo], env });
   }

@@ -28,6 +28,24 @@ function repository(k: Kit, to: StorageModel, jobHost: string): string | undefin
   return h.port ? `sftp://${dest}:${h.port}/${r.path}` : `sftp:${dest}:${r.path}`;
 }
 
+/**
+ * restic's own ssh for an sftp repository on another host (`-o sftp.command`): the storage
+ * host's port and identity, batch mode, and the job host's `tools.ssh` when it names one.
+ * restic splits the command like a shell would, so paths with spaces or quotes are refused.
+ */
+function sftpCommand(k: Kit, to: StorageModel, jobHost: string): string | undefined {
+  const r = to.url === undefined ? k.repository(to, jobHost) : undefined;
+  if (!r || 'url' in r || !r.remote) return undefined;
+  const h = r.remote;
+  const ssh = k.tool(k.job.host, 'ssh');
+  const words = [ssh, '-o', 'BatchMode=yes', ...(h.port ? ['-p', String(h.port)] : []), ...(h.identity ? ['-i', h.identity] : []), h.user ? `${h.user}@${h.address}` : `${h.address}`, '-s', 'sftp'];
+  if (words.some((w) => /[\s'"\\]/.test(w))) {
+    k.err(`host ${h.name}: an ssh path or identity with spaces or quotes cannot be passed to restic's sftp.command`);
+    return undefined;
+  }
+  return words.join(' ');
+}
+
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
   const k = new Kit(job, plan, ctx);
   const host = k.jobHost();
@@ -54,7 +72,9 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
 
   const restic = k.tool(job.host, 'restic');
   const tag = `--tag=backplan:${job.name}`;
-  const global = [restic, `--repo=${repo}`, ...(pwFile ? [`--password-file=${pwFile}`] : [])];
+  const sftp = to ? sftpCommand(k, to, host) : undefined;
+  if (k.errors.length) return k.result();
+  const global = [restic, `--repo=${repo}`, ...(pwFile ? [`--password-file=${pwFile}`] : []), ...(sftp ? [`--option=sftp.command=${sftp}`] : [])];
   const notes = job.encrypt ? ['restic encrypts the repository itself; `encrypt.gpg` is not applied'] : undefined;
   k.command(
     'backup',
@@ -68,11 +88,25 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   );
   if (policy && keep?.ok) {
     const forget = [...global, 'forget', tag, '--group-by=', ...keep.value];
+    // restic reads hours, days, weeks ... in its own local time: the zone the plan prunes in.
+    const tz = k.timezone();
+    const pruneEnv: Record<string, EnvValue> = { ...env, TZ: { value: tz } };
     k.command(
       'prune',
       'restic forget --prune by policy',
-      { host, argv: [...forget, '--prune'], env },
-      { guard: { argv: [...forget, '--dry-run', '--json'], parse: 'restic-forget-json', min: k.minOf(policy) } },
+      { host, argv: [...forget, '--prune'], env: pruneEnv },
+      {
+        guard: {
+          argv: [...forget, '--dry-run', '--json'],
+          parse: 'restic-forget-json',
+          min: k.minOf(policy),
+          list: { argv: [...global, 'snapshots', '--json', tag], parse: 'restic-snapshots-json' },
+          version: [restic, 'version'],
+          engine: 'restic',
+          policy,
+          timezone: tz,
+        },
+      },
     );
   }
   return k.result();

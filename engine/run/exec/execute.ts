@@ -3,7 +3,8 @@
 // the next stage's stdin; outputs written to their `.partial` name, fsynced, and renamed only
 // after every stage succeeded (SPEC §8.6); secrets resolved just before spawning and passed by
 // environment only (SPEC §8.8). A step whose argv still holds placeholders that only live
-// inventory can fill is refused, as is a guarded prune (not implemented yet).
+// inventory can fill is refused. A prune the tool does itself runs only after its guard
+// (guard.ts) found the tool's dry run equal to Backplan's own decision.
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
@@ -12,6 +13,7 @@ import type { BuiltinStep, Command, CommandStep, StepOutput } from '../step';
 import { formatManifest } from '../builtin/manifest';
 import { ArchiveError, createArchive } from '../builtin/archive';
 import { EnvError, remoteEnvWrapper, resolveEnv } from './env';
+import { checkGuard } from './guard';
 import { FsError, fsFor, type HostFs, type OutputWriter } from './files';
 import type { Hosts } from './hosts';
 import { describeExit, exitOk, spawnArgv, type Exit, type Spawned } from './process';
@@ -44,7 +46,6 @@ export function refusal(step: CommandStep | BuiltinStep): string | undefined {
     const bad = c.argv.find((a) => PLACEHOLDER.test(a));
     if (bad !== undefined) return `argument \`${bad}\` is a placeholder that was never resolved; step refused`;
   }
-  if (step.type === 'command' && step.guard) return `a prune guarded by the tool's own dry run (${step.guard.parse}) is not implemented yet; step refused, nothing was pruned`;
   return undefined;
 }
 
@@ -218,6 +219,12 @@ async function commitOutput(out: StepOutput, fs: HostFs): Promise<void> {
 export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<StepResult> {
   const refused = refusal(step);
   if (refused) return { ok: false, message: refused };
+  let guarded: Record<string, unknown> | undefined;
+  if (step.guard) {
+    const g = await checkGuard(step, x);
+    if (!g.ok) return { ok: false, message: g.message, detail: g.detail };
+    guarded = g.detail;
+  }
   const cmds: Command[] = [{ host: step.host, argv: step.argv, ...(step.env ? { env: step.env } : {}) }, ...(step.pipe ?? [])];
   const out = step.output;
   const fs = out ? fsFor(out.host, x.hosts) : undefined;
@@ -244,6 +251,7 @@ export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<Ste
     await writer?.abort();
     return { ok: false, message: (e as Error).message };
   }
+  if (guarded) return { ok: true, detail: guarded };
   return { ok: true, detail: out ? { output: out.path, ...(r.bytes !== undefined && out.via === 'stdout' ? { bytes: r.bytes, sha256: r.sha256 } : {}) } : undefined };
 }
 

@@ -89,7 +89,10 @@ describe('restic', () => {
     const prune = cmd(steps[1]);
     expect(prune.phase).toBe('prune');
     expect(prune.after).toEqual([steps[0].id]);
-    expect(prune.guard).toEqual({ argv: [...prune.argv.slice(0, -1), '--dry-run', '--json'], parse: 'restic-forget-json', min: 1 });
+    expect(prune.guard).toMatchObject({ argv: [...prune.argv.slice(0, -1), '--dry-run', '--json'], parse: 'restic-forget-json', min: 1, engine: 'restic', version: ['restic', 'version'] });
+    expect(prune.guard!.list!.argv).toEqual(['restic', '--repo=s3:https://s3.example.net/bucket/restic', 'snapshots', '--json', '--tag=backplan:files']);
+    // restic reads days and weeks in its local time: the zone the plan prunes in.
+    expect(prune.env!.TZ).toEqual({ value: prune.guard!.timezone });
     expect(formatStep(steps[0])).toBe(
       `[scylla] RESTIC_PASSWORD="$RESTIC_PW" restic --repo=s3:https://s3.example.net/bucket/restic backup --host=scylla --tag=backplan:files --tag=prod '--exclude=*.tmp' -- /etc /srv/www`,
     );
@@ -98,7 +101,13 @@ describe('restic', () => {
   it('uses restic --password-file for password_file, and sftp for a path on another host', () => {
     const steps = ok(run(j({ to: 'charybde-pool', password_file: '/root/.restic-pw', retention: undefined })));
     expect(steps).toHaveLength(1);
-    expect(cmd(steps[0]).argv.slice(0, 4)).toEqual(['restic', '--repo=sftp://backup@192.0.2.11:2222//srv/backup/files', '--password-file=/root/.restic-pw', 'backup']);
+    expect(cmd(steps[0]).argv.slice(0, 5)).toEqual([
+      'restic',
+      '--repo=sftp://backup@192.0.2.11:2222//srv/backup/files',
+      '--password-file=/root/.restic-pw',
+      '--option=sftp.command=ssh -o BatchMode=yes -p 2222 -i /etc/backplan/id_ed25519 backup@192.0.2.11 -s sftp',
+      'backup',
+    ]);
     expect(cmd(steps[0]).env).toEqual({});
   });
 
@@ -130,11 +139,15 @@ describe('borg', () => {
       ['borg', 'compact', '--', repo],
     ]);
     expect(cmd(steps[0]).env).toEqual({ BORG_RSH: { value: "ssh -o BatchMode=yes -i '/etc/backplan/id_ed25519'" }, BORG_PASSPHRASE: { fromEnv: 'BORG_PW' } });
-    expect(cmd(steps[1]).guard).toEqual({
+    expect(cmd(steps[1]).guard).toMatchObject({
       argv: ['borg', 'prune', '--list', '--glob-archives=b-*', '--keep-within=2w', '--keep-daily=7', '--keep-monthly=-1', '--dry-run', '--', repo],
       parse: 'borg-prune-list',
       min: 2,
+      engine: 'borg',
+      list: { argv: ['borg', 'list', '--json', '--glob-archives=b-*', '--', repo], parse: 'borg-list-json' },
     });
+    // borg's listing prints naive local times: read in UTC.
+    expect(cmd(steps[1]).guard!.list!.env!.TZ).toEqual({ value: 'UTC' });
   });
 
   it('keeps within to a single borg unit and refuses restic-only rules', () => {

@@ -1,0 +1,90 @@
+// `backplan prune --job J` for jobs their own tool prunes (restic, borg): the job's prune steps
+// as `run` plans them (the guarded `restic forget --prune` / `borg prune`, then `borg compact`),
+// each guarded prune checked first against Backplan's own decision (exec/guard.ts). A dry run
+// lists the live snapshots, shows Backplan's decision and the guard's verdict, and changes nothing.
+import { checkGuard, type GuardDecision } from './exec/guard';
+import { runCommandStep } from './exec/execute';
+import { Hosts } from './exec/hosts';
+import { Redactor } from './exec/redact';
+import type { Journal } from './journal';
+import type { PruneJobOptions, PruneJobReport } from './job-ops';
+import type { RunEvent } from './run-plan';
+import type { CommandStep, Step } from './step';
+
+/** What `pruneJob` opens for a prune that changes something (lock, journal, ssh masters). */
+export interface ToolPruneSession {
+  journal: Journal;
+  hosts: Hosts;
+  redactor: Redactor;
+  emit(e: RunEvent): void;
+  close(status: 'ok' | 'failed', t0: number): Promise<void>;
+}
+
+function repositoryOf(step: CommandStep): string {
+  const repo = step.argv.find((a) => a.startsWith('--repo='));
+  return repo ? repo.slice('--repo='.length) : step.argv[step.argv.length - 1];
+}
+
+function baseReport(opts: PruneJobOptions, guarded: CommandStep, decision: GuardDecision | undefined): PruneJobReport {
+  const iso = (t: number) => new Date(t).toISOString();
+  return {
+    job: opts.job,
+    dryRun: Boolean(opts.dryRun),
+    engine: guarded.guard!.engine ?? guarded.guard!.parse,
+    min: guarded.guard!.min,
+    dir: repositoryOf(guarded),
+    keep: (decision?.keep ?? []).map((k) => ({ name: k.snapshot.name, time: iso(k.snapshot.time), reasons: k.reasons })),
+    remove: (decision?.remove ?? []).map((s) => ({ name: s.name, time: iso(s.time) })),
+    removed: [],
+    failed: [],
+    ignored: [],
+    partials: [],
+  };
+}
+
+export async function pruneWithTool(opts: PruneJobOptions, steps: readonly Step[], open: () => ToolPruneSession): Promise<PruneJobReport> {
+  const t0 = Date.now();
+  const pruneSteps = steps.filter((s): s is CommandStep => s.type === 'command' && s.phase === 'prune');
+  const guarded = pruneSteps.find((s) => s.guard)!;
+  if (opts.dryRun) {
+    const hosts = new Hosts(opts.plan, { sshOptions: opts.sshOptions, multiplex: false });
+    const redactor = new Redactor();
+    try {
+      const g = await checkGuard(guarded, { hosts, redactor }, opts.now ?? t0);
+      const out = baseReport(opts, guarded, g.decision);
+      if (!g.ok) out.failed.push(redactor.text(g.message ?? 'refused'));
+      return out;
+    } finally {
+      await hosts.close();
+    }
+  }
+  const s = open();
+  let status: 'ok' | 'failed' = 'failed';
+  let out = baseReport(opts, guarded, undefined);
+  try {
+    for (const step of pruneSteps) {
+      const s0 = Date.now();
+      s.journal.append({ type: 'step-start', job: opts.job, step: step.id, phase: 'prune', description: step.description, display: step.description });
+      s.emit({ event: 'step-start', job: opts.job, step: step.id, phase: 'prune', description: step.description });
+      const r = await runCommandStep(step, { hosts: s.hosts, redactor: s.redactor });
+      const message = r.message !== undefined ? s.redactor.text(r.message) : undefined;
+      const st = r.ok ? 'ok' : 'failed';
+      s.journal.append({ type: 'step-end', job: opts.job, step: step.id, status: st, ms: Date.now() - s0, ...(message ? { message } : {}), ...(r.detail ? { detail: r.detail } : {}) });
+      s.emit({ event: 'step-end', job: opts.job, step: step.id, status: st, ms: Date.now() - s0, ...(message ? { message } : {}) });
+      if (step === guarded && r.detail) {
+        const d = r.detail as { kept?: PruneJobReport['keep']; removes?: PruneJobReport['remove'] };
+        out = { ...out, keep: d.kept ?? [], remove: d.removes ?? [] };
+        if (r.ok) out.removed = out.remove.map((x) => x.name);
+      }
+      if (!r.ok) {
+        out.failed.push(message ?? `${step.id} failed`);
+        break;
+      }
+    }
+    status = out.failed.length ? 'failed' : 'ok';
+    out.journal = s.journal.path;
+    return out;
+  } finally {
+    await s.close(status, t0);
+  }
+}
