@@ -36,6 +36,8 @@ export async function runVerify(cmd: CommandContext): Promise<number> {
     else if (r.ok && r.tables) {
       const counts = r.tables.map((t) => `${t.table} ${t.rows}`).join(', ');
       cmd.out.write(`${paint(cmd.out, 'green', 'verified')} ${r.job}: ${r.copy} restored into a scratch database; the row counts of all ${r.tables.length} tables match the source${counts ? ` (${counts})` : ''}\n`);
+    } else if (r.ok && r.summary) {
+      cmd.out.write(`${paint(cmd.out, 'green', 'verified')} ${r.job}: ${r.summary}\n`);
     } else if (r.ok) {
       cmd.out.write(`${paint(cmd.out, 'green', 'verified')} ${r.job}: ${r.copy} restored; archive sha256 matches its manifest and all ${r.checked} files are identical\n`);
     } else {

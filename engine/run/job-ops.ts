@@ -30,6 +30,7 @@ import { restoreAndCompare, type RestoreResult } from './builtin/restore';
 import type { TableCount } from './builtin/db-verify';
 import { describeTarget, DUMP_KINDS, dumpTarget, verifyDump } from './verify-dump';
 import { pruneWithTool } from './tool-prune';
+import { verifyRsyncJob } from './rsync-verify';
 
 export class JobOpError extends Error {}
 
@@ -207,13 +208,16 @@ export interface VerifyJobReport extends RestoreResult {
   journal: string;
   /** Dumps: the row count of every table restored (and of the source). */
   tables?: TableCount[];
+  /** One line for people when the kind verifies otherwise than by restoring (rsync). */
+  summary?: string;
 }
 
 export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport> {
   const t0 = Date.now();
   const job = opts.plan.jobs.get(opts.job);
   if (!job) throw new JobOpError(`no job named \`${opts.job}\` in the plan`);
-  if (job.kind !== 'archive' && !DUMP_KINDS.has(job.kind)) throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only archive, pg-dump and mysql-dump)`);
+  if (job.kind === 'rsync') return verifyRsyncJob(opts, stepsFor(opts.plan, opts.job, t0), () => openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts));
+  if (job.kind !== 'archive' && !DUMP_KINDS.has(job.kind)) throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only archive, pg-dump, mysql-dump and rsync)`);
   const steps = stepsFor(opts.plan, opts.job, t0);
   const b = steps.find((x): x is BuiltinStep => x.type === 'builtin');
   const dumpStep = steps.find((x) => x.type === 'command' && x.phase === 'backup' && x.inventory);

@@ -10,7 +10,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backplan } from '../helpers/cli';
+import { backplanAsync as backplan } from '../helpers/cli-async';
 import { requireTools } from '../helpers/integration';
 import { sshHostsAvailable, startSshHosts, type SshHosts } from '../helpers/sshd';
 
@@ -93,11 +93,11 @@ afterAll(async () => {
 });
 
 describe.skipIf(!ok)('restic over sftp', () => {
-  it('backs up through sftp, then forget --prune removes exactly what the restic rules remove', () => {
+  it('backs up through sftp, then forget --prune removes exactly what the restic rules remove', async () => {
     const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate(), 1);
     for (const d of [5, 4, 3, 2]) pastSnapshot(today - d * DAY);
     const plan = writePlan('{ keep: { daily: 3 } }');
-    const r = backplan(['run', plan, '--state-dir', state(), '--format', 'json', ...hosts!.sshArgs()], { env: env() });
+    const r = await backplan(['run', plan, '--state-dir', state(), '--format', 'json', ...hosts!.sshArgs()], { env: env() });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     const prune = report.jobs[0].steps.find((s: { phase: string }) => s.phase === 'prune');
@@ -114,22 +114,22 @@ describe.skipIf(!ok)('restic over sftp', () => {
     expect(spawnSync('find', [work, '-name', 'CANARY'], { encoding: 'utf8' }).stdout).toBe('');
   }, 120_000);
 
-  it('refuses a prune that would remove the newest snapshot, and removes nothing', () => {
+  it('refuses a prune that would remove the newest snapshot, and removes nothing', async () => {
     const before = snapshots().length;
     const plan = writePlan('{ keep: { tags: [[keep-me]] } }');
-    const r = backplan(['prune', plan, '--job', 'files', '--state-dir', state(), ...hosts!.sshArgs()], { env: env() });
+    const r = await backplan(['prune', plan, '--job', 'files', '--state-dir', state(), ...hosts!.sshArgs()], { env: env() });
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toMatch(/would remove the newest snapshot.*prune refused, nothing was pruned/);
     expect(snapshots()).toHaveLength(before);
     // The same policy in a run: the backup succeeds, the prune step is refused.
-    const run = backplan(['run', plan, '--state-dir', state(), '--format', 'json', ...hosts!.sshArgs()], { env: env() });
+    const run = await backplan(['run', plan, '--state-dir', state(), '--format', 'json', ...hosts!.sshArgs()], { env: env() });
     expect(run.code).toBe(1);
     const steps = JSON.parse(run.stdout).jobs[0].steps;
     expect(steps.map((s: { status: string }) => s.status)).toEqual(['ok', 'failed']);
     expect(snapshots()).toHaveLength(before + 1);
   }, 120_000);
 
-  it('prune --dry-run shows the decision; a difference between the tool and the engine is refused', () => {
+  it('prune --dry-run shows the decision; a difference between the tool and the engine is refused', async () => {
     // Two snapshots on one old day: with `daily: 10` unused up, restic ≥ 0.16 also keeps the
     // oldest snapshot ("oldest daily snapshot"), restic 0.14 removes it.
     const old = Date.UTC(2020, 0, 1, 9);
@@ -137,13 +137,13 @@ describe.skipIf(!ok)('restic over sftp', () => {
     pastSnapshot(old + 3_600_000);
     const before = snapshots().length;
     const plan = writePlan('{ keep: { daily: 10 } }');
-    const dry = backplan(['prune', plan, '--job', 'files', '--dry-run', '--format', 'json', ...hosts!.sshArgs()], { env: env() });
+    const dry = await backplan(['prune', plan, '--job', 'files', '--dry-run', '--format', 'json', ...hosts!.sshArgs()], { env: env() });
     const report = JSON.parse(dry.stdout);
     expect(report.engine).toBe('restic');
     expect(report.keep.find((k: { time: string }) => k.time.startsWith('2020-01-01T09:00')).reasons).toContain('oldest daily snapshot');
     const version = /restic (\d+)\.(\d+)/.exec(spawnSync('restic', ['version'], { encoding: 'utf8' }).stdout)!;
     const old14 = Number(version[1]) === 0 && Number(version[2]) < 16;
-    const r = backplan(['prune', plan, '--job', 'files', '--state-dir', state(), ...hosts!.sshArgs()], { env: env() });
+    const r = await backplan(['prune', plan, '--job', 'files', '--state-dir', state(), ...hosts!.sshArgs()], { env: env() });
     if (old14) {
       expect(dry.code).toBe(1);
       expect(r.code).toBe(1);
@@ -152,7 +152,7 @@ describe.skipIf(!ok)('restic over sftp', () => {
     expect(snapshots()).toHaveLength(before);
     // `unlimited` (a count of -1): restic 0.14 rejects the word; refused before anything runs.
     if (old14) {
-      const u = backplan(['prune', writePlan('{ keep: { last: all } }'), '--job', 'files', '--state-dir', state(), ...hosts!.sshArgs()], { env: env() });
+      const u = await backplan(['prune', writePlan('{ keep: { last: all } }'), '--job', 'files', '--state-dir', state(), ...hosts!.sshArgs()], { env: env() });
       expect(u.code).toBe(1);
       expect(u.stdout + u.stderr).toMatch(/restic 0\.14\.\d+ does not accept `--keep-last=unlimited`/);
     }

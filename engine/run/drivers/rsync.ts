@@ -1,10 +1,11 @@
 // rsync — a dated directory per run in `<to.path>/<job>/`, unchanged files hard-linked to the
 // previous run's directory (--link-dest), written as `<date>.partial` and renamed when complete.
 // Runs on the job's host; a storage on another host is reached by rsync over ssh from there.
-// Pruned natively (Backplan lists the dated directories).
+// Pruned natively (Backplan lists the dated directories). The previous complete directory is read
+// from the storage just before the run (live/rsync.ts) and passed to --link-dest, so unchanged
+// files are hard links to it.
 // Syntax: https://download.samba.org/pub/rsync/rsync.1 (-a, --delete, --relative, --link-dest,
-// --exclude, -e/--rsh, --protect-args); --link-dest and --relative checked against the rsync
-// 3.2 man page text (rsync is not installed on this machine).
+// --exclude, -e/--rsh, --protect-args); checked against rsync 3.2.7.
 import type { JobModel, PlanModel } from '../../plan/model';
 import { LOCAL } from '../quote';
 import { Kit, type DriverContext, type DriverResult } from '../driver-kit';
@@ -43,17 +44,18 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   let dest = `${partial}/`;
   if (sHost !== host) {
     const h = k.hostModel(to.host)!;
-    const rsh = ['ssh', '-o', 'BatchMode=yes'];
+    // The job host's `tools.ssh` (a wrapper, another client) replaces plain `ssh`.
+    const rsh = [k.tool(job.host, 'ssh'), '-o', 'BatchMode=yes'];
     if (h.port) rsh.push('-p', String(h.port));
-    if (h.identity) {
-      if (/[\s'"\\]/.test(h.identity)) k.err(`host ${h.name}: identity path with spaces or quotes cannot be passed to rsync -e`);
-      rsh.push('-i', h.identity);
-    }
+    if (h.identity) rsh.push('-i', h.identity);
+    if (rsh.some((w) => /[\s'"\\]/.test(w))) k.err(`host ${h.name}: an ssh path or identity with spaces or quotes cannot be passed to rsync -e`);
     // --protect-args: the remote path is sent to the remote rsync as data, not through its shell.
     args.push(`--rsh=${rsh.join(' ')}`, '--protect-args');
     dest = `${h.user ? `${h.user}@` : ''}${h.address}:${partial}/`;
     if (k.errors.length) return k.result();
   }
+  const match = named.match === '*' ? '*Z' : named.match;
+  const inventory = { type: 'directories' as const, host: sHost, dir, match };
   k.mkdir(sHost, dir);
   k.command(
     'backup',
@@ -61,9 +63,10 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     { host, argv: [...args, '--', ...paths, dest] },
     {
       output: { host: sHost, path: final, partial, kind: 'directory', via: 'tool' },
+      inventory,
       ...(notes.length ? { notes } : {}),
     },
   );
-  if (policy) k.prune(`prune ${dir} by policy`, sHost, policy, { type: 'directories', host: sHost, dir, match: named.match === '*' ? '*Z' : named.match });
+  if (policy) k.prune(`prune ${dir} by policy`, sHost, policy, inventory);
   return k.result();
 }

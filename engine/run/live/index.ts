@@ -7,6 +7,7 @@ import type { JobState } from '../driver-kit';
 import type { Hosts } from '../exec/hosts';
 import { readBtrfsSend } from './btrfs-send';
 import { readZfsSend } from './zfs-send';
+import { readRsyncState } from './rsync';
 
 export interface LiveContext {
   plan: PlanModel;
@@ -20,6 +21,7 @@ export type StateReader = (job: JobModel, ctx: LiveContext) => Promise<JobState>
 const READERS: Record<string, StateReader> = {
   'zfs-send': (job, ctx) => readZfsSend(job, ctx),
   'btrfs-send': (job, ctx) => readBtrfsSend(job, ctx),
+  rsync: readRsyncState,
 };
 
 export function stateReaderFor(kind: string | undefined): StateReader | undefined {
