@@ -19,7 +19,7 @@ import { Redactor } from './exec/redact';
 import { Journal } from './journal';
 import { acquireLock, LockError, type Lock } from './lock';
 import { planSteps } from './plan-steps';
-import { decide, listCopies, namerOf, pruneEngine, removeCopies, removePartials, type Copy, type Listed, type PruneDecision } from './prune';
+import { decide, listCopies, namerOf, PruneError, pruneEngine, removeCopies, removePartials, type Copy, type Listed, type PruneDecision } from './prune';
 import { protectReplicationBases } from './replication-base';
 import { isSnapshotInventory, snapshotPath } from './inventory/index';
 import { newRunId, removeHooks, type RunEvent } from './run-plan';
@@ -27,6 +27,7 @@ import { ensureStateDir } from './state';
 import type { BuiltinStep, PruneStep, Step } from './step';
 import { ManifestError, parseManifest } from './builtin/manifest';
 import { restoreAndCompare, type RestoreResult } from './builtin/restore';
+import { verifyIncusCopy } from './verify-incus';
 import type { TableCount } from './builtin/db-verify';
 import { describeTarget, DUMP_KINDS, dumpTarget, verifyDump } from './verify-dump';
 import { pruneWithTool } from './tool-prune';
@@ -208,16 +209,41 @@ export interface VerifyJobReport extends RestoreResult {
   journal: string;
   /** Dumps: the row count of every table restored (and of the source). */
   tables?: TableCount[];
-  /** One line for people when the kind verifies otherwise than by restoring (rsync). */
+  /** One line for people when the kind verifies otherwise than by a manifest or row counts (rsync, incus-copy). */
   summary?: string;
+}
+
+/** incus-copy: the standby's snapshot restored into a scratch instance there (verify-incus.ts). */
+async function verifyIncus(opts: VerifyJobOptions, t0: number): Promise<VerifyJobReport> {
+  const job = opts.plan.jobs.get(opts.job)!;
+  const steps = stepsFor(opts.plan, opts.job, t0);
+  const s = openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts);
+  let status: 'ok' | 'failed' = 'failed';
+  const stepId = `${opts.job}/verify`;
+  try {
+    s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: 'restore the standby\'s snapshot into a scratch instance and read back boot.autostart', display: stepId });
+    s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: 'restore the standby\'s snapshot into a scratch instance' });
+    const r = await verifyIncusCopy(job, opts.plan, steps, s.hosts, { now: t0, copy: opts.copy }).catch((e: Error) => {
+      // The client's own words (an unreachable remote, a daemon that is not running): one line.
+      throw e instanceof JobOpError || e instanceof PruneError ? e : new JobOpError(`job ${opts.job}: ${e.message}`);
+    });
+    status = r.ok ? 'ok' : 'failed';
+    const detail = { copy: r.copy, checked: r.checked, problems: r.problems.slice(0, 20) };
+    s.journal.append({ type: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
+    s.emit({ event: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
+    return { ok: r.ok, archiveSha256: '', bytes: 0, checked: r.checked, problems: r.problems, job: opts.job, copy: r.copy, path: r.path, journal: s.journal.path, ...(r.ok ? { summary: r.summary } : {}) };
+  } finally {
+    await s.close(status, t0);
+  }
 }
 
 export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport> {
   const t0 = Date.now();
   const job = opts.plan.jobs.get(opts.job);
   if (!job) throw new JobOpError(`no job named \`${opts.job}\` in the plan`);
+  if (job.kind === 'incus-copy') return verifyIncus(opts, t0);
   if (job.kind === 'rsync') return verifyRsyncJob(opts, stepsFor(opts.plan, opts.job, t0), () => openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts));
-  if (job.kind !== 'archive' && !DUMP_KINDS.has(job.kind)) throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only archive, pg-dump, mysql-dump and rsync)`);
+  if (job.kind !== 'archive' && !DUMP_KINDS.has(job.kind)) throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only archive, pg-dump, mysql-dump, rsync and incus-copy)`);
   const steps = stepsFor(opts.plan, opts.job, t0);
   const b = steps.find((x): x is BuiltinStep => x.type === 'builtin');
   const dumpStep = steps.find((x) => x.type === 'command' && x.phase === 'backup' && x.inventory);

@@ -69,7 +69,10 @@ async function listSnapshots(inv: Inventory, job: JobModel, timezone: string, op
   if (!isSnapshotInventory(inv)) throw new PruneError(`${inv.type} is not a snapshot inventory`);
   if (!opts.hosts) throw new PruneError(`listing ${inv.type.replace(/-/g, ' ')} needs the run's hosts`);
   const store = storeFor(inv, { hosts: opts.hosts, signal: opts.signal }, { replica: opts.replica });
-  const snaps = await store.list();
+  // A tool that cannot list (daemon down, remote unreachable) is a refusal, in its own words.
+  const snaps = await store.list().catch((e: Error) => {
+    throw e instanceof PruneError ? e : new PruneError(e.message);
+  });
   const rx = globRegex(inv.match);
   const parse = nameTimeParser(inv.match, job.raw.pattern, job.raw.pattern !== undefined ? timezone : 'UTC');
   const listed: Listed = { copies: [], ignored: [], partials: [], companions: new Map(), store, ...(snaps ? {} : { missing: true }) };

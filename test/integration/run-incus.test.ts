@@ -9,7 +9,11 @@
 //   `expires_at` is its creation + the expiry);
 // - incus-copy brings the instance to the standby with `boot.autostart` false although the
 //   source says true, reads it back, and a second run refreshes incrementally (the new snapshot
-//   and the new data arrive, the copy still reads false).
+//   and the new data arrive, the copy still reads false); `backplan verify` restores the
+//   standby's newest snapshot into a scratch instance (gone afterwards) and fails when the copy
+//   reads autostart true;
+// - native pruning on both sides, the replication base kept (SPEC §8.4), prune --dry-run;
+// - an unknown remote or a daemon that is not there: one line in the client's words, exit 1.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +165,27 @@ describe.skipIf(!ok)('Incus through LXD 5.0 (lxc), primary and standby', () => {
     expect(readFileSync(join(standbySnaps, both[1], 'rootfs/second.txt'), 'utf8')).toBe('second');
     expect(existsSync(join(standbySnaps, both[0], 'rootfs/second.txt'))).toBe(false);
     expect(readFileSync(join(lxd!.standby.dir, 'storage-pools/default/containers/web1/rootfs/second.txt'), 'utf8')).toBe('second');
+
+    // verify: the newest standby snapshot restores into a scratch instance (deleted again) and
+    // boot.autostart reads false; turned on by hand, verify fails and says why.
+    const instances = () => (JSON.parse(lxd!.lxc('query', `${lxd!.remote}:/1.0/instances`)) as string[]).map((u) => u.slice(u.lastIndexOf('/') + 1)).sort();
+    const before = instances();
+    const v = bp(['verify', plan, '--job', 'copy']);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toContain(`verified copy: ${both[1]} on ${target} restored into a scratch instance (deleted again); boot.autostart reads false; the standby holds the newest snapshot of snaps`);
+    expect(instances()).toEqual(before);
+    lxd!.lxc('config', 'set', target, 'boot.autostart=true');
+    const bad = bp(['verify', plan, '--job', 'copy']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`boot.autostart of ${target} reads \`true\`, the job sets \`false\``);
+    expect(instances()).toEqual(before);
+    lxd!.lxc('config', 'set', target, 'boot.autostart=false');
+
+    // A remote the client does not know, a daemon that is not there: one clear line, exit 1.
+    const lost = writePlan('lost', readFileSync(plan, 'utf8').split('\n').slice(HEADER.length, -2).map((l) => l.replace(`remote: ${lxd!.remote}`, 'remote: nowhere')));
+    const v2 = bp(['verify', lost, '--job', 'copy']);
+    expect(v2.code).toBe(1);
+    expect(v2.stderr.trim()).toBe('backplan: cannot list the snapshots of nowhere:web1: lxc exited with status 1: Error: The remote "nowhere" doesn\'t exist');
   });
 
   it('prunes natively on the primary and on the standby, and the replication base survives a policy that would prune it', async () => {
@@ -221,5 +246,14 @@ describe.skipIf(!ok)('Incus through LXD 5.0 (lxc), primary and standby', () => {
     expect(dry.code, dry.stdout + dry.stderr).toBe(0);
     expect(JSON.parse(dry.stdout)).toMatchObject({ keep: [{ name: S('0200') }], remove: [] });
     expect(lxd!.snapshots(target)).toEqual([S('0200')]);
+
+    // The client without its remote, or without a daemon: one clear line, exit 1, nothing removed.
+    const noRemote = backplan(['prune', plan, '--job', 'copy', '--state-dir', state], { env: { ...lxd!.env, LXD_CONF: join(lxd!.dir, 'no-such-client') } });
+    expect(noRemote.code).toBe(1);
+    expect(noRemote.stderr).toBe('backplan: cannot list the snapshots of standby:app1: lxc exited with status 1: Error: The remote "standby" doesn\'t exist\n');
+    const noDaemon = backplan(['prune', plan, '--job', 'snaps', '--state-dir', state], { env: { ...lxd!.env, LXD_DIR: join(lxd!.dir, 'no-such-daemon') } });
+    expect(noDaemon.code).toBe(1);
+    expect(noDaemon.stderr).toMatch(/^backplan: cannot list the snapshots of app1: lxc exited with status 1: Error: Get "http:\/\/unix.socket\/1.0": dial unix .*no-such-daemon\/unix.socket: connect: no such file or directory\n$/);
+    expect(lxd!.snapshots('app1')).toEqual([S('0200'), S('0300')]);
   });
 });

@@ -6,7 +6,7 @@
 // Syntax: https://linuxcontainers.org/incus/docs/main/reference/manpages/incus/query/,
 // https://linuxcontainers.org/incus/docs/main/reference/manpages/incus/snapshot/delete/,
 // https://documentation.ubuntu.com/lxd/en/latest/reference/manpages/lxc/delete/.
-import { capture, describeExit, exitOk } from '../exec/process';
+import { capture, describeExit, exitOk, type Exit } from '../exec/process';
 import type { Inventory } from '../step';
 import type { Snapshot, SnapshotStore, StoreAccess } from './types';
 
@@ -61,6 +61,15 @@ export function parseListing(stdout: string, target: string): Snapshot[] {
   return out.sort((a, b) => (a.created ?? 0) - (b.created ?? 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/**
+ * How the client failed, in its own words: its `Error: ...` line when it printed one (a client
+ * run for the first time prints a welcome text on stderr before it).
+ */
+export function clientFailure(binary: string, r: Exit): string {
+  const line = r.stderr.split('\n').reverse().find((l) => l.startsWith('Error: '));
+  return line !== undefined && !r.spawnError ? describeExit(binary, { ...r, stderr: line }) : describeExit(binary, r);
+}
+
 /** "Instance not found" (both clients, local or remote) means there is nothing to list. */
 function notFound(stderr: string): boolean {
   return /\binstance not found\b/i.test(stderr);
@@ -76,7 +85,7 @@ export function incusStore(inv: IncusInventory, access: StoreAccess): SnapshotSt
       const r = await capture(where(argv), { signal: access.signal });
       if (!exitOk(r)) {
         if (r.code !== null && !r.spawnError && notFound(r.stderr)) return undefined;
-        throw new Error(`cannot list the snapshots of ${inv.instance}${on}: ${describeExit(inv.binary, r)}`);
+        throw new Error(`cannot list the snapshots of ${inv.instance}${on}: ${clientFailure(inv.binary, r)}`);
       }
       return parseListing(r.stdout.toString('utf8'), inv.instance);
     },
@@ -84,7 +93,7 @@ export function incusStore(inv: IncusInventory, access: StoreAccess): SnapshotSt
       const argv = removeArgv(inv.binary, inv.instance, name);
       await access.hosts.ready(inv.host);
       const r = await capture(where(argv), { signal: access.signal });
-      if (!exitOk(r)) throw new Error(describeExit(inv.binary, r));
+      if (!exitOk(r)) throw new Error(clientFailure(inv.binary, r));
     },
   };
 }
