@@ -20,6 +20,7 @@ import { planSteps } from './plan-steps';
 import { stateReaderFor } from './live/index';
 import { decide, listCopies, namerOf, pruneEngine, removeCopies, removePartials, type RemoveHooks } from './prune';
 import { protectReplicationBases } from './replication-base';
+import { snapshotMadeBy } from './inventory/index';
 import { ensureStateDir } from './state';
 import { formatStep, LOCAL, type Inventory, type PruneStep, type Step } from './step';
 
@@ -154,8 +155,12 @@ async function runPruneStep(step: PruneStep, ctx: RunContext, madeThisRun: Reado
 
 async function runStep(step: Step, ctx: RunContext, madeThisRun: Set<string>): Promise<StepResult> {
   switch (step.type) {
-    case 'command':
-      return runCommandStep(step, { hosts: ctx.hosts, redactor: ctx.redactor, signal: ctx.signal, env: ctx.env });
+    case 'command': {
+      const r = await runCommandStep(step, { hosts: ctx.hosts, redactor: ctx.redactor, signal: ctx.signal, env: ctx.env });
+      const snapshot = r.ok ? snapshotMadeBy(step) : undefined;
+      if (snapshot !== undefined) madeThisRun.add(snapshot);
+      return r;
+    }
     case 'builtin': {
       const r = await runBuiltinStep(step, { hosts: ctx.hosts, redactor: ctx.redactor, signal: ctx.signal, env: ctx.env });
       if (r.ok && step.output) madeThisRun.add(step.output.path);

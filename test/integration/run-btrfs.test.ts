@@ -3,7 +3,8 @@
 // faked time (`faketime`), so names differ and the policy sees time pass. Proves: the first send
 // is full and the next ones incremental (-p); the replication base survives a policy that would
 // prune it, on both sides, and a prune that cannot see the other side is refused; `prune
-// --dry-run` lists the real snapshots; a run killed mid-send leaves a half-received subvolume
+// --dry-run` lists the real snapshots; a snapshot made by a run whose clock went back is not
+// pruned by that run; a run killed mid-send leaves a half-received subvolume
 // that is never counted as a copy and is removed (journalled) by the next run, which completes;
 // directory names full of shell syntax never run anything. Then "simulate vs reality": 60 days
 // of schedule fires against real btrfs end with exactly the snapshots `backplan simulate` predicts.
@@ -211,7 +212,15 @@ describe.skipIf(!ok)('btrfs-snapshot → btrfs-send across two hosts', () => {
     expect(p.code, p.stdout + p.stderr).toBe(0);
     expect(p.stdout).toMatch(/keep\s+backplan-20270102T0600Z .*replication base shared with snaps/);
     expect(names(replicaDir)).toEqual(['backplan-20270102T0600Z', 'backplan-20270102T0700Z']);
-  }, 60_000);
+
+    // The clock went back: this run's snapshot has the oldest name, and keep last 1 would drop
+    // it at once. What a run made is never removed by that run.
+    writePlan('{ keep: { last: 1 } }', '{ keep: { last: 1 } }');
+    const back = await cliAt(T0 + 20 * HOUR, ['run', plan, '--job', 'snaps', '--state-dir', state, ...ssh!.sshArgs(), '--format', 'json']);
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(back.stdout).toContain('made by this run');
+    expect(names(snapDir)).toEqual(['backplan-20270101T2000Z', 'backplan-20270102T0600Z']);
+  }, 90_000);
 
   it('a run killed mid-send leaves no copy that looks whole; the next run removes the leftover (journalled) and completes', async () => {
     writePlan('{ keep: { last: 5 } }', '{ keep: { last: 5 } }');

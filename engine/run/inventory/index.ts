@@ -1,5 +1,5 @@
 // The snapshot store behind a snapshot inventory, or undefined for inventories of files.
-import type { Inventory } from '../step';
+import type { CommandStep, Inventory } from '../step';
 import { btrfsStore } from './btrfs';
 import { incusStore } from './incus';
 import type { SnapshotStore, StoreAccess } from './types';
@@ -36,4 +36,17 @@ export function snapshotPath(inv: SnapshotInventory, name: string): string {
     case 'incus-snapshots':
       return `${inv.instance}/${name}`;
   }
+}
+
+/**
+ * The snapshot a successful snapshot or send step made (its snapshotPath), read from the step's
+ * last argument (`pool/fs@NAME`, `DIR/NAME`), or undefined: the run's prune never removes it,
+ * even when a clock that went back makes its name look older than others.
+ */
+export function snapshotMadeBy(step: CommandStep): string | undefined {
+  const inv = step.inventory;
+  if (!inv || !isSnapshotInventory(inv) || (step.phase !== 'backup' && step.phase !== 'copy')) return undefined;
+  const last = step.argv[step.argv.length - 1] ?? '';
+  const name = last.slice(Math.max(last.lastIndexOf('@'), last.lastIndexOf('/')) + 1);
+  return name ? snapshotPath(inv, name) : undefined;
 }
