@@ -14,7 +14,7 @@
 //   reads autostart true;
 // - native pruning on both sides, the replication base kept (SPEC §8.4), prune --dry-run;
 // - an unknown remote or a daemon that is not there: one line in the client's words, exit 1.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incusStore } from '../../engine/run/inventory/incus';
@@ -255,5 +255,43 @@ describe.skipIf(!ok)('Incus through LXD 5.0 (lxc), primary and standby', () => {
     expect(noDaemon.code).toBe(1);
     expect(noDaemon.stderr).toMatch(/^backplan: cannot list the snapshots of app1: lxc exited with status 1: Error: Get "http:\/\/unix.socket\/1.0": dial unix .*no-such-daemon\/unix.socket: connect: no such file or directory\n$/);
     expect(lxd!.snapshots('app1')).toEqual([S('0200'), S('0300')]);
+  });
+
+  it('refresh: false copies the newest snapshot into a new standby instance, found from live state when the copy runs alone, and refuses an existing target clearly', async () => {
+    lxd!.lxc('init', '--empty', 'full1');
+    lxd!.lxc('config', 'set', 'full1', 'boot.autostart=true');
+    const plan = writePlan('full', [
+      'storage:',
+      '  pool: { host: here, media: ssd }',
+      '  away: { host: standby, media: hdd }',
+      'jobs:',
+      '  snaps:',
+      '    kind: incus-snapshot',
+      '    host: here',
+      '    instance: full1',
+      '    storage: pool',
+      '    schedule: "0 * * * *"',
+      '  copy:',
+      '    kind: incus-copy',
+      '    from: snaps',
+      '    to: away',
+      `    remote: ${lxd!.remote}`,
+      '    autostart: false',
+      '    refresh: false',
+      '    schedule: "30 * * * *"',
+    ]);
+    const state = join(lxd!.dir, 'state-full');
+    const run = (iso: string, job: string) => backplanAt(iso, ['run', plan, '--state-dir', state, '--job', job], lxd!.env);
+    expect((await run('2031-01-01T01:00:00Z', 'snaps')).code).toBe(0);
+    expect((await run('2031-01-01T02:00:00Z', 'snaps')).code).toBe(0);
+    const r = await run('2031-01-01T02:30:00Z', 'copy');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const copied = JSON.parse(lxd!.lxc('query', `${lxd!.remote}:/1.0/instances/full1`)) as { config: Record<string, string> };
+    expect(copied.config['boot.autostart']).toBe('false');
+    const journal = readdirSync(join(state, 'runs')).map((f) => readFileSync(join(state, 'runs', f), 'utf8')).join('');
+    expect(journal).toContain('full1/backplan-20310101T0200Z');
+    const again = await run('2031-01-01T03:30:00Z', 'copy');
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain(`cannot plan with the live state of its hosts: ${lxd!.remote}:full1 exists already`);
   });
 });

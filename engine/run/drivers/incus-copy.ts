@@ -50,6 +50,10 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     }, { inventory, notes: ['a running virtual machine may need to be stopped, or copied from a snapshot, depending on the Incus version'] });
   } else {
     // Without --refresh the copy is made from the newest snapshot, into a target that must not exist.
+    if (k.state.targetExists) {
+      k.err(`${target} exists already: \`refresh: false\` makes a full copy into a new instance only; remove it on the standby, or let the job refresh it (the default)`);
+      return k.result();
+    }
     const snap = (from ? ctx.produced?.[from.name]?.name : undefined) ?? k.state.latest;
     const snapName = snap ?? `{{newest snapshot of ${from?.name ?? instance}}}`;
     if (snap !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._:+-]*$/.test(snap)) {

@@ -6,6 +6,7 @@ import type { JobModel, PlanModel } from '../../plan/model';
 import type { JobState } from '../driver-kit';
 import type { Hosts } from '../exec/hosts';
 import { readBtrfsSend } from './btrfs-send';
+import { readIncusCopy } from './incus-copy';
 import { readZfsSend } from './zfs-send';
 import { readRsyncState } from './rsync';
 
@@ -22,6 +23,7 @@ const READERS: Record<string, StateReader> = {
   'zfs-send': (job, ctx) => readZfsSend(job, ctx),
   'btrfs-send': (job, ctx) => readBtrfsSend(job, ctx),
   rsync: readRsyncState,
+  'incus-copy': readIncusCopy,
 };
 
 export function stateReaderFor(kind: string | undefined): StateReader | undefined {

@@ -69,3 +69,18 @@ describe('incus-snapshot: who prunes', () => {
     expect(prune).toMatchObject({ prune: { protectBaseOf: ['ic'] } });
   });
 });
+
+describe('incus-copy with refresh: false', () => {
+  const copy = (state: Record<string, unknown>) => {
+    const j = job('ic', { kind: 'incus-copy', host: 'scylla', instance: 'web1', remote: 'standby', refresh: false });
+    return DRIVERS['incus-copy'](j, plan({ ...FLEET, jobs: [j] }), { now: NOW, state: { ic: state } });
+  };
+  it('copies the newest snapshot the live state names', () => {
+    const r = copy({ latest: 'backplan-20240305T0000Z', targetExists: false });
+    expect(r.errors).toEqual([]);
+    expect((r.steps[0] as CommandStep).argv).toEqual(['incus', 'copy', 'web1/backplan-20240305T0000Z', 'standby:web1', '--mode', 'push', '-c', 'boot.autostart=false']);
+  });
+  it('refuses a target that exists, with what to do', () => {
+    expect(copy({ latest: 'backplan-20240305T0000Z', targetExists: true }).errors.join()).toMatch(/standby:web1 exists already: `refresh: false` makes a full copy into a new instance only/);
+  });
+});
