@@ -32,6 +32,7 @@ import type { TableCount } from './builtin/db-verify';
 import { describeTarget, DUMP_KINDS, dumpTarget, verifyDump } from './verify-dump';
 import { pruneWithTool } from './tool-prune';
 import { verifyRsyncJob } from './rsync-verify';
+import { verifyRepoJob } from './repo-verify';
 
 export class JobOpError extends Error {}
 
@@ -242,8 +243,9 @@ export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport
   const job = opts.plan.jobs.get(opts.job);
   if (!job) throw new JobOpError(`no job named \`${opts.job}\` in the plan`);
   if (job.kind === 'incus-copy') return verifyIncus(opts, t0);
+  if (job.kind === 'restic' || job.kind === 'borg') return verifyRepoJob(opts, stepsFor(opts.plan, opts.job, t0), () => openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts));
   if (job.kind === 'rsync') return verifyRsyncJob(opts, stepsFor(opts.plan, opts.job, t0), () => openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts));
-  if (job.kind !== 'archive' && !DUMP_KINDS.has(job.kind)) throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only archive, pg-dump, mysql-dump, rsync and incus-copy)`);
+  if (job.kind !== 'archive' && !DUMP_KINDS.has(job.kind)) throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only archive, pg-dump, mysql-dump, rsync, restic, borg and incus-copy)`);
   const steps = stepsFor(opts.plan, opts.job, t0);
   const b = steps.find((x): x is BuiltinStep => x.type === 'builtin');
   const dumpStep = steps.find((x) => x.type === 'command' && x.phase === 'backup' && x.inventory);

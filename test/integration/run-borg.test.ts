@@ -116,7 +116,19 @@ describe.skipIf(!ok)('borg over ssh', () => {
     expect(readFileSync(join(work, 'ssh.log'), 'utf8')).toMatch(new RegExp(`-i ${hosts!.identity} .*-p ${hosts!.port} root@${hosts!.hosts[0].address.replace(/\./g, '\\.')} borg serve`));
     for (const t of [journals(), r.stdout, r.stderr]) expect(t).not.toContain(secret.slice(0, 12));
     expect(spawnSync('find', [work, '-name', 'CANARY'], { encoding: 'utf8' }).stdout).toBe('');
-  }, 120_000);
+
+    // verify: the newest archive extracted into a scratch directory, every file compared with the source.
+    const verify = () => backplan(['verify', plan, '--job', 'files', '--state-dir', state(), '--scratch-dir', work, ...hosts!.sshArgs()], { env: env() });
+    const v = await verify();
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toContain(`verified files: ${left[2]} restored into a scratch directory; all 1 files are identical to the source`);
+    writeFileSync(join(work, 'data', 'a.txt'), 'changed since\n');
+    const bad = await verify();
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`${join(work, 'data', 'a.txt')}: differs from the source`);
+    writeFileSync(join(work, 'data', 'a.txt'), 'alpha\n');
+    expect(readdirSync(work).filter((f) => f.startsWith('bp-verify-'))).toEqual([]);
+  }, 150_000);
 
   it('refuses a prune that would remove the newest archive (a job that has not run for days), and removes nothing', async () => {
     const t = Date.now();

@@ -158,4 +158,20 @@ describe.skipIf(!ok)('restic over sftp', () => {
     }
     expect(journals()).not.toContain(secret.slice(0, 12));
   }, 120_000);
+
+  it('verify restores the newest snapshot into a scratch directory and compares every file with the source', async () => {
+    const plan = writePlan('{ keep: { daily: 3 } }');
+    const verify = () => backplan(['verify', plan, '--job', 'files', '--state-dir', state(), '--scratch-dir', work, ...hosts!.sshArgs()], { env: env() });
+    const v = await verify();
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toContain('verified files: latest restored into a scratch directory; all 1 files are identical to the source');
+    writeFileSync(join(work, 'data', 'a.txt'), 'changed since\n');
+    const bad = await verify();
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`${join(work, 'data', 'a.txt')}: differs from the source`);
+    writeFileSync(join(work, 'data', 'a.txt'), 'alpha\n');
+    // The scratch directories are gone; the password never reached the journal.
+    expect(readdirSync(work).filter((f) => f.startsWith('bp-verify-'))).toEqual([]);
+    expect(journals()).not.toContain(secret.slice(0, 12));
+  }, 120_000);
 });

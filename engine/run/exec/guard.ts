@@ -48,7 +48,7 @@ export class GuardError extends Error {}
 const MAX_OUTPUT = 256 * 1024 * 1024;
 
 /** Run one command to its end on its host, with its environment, collecting stdout and stderr whole. */
-export async function runTool(cmd: Command, x: ExecEnv): Promise<{ code: number | null; stdout: string; stderr: string; error?: string }> {
+export async function runTool(cmd: Command, x: ExecEnv, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string; error?: string }> {
   let env: Record<string, string>;
   try {
     env = await resolveEnv(cmd, x.hosts, x.redactor, x.env);
@@ -69,7 +69,7 @@ export async function runTool(cmd: Command, x: ExecEnv): Promise<{ code: number 
     header = w.header;
   } else argv = x.hosts.argv(cmd.host, cmd.argv);
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { shell: false, env: spawnEnv, stdio: [header ? 'pipe' : 'ignore', 'pipe', 'pipe'], signal: x.signal });
+    const child = spawn(argv[0], argv.slice(1), { shell: false, env: spawnEnv, stdio: [header ? 'pipe' : 'ignore', 'pipe', 'pipe'], signal: x.signal, ...(cwd ? { cwd } : {}) });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
