@@ -67,7 +67,11 @@ export class Hosts {
     if (!p) {
       p = (async () => {
         const r = await capture(this.argv(host, ['true']), { signal: this.opts.signal });
-        if (!exitOk(r)) throw new Error(`cannot reach host ${host}: ${describeExit('ssh', r)}`);
+        if (exitOk(r)) return;
+        // A changed key is not an outage: say so first (reinstalled host, or someone in between).
+        const keyChanged = /Host key verification failed|IDENTIFICATION HAS CHANGED/.test(describeExit('ssh', r));
+        const why = keyChanged ? ' safely: its host key does not match known_hosts, so ssh refused to connect' : '';
+        throw new Error(`cannot reach host ${host}${why}: ${describeExit('ssh', r)}`);
       })();
       this.masters.set(host, p);
     }
