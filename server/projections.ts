@@ -10,7 +10,7 @@
 // once and queue the full one; inlay hints compute within a time budget and queue the rest
 // (see Projector.queue); the server asks the client to refresh when the queue is done.
 import { jobPolicy, jobZone } from '../engine/plan/build-model';
-import type { PlanModel, PolicyModel } from '../engine/plan/model';
+import type { JobModel, PlanModel, PolicyModel } from '../engine/plan/model';
 import { engineIdFor } from '../engine/retention/index';
 import { defaultHorizon, simulateJob, whyNotSimulated, type SimulatedJob } from '../engine/simulate/simulate-job';
 import { rowsOfReasons } from '../engine/simulate/rules';
@@ -53,16 +53,26 @@ function policyShape(p: PolicyModel | undefined): unknown {
 export function projectionKey(plan: PlanModel, jobName: string, from: number, maxFires: number): string | undefined {
   const job = plan.jobs.get(jobName);
   if (!job) return undefined;
+  // A copy job's projection is derived from its source's history (engine/simulate/copy-job.ts).
+  const src = job.from !== undefined ? plan.jobs.get(job.from) : undefined;
   return JSON.stringify([
+    ...jobShape(plan, job),
+    job.raw.refresh ?? null,
+    src ? jobShape(plan, src) : job.from ?? null,
+    hourFloor(from),
+    maxFires,
+  ]);
+}
+
+function jobShape(plan: PlanModel, job: JobModel): unknown[] {
+  return [
     job.kind,
     job.schedule ?? null,
     job.prune_schedule ?? null,
     job.enabled,
     job.retention === undefined ? null : typeof job.retention === 'string' ? ['named', policyShape(jobPolicy(plan, job))] : policyShape(job.retention),
     jobZone(plan, job),
-    hourFloor(from),
-    maxFires,
-  ]);
+  ];
 }
 
 /** Simulate `jobName` from the start of the hour of `now`, at most `maxFires` runs. Never throws. */

@@ -7,7 +7,8 @@
 //   borg          "daily #3", "monthly[oldest] #5", "secondly #1" (keep.last), "within #2", "checkpoint"
 //   PBS/PVE       "keep-daily"
 //   Incus/Velero  "expires 2025-03-04T06:00:00+01:00", "Velero's default ttl 720h0m0s"
-//   simulator     "min 1: ...", "newest"
+//   simulator     "min 1: ...", "newest", copies: "mirrored from SRC", "sent from SRC",
+//                 "replication base shared with SRC: never removed"
 import type { PolicyModel } from '../plan/model';
 import type { EngineId } from '../retention/types';
 import { COUNT_RULES, countOf, hasExpiry, isSet, keepOf, WITHIN_RULES } from '../retention/common';
@@ -65,14 +66,15 @@ export function policyRules(engine: EngineId, policy: PolicyModel | undefined): 
   return rows;
 }
 
-const EXTRA_LABELS: Record<string, string> = { min: 'min (newest kept)', newest: 'newest (not pruned yet)', other: 'other' };
+const EXTRA_LABELS: Record<string, string> = { min: 'min (newest kept)', base: 'replication base', newest: 'newest (not pruned yet)', other: 'other' };
 
 /** The row a reason belongs to. */
 export function ruleIdOfReason(reason: string): string {
   let m: RegExpExecArray | null;
   if ((m = /^tier (\d+):/.exec(reason))) return `tier-${m[1]}`;
   if (/^min \d+/.test(reason)) return 'min';
-  if (reason === 'newest') return 'newest';
+  if (reason === 'newest' || /^(?:mirrored|sent) from /.test(reason)) return 'newest';
+  if (/^replication base shared with /.test(reason)) return 'base';
   if (/^expires /.test(reason) || /default ttl/.test(reason)) return 'expiry';
   if ((m = /^(?:oldest )?(last|hourly|daily|weekly|monthly|yearly) snapshot$/.exec(reason))) return m[1];
   if ((m = /^(?:oldest )?(hourly|daily|weekly|monthly|yearly) within /.exec(reason))) return `within_${m[1]}`;
@@ -122,7 +124,7 @@ export function rulesWithCounts(
 }
 
 function extraRank(id: string): number {
-  const order = ['min', 'newest', 'other'];
+  const order = ['min', 'base', 'newest', 'other'];
   const i = order.indexOf(id);
   return i < 0 ? order.length : i;
 }

@@ -8,6 +8,10 @@
 // or one year when the policy keeps something forever or its reach is unknown (at least 10% past
 // the longest finite age then).
 //
+// Copy jobs (incus-copy, zfs-send, btrfs-send with `from`) make no snapshots of their own: their
+// history is derived from the source job's (same from/at), see copy-job.ts; the times are the
+// source's snapshot times.
+//
 // Incus's own scheduler (`snapshots.schedule`) reads `@hourly`, `@daily`, `@weekly`, `@monthly`
 // and `@yearly` with a minute (and hour) derived from the instance's database id, to spread the
 // load; the plan cannot know that id, and time/schedule.ts reads the aliases as the cron macros
@@ -23,6 +27,7 @@ import { addDuration, approxMs, formatSpan, MS, parseDuration, type Duration } f
 import { parseSchedule, type Schedule } from '../time/schedule';
 import { rulesWithCounts, type RuleRow } from './rules';
 import { SimulationError, simulate, type SimulateResult } from './simulate';
+import { simulateCopy, type CopyMode } from './copy-job';
 
 /** More fires than this in one simulation is refused (a minutely schedule over ten years). */
 export const MAX_SIMULATED_FIRES = 6_000_000;
@@ -231,8 +236,63 @@ export function simulateJob(plan: PlanModel, jobName: string, opts: SimulateJobO
 
     const fires = firesBetween(schedule, from, at, 'schedule');
     const pruneAt = pruneSchedule ? firesBetween(pruneSchedule, from, at, 'prune_schedule') : undefined;
-    const result = simulate({ fires, engine, policy, timezone: zone, pruneAt, from, at, strategy: opts.strategy });
+    const mode = copyMode(job);
+    const result = mode
+      ? simulateCopyJob(plan, job, mode, { fires, pruneAt, engine, policy, timezone: zone }, from, at)
+      : simulate({ fires, engine, policy, timezone: zone, pruneAt, from, at, strategy: opts.strategy });
     return jobEntry(job, engine.id, policy, zone, from, at, result);
+  });
+}
+
+/**
+ * How a copy job replicates its source (copy-job.ts), or undefined for a job that makes its own
+ * snapshots. incus-copy with `refresh: false` is refused: it copies one snapshot, once, into a new
+ * instance that holds no snapshots, so there is no history to project.
+ */
+function copyMode(job: JobModel): CopyMode | undefined {
+  if (job.from === undefined) return undefined;
+  if (job.kind === 'zfs-send' || job.kind === 'btrfs-send') return 'send';
+  if (job.kind !== 'incus-copy') return undefined;
+  if (job.raw.refresh === false) {
+    throw new SimulationError('`refresh: false` copies the newest snapshot once, into a new instance without snapshots: there is no snapshot history to simulate');
+  }
+  return 'mirror';
+}
+
+/** The copy's history, derived from its source job's (its schedule, prune_schedule, policy). */
+function simulateCopyJob(
+  plan: PlanModel,
+  job: JobModel,
+  mode: CopyMode,
+  copy: { fires: number[]; pruneAt?: number[]; engine: ReturnType<typeof engineFor>; policy: PolicyModel; timezone: string },
+  from: number,
+  at: number,
+): SimulateResult {
+  const src = plan.jobs.get(job.from!);
+  if (!src) throw new SimulationError(`its source \`${job.from}\` is not a job of this plan`);
+  const why = whyNotSimulated(plan, src);
+  if (why !== undefined && why !== 'no retention') {
+    throw new SimulationError(`its source \`${src.name}\` cannot be simulated (${why}), so neither can its copies`);
+  }
+  const srcZone = jobZone(plan, src);
+  const srcPolicy = jobPolicy(plan, src);
+  const srcSchedule = parsedSchedule(src.schedule!, srcZone, `schedule of \`${src.name}\``);
+  const srcPrune = src.prune_schedule ? parsedSchedule(src.prune_schedule, srcZone, `prune_schedule of \`${src.name}\``) : undefined;
+  return simulateCopy({
+    source: {
+      fires: firesBetween(srcSchedule, from, at, `schedule of \`${src.name}\``),
+      pruneAt: srcPrune ? firesBetween(srcPrune, from, at, `prune_schedule of \`${src.name}\``) : undefined,
+      engine: engineFor(src.kind, srcPolicy),
+      policy: srcPolicy,
+      timezone: srcZone,
+    },
+    // The drivers prune the replica in the source host's zone; incus-copy prunes only for a
+    // policy with keep or tiers (an expiry alone is not applied on the standby).
+    copy: { ...copy, timezone: srcZone, ...(job.kind === 'incus-copy' && copy.policy.keep === undefined && copy.policy.tiers === undefined ? { pruneAt: [] } : {}) },
+    mode,
+    sourceName: src.name,
+    from,
+    at,
   });
 }
 
