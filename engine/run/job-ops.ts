@@ -28,6 +28,7 @@ import type { BuiltinStep, PruneStep, Step } from './step';
 import { ManifestError, parseManifest } from './builtin/manifest';
 import { restoreAndCompare, type RestoreResult } from './builtin/restore';
 import { verifyIncusCopy } from './verify-incus';
+import { verifyReplica } from './verify-replica';
 import type { TableCount } from './builtin/db-verify';
 import { describeTarget, DUMP_KINDS, dumpTarget, verifyDump } from './verify-dump';
 import { pruneWithTool } from './tool-prune';
@@ -214,18 +215,27 @@ export interface VerifyJobReport extends RestoreResult {
   summary?: string;
 }
 
-/** incus-copy: the standby's snapshot restored into a scratch instance there (verify-incus.ts). */
-async function verifyIncus(opts: VerifyJobOptions, t0: number): Promise<VerifyJobReport> {
-  const job = opts.plan.jobs.get(opts.job)!;
+/** What a kind's own restore test returns (incus-copy, zfs-send, btrfs-send). */
+interface KindVerifyResult {
+  ok: boolean;
+  copy: string;
+  path: string;
+  checked: number;
+  problems: string[];
+  summary: string;
+}
+
+/** Run a kind's own restore test inside a verify session: locked, journalled, one-line errors. */
+async function verifyBy(opts: VerifyJobOptions, t0: number, text: { description: string; short: string }, test: (steps: Step[], hosts: Hosts) => Promise<KindVerifyResult>): Promise<VerifyJobReport> {
   const steps = stepsFor(opts.plan, opts.job, t0);
   const s = openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts);
   let status: 'ok' | 'failed' = 'failed';
   const stepId = `${opts.job}/verify`;
   try {
-    s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: 'restore the standby\'s snapshot into a scratch instance and read back boot.autostart', display: stepId });
-    s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: 'restore the standby\'s snapshot into a scratch instance' });
-    const r = await verifyIncusCopy(job, opts.plan, steps, s.hosts, { now: t0, copy: opts.copy }).catch((e: Error) => {
-      // The client's own words (an unreachable remote, a daemon that is not running): one line.
+    s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: text.description, display: stepId });
+    s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: text.short });
+    const r = await test(steps, s.hosts).catch((e: Error) => {
+      // The tool's own words (an unreachable remote, a daemon that is not running): one line.
       throw e instanceof JobOpError || e instanceof PruneError ? e : new JobOpError(`job ${opts.job}: ${e.message}`);
     });
     status = r.ok ? 'ok' : 'failed';
@@ -242,10 +252,19 @@ export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport
   const t0 = Date.now();
   const job = opts.plan.jobs.get(opts.job);
   if (!job) throw new JobOpError(`no job named \`${opts.job}\` in the plan`);
-  if (job.kind === 'incus-copy') return verifyIncus(opts, t0);
+  if (job.kind === 'incus-copy') {
+    // The standby's snapshot restored into a scratch instance there (verify-incus.ts).
+    const text = { description: 'restore the standby\'s snapshot into a scratch instance and read back boot.autostart', short: 'restore the standby\'s snapshot into a scratch instance' };
+    return verifyBy(opts, t0, text, (steps, hosts) => verifyIncusCopy(job, opts.plan, steps, hosts, { now: t0, copy: opts.copy }));
+  }
+  if (job.kind === 'zfs-send' || job.kind === 'btrfs-send') {
+    // The newest common snapshot compared file by file on both sides (verify-replica.ts).
+    const text = { description: 'compare the sha256 of every file of the newest common snapshot on both sides', short: 'compare the replica\'s newest snapshot with the source\'s' };
+    return verifyBy(opts, t0, text, (steps, hosts) => verifyReplica(opts.job, opts.plan, steps, hosts, { copy: opts.copy }));
+  }
   if (job.kind === 'restic' || job.kind === 'borg') return verifyRepoJob(opts, stepsFor(opts.plan, opts.job, t0), () => openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts));
   if (job.kind === 'rsync') return verifyRsyncJob(opts, stepsFor(opts.plan, opts.job, t0), () => openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts));
-  if (job.kind !== 'archive' && !DUMP_KINDS.has(job.kind)) throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only archive, pg-dump, mysql-dump, rsync, restic, borg and incus-copy)`);
+  if (job.kind !== 'archive' && !DUMP_KINDS.has(job.kind)) throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only archive, pg-dump, mysql-dump, rsync, restic, borg, incus-copy, zfs-send and btrfs-send)`);
   const steps = stepsFor(opts.plan, opts.job, t0);
   const b = steps.find((x): x is BuiltinStep => x.type === 'builtin');
   const dumpStep = steps.find((x) => x.type === 'command' && x.phase === 'backup' && x.inventory);

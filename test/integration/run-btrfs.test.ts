@@ -194,8 +194,22 @@ describe.skipIf(!ok)('btrfs-snapshot → btrfs-send across two hosts', () => {
       await ssh!.hosts[0].start();
     }
     expect(names(replicaDir)).toEqual(['backplan-20270102T0000Z']);
+
+    // Restore test: the newest common snapshot is the same on both sides, file by file.
+    const verify = () => cliAt(T0 + 26 * HOUR, ['verify', plan, '--job', 'replica', '--state-dir', state, ...ssh!.sshArgs()]);
+    const v = await verify();
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toContain('snapshot backplan-20270102T0000Z: all 1 files of the replica are identical to the source');
+    // A snapshot changed behind Backplan's back (made writable, edited, read-only again) fails it.
+    const changed = `${snapDir}/backplan-20270102T0000Z`;
+    sh(['btrfs', 'property', 'set', '-ts', changed, 'ro', 'false']);
+    writeFileSync(`${changed}/a.txt`, 'changed later');
+    sh(['btrfs', 'property', 'set', '-ts', changed, 'ro', 'true']);
+    const bad = await verify();
+    expect(bad.code, bad.stdout + bad.stderr).toBe(1);
+    expect(bad.stdout).toContain('./a.txt: differs from the source\'s snapshot');
     expect(spawnSync('find', [work, '-name', 'CANARY'], { encoding: 'utf8' }).stdout).toBe('');
-  }, 120_000);
+  }, 180_000);
 
   it('keeps the base on the replica side when the policy alone would remove it', async () => {
     writePlan('{ keep: { last: 5 } }', '{ keep: { last: 5 } }');

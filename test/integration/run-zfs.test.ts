@@ -147,7 +147,14 @@ describe.skipIf(!ok)('zfs-snapshot → zfs-send across two hosts (zfs-fuse)', ()
     expect(dry2.code, dry2.stdout + dry2.stderr).toBe(0);
     expect(dry2.stdout).toMatch(/keep\s+backplan-20270101T0600Z/);
     expect(snapshots(`${DST}/replica`)).toEqual(['backplan-20270101T0600Z']);
-  }, 150_000);
+
+    // Restore test: the common snapshot cloned on each side, every file's sha256 compared, the
+    // scratch clones destroyed again.
+    const v = await cliAt(T0 + 14 * HOUR, ['verify', plan, '--job', 'replica', '--state-dir', state, ...ssh!.sshArgs()]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toContain('snapshot backplan-20270101T0600Z: all 1 files of the replica are identical to the source');
+    expect(sh(['zfs', 'list', '-H', '-o', 'name']).split('\n').filter((n) => n.includes('bpv-verify'))).toEqual([]);
+  }, 180_000);
 
   it('a run killed in the middle of an incremental send leaves nothing that looks whole; the re-run completes', async () => {
     const big = randomBytes(48 * 1024 * 1024);
