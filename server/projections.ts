@@ -6,7 +6,8 @@
 // Bounds: a projection simulates at most `maxFires` runs of the schedule from the start of the
 // current hour. When the job's default horizon (engine/simulate/simulate-job.ts: the longest age
 // the policy keeps + 10%, or a year) needs more runs, the window is cut to `maxFires` runs and
-// the projection says so (`capped`). Hovers that find nothing cached simulate a small window at
+// the projection says so (`capped`); a copy job's window is also cut at `maxFires` runs of its
+// source, whose history it replays. Hovers that find nothing cached simulate a small window at
 // once and queue the full one; inlay hints compute within a time budget and queue the rest
 // (see Projector.queue); the server asks the client to refresh when the queue is done.
 import { jobPolicy, jobZone } from '../engine/plan/build-model';
@@ -102,6 +103,17 @@ export function project(plan: PlanModel, jobName: string, now: number, maxFires:
       const first = parsed.schedule.nextRuns(from - 1, maxFires);
       at = first.length > 0 ? first[first.length - 1] : from + maxFires * interval;
       capped = { fires: first.length, wanted, horizonMs: horizon, simulatedMs: at - from };
+    }
+    // A copy job replays its source's runs too (engine/simulate/copy-job.ts): bound those as well.
+    const src = job.from !== undefined ? plan.jobs.get(job.from) : undefined;
+    const srcParsed = src?.schedule ? parseSchedule(src.schedule, jobZone(plan, src)) : undefined;
+    if (srcParsed?.ok) {
+      const srcRuns = srcParsed.schedule.nextRuns(from - 1, maxFires);
+      if (srcRuns.length === maxFires && srcRuns[srcRuns.length - 1] < at) {
+        at = srcRuns[srcRuns.length - 1];
+        const own = parsed.schedule.nextRuns(from - 1, maxFires).filter((t) => t <= at).length;
+        capped = { fires: own, wanted, horizonMs: horizon, simulatedMs: at - from };
+      }
     }
     const result = simulateJob(plan, jobName, { from, at });
     return done({ job: jobName, result, ...(capped ? { capped } : {}) });

@@ -144,3 +144,19 @@ describe("the editor's projections of a copy job", () => {
     expect(p.result!.stats.count).toBe(3);
   });
 });
+
+describe("the editor's bound on a copy job", () => {
+  it("cuts the window at maxFires runs of the source too (a minutely source, a daily copy)", async () => {
+    const { project } = await import('../../../server/projections');
+    const q = plan({
+      src: { kind: 'zfs-snapshot', host: 'primary', dataset: 'tank/data', schedule: '* * * * *', retention: { keep: { last: 60, daily: 30 } } },
+      copy: { kind: 'zfs-send', from: 'src', to: 'spare', dataset: 'backup/data', schedule: '0 0 * * *', retention: { keep: { last: 30 } } },
+    });
+    const t0 = performance.now();
+    const p = project(q, 'copy', from, 1500);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(p.error).toBeUndefined();
+    expect(p.capped).toMatchObject({ fires: 2, simulatedMs: 1499 * 60_000 });
+    expect(p.result!.stats.count).toBe(2);
+  });
+});
