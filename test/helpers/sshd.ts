@@ -2,7 +2,7 @@
 // one random port, logging in as root with one key (TESTING.md "Hosts"). A plan names them with
 // `hostLine(name)`; the CLI reaches them with `sshArgs()` (its own known_hosts file).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,11 @@ export interface SshHosts {
   hostLine(name: string, index: number, extra?: string): string;
   /** CLI arguments: a private known_hosts file, new host keys accepted. */
   sshArgs(): string[];
+  /**
+   * An `ssh` program at `path` for tools that spawn ssh themselves (restic, borg, rsync): the
+   * system ssh with this run's known_hosts, logging each call's arguments to `log`.
+   */
+  writeSshWrapper(path: string, log: string): string;
   /** The same options for `ssh` itself (a test checking a remote host by hand). */
   sshArgv(index: number, command: string[]): string[];
   close(): Promise<void>;
@@ -122,6 +127,12 @@ export async function startSshHosts(count: number): Promise<SshHosts> {
     hostLine: (name, index, extra) =>
       `${name}: { address: ${hosts[index].address}, port: ${port}, user: root, identity: ${identity}${extra ? `, ${extra}` : ''} }`,
     sshArgs: () => ['--ssh-option', `UserKnownHostsFile=${knownHosts}`, '--ssh-option', 'StrictHostKeyChecking=accept-new'],
+    writeSshWrapper(path, log) {
+      const opts = [`UserKnownHostsFile=${knownHosts}`, 'StrictHostKeyChecking=accept-new'];
+      writeFileSync(path, `#!/bin/sh\necho "$*" >> '${log}'\nexec ssh ${opts.map((o) => `-o '${o}'`).join(' ')} "$@"\n`);
+      chmodSync(path, 0o755);
+      return path;
+    },
     sshArgv: (index, command) => [
       'ssh', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=accept-new',
       '-i', identity, '-p', String(port), `root@${hosts[index].address}`, '--', ...command,

@@ -5,7 +5,7 @@
 // passphrase comes from a file and travels by environment only.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,9 +79,7 @@ beforeAll(async () => {
   if (!ok) return;
   work = mkdtempSync(join(tmpdir(), 'bp-borg-'));
   hosts = await startSshHosts(1);
-  const kh = hosts.sshArgs().filter((a) => a !== '--ssh-option');
-  writeFileSync(join(work, 'ssh'), `#!/bin/sh\necho "$*" >> '${join(work, 'ssh.log')}'\nexec ssh ${kh.map((o) => `-o '${o}'`).join(' ')} "$@"\n`);
-  chmodSync(join(work, 'ssh'), 0o755);
+  hosts.writeSshWrapper(join(work, 'ssh'), join(work, 'ssh.log'));
   writeFileSync(join(work, 'passphrase'), `${secret}\n`, { mode: 0o600 });
   mkdirSync(join(work, 'data'), { recursive: true });
   writeFileSync(join(work, 'data', 'a.txt'), 'alpha\n');

@@ -6,7 +6,7 @@
 // it. The password travels by environment only: never in argv, the journal or the output.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,9 +76,7 @@ beforeAll(async () => {
   if (!ok) return;
   work = mkdtempSync(join(tmpdir(), 'bp-restic-'));
   hosts = await startSshHosts(1);
-  const kh = hosts.sshArgs().filter((a) => a !== '--ssh-option');
-  writeFileSync(join(work, 'ssh'), `#!/bin/sh\necho "$*" >> '${join(work, 'ssh.log')}'\nexec ssh ${kh.map((o) => `-o '${o}'`).join(' ')} "$@"\n`);
-  chmodSync(join(work, 'ssh'), 0o755);
+  hosts.writeSshWrapper(join(work, 'ssh'), join(work, 'ssh.log'));
   mkdirSync(join(work, 'data'), { recursive: true });
   writeFileSync(join(work, 'data', 'a.txt'), 'alpha\n');
   repo = join(work, 'repos', 'files');

@@ -4,7 +4,7 @@
 // with the previous copy, a changed one does not), a native prune of old directories, and
 // `backplan verify` comparing the newest copy with the source by checksum.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,9 +60,7 @@ beforeAll(async () => {
   if (!ok) return;
   work = mkdtempSync(join(tmpdir(), 'bp-rsync-'));
   hosts = await startSshHosts(1);
-  const kh = hosts.sshArgs().filter((a) => a !== '--ssh-option');
-  writeFileSync(join(work, 'ssh'), `#!/bin/sh\necho "$*" >> '${join(work, 'ssh.log')}'\nexec ssh ${kh.map((o) => `-o '${o}'`).join(' ')} "$@"\n`);
-  chmodSync(join(work, 'ssh'), 0o755);
+  hosts.writeSshWrapper(join(work, 'ssh'), join(work, 'ssh.log'));
   mkdirSync(join(src(), 'sub'), { recursive: true });
   writeFileSync(join(src(), 'same.txt'), 'unchanged\n');
   writeFileSync(join(src(), 'sub', 'deep.bin'), Buffer.alloc(200_000, 7));
