@@ -12,7 +12,7 @@
 // (restore.ts); a pg-dump or mysql-dump into a scratch database on the job's server, whose row
 // counts are compared with the source's (verify-dump.ts). The result is journalled.
 import { hostname } from 'node:os';
-import type { PlanModel } from '../plan/model';
+import type { JobModel, PlanModel } from '../plan/model';
 import { Hosts } from './exec/hosts';
 import { fsFor, type HostFs } from './exec/files';
 import { Redactor } from './exec/redact';
@@ -248,23 +248,41 @@ async function verifyBy(opts: VerifyJobOptions, t0: number, text: { description:
   }
 }
 
+type KindVerifier = (opts: VerifyJobOptions, job: JobModel, t0: number) => Promise<VerifyJobReport>;
+
+const verifySession = (opts: VerifyJobOptions) => () => openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts);
+
+/** Kinds with a restore test of their own; archive and the dumps are verified below, in verifyJob. */
+const KIND_VERIFIERS: Record<string, KindVerifier> = {
+  // The standby's snapshot restored into a scratch instance there (verify-incus.ts).
+  'incus-copy': (opts, job, t0) =>
+    verifyBy(opts, t0, { description: 'restore the standby\'s snapshot into a scratch instance and read back boot.autostart', short: 'restore the standby\'s snapshot into a scratch instance' }, (steps, hosts) =>
+      verifyIncusCopy(job, opts.plan, steps, hosts, { now: t0, copy: opts.copy }),
+    ),
+  // The newest common snapshot compared file by file on both sides (verify-replica.ts).
+  ...Object.fromEntries(
+    ['zfs-send', 'btrfs-send'].map((kind): [string, KindVerifier] => [
+      kind,
+      (opts, _job, t0) =>
+        verifyBy(opts, t0, { description: 'compare the sha256 of every file of the newest common snapshot on both sides', short: 'compare the replica\'s newest snapshot with the source\'s' }, (steps, hosts) =>
+          verifyReplica(opts.job, opts.plan, steps, hosts, { copy: opts.copy }),
+        ),
+    ]),
+  ),
+  restic: (opts, _job, t0) => verifyRepoJob(opts, stepsFor(opts.plan, opts.job, t0), verifySession(opts)),
+  borg: (opts, _job, t0) => verifyRepoJob(opts, stepsFor(opts.plan, opts.job, t0), verifySession(opts)),
+  rsync: (opts, _job, t0) => verifyRsyncJob(opts, stepsFor(opts.plan, opts.job, t0), verifySession(opts)),
+};
+
 export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport> {
   const t0 = Date.now();
   const job = opts.plan.jobs.get(opts.job);
   if (!job) throw new JobOpError(`no job named \`${opts.job}\` in the plan`);
-  if (job.kind === 'incus-copy') {
-    // The standby's snapshot restored into a scratch instance there (verify-incus.ts).
-    const text = { description: 'restore the standby\'s snapshot into a scratch instance and read back boot.autostart', short: 'restore the standby\'s snapshot into a scratch instance' };
-    return verifyBy(opts, t0, text, (steps, hosts) => verifyIncusCopy(job, opts.plan, steps, hosts, { now: t0, copy: opts.copy }));
+  if (Object.hasOwn(KIND_VERIFIERS, job.kind)) return KIND_VERIFIERS[job.kind](opts, job, t0);
+  if (job.kind !== 'archive' && !DUMP_KINDS.has(job.kind)) {
+    const kinds = ['archive', ...DUMP_KINDS, ...Object.keys(KIND_VERIFIERS)];
+    throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only ${kinds.slice(0, -1).join(', ')} and ${kinds[kinds.length - 1]})`);
   }
-  if (job.kind === 'zfs-send' || job.kind === 'btrfs-send') {
-    // The newest common snapshot compared file by file on both sides (verify-replica.ts).
-    const text = { description: 'compare the sha256 of every file of the newest common snapshot on both sides', short: 'compare the replica\'s newest snapshot with the source\'s' };
-    return verifyBy(opts, t0, text, (steps, hosts) => verifyReplica(opts.job, opts.plan, steps, hosts, { copy: opts.copy }));
-  }
-  if (job.kind === 'restic' || job.kind === 'borg') return verifyRepoJob(opts, stepsFor(opts.plan, opts.job, t0), () => openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts));
-  if (job.kind === 'rsync') return verifyRsyncJob(opts, stepsFor(opts.plan, opts.job, t0), () => openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts));
-  if (job.kind !== 'archive' && !DUMP_KINDS.has(job.kind)) throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only archive, pg-dump, mysql-dump, rsync, restic, borg, incus-copy, zfs-send and btrfs-send)`);
   const steps = stepsFor(opts.plan, opts.job, t0);
   const b = steps.find((x): x is BuiltinStep => x.type === 'builtin');
   const dumpStep = steps.find((x) => x.type === 'command' && x.phase === 'backup' && x.inventory);
