@@ -28,12 +28,17 @@ export interface CliRun {
   ms: number;
 }
 
-/** `backplan ARGS` with the clock at `ms` (undefined: the real clock). */
-export function cliAt(ms: number | undefined, args: string[]): Promise<CliRun> {
+/**
+ * `backplan ARGS` with the clock at `ms` (undefined: the real clock), with `env` added.
+ * libfaketime is preloaded directly, not through the `faketime` wrapper: the wrapper keeps a
+ * semaphore named by its pid in /dev/shm, a killed one leaves it behind, and a later wrapper
+ * that gets the same pid fails with "sem_open: File exists".
+ */
+export function cliAt(ms: number | undefined, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...(ms !== undefined ? faketimeEnv(ms) : {}) },
+      env: { ...process.env, NO_COLOR: '1', ...env, ...(ms !== undefined ? faketimeEnv(ms) : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

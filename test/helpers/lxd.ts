@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI } from './cli';
+import { cliAt } from './faketime';
 import { REQUIRE_INTEGRATION, requireTools } from './integration';
 
 /** True when LXD daemons can be started here; throws in CI when they cannot. */
@@ -190,16 +190,10 @@ export async function startLxdPair(opts: { standby?: boolean } = {}): Promise<Lx
 }
 
 /**
- * `backplan ARGS` with the clock of `faketime` starting at `iso` (UTC), asynchronously (a test
- * driving hundreds of runs keeps vitest's event loop free). Backplan names snapshots from its
- * own clock and prunes by the time in the name; the daemons keep the real time.
+ * `backplan ARGS` with a faked clock starting at `iso` (UTC), asynchronously (a test driving
+ * hundreds of runs keeps vitest's event loop free). Backplan names snapshots from its own clock
+ * and prunes by the time in the name; the daemons keep the real time.
  */
 export function backplanAt(iso: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stamp = iso.replace('T', ' ').replace(/(\.\d+)?Z$/, '');
-  return new Promise((resolve) => {
-    execFile('faketime', [stamp, process.execPath, CLI, ...args], { env: { ...process.env, NO_COLOR: '1', TZ: 'UTC', ...env }, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return cliAt(Date.parse(iso), args, { TZ: 'UTC', ...env });
 }
