@@ -68,7 +68,19 @@ export const ENGINE_DOCS: Record<EngineId, EngineDoc> = {
   },
 };
 
-export function engineDocMarkdown(engine: EngineId): string {
+/** What a declared older release does instead (a host's `tool_versions`), by the engine's release label. */
+const RELEASE_LINES: Record<string, { title: string; replace: Record<number, string> }> = {
+  'restic before 0.16': {
+    title: 'restic before 0.16 `forget --prune` (the host’s `tool_versions`)',
+    replace: {
+      2: 'No rule keeps the oldest snapshot for count left over (that came with restic 0.16): a young repository keeps only what the buckets pick. There is no unlimited count (`-1`, `all`).',
+    },
+  },
+};
+
+export function engineDocMarkdown(engine: EngineId, release?: string): string {
   const d = ENGINE_DOCS[engine];
-  return [`**Pruned by ${d.title}**`, '', ...d.lines.map((l) => `- ${l}`)].join('\n');
+  const r = release === undefined ? undefined : RELEASE_LINES[release];
+  const lines = d.lines.map((l, i) => r?.replace[i] ?? l);
+  return [`**Pruned by ${r?.title ?? d.title}**`, '', ...lines.map((l) => `- ${l}`)].join('\n');
 }

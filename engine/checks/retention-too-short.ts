@@ -28,7 +28,7 @@
 import { jobPolicy } from '../plan/build-model';
 import type { JobModel, PolicyModel } from '../plan/model';
 import { COUNT_RULES, WITHIN_RULES, countOf, hasExpiry } from '../retention/common';
-import { engineFor, engineIdFor, type EngineId } from '../retention/index';
+import { engineForJob, engineIdFor, type EngineId } from '../retention/index';
 import { maxMs, minMs, MS, subtractDuration, isZero, type Duration } from '../time/duration';
 import { durationOf, jobExpiry, jobRpo } from './shared/policies';
 import { firesOf, firstAfter, jobScheduleOf, localText, pruneScheduleOf, longestOf, spanText, type JobSchedule } from './shared/schedules';
@@ -181,7 +181,7 @@ export const rule: Rule = {
       const policy = jobPolicy(ctx.model, job);
       const engine = engineIdFor(job.kind, policy);
       if (!policy && engine !== 'velero') continue;
-      if (policy && engineFor(job.kind, policy).unsupported(policy).length > 0) continue;
+      if (policy && engineForJob(ctx.model, job, policy).unsupported(policy).length > 0) continue;
       const runs = jobScheduleOf(ctx, job);
       if (!runs) continue;
       const whose = typeof job.retention === 'string' ? `policy \`${job.retention}\`` : 'this retention';

@@ -1,6 +1,6 @@
 // A retention form that the job's pruning engine cannot express is an error, never a silent
 // approximation (SPEC §3). For every job with a policy, the engine that prunes it
-// (engineFor(kind, policy)) lists what it cannot express; each item becomes a finding:
+// (engineForJob: the kind, and the tool version its host declares) lists what it cannot express; each item becomes a finding:
 //
 // - inline policy: on the key at fault under the job's `retention` (the value when it is the
 //   value that is wrong: a tier's `every`, a Velero expiry in months);
@@ -11,8 +11,8 @@
 //   `retention` value (choose another policy for this job), with the policy's key as related info.
 import type { OffsetRange, RelatedInfo } from '../findings';
 import { jobPolicy } from '../plan/build-model';
-import type { JobModel, PolicyModel, YamlPath } from '../plan/model';
-import { engineFor, engineIdFor, type EngineId } from '../retention/index';
+import type { JobModel, PlanModel, PolicyModel, YamlPath } from '../plan/model';
+import { engineForJob, engineIdFor, type EngineId } from '../retention/index';
 import type { Unsupported } from '../retention/types';
 import { policyUsers } from './shared/policies';
 import { dedupe } from './shared/values';
@@ -25,8 +25,8 @@ function partFor(u: Unsupported, engine: EngineId): 'key' | 'value' {
   return 'key';
 }
 
-function unsupportedFor(job: JobModel, policy: PolicyModel): { engine: EngineId; items: Unsupported[] } {
-  return { engine: engineIdFor(job.kind, policy), items: engineFor(job.kind, policy).unsupported(policy) };
+function unsupportedFor(plan: PlanModel, job: JobModel, policy: PolicyModel): { engine: EngineId; items: Unsupported[] } {
+  return { engine: engineIdFor(job.kind, policy), items: engineForJob(plan, job, policy).unsupported(policy) };
 }
 
 const sameKey = (a: readonly (string | number)[], b: readonly (string | number)[]): boolean =>
@@ -46,7 +46,7 @@ export const rule: Rule = {
     const cache = new Map<JobModel, { engine: EngineId; items: Unsupported[] }>();
     const of = (j: JobModel, policy: PolicyModel) => {
       let r = cache.get(j);
-      if (!r) cache.set(j, (r = unsupportedFor(j, policy)));
+      if (!r) cache.set(j, (r = unsupportedFor(ctx.model, j, policy)));
       return r;
     };
     for (const job of ctx.model.jobs.values()) {

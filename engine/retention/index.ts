@@ -2,13 +2,13 @@
 // with one choice left to the policy: an incus-snapshot job whose policy has only `expiry` is
 // pruned by Incus itself (`snapshots.expiry`), any other incus-snapshot policy by Backplan.
 import { kindInfo } from '../kinds';
-import type { PolicyModel } from '../plan/model';
+import type { JobModel, PlanModel, PolicyModel } from '../plan/model';
 import { borgEngine } from './borg';
 import { hasExpiry, hasTiers, keepOf } from './common';
 import { incusEngine, veleroEngine } from './expiry';
 import { nativeEngine } from './native';
 import { pbsEngine } from './pbs';
-import { resticEngine } from './restic';
+import { resticEngine, resticEngineFor } from './restic';
 import type { EngineId, RetentionEngine } from './types';
 
 export const ENGINE_IDS = ['restic', 'borg', 'pbs', 'native', 'incus', 'velero'] as const satisfies readonly EngineId[];
@@ -48,14 +48,33 @@ export function engineIdFor(kind: string, policy?: PolicyModel): EngineId {
   return info.engine;
 }
 
-/** The engine that prunes a job of `kind` with `policy`. */
-export function engineFor(kind: string, policy?: PolicyModel): RetentionEngine {
-  return getEngine(engineIdFor(kind, policy));
+/** Tool versions that change an engine's rules (a host's `tool_versions`). */
+export interface ToolVersions {
+  restic?: string;
+}
+
+/** The engine that prunes a job of `kind` with `policy`, with the rules of the declared tool versions. */
+export function engineFor(kind: string, policy?: PolicyModel, versions: ToolVersions = {}): RetentionEngine {
+  const id = engineIdFor(kind, policy);
+  return id === 'restic' ? resticEngineFor(versions.restic) : getEngine(id);
+}
+
+/** The `tool_versions` declared on a host (the tools run on the job's host). */
+export function hostToolVersions(plan: PlanModel, hostName: string | undefined): ToolVersions {
+  const raw = hostName === undefined ? undefined : plan.hosts.get(hostName)?.raw?.tool_versions;
+  if (!raw || typeof raw !== 'object') return {};
+  const restic = (raw as Record<string, unknown>).restic;
+  return typeof restic === 'string' ? { restic } : {};
+}
+
+/** The engine that prunes `job` with `policy` on its host. */
+export function engineForJob(plan: PlanModel, job: JobModel, policy?: PolicyModel): RetentionEngine {
+  return engineFor(job.kind, policy, hostToolVersions(plan, job.host));
 }
 
 export type { EngineId, RetentionEngine } from './types';
 export { borgEngine } from './borg';
-export { resticEngine } from './restic';
+export { resticEngine, resticEngineFor } from './restic';
 export { nativeEngine } from './native';
 export { pbsEngine } from './pbs';
 export { incusEngine, veleroEngine, toIncusExpiry, toVeleroTtl } from './expiry';

@@ -7,7 +7,9 @@
 //   of the snapshot's local time, here ctx.timezone);
 // - every rule sees every snapshot: one snapshot can use up a count in several rules;
 // - a rule that still has count left when it reaches the oldest snapshot keeps that one too
-//   ("oldest daily snapshot"), which maximises the history kept;
+//   ("oldest daily snapshot"), which maximises the history kept — since restic 0.16 (PR #4366);
+//   releases before keep no such snapshot, and read a count of -1 as "none" where 0.16 reads it
+//   as unlimited (resticEngineFor picks the rules of a declared version);
 // - `within D` keeps everything newer than (newest snapshot − D); `within_daily D` etc. keep the
 //   newest of every bucket newer than that, without a count; the newest snapshot is the newest
 //   one not in the future, and D is subtracted with Go's AddDate (years, months, days) then
@@ -118,7 +120,7 @@ function hasTags(snapshot: SnapshotIn, list: readonly string[]): boolean {
  * sortNewestFirst). An empty rule set keeps nothing here, as in restic's ApplyPolicy; the
  * `forget` command itself keeps everything then (see resticEngine).
  */
-export function applyResticRules(sorted: readonly SnapshotIn[], rules: ResticRules, zone: string): ResticResult {
+export function applyResticRules(sorted: readonly SnapshotIn[], rules: ResticRules, zone: string, release: ResticRelease = CURRENT_RESTIC): ResticResult {
   const counted = [
     { count: rules.last, bucket: byNumber, last: -1, reason: 'last snapshot' },
     { count: rules.hourly, bucket: byHour, last: -1, reason: 'hourly snapshot' },
@@ -136,7 +138,8 @@ export function applyResticRules(sorted: readonly SnapshotIn[], rules: ResticRul
   ];
   const keep: ResticKept[] = [];
   const remove: SnapshotIn[] = [];
-  const oldest = sorted.length - 1;
+  // Before restic 0.16 no rule keeps the oldest snapshot for count left over.
+  const oldest = release.keepsOldest ? sorted.length - 1 : -1;
 
   const windowless = rules.tags.length === 0 && !rules.within && windowed.every((w) => !w.within);
   for (let nr = 0; nr < sorted.length; nr++) {
@@ -236,6 +239,32 @@ export function resticRulesFromKeep(
   return rules;
 }
 
+/** What changed in restic's `forget` rules between releases. */
+export interface ResticRelease {
+  /** A rule with count left when it reaches the oldest snapshot keeps that one too (restic ≥ 0.16). */
+  keepsOldest: boolean;
+  /** A count of -1 (`unlimited`) keeps every bucket (restic ≥ 0.16; before, -1 kept none and `unlimited` was an error). */
+  unlimited: boolean;
+  /** How messages name these rules. */
+  label: string;
+}
+
+export const CURRENT_RESTIC: ResticRelease = { keepsOldest: true, unlimited: true, label: 'restic 0.16 or later' };
+export const RESTIC_BEFORE_0_16: ResticRelease = { keepsOldest: false, unlimited: false, label: 'restic before 0.16' };
+
+/** `0.14`, `0.14.0`, `restic 0.14.0 compiled with ...` → [0, 14, 0]; undefined when there is no version. */
+export function parseResticVersion(text: string): [number, number, number] | undefined {
+  const m = /(?:^|[\sv])(\d+)\.(\d+)(?:\.(\d+))?(?![\d.])/.exec(text.trim());
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
+}
+
+/** The rules of a restic version (undefined or unreadable: the current rules). */
+export function resticReleaseOf(version: string | undefined): ResticRelease {
+  const v = version === undefined ? undefined : parseResticVersion(version);
+  if (!v) return CURRENT_RESTIC;
+  return v[0] === 0 && v[1] < 16 ? RESTIC_BEFORE_0_16 : CURRENT_RESTIC;
+}
+
 /** restic's own duration: years, months, days, hours (no weeks, no minutes). */
 export interface ResticDuration {
   years: number;
@@ -291,8 +320,19 @@ export function resticRules(policy: PolicyModel | undefined, snapshots: readonly
 
 export const NO_POLICY_REASON = 'no policy was specified, no snapshots will be removed';
 
-function unsupported(policy: PolicyModel): Unsupported[] {
+function unsupported(policy: PolicyModel, release: ResticRelease): Unsupported[] {
   const out: Unsupported[] = [];
+  const keepCounts = keepOf(policy);
+  if (!release.unlimited && keepCounts) {
+    for (const key of COUNT_RULES) {
+      if (countOf(keepCounts[key]) < 0) {
+        out.push({
+          key: ['keep', key],
+          message: `${release.label} has no unlimited count (it rejects \`unlimited\` and reads -1 as "keep none"): write a finite \`keep.${key}\`, or declare a newer restic in the host's \`tool_versions\``,
+        });
+      }
+    }
+  }
   if (hasTiers(policy)) {
     out.push({
       key: ['tiers'],
@@ -327,14 +367,29 @@ function unsupported(policy: PolicyModel): Unsupported[] {
   return out;
 }
 
-function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: RetentionContext): RetentionDecision {
+function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: RetentionContext, release: ResticRelease): RetentionDecision {
   const sorted = sortNewestFirst(snapshots);
   const rules = resticRules(policy, sorted, ctx);
   if (isEmptyResticRules(rules)) {
     return { keep: sorted.map((snapshot) => ({ snapshot, reasons: [NO_POLICY_REASON] })), remove: [] };
   }
-  const r = applyResticRules(sorted, rules, ctx.timezone);
+  const r = applyResticRules(sorted, rules, ctx.timezone, release);
   return { keep: r.keep.map(({ snapshot, reasons }) => ({ snapshot, reasons })), remove: r.remove };
 }
 
-export const resticEngine: RetentionEngine = { id: 'restic', unsupported, evaluate };
+function engineOf(release: ResticRelease): RetentionEngine {
+  return {
+    id: 'restic',
+    release: release.label,
+    unsupported: (policy) => unsupported(policy, release),
+    evaluate: (snapshots, policy, ctx) => evaluate(snapshots, policy, ctx, release),
+  };
+}
+
+export const resticEngine: RetentionEngine = engineOf(CURRENT_RESTIC);
+const resticBefore016Engine: RetentionEngine = engineOf(RESTIC_BEFORE_0_16);
+
+/** The restic engine with the rules of `version` (as a host's `tool_versions.restic` declares it; undefined: current). */
+export function resticEngineFor(version: string | undefined): RetentionEngine {
+  return resticReleaseOf(version) === RESTIC_BEFORE_0_16 ? resticBefore016Engine : resticEngine;
+}

@@ -38,6 +38,8 @@ export interface Unsupported {
 
 export interface RetentionEngine {
   id: EngineId;
+  /** The tool release whose rules these are, when releases differ (restic: "restic before 0.16"). */
+  release?: string;
   /** Forms of the policy this engine cannot express (empty when it can express all of it). */
   unsupported(policy: PolicyModel): Unsupported[];
   /** One pruning decision. Inputs may be in any order; equal times keep input order. */

@@ -82,6 +82,10 @@ export interface PruneGuard {
    */
   list?: { argv: string[]; parse: 'restic-snapshots-json' | 'borg-list-json'; env?: Record<string, EnvValue> };
   version?: string[];
+  /** The version the plan declares for the tool on this host (`tool_versions`), whose rules the engine follows. */
+  declaredVersion?: string;
+  /** The plan's name of the host the tool runs on (where `tool_versions` belongs); none: this machine, no host entry. */
+  planHost?: string;
   engine?: EngineId;
   policy?: PolicyModel;
   timezone?: string;

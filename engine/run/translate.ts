@@ -113,7 +113,7 @@ function onlyKeep(policy: PolicyModel, engine: string): string | undefined {
 }
 
 /**
- * `restic forget` flags. Counts of -1 become `unlimited` (restic ≥ 0.16): restic 0.14 rejects the
+ * `restic forget` flags. Counts of -1 become `unlimited` (restic ≥ 0.16): restic before 0.16 rejects the
  * word, which is the safe failure — it reads `-1` as "keep nothing" in that rule.
  * https://restic.readthedocs.io/en/stable/060_forget.html#removing-snapshots-according-to-a-policy
  */

@@ -20,7 +20,7 @@
 import type { JobModel, PlanModel, PolicyModel } from '../plan/model';
 import { jobPolicy, jobZone } from '../plan/build-model';
 import { COUNT_RULES, countOf, hasExpiry, isSet, keepOf, WITHIN_RULES } from '../retention/common';
-import { engineFor } from '../retention/index';
+import { engineForJob, type RetentionEngine } from '../retention/index';
 import type { EngineId } from '../retention/types';
 import { formatLocal } from '../retention/calendar';
 import { addDuration, approxMs, formatSpan, MS, parseDuration, type Duration } from '../time/duration';
@@ -217,7 +217,7 @@ export function simulateJob(plan: PlanModel, jobName: string, opts: SimulateJobO
     if (why !== undefined && why !== 'disabled') throw new SimulationError(`job \`${jobName}\` cannot be simulated: ${why}`);
     const policy = jobPolicy(plan, job)!;
     const zone = jobZone(plan, job);
-    const engine = engineFor(job.kind, policy);
+    const engine = engineForJob(plan, job, policy);
     const schedule = parsedSchedule(job.schedule!, zone, 'schedule');
     const pruneSchedule = job.prune_schedule ? parsedSchedule(job.prune_schedule, zone, 'prune_schedule') : undefined;
 
@@ -264,7 +264,7 @@ function simulateCopyJob(
   plan: PlanModel,
   job: JobModel,
   mode: CopyMode,
-  copy: { fires: number[]; pruneAt?: number[]; engine: ReturnType<typeof engineFor>; policy: PolicyModel; timezone: string },
+  copy: { fires: number[]; pruneAt?: number[]; engine: RetentionEngine; policy: PolicyModel; timezone: string },
   from: number,
   at: number,
 ): SimulateResult {
@@ -282,7 +282,7 @@ function simulateCopyJob(
     source: {
       fires: firesBetween(srcSchedule, from, at, `schedule of \`${src.name}\``),
       pruneAt: srcPrune ? firesBetween(srcPrune, from, at, `prune_schedule of \`${src.name}\``) : undefined,
-      engine: engineFor(src.kind, srcPolicy),
+      engine: engineForJob(plan, src, srcPolicy),
       policy: srcPolicy,
       timezone: srcZone,
     },

@@ -7,8 +7,7 @@ import { MarkupKind, type Hover, type Position } from 'vscode-languageserver/nod
 import { jobPolicy, jobZone } from '../../engine/plan/build-model';
 import type { PlanModel } from '../../engine/plan/model';
 import { fieldAt } from '../../engine/plan/schema';
-import { engineIdFor } from '../../engine/retention/index';
-import type { EngineId } from '../../engine/retention/types';
+import { engineForJob } from '../../engine/retention/index';
 import { approxMs, formatDuration, formatSpan, maxMs, minMs, parseDuration, type Duration } from '../../engine/time/duration';
 import { parseSchedule } from '../../engine/time/schedule';
 import { describeSchedule } from '../../engine/time/words';
@@ -218,23 +217,26 @@ function retentionHover(a: Analysis, job: string, env: FeatureEnv, doc?: string)
   if (!j) return doc;
   const policy = jobPolicy(plan, j);
   if (!policy) return joinParts(doc, typeof j.retention === 'string' ? `Policy ${code(j.retention)} is not defined.` : undefined);
-  const engine = engineIdFor(j.kind, policy);
+  const engine = engineForJob(plan, j, policy);
   const p = hoverProjection(a, job, env);
-  return joinParts(projectionMarkdown(p, `**Retention of ${code(job)}** (${typeof j.retention === 'string' ? `policy ${code(j.retention)}` : 'inline'})`), engineDocMarkdown(engine), doc);
+  return joinParts(projectionMarkdown(p, `**Retention of ${code(job)}** (${typeof j.retention === 'string' ? `policy ${code(j.retention)}` : 'inline'})`), engineDocMarkdown(engine.id, engine.release), doc);
 }
 
 function policyHover(a: Analysis, name: string, env: FeatureEnv): string | undefined {
   const plan = a.model;
   const head = summary(a, 'policies', name);
   const users = [...plan.jobs.values()].filter((j) => j.retention === name);
-  const engines = new Set<EngineId>();
+  const engines = new Set<string>();
   const parts: (string | undefined)[] = [head];
   for (const u of users.slice(0, 2)) {
     parts.push(projectionMarkdown(hoverProjection(a, u.name, env), `**For job ${code(u.name)}**`));
   }
-  for (const u of users) engines.add(engineIdFor(u.kind, plan.policies.get(name)));
-  if (engines.size === 0) engines.add('native');
-  for (const e of engines) parts.push(engineDocMarkdown(e));
+  for (const u of users) {
+    const e = engineForJob(plan, u, plan.policies.get(name));
+    engines.add(engineDocMarkdown(e.id, e.release));
+  }
+  if (engines.size === 0) engines.add(engineDocMarkdown('native'));
+  for (const e of engines) parts.push(e);
   return joinParts(...parts);
 }
 

@@ -9,7 +9,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTools } from '../helpers/integration';
 import { borgEngine } from '../../engine/retention/borg';
-import { resticEngine } from '../../engine/retention/restic';
+import { resticEngineFor } from '../../engine/retention/restic';
 import type { KeepModel, PolicyModel } from '../../engine/plan/model';
 import type { RetentionDecision, SnapshotIn } from '../../engine/retention/types';
 import {
@@ -23,7 +23,6 @@ import {
   randomResticPolicy,
   resticEdges,
   toolVersions,
-  withoutOldestRule,
   type Rng,
 } from '../../scripts/fixtures/lib.mjs';
 
@@ -34,10 +33,9 @@ const POLICIES = 10;
 const policy = (keep: KeepModel): PolicyModel => ({ at: [], keep, raw: { keep } });
 const show = (d: RetentionDecision) => ({ keep: d.keep.map((k) => [k.snapshot.id, ...k.reasons]), remove: d.remove.map((s) => s.id) });
 
-/** restic before 0.16 has no "keep the oldest snapshot" rule (see test/unit/retention/restic-fixtures.test.ts). */
-async function resticBefore016(): Promise<boolean> {
-  const m = /restic (\d+)\.(\d+)/.exec((await toolVersions()).restic);
-  return m !== null && Number(m[1]) === 0 && Number(m[2]) < 16;
+/** The installed restic's version (its rules differ by release: resticEngineFor). */
+async function resticInstalled(): Promise<string> {
+  return /restic (\d+\.\d+\.\d+)/.exec((await toolVersions()).restic)?.[1] ?? '';
 }
 
 /** A "now" somewhere in 2021–2025, so that summer-time changes fall at varying places. */
@@ -78,14 +76,13 @@ describe.skipIf(!ok).concurrent(`retention engines vs the installed tools (BACKP
     const policies = Array.from({ length: POLICIES }, () => randomResticPolicy(rng, { withins }));
     // restic forget runs in the snapshots' own zone (see scripts/fixtures/README.md).
     const results = await pool(policies, 2, (keep) => repo.forget(keep, zone));
-    const before016 = await resticBefore016();
+    const engine = resticEngineFor(await resticInstalled());
     policies.forEach((keep, i) => {
       const tool = results[i].groups.live ?? { keep: [], remove: [] };
       const p = policy(keep);
       const what = `restic ${results[i].args.slice(6).join(' ')} (TZ=${zone}, seed ${SEED})`;
-      expect(resticEngine.unsupported(p), what).toEqual([]);
-      const got = resticEngine.evaluate(snaps, p, { now, timezone: zone });
-      expect(show(before016 ? withoutOldestRule(got) : got), what).toEqual({
+      expect(engine.unsupported(p), what).toEqual([]);
+      expect(show(engine.evaluate(snaps, p, { now, timezone: zone })), what).toEqual({
         keep: tool.keep.map((k) => [k.id, ...k.reasons]),
         remove: tool.remove,
       });

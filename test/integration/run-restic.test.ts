@@ -1,9 +1,11 @@
 // restic for real: a repository over sftp on a storage host (test/helpers/sshd.ts), snapshots
 // made at past times with `restic backup --time`, then `backplan run` whose guarded
 // `restic forget --prune` removes exactly the snapshots Backplan's restic rules remove; the guard
-// refusing a policy that would remove the newest snapshot, a decision where Debian's restic 0.14
-// and the restic ≥ 0.16 rules Backplan follows differ, and `unlimited` on a restic that rejects
-// it. The password travels by environment only: never in argv, the journal or the output.
+// refusing a policy that would remove the newest snapshot; the plan declares the host's restic
+// version (`tool_versions`), whose rules Backplan follows — Debian's restic 0.14 keeps no
+// "oldest" snapshot — and a host whose restic differs from the declaration is refused, as is
+// `unlimited` where restic has no such count. The password travels by environment only: never
+// in argv, the journal or the output.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,15 +44,20 @@ function pastSnapshot(at: number): void {
   expect(r.status, r.stderr).toBe(0);
 }
 
-function writePlan(retention: string): string {
+/** The restic of this machine, e.g. `0.14.0`. */
+const realVersion = () => /restic (\d+\.\d+\.\d+)/.exec(spawnSync('restic', ['version'], { encoding: 'utf8' }).stdout)![1];
+
+/** The plan; `declare: false` leaves out the host's `tool_versions` (Backplan then assumes current restic). */
+function writePlan(retention: string, { declare = true } = {}): string {
   const plan = join(work, 'plan.backplan.yaml');
+  const versions = declare ? `tool_versions: { restic: "${realVersion()}" }, ` : '';
   writeFileSync(
     plan,
     [
       'version: 1',
       'hosts:',
       // This machine, with an ssh wrapper that knows the test's host keys (restic spawns ssh itself).
-      `  me: { address: localhost, tools: { ssh: ${join(work, 'ssh')} } }`,
+      `  me: { address: localhost, ${versions}tools: { ssh: ${join(work, 'ssh')} } }`,
       `  ${hosts!.hostLine('vault', 0)}`,
       `storage: { vault-disk: { host: vault, media: hdd, path: ${join(work, 'repos')} } }`,
       'jobs:',
@@ -127,32 +134,51 @@ describe.skipIf(!ok)('restic over sftp', () => {
     expect(snapshots()).toHaveLength(before + 1);
   }, 120_000);
 
-  it('prune --dry-run shows the decision; a difference between the tool and the engine is refused', async () => {
+  it('follows the declared restic version; a host whose restic has other rules is refused', async () => {
     // Two snapshots on one old day: with `daily: 10` unused up, restic ≥ 0.16 also keeps the
     // oldest snapshot ("oldest daily snapshot"), restic 0.14 removes it.
     const old = Date.UTC(2020, 0, 1, 9);
     pastSnapshot(old);
     pastSnapshot(old + 3_600_000);
     const before = snapshots().length;
+    const version = realVersion();
+    const old14 = /^0\.(\d+)\./.test(version) && Number(version.split('.')[1]) < 16;
+    const nine = (k: { time: string }) => k.time.startsWith('2020-01-01T09:00');
+
+    // Not declared: the plan follows current restic; on a restic 0.14 host the guard refuses
+    // before anything runs and names the line to add.
+    const undeclared = writePlan('{ keep: { daily: 10 } }', { declare: false });
+    const dry0 = JSON.parse((await backplan(['prune', undeclared, '--job', 'files', '--dry-run', '--format', 'json', ...hosts!.sshArgs()], { env: env() })).stdout);
+    expect(dry0.keep.find(nine).reasons).toContain('oldest daily snapshot');
+    if (old14) {
+      const r = await backplan(['prune', undeclared, '--job', 'files', '--state-dir', state(), ...hosts!.sshArgs()], { env: env() });
+      expect(r.code).toBe(1);
+      expect(r.stdout + r.stderr).toContain(`host me runs restic ${version}, whose forget rules are those of restic before 0.16, but the plan follows restic 0.16 or later (no \`tool_versions.restic\` declared): set \`tool_versions: {restic: "${version}"}\` on host me`);
+      expect(r.stdout + r.stderr).toMatch(/prune refused, nothing was pruned/);
+      expect(snapshots()).toHaveLength(before);
+    }
+
+    // Declared: the dry run, the simulation's engine and the real prune agree with restic itself.
     const plan = writePlan('{ keep: { daily: 10 } }');
     const dry = await backplan(['prune', plan, '--job', 'files', '--dry-run', '--format', 'json', ...hosts!.sshArgs()], { env: env() });
     const report = JSON.parse(dry.stdout);
     expect(report.engine).toBe('restic');
-    expect(report.keep.find((k: { time: string }) => k.time.startsWith('2020-01-01T09:00')).reasons).toContain('oldest daily snapshot');
-    const version = /restic (\d+)\.(\d+)/.exec(spawnSync('restic', ['version'], { encoding: 'utf8' }).stdout)!;
-    const old14 = Number(version[1]) === 0 && Number(version[2]) < 16;
     const r = await backplan(['prune', plan, '--job', 'files', '--state-dir', state(), ...hosts!.sshArgs()], { env: env() });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
     if (old14) {
-      expect(dry.code).toBe(1);
-      expect(r.code).toBe(1);
-      expect(r.stdout + r.stderr).toMatch(/restic's decision differs from Backplan's restic rules \(restic 0\.\d+\.\d+ predates.*restic would remove \w+ \(2020-01-01T09:00:00Z\), which Backplan keeps \(oldest daily snapshot\).*nothing was pruned/);
-    } else expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(snapshots()).toHaveLength(before);
-    // `unlimited` (a count of -1): restic 0.14 rejects the word; refused before anything runs.
-    if (old14) {
+      // restic removed exactly what the dry run said: the 09:00 snapshot of the old day among them.
+      expect(report.remove.some(nine)).toBe(true);
+      expect(snapshots()).toHaveLength(before - report.remove.length);
+      expect(times()).toEqual(report.keep.map((k: { time: string }) => k.time.slice(0, 16)).sort());
+      // `unlimited` (a count of -1): restic 0.14 has none; the plan is refused before anything runs.
       const u = await backplan(['prune', writePlan('{ keep: { last: all } }'), '--job', 'files', '--state-dir', state(), ...hosts!.sshArgs()], { env: env() });
       expect(u.code).toBe(1);
-      expect(u.stdout + u.stderr).toMatch(/restic 0\.14\.\d+ does not accept `--keep-last=unlimited`/);
+      expect(u.stdout + u.stderr).toContain('restic before 0.16 has no unlimited count');
+      expect(u.stdout + u.stderr).toContain('fix them before you prune');
+      expect(snapshots()).toHaveLength(before - report.remove.length);
+    } else {
+      expect(report.keep.find(nine).reasons).toContain('oldest daily snapshot');
+      expect(snapshots()).toHaveLength(before);
     }
     expect(journals()).not.toContain(secret.slice(0, 12));
   }, 120_000);

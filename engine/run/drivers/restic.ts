@@ -7,6 +7,7 @@
 // --prune, --dry-run --json), https://restic.readthedocs.io/en/stable/030_preparing_a_new_repo.html
 // (sftp:user@host:/path and sftp://user@host:port//path); checked against `restic 0.14 --help`.
 import type { JobModel, PlanModel, StorageModel } from '../../plan/model';
+import { hostToolVersions } from '../../retention/index';
 import { LOCAL } from '../quote';
 import { resticKeepFlags } from '../translate';
 import { Kit, type DriverContext, type DriverResult } from '../driver-kit';
@@ -91,6 +92,7 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     // restic reads hours, days, weeks ... in its own local time: the zone the plan prunes in.
     const tz = k.timezone();
     const pruneEnv: Record<string, EnvValue> = { ...env, TZ: { value: tz } };
+    const declared = hostToolVersions(plan, job.host).restic;
     k.command(
       'prune',
       'restic forget --prune by policy',
@@ -102,6 +104,8 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
           min: k.minOf(policy),
           list: { argv: [...global, 'snapshots', '--json', tag], parse: 'restic-snapshots-json' },
           version: [restic, 'version'],
+          ...(declared ? { declaredVersion: declared } : {}),
+          ...(job.host !== undefined ? { planHost: job.host } : {}),
           engine: 'restic',
           policy,
           timezone: tz,

@@ -7,12 +7,14 @@
 // it would remove the newest snapshot, or when it would keep fewer than `min`. So what the tool
 // removes is exactly what `backplan simulate` and `backplan prune --dry-run` show.
 //
-// restic releases differ: Backplan follows restic ≥ 0.16 (a rule whose count is not used up keeps
-// the oldest snapshot too; `unlimited` counts). Older restic (Debian 12 ships 0.14) rejects the
-// word `unlimited` — refused here before anything runs, with the reason — and has no "oldest"
-// rule, which shows up as a difference between the two decisions and is refused like any other.
+// restic releases differ: from 0.16 a rule whose count is not used up keeps the oldest snapshot
+// too, and `unlimited` counts; older restic (Debian 12 ships 0.14) has neither. Backplan follows
+// the release the host declares in `tool_versions.restic` (default: the current rules), and the
+// guard reads `restic version` first: a host whose restic follows other rules than declared is
+// refused before anything runs, with the line to add to the plan.
 import { spawn } from 'node:child_process';
-import { getEngine } from '../../retention/index';
+import { getEngine, resticEngineFor } from '../../retention/index';
+import { resticReleaseOf } from '../../retention/restic';
 import type { Command, CommandStep, PruneGuard } from '../step';
 import { EnvError, remoteEnvWrapper, resolveEnv } from './env';
 import type { ExecEnv } from './execute';
@@ -193,6 +195,18 @@ export function resticVersion(text: string): [number, number, number] | undefine
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }
 
+/** Why the restic on the host does not follow the rules the plan declares, or undefined when it does. */
+export function resticMismatch(declared: string | undefined, actual: string, planHost: string | undefined): string | undefined {
+  const want = resticReleaseOf(declared);
+  const have = resticReleaseOf(actual);
+  if (want === have) return undefined;
+  const where = planHost === undefined ? 'this machine' : `host ${planHost}`;
+  const plan = declared ? `declares restic ${declared} (${want.label})` : `follows ${want.label} (no \`tool_versions.restic\` declared)`;
+  const line = `tool_versions: {restic: "${actual}"}`;
+  const fix = planHost === undefined ? `give the job a \`host\` (one without \`address\` runs here) with \`${line}\`` : `set \`${line}\` on host ${planHost}`;
+  return `${where} runs restic ${actual}, whose forget rules are those of ${have.label}, but the plan ${plan}: ${fix}, so that simulate, check and this prune follow restic ${actual}`;
+}
+
 function iso(s: ToolSnapshot): string {
   return new Date(s.time).toISOString().replace('.000Z', 'Z');
 }
@@ -215,19 +229,16 @@ export async function checkGuard(step: CommandStep, x: ExecEnv, now: number = Da
   });
   try {
     if (!g.list || !g.engine || !g.policy || !g.timezone) return refuse('this prune step has no listing to check the tool against (plan it again with this version of Backplan)');
-    const engine = getEngine(g.engine);
+    const engine = g.engine === 'restic' ? resticEngineFor(g.declaredVersion) : getEngine(g.engine);
     const unsupported = engine.unsupported(g.policy);
     if (unsupported.length) return refuse(`the ${engine.id} rules cannot express this policy: ${unsupported.map((u) => u.message).join('; ')}`);
 
     let version: string | undefined;
+    let mismatch: string | undefined;
     if (g.version) {
       const v = resticVersion((await toolOutput(on(g.version), x, 'reading the restic version')).stdout);
       version = v?.join('.');
-      const old = v !== undefined && v[0] === 0 && v[1] < 16;
-      const unlimited = step.argv.find((a) => a.endsWith('=unlimited'));
-      if (old && unlimited) {
-        return refuse(`restic ${version} does not accept \`${unlimited}\` (unlimited counts need restic 0.16 or later, and older releases read -1 as "keep nothing"); write a finite count or upgrade restic`);
-      }
+      mismatch = version === undefined ? undefined : resticMismatch(g.declaredVersion, version, g.planHost);
     }
 
     const listed = await toolOutput(on(g.list.argv, g.list.env ?? step.env), x, `listing the job's ${tool} snapshots`);
@@ -249,6 +260,9 @@ export async function checkGuard(step: CommandStep, x: ExecEnv, now: number = Da
       removes: decision.remove.map((r) => ({ name: r.name, time: iso(r) })),
     };
 
+    // Refused after deciding, so that a dry run still shows what Backplan would keep and remove.
+    if (mismatch) return refuse(mismatch, detail);
+
     const dry = await toolOutput(on(g.argv), x, `${tool}'s dry run`);
     const plan = g.parse === 'restic-forget-json' ? parseResticForget(dry.stdout) : parseBorgPrune(dry.stderr + dry.stdout);
     const seen = new Set([...plan.keep, ...plan.remove]);
@@ -267,8 +281,8 @@ export async function checkGuard(step: CommandStep, x: ExecEnv, now: number = Da
         ...(toolOnly.length ? [`${tool} would remove ${toolOnly.map((s) => `${stamp(s)}, which Backplan keeps (${(reasons.get(s.id) ?? []).join(', ')})`).join('; ')}`] : []),
         ...(engineOnly.length ? [`Backplan would remove ${engineOnly.map(stamp).join(', ')}, which ${tool} keeps`] : []),
       ];
-      const hint = g.engine === 'restic' && version && Number(version.split('.')[1]) < 16 && version.startsWith('0.') ? ` (restic ${version} predates the rules of restic 0.16 that Backplan follows: it has no "oldest" rule)` : '';
-      return refuse(`${tool}'s decision differs from Backplan's ${engine.id} rules${hint}: ${parts.join('; ')}`, { ...detail, toolOnly: toolOnly.map((s) => s.name), engineOnly: engineOnly.map((s) => s.name) });
+      const rules = engine.release ?? engine.id;
+      return refuse(`${tool}'s decision differs from Backplan's ${rules} rules: ${parts.join('; ')}`, { ...detail, toolOnly: toolOnly.map((s) => s.name), engineOnly: engineOnly.map((s) => s.name) });
     }
 
     const newest = snaps.reduce<ToolSnapshot | undefined>((a, s) => (a === undefined || s.time > a.time ? s : a), undefined);
