@@ -113,6 +113,33 @@ describe.skipIf(!ok)('Incus through LXD 5.0 (lxc), primary and standby', () => {
     expect(Math.abs(Date.parse(snap.expires_at) - Date.parse(snap.created_at) - 2 * 86_400_000)).toBeLessThan(5_000);
   });
 
+  it('incus-snapshot pruned by Backplan: a snapshots.expiry left on the instance does not expire the new snapshot', () => {
+    lxd!.lxc('init', '--empty', 'stale1');
+    // Left over from an earlier expiry-only policy, or set by hand.
+    lxd!.lxc('config', 'set', 'stale1', 'snapshots.expiry=1d');
+    const plan = writePlan('stale-expiry', [
+      'storage: { pool: { host: here, media: ssd } }',
+      'jobs:',
+      '  snaps:',
+      '    kind: incus-snapshot',
+      '    host: here',
+      '    instance: stale1',
+      '    storage: pool',
+      '    schedule: "0 */6 * * *"',
+      '    retention: { expiry: 1d, keep: { last: 5 } }',
+    ]);
+    const r = bp(['run', plan]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const [snap] = JSON.parse(lxd!.lxc('query', '/1.0/instances/stale1/snapshots?recursion=1')) as { name: string; expires_at: string }[];
+    expect(snap.name).toMatch(/^backplan-\d{8}T\d{4}Z$/);
+    // Go's zero time: no deadline, so only Backplan's policy removes it.
+    expect(snap.expires_at).toBe('0001-01-01T00:00:00Z');
+    // A snapshot made without the flag would carry the instance's deadline.
+    lxd!.lxc('snapshot', 'stale1', 'by-hand');
+    const byHand = JSON.parse(lxd!.lxc('query', '/1.0/instances/stale1/snapshots/by-hand')) as { expires_at: string };
+    expect(byHand.expires_at).not.toBe('0001-01-01T00:00:00Z');
+  });
+
   it('incus-copy: the standby copy reads boot.autostart false although the source says true; a second run refreshes incrementally', async () => {
     lxd!.lxc('init', '--empty', 'web1');
     lxd!.lxc('config', 'set', 'web1', 'boot.autostart=true');

@@ -1,7 +1,9 @@
 // incus-snapshot — `incus snapshot create INSTANCE NAME` (or, with `hosts.X.incus_binary: lxc`,
 // LXD's `lxc snapshot INSTANCE NAME`) on the job's host. A policy that is only `expiry` is handed
 // to Incus (`snapshots.expiry`, which also applies to snapshots made by hand); a policy with
-// `keep`/`tiers` is pruned natively, its `expiry` too. `nativeSchedule()` gives the commands that
+// `keep`/`tiers` is pruned natively, its `expiry` too, and its snapshots are made with
+// `--no-expiry` (both CLIs have it) so that a `snapshots.expiry` still set on the instance
+// does not expire them. `nativeSchedule()` gives the commands that
 // make Incus itself take the snapshots (snapshots.schedule/pattern/expiry), for
 // `backplan export --to incus`.
 // Syntax: https://linuxcontainers.org/incus/docs/main/reference/manpages/incus/snapshot/create/
@@ -62,7 +64,11 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
       argv: configSet(bin, instance, 'snapshots.expiry', expiry.value),
     });
   }
-  const argv = lxc ? [bin, 'snapshot', instance, named.name] : [bin, 'snapshot', 'create', instance, named.name];
+  // When Backplan prunes, a `snapshots.expiry` left on the instance (by hand, or by an earlier
+  // expiry-only policy) must not stamp the new snapshot with a deadline of its own: Incus would
+  // delete it behind the policy's back, `min` and tiers included.
+  const noExpiry = native ? ['--no-expiry'] : [];
+  const argv = lxc ? [bin, 'snapshot', ...noExpiry, instance, named.name] : [bin, 'snapshot', 'create', ...noExpiry, instance, named.name];
   const inventory = { type: 'incus-snapshots' as const, host, binary: bin, instance, match: named.match };
   k.command('backup', `snapshot ${instance} as ${named.name}`, { host, argv }, { inventory });
   k.produced = { name: named.name, host, where: instance };

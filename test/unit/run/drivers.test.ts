@@ -318,9 +318,11 @@ describe('incus', () => {
     expect(steps.some((s) => s.type === 'prune')).toBe(false);
   });
 
-  it('lxc binary: `lxc snapshot INSTANCE NAME`, native prune for keep rules', () => {
+  it('lxc binary: `lxc snapshot INSTANCE NAME`, native prune for keep rules, made without Incus expiry', () => {
     const steps = ok(run(job('is', { kind: 'incus-snapshot', host: 'scylla', instance: 'web1', retention: 'gfs' }), { hosts: [host('scylla', { address: '192.0.2.10', incus_binary: 'lxc' })] }));
-    expect(cmd(steps[0]).argv).toEqual(['lxc', 'snapshot', 'web1', 'backplan-20240305T0607Z']);
+    expect(cmd(steps[0]).argv).toEqual(['lxc', 'snapshot', '--no-expiry', 'web1', 'backplan-20240305T0607Z']);
+    const incus = ok(run(job('is', { kind: 'incus-snapshot', host: 'scylla', instance: 'web1', retention: 'gfs' })));
+    expect(cmd(incus[0]).argv).toEqual(['incus', 'snapshot', 'create', '--no-expiry', 'web1', 'backplan-20240305T0607Z']);
     expect(steps[1]).toMatchObject({ type: 'prune', prune: { inventory: { type: 'incus-snapshots', binary: 'lxc', instance: 'web1' } } });
   });
 
