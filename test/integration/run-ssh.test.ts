@@ -86,7 +86,11 @@ describe.skipIf(!ok)('remote storage over ssh', () => {
     writeFileSync(join(out, `${old}.partial`), 'left by an interrupted run');
     const r2 = backplan(['run', plan, '--state-dir', state, ...sshOpts()], { cwd: work });
     expect(r2.code, r2.stdout + r2.stderr).toBe(0);
-    expect(readdirSync(out).sort()).toEqual([first, `${first}.sha256`]);
+    // The old copy and the partial are gone; the new copy is named by the minute of this run.
+    const [second] = readdirSync(out).filter((n) => n.endsWith('.tar.gz'));
+    expect(second).toMatch(/^docs-\d{8}T\d{4}Z\.tar\.gz$/);
+    expect(second).not.toBe(old);
+    expect(readdirSync(out).sort()).toEqual([second, `${second}.sha256`]);
     const v = backplan(['verify', plan, '--job', 'docs', '--state-dir', state, ...sshOpts()], { cwd: work });
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(v.stdout).toContain('all 1 files are identical');
