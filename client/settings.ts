@@ -66,7 +66,7 @@ export const SETTINGS: { [K in keyof BackplanSettings]: SettingSpec<K> } = {
     default: '',
     restricted: true,
     scope: 'machine-overridable',
-    description: 'Directory where runs keep their journal and job locks (`backplan run --state-dir`). Empty: the command\'s default.',
+    description: 'Directory where runs keep their journal and job locks (`backplan run --state-dir`). The restore tests journalled there by `backplan verify` also inform the `no-restore-test` check. Empty: the command\'s default.',
   },
 };
 
@@ -86,10 +86,12 @@ export function readSettings(cfg: { get<T>(key: string, defaultValue: T): T }): 
 export function serverSettings(s: BackplanSettings): {
   validation: { debounceMs: number; budgetMs: number };
   inlayHints: { schedules: boolean; retention: boolean };
+  stateDir: string;
 } {
   return {
     validation: { debounceMs: s['validation.debounceMs'], budgetMs: s['validation.budgetMs'] },
     inlayHints: { schedules: s['inlayHints.schedules'], retention: s['inlayHints.retention'] },
+    stateDir: s.stateDir,
   };
 }
 

@@ -4,7 +4,7 @@
 // computed on first use and live as long as the version.
 import type { TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { checkParsed, type CheckResult } from '../engine/check';
+import { checkParsed, type CheckOptions, type CheckResult } from '../engine/check';
 import { buildModel } from '../engine/plan/build-model';
 import type { PlanModel } from '../engine/plan/model';
 import { MAX_ALIAS_COUNT, parsePlan, type ParsedPlan } from '../engine/plan/parse';
@@ -23,10 +23,12 @@ export class Analysis {
     readonly text: string,
     /** The instant the checks ran at (epoch ms). */
     readonly now: number,
+    /** Journalled restore tests of this plan's jobs (no-restore-test), when known. */
+    verified?: CheckOptions['verified'],
   ) {
     const t0 = performance.now();
     this.lines = new LineIndex(text);
-    this.result = checkParsed(parsePlan(text), { now });
+    this.result = checkParsed(parsePlan(text), { now, ...(verified ? { verified } : {}) });
     this.ms = performance.now() - t0;
   }
 
@@ -65,12 +67,16 @@ export class Analysis {
 
 export type Clock = () => number;
 
+/** The journalled restore tests of the plan behind a document (undefined: none known). */
+export type VerifiedOf = (uri: string) => CheckOptions['verified'];
+
 export class DocumentStore {
   private readonly cache = new Map<string, Analysis>();
 
   constructor(
     readonly documents: TextDocuments<TextDocument>,
     private readonly clock: Clock = Date.now,
+    private readonly verifiedOf: VerifiedOf = () => undefined,
   ) {}
 
   /** The analysis of the document's current version (computed now if it is not cached). */
@@ -79,7 +85,7 @@ export class DocumentStore {
     if (!doc) return undefined;
     const cached = this.cache.get(uri);
     if (cached && cached.version === doc.version) return cached;
-    const a = new Analysis(uri, doc.version, doc.getText(), this.clock());
+    const a = new Analysis(uri, doc.version, doc.getText(), this.clock(), this.verifiedOf(uri));
     this.cache.set(uri, a);
     return a;
   }
@@ -95,5 +101,10 @@ export class DocumentStore {
 
   forget(uri: string): void {
     this.cache.delete(uri);
+  }
+
+  /** Forget every analysis (what they depend on outside the text changed, e.g. the state directory). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 }

@@ -45,16 +45,22 @@ export interface Settings {
     /** The projected set after each retention. */
     retention: boolean;
   };
+  /**
+   * Where runs keep their journals (`backplan --state-dir`; empty: the command's default). The
+   * restore tests journalled there feed `no-restore-test`, as `backplan check --state-dir` does.
+   */
+  stateDir: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
   validation: { debounceMs: 150, budgetMs: 50 },
   inlayHints: { schedules: true, retention: true },
+  stateDir: '',
 };
 
 /** A deep-partial of Settings, as a client may send it. */
 export type SettingsInput = {
-  [K in keyof Settings]?: Partial<Settings[K]>;
+  [K in keyof Settings]?: Settings[K] extends object ? Partial<Settings[K]> : Settings[K];
 };
 
 /** `initializationOptions` of the initialize request. */

@@ -32,7 +32,10 @@ import {
   type RenameParams,
   type WorkspaceEdit,
 } from 'vscode-languageserver/node';
+import { fileURLToPath } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { resolveStateDir } from '../engine/run/state';
+import { VerifyHistoryReader } from '../engine/run/verify-history';
 import { DocumentStore, type Analysis, type Clock } from './documents';
 import { codeActions } from './features/code-actions';
 import { codeLenses } from './features/code-lens';
@@ -107,15 +110,27 @@ export function mergeSettings(base: Settings, input: unknown): Settings {
       schedules: bool(inlay.schedules, base.inlayHints.schedules),
       retention: bool(inlay.retention, base.inlayHints.retention),
     },
+    stateDir: typeof i.stateDir === 'string' && !i.stateDir.includes('\0') ? i.stateDir : base.stateDir,
   };
 }
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   const documents = new TextDocuments(TextDocument);
   let clock: Clock = options.clock ?? Date.now;
-  const store = new DocumentStore(documents, () => clock());
-  const projector = new Projector();
   let settings: Settings = DEFAULT_SETTINGS;
+  const verifies = new VerifyHistoryReader();
+  // Restore tests journalled by `backplan verify` for a plan saved on disk (SPEC §6
+  // no-restore-test), read from the state directory the runs use.
+  const verifiedOf = (uri: string) => {
+    if (!uri.startsWith('file:')) return undefined;
+    try {
+      return verifies.read(resolveStateDir(settings.stateDir || undefined), fileURLToPath(uri));
+    } catch {
+      return undefined;
+    }
+  };
+  const store = new DocumentStore(documents, () => clock(), verifiedOf);
+  const projector = new Projector();
   let commands = new Set<string>();
   let capabilities: ClientCapabilities = {};
   const log = (m: string) => connection.console.error(m);
@@ -160,11 +175,20 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     };
   });
 
+  // A new state directory holds other restore tests: check the open documents again.
+  const setSettings = (next: Settings) => {
+    const moved = next.stateDir !== settings.stateDir;
+    settings = next;
+    if (!moved) return;
+    store.forgetAll();
+    for (const d of documents.all()) validator.schedule(d.uri, 0);
+  };
+
   const pullSettings = async () => {
     if (!capabilities.workspace?.configuration) return;
     try {
       const s: unknown = await connection.workspace.getConfiguration('backplan');
-      settings = mergeSettings(settings, s);
+      setSettings(mergeSettings(settings, s));
     } catch {
       // the client could not answer: keep what we have
     }
@@ -176,7 +200,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onDidChangeConfiguration(async (change) => {
     const pushed = isObject(change.settings) ? (change.settings as Record<string, unknown>).backplan : undefined;
-    if (pushed !== undefined) settings = mergeSettings(settings, pushed);
+    if (pushed !== undefined) setSettings(mergeSettings(settings, pushed));
     else await pullSettings();
     refreshInlays();
   });

@@ -21,6 +21,13 @@ describe('mergeSettings', () => {
     expect(mergeSettings(DEFAULT_SETTINGS, { 'backplan.validation.debounceMs': 60, 'backplan.inlayHints.schedules': false })).toEqual({
       validation: { debounceMs: 60, budgetMs: 50 },
       inlayHints: { schedules: false, retention: true },
+      stateDir: '',
     });
+  });
+
+  it('takes a state directory as a string, nothing else', () => {
+    expect(mergeSettings(DEFAULT_SETTINGS, { stateDir: '/srv/backplan-state' }).stateDir).toBe('/srv/backplan-state');
+    expect(mergeSettings(DEFAULT_SETTINGS, { stateDir: 42 }).stateDir).toBe('');
+    expect(mergeSettings(DEFAULT_SETTINGS, { stateDir: 'a\0b' }).stateDir).toBe('');
   });
 });
