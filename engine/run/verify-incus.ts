@@ -5,7 +5,11 @@
 //   SPEC §6 autostart-on-standby), read back with the same command the run uses;
 // - the snapshot really restores: it is copied into a scratch instance on the standby
 //   (`incus copy REMOTE:INSTANCE/SNAP REMOTE:bpv-XXXX -c boot.autostart=false`, a copy inside one
-//   server), which must then exist, stopped, and is deleted whatever happened.
+//   server), which must then exist, stopped, and is deleted whatever happened;
+// - the snapshot's own config is read too: Incus copies snapshots with the source's config, so a
+//   source that starts on boot gives standby snapshots with `boot.autostart=true`, and restoring
+//   one of them on the standby turns autostart back on. Nothing can change a snapshot's config,
+//   so this is said in the result (not a failure): after such a restore, set it to false again.
 import { randomBytes } from 'node:crypto';
 import type { JobModel, PlanModel } from '../plan/model';
 import { fsFor } from './exec/files';
@@ -110,6 +114,21 @@ export async function verifyIncusCopy(job: JobModel, plan: PlanModel, steps: Ste
     const d = await run([bin, 'delete', '--force', scratch]);
     if (!exitOk(d) && !/not found/i.test(d.stderr)) problems.push(`could not delete the scratch instance ${scratch}: ${describeExit(bin, d)}`);
   }
-  const summary = `${copy.name} on ${inv.instance} restored into a scratch instance (deleted again); boot.autostart reads ${got}${source ? `; the standby holds the newest snapshot of ${source.name}` : ''}`;
+  const carried = await snapshotAutostart(run, bin, inv.instance, copy.name);
+  const warn = carried === 'true' || carried === '1' ? `; note: the snapshot itself carries boot.autostart=${carried} from the source, so restoring it on the standby turns autostart on again: set boot.autostart=false on ${inv.instance} after such a restore` : '';
+  const summary = `${copy.name} on ${inv.instance} restored into a scratch instance (deleted again); boot.autostart reads ${got}${source ? `; the standby holds the newest snapshot of ${source.name}` : ''}${warn}`;
   return result(copy, restored ? summary : '');
+}
+
+/** `boot.autostart` in a snapshot's own config (what a restore would bring back), or undefined when unreadable or unset. */
+async function snapshotAutostart(run: (argv: string[]) => ReturnType<typeof capture>, bin: string, target: string, snapshot: string): Promise<string | undefined> {
+  const { remote, instance } = splitTarget(target);
+  const q = await run([bin, 'query', `${remote !== undefined ? `${remote}:` : ''}/1.0/instances/${instance}/snapshots/${snapshot}`]);
+  if (!exitOk(q)) return undefined;
+  try {
+    const v = (JSON.parse(q.stdout.toString('utf8')) as { config?: Record<string, unknown> }).config?.['boot.autostart'];
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }

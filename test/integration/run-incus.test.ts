@@ -200,6 +200,9 @@ describe.skipIf(!ok)('Incus through LXD 5.0 (lxc), primary and standby', () => {
     const v = bp(['verify', plan, '--job', 'copy']);
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(v.stdout).toContain(`verified copy: ${both[1]} on ${target} restored into a scratch instance (deleted again); boot.autostart reads false; the standby holds the newest snapshot of snaps`);
+    // LXD copies snapshots with the source's config: the standby's snapshots say autostart true.
+    expect(JSON.parse(lxd!.lxc('query', `${lxd!.remote}:/1.0/instances/web1/snapshots/${both[1]}`)).config['boot.autostart']).toBe('true');
+    expect(v.stdout).toContain(`note: the snapshot itself carries boot.autostart=true from the source, so restoring it on the standby turns autostart on again: set boot.autostart=false on ${target} after such a restore`);
     expect(instances()).toEqual(before);
     lxd!.lxc('config', 'set', target, 'boot.autostart=true');
     const bad = bp(['verify', plan, '--job', 'copy']);
