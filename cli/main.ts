@@ -46,8 +46,8 @@ const COMMANDS: Record<string, Command> = {
   },
   retain: {
     summary: 'one pruning decision on a list of snapshots, with an engine\'s exact rules',
-    usage: 'backplan retain --engine restic|borg|pbs|native|incus|velero --policy YAML_OR_JSON --snapshots FILE [--now ISO] [--timezone ZONE]',
-    options: { ...format, engine: { type: 'string' }, policy: { type: 'string' }, snapshots: { type: 'string' }, now: { type: 'string' }, timezone: { type: 'string' } },
+    usage: 'backplan retain --engine restic|borg|pbs|native|incus|velero --policy YAML_OR_JSON --snapshots FILE [--now ISO] [--timezone ZONE] [--tool-version V]',
+    options: { ...format, engine: { type: 'string' }, policy: { type: 'string' }, snapshots: { type: 'string' }, now: { type: 'string' }, timezone: { type: 'string' }, 'tool-version': { type: 'string' } },
     run: runRetain,
   },
   run: {

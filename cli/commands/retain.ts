@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { buildPolicy } from '../../engine/plan/build-model';
 import type { PolicyModel } from '../../engine/plan/model';
-import { getEngine, ENGINE_IDS } from '../../engine/retention';
+import { getEngine, ENGINE_IDS, resticEngineFor } from '../../engine/retention';
+import { parseResticVersion } from '../../engine/retention/restic';
 import type { SnapshotIn } from '../../engine/retention/types';
 import { parseDuration } from '../../engine/time/duration';
 import { isValidZone } from '../../engine/time/zones';
@@ -86,7 +87,11 @@ export function runRetain(cmd: CommandContext): number {
   const file = cmd.string('snapshots');
   if (!engineId || !policyText || !file) cmd.usage('retain needs --engine, --policy and --snapshots');
   if (!(ENGINE_IDS as readonly string[]).includes(engineId)) cmd.usage(`--engine ${engineId} is not known; use ${ENGINE_IDS.join(', ')}`);
-  const engine = getEngine(engineId as (typeof ENGINE_IDS)[number]);
+  // The tool's release, where releases prune differently (restic before 0.16: no oldest rule).
+  const version = cmd.string('tool-version');
+  if (version !== undefined && engineId !== 'restic') cmd.usage(`--tool-version applies to --engine restic only`);
+  if (version !== undefined && !parseResticVersion(version)) cmd.usage(`--tool-version ${version} is not a version such as 0.14.0`);
+  const engine = engineId === 'restic' ? resticEngineFor(version) : getEngine(engineId as (typeof ENGINE_IDS)[number]);
   const policy = parsePolicyArg(policyText, cmd.usage);
   const unsupported = engine.unsupported(policy);
   if (unsupported.length > 0) cmd.usage(`the ${engineId} engine cannot express this policy: ${unsupported.map((u) => u.message).join('; ')}`);
@@ -109,7 +114,7 @@ export function runRetain(cmd: CommandContext): number {
     const lines = [
       ...result.keep.map((k) => `keep    ${k.time.padEnd(w)}  ${k.reasons.join(', ')}`),
       ...result.remove.map((r) => `remove  ${r.time}`),
-      `${result.keep.length} kept, ${result.remove.length} removed (${engineId} semantics)`,
+      `${result.keep.length} kept, ${result.remove.length} removed (${engine.release ?? engineId} semantics)`,
     ];
     cmd.out.write(lines.join('\n') + '\n');
   }

@@ -91,6 +91,15 @@ describe('backplan retain', () => {
     });
   });
 
+  it('--tool-version picks the rules of that restic release: before 0.16 no oldest snapshot is kept', () => {
+    const snaps = write('snaps3.txt', '2026-01-01T09:00:00Z\n2026-01-01T10:00:00Z\n');
+    const args = ['retain', '--engine', 'restic', '--policy', '{keep: {daily: 10}}', '--snapshots', snaps, '--format', 'json'];
+    expect(JSON.parse(backplan([...args, '--tool-version', '0.14.0']).stdout).remove).toEqual([{ time: '2026-01-01T09:00:00Z' }]);
+    expect(JSON.parse(backplan(args).stdout).keep[1]).toEqual({ time: '2026-01-01T09:00:00Z', reasons: ['oldest daily snapshot'] });
+    const bad = backplan([...args, '--tool-version', 'latest']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'backplan: --tool-version latest is not a version such as 0.14.0\n']);
+  });
+
   it('refuses a policy the engine cannot express', () => {
     const snaps = write('snaps2.txt', '2026-01-01T10:00:00Z\n');
     const r = backplan(['retain', '--engine', 'restic', '--policy', 'tiers: [{keep: all, until: 15d}]', '--snapshots', snaps]);
