@@ -2,7 +2,7 @@
 // storage, policy and secrets, naming copies, and collecting steps and errors. A driver reports
 // every problem it finds (as a message) instead of throwing.
 import { DateTime } from 'luxon';
-import type { HostModel, JobModel, PlanModel, PolicyModel, StorageModel } from '../plan/model';
+import type { HostModel, JobModel, PlanModel, PolicyModel, StorageModel, YamlPath } from '../plan/model';
 import { absPathProblem, hasControl, hostProblems, isLocalHost, LOCAL, nameProblem } from './quote';
 import type { Command, EnvValue, Inventory, Phase, PruneSpec, Step, StepOutput } from './step';
 
@@ -43,9 +43,20 @@ export interface DriverContext {
 type DraftOf<T> = T extends unknown ? Omit<T, 'id' | 'job' | 'after'> & { after?: string[] } : never;
 export type StepDraft = DraftOf<Step>;
 
+/**
+ * A driver error and, when it is about one field, where that field is written in the plan (a
+ * YAML path: of the job, its host or its storage), so `backplan check` can point at it.
+ */
+export interface DriverProblem {
+  message: string;
+  at?: YamlPath;
+}
+
 export interface DriverResult {
   steps: Step[];
   errors: string[];
+  /** The same errors with their place in the plan (set by every driver built on Kit). */
+  problems?: DriverProblem[];
   produced?: Produced;
 }
 
@@ -58,7 +69,7 @@ const TOOL_NAME = /^(\/[^\0\n]+|[A-Za-z0-9][A-Za-z0-9._+-]*)$/;
 export const DEFAULT_PREFIX = 'backplan-';
 
 export class Kit {
-  readonly errors: string[] = [];
+  readonly problems: DriverProblem[] = [];
   readonly steps: Step[] = [];
   produced?: Produced;
 
@@ -76,59 +87,79 @@ export class Kit {
     return this.ctx.state?.[this.job.name] ?? {};
   }
 
-  err(message: string): void {
-    this.errors.push(message);
+  get errors(): string[] {
+    return this.problems.map((p) => p.message);
+  }
+
+  /** Report a problem; `at` is the plan path of the field it is about, when there is one. */
+  err(message: string, at?: YamlPath): void {
+    this.problems.push(at ? { message, at } : { message });
+  }
+
+  /** The path of one of the job's own fields. */
+  at(...field: (string | number)[]): YamlPath {
+    return [...this.job.at, ...field];
   }
 
   result(): DriverResult {
-    return this.errors.length ? { steps: [], errors: this.errors } : { steps: this.steps, errors: [], produced: this.produced };
+    return this.problems.length
+      ? { steps: [], errors: this.errors, problems: this.problems }
+      : { steps: this.steps, errors: [], produced: this.produced };
   }
 
   // ---- fields --------------------------------------------------------------------------------
 
-  /** A name-like string field (dataset, instance, database ...). */
-  name(field: string, value: unknown = this.raw[field], required = true): string | undefined {
+  /**
+   * A name-like string field (dataset, instance, database ...). `at` defaults to the job's own
+   * field when `value` is that field's value (a value taken from elsewhere passes its own path).
+   */
+  name(field: string, value: unknown = this.raw[field], required = true, at = this.ownAt(field, value)): string | undefined {
     if (value === undefined || value === null) {
-      if (required) this.err(`\`${field}\` is required for kind ${this.job.kind}`);
+      if (required) this.err(`\`${field}\` is required for kind ${this.job.kind}`, at);
       return undefined;
     }
     const v = typeof value === 'number' ? String(value) : value;
     const bad = nameProblem(v);
     if (bad) {
-      this.err(`\`${field}\` ${bad}`);
+      this.err(`\`${field}\` ${bad}`, at);
       return undefined;
     }
     return v as string;
   }
 
-  /** An absolute path field. */
-  absPath(field: string, value: unknown = this.raw[field], required = true): string | undefined {
+  /** An absolute path field (`at` as for name). */
+  absPath(field: string, value: unknown = this.raw[field], required = true, at = this.ownAt(field, value)): string | undefined {
     if (value === undefined || value === null) {
-      if (required) this.err(`\`${field}\` is required for kind ${this.job.kind}`);
+      if (required) this.err(`\`${field}\` is required for kind ${this.job.kind}`, at);
       return undefined;
     }
     const bad = absPathProblem(value);
     if (bad) {
-      this.err(`\`${field}\` ${bad}`);
+      this.err(`\`${field}\` ${bad}`, at);
       return undefined;
     }
     return trimSlash(value as string);
+  }
+
+  /** The job's own `field` when `value` is what the job wrote there (or both are absent). */
+  private ownAt(field: string, value: unknown): YamlPath | undefined {
+    return value === this.raw[field] ? this.at(field) : undefined;
   }
 
   /** A string or a list of strings; each checked with `check`. */
   list(field: string, check: (v: unknown) => string | undefined, required: boolean): string[] {
     const value = this.raw[field];
     if (value === undefined || value === null) {
-      if (required) this.err(`\`${field}\` is required for kind ${this.job.kind}`);
+      if (required) this.err(`\`${field}\` is required for kind ${this.job.kind}`, this.at(field));
       return [];
     }
     const items = Array.isArray(value) ? value : [value];
-    if (items.length === 0 && required) this.err(`\`${field}\` must not be empty`);
+    if (items.length === 0 && required) this.err(`\`${field}\` must not be empty`, this.at(field));
     const out: string[] = [];
     items.forEach((item, i) => {
       const v = typeof item === 'number' ? String(item) : item;
       const bad = check(v);
-      if (bad) this.err(`\`${field}\`${Array.isArray(value) ? `[${i}]` : ''} ${bad}`);
+      if (bad) this.err(`\`${field}\`${Array.isArray(value) ? `[${i}]` : ''} ${bad}`, Array.isArray(value) ? this.at(field, i) : this.at(field));
       else out.push(v as string);
     });
     return out;
@@ -149,17 +180,20 @@ export class Kit {
     return name === undefined ? undefined : this.plan.hosts.get(name);
   }
 
-  /** Resolve a host name of the plan to LOCAL or itself; report unknown or unusable hosts. */
-  hostRef(name: string | undefined, what = 'host'): string {
+  /**
+   * Resolve a host name of the plan to LOCAL or itself; report unknown or unusable hosts. `at`
+   * is where the name is written (the job's `host` unless said otherwise).
+   */
+  hostRef(name: string | undefined, what = 'host', at: YamlPath = this.at('host')): string {
     if (name === undefined) return LOCAL;
     const h = this.plan.hosts.get(name);
     if (!h) {
-      this.err(`${what} \`${name}\` is not defined under hosts`);
+      this.err(`${what} \`${name}\` is not defined under hosts`, at);
       return name;
     }
     if (isLocalHost(h)) return LOCAL;
-    if (name === LOCAL) this.err(`host \`${LOCAL}\` is reserved for this machine; give the remote host another name`);
-    for (const p of hostProblems(h)) this.err(p);
+    if (name === LOCAL) this.err(`host \`${LOCAL}\` is reserved for this machine; give the remote host another name`, h.at);
+    for (const p of hostProblems(h)) this.err(p, h.at);
     return name;
   }
 
@@ -170,27 +204,27 @@ export class Kit {
 
   storage(name: string | undefined, field: string, required = true): StorageModel | undefined {
     if (name === undefined) {
-      if (required) this.err(`\`${field}\` (a storage name) is required for kind ${this.job.kind}`);
+      if (required) this.err(`\`${field}\` (a storage name) is required for kind ${this.job.kind}`, this.at(field));
       return undefined;
     }
     const s = this.plan.storage.get(name);
-    if (!s) this.err(`${field} \`${name}\` is not defined under storage`);
+    if (!s) this.err(`${field} \`${name}\` is not defined under storage`, this.at(field));
     return s;
   }
 
   storageHost(s: StorageModel): string {
-    return this.hostRef(s.host, `storage ${s.name}: host`);
+    return this.hostRef(s.host, `storage ${s.name}: host`, [...s.at, 'host']);
   }
 
   /** The storage's directory, checked; the job's own directory is `<path>/<job>`. */
   storagePath(s: StorageModel): string | undefined {
     if (s.path === undefined) {
-      this.err(`storage \`${s.name}\` needs a \`path\` (a directory on its host) for kind ${this.job.kind}`);
+      this.err(`storage \`${s.name}\` needs a \`path\` (a directory on its host) for kind ${this.job.kind}`, s.at);
       return undefined;
     }
     const bad = absPathProblem(s.path);
     if (bad) {
-      this.err(`storage \`${s.name}\`: path ${bad}`);
+      this.err(`storage \`${s.name}\`: path ${bad}`, [...s.at, 'path']);
       return undefined;
     }
     return trimSlash(s.path);
@@ -201,7 +235,7 @@ export class Kit {
     if (r === undefined) return undefined;
     if (typeof r === 'string') {
       const p = this.plan.policies.get(r);
-      if (!p) this.err(`retention \`${r}\` is not defined under policies`);
+      if (!p) this.err(`retention \`${r}\` is not defined under policies`, this.at('retention'));
       return p;
     }
     return r;
@@ -224,7 +258,7 @@ export class Kit {
     const v = tools && typeof tools === 'object' ? (tools as Record<string, unknown>)[tool] : undefined;
     if (v === undefined) return tool;
     if (typeof v !== 'string' || !TOOL_NAME.test(v)) {
-      this.err(`host ${hostName}: tools.${tool} must be a command name or an absolute path`);
+      this.err(`host ${hostName}: tools.${tool} must be a command name or an absolute path`, [...h!.at, 'tools', tool]);
       return tool;
     }
     return v;
@@ -237,19 +271,19 @@ export class Kit {
    * `<base>_file` a file, both read by the runner. A secret written inline is refused.
    */
   secret(base: string, storage?: StorageModel): EnvValue | undefined {
-    for (const [where, raw] of [
-      ['job', this.raw],
-      [`storage ${storage?.name}`, storage?.raw],
+    for (const [where, raw, at] of [
+      ['job', this.raw, this.job.at],
+      [`storage ${storage?.name}`, storage?.raw, storage?.at ?? []],
     ] as const) {
       if (!raw) continue;
       if (raw[base] !== undefined) {
-        this.err(`${where}: \`${base}\` is written in the plan; use \`${base}_env\` or \`${base}_file\` instead`);
+        this.err(`${where}: \`${base}\` is written in the plan; use \`${base}_env\` or \`${base}_file\` instead`, [...at, base]);
         return undefined;
       }
       const env = raw[`${base}_env`];
       if (env !== undefined) {
         if (typeof env !== 'string' || !ENV_NAME.test(env)) {
-          this.err(`${where}: \`${base}_env\` must be an environment variable name`);
+          this.err(`${where}: \`${base}_env\` must be an environment variable name`, [...at, `${base}_env`]);
           return undefined;
         }
         return { fromEnv: env };
@@ -258,7 +292,7 @@ export class Kit {
       if (file !== undefined) {
         const bad = absPathProblem(file);
         if (bad) {
-          this.err(`${where}: \`${base}_file\` ${bad}`);
+          this.err(`${where}: \`${base}_file\` ${bad}`, [...at, `${base}_file`]);
           return undefined;
         }
         return { fromFile: file as string };
@@ -276,16 +310,16 @@ export class Kit {
       return { name: `${defaultPrefix}${utcStamp(this.ctx.now)}`, match: `${defaultPrefix}*` };
     }
     if (typeof pattern !== 'string') {
-      this.err('`pattern` must be a string such as `backplan-%Y%m%d-%H%M`');
+      this.err('`pattern` must be a string such as `backplan-%Y%m%d-%H%M`', this.at('pattern'));
       return undefined;
     }
     const r = expandPattern(pattern, this.ctx.now, this.timezone());
     if (!r.ok) {
-      this.err(`\`pattern\` ${r.message}`);
+      this.err(`\`pattern\` ${r.message}`, this.at('pattern'));
       return undefined;
     }
     if (!SNAPSHOT_NAME.test(r.name)) {
-      this.err(`\`pattern\` gives \`${r.name}\`: names may hold letters, digits and . _ : + - only, and must start with a letter or digit`);
+      this.err(`\`pattern\` gives \`${r.name}\`: names may hold letters, digits and . _ : + - only, and must start with a letter or digit`, this.at('pattern'));
       return undefined;
     }
     return { name: r.name, match: r.match };
@@ -324,8 +358,8 @@ export class Kit {
   /** The `from` job, which must be of `kind`. */
   source(kind: string): JobModel | undefined {
     const from = this.job.from !== undefined ? this.plan.jobs.get(this.job.from) : undefined;
-    if (!from) this.err(this.job.from === undefined ? `\`from\` (a ${kind} job) is required for ${this.job.kind}` : `from \`${this.job.from}\` is not a job of this plan`);
-    else if (from.kind !== kind) this.err(`from \`${from.name}\` is a ${from.kind} job; ${this.job.kind} copies a ${kind} job`);
+    if (!from) this.err(this.job.from === undefined ? `\`from\` (a ${kind} job) is required for ${this.job.kind}` : `from \`${this.job.from}\` is not a job of this plan`, this.at('from'));
+    else if (from.kind !== kind) this.err(`from \`${from.name}\` is a ${from.kind} job; ${this.job.kind} copies a ${kind} job`, this.at('from'));
     return from?.kind === kind ? from : undefined;
   }
 
@@ -342,7 +376,7 @@ export class Kit {
   repository(to: StorageModel, jobHost: string): { url: string } | { path: string; remote?: HostModel } | undefined {
     if (to.url !== undefined) {
       if (typeof to.url !== 'string' || to.url === '' || to.url.startsWith('-') || hasControl(to.url)) {
-        this.err(`storage \`${to.name}\`: url must be a repository address (not empty, not starting with '-', no control characters)`);
+        this.err(`storage \`${to.name}\`: url must be a repository address (not empty, not starting with '-', no control characters)`, [...to.at, 'url']);
         return undefined;
       }
       return { url: to.url };
@@ -354,7 +388,7 @@ export class Kit {
     const sHost = this.storageHost(to);
     if (sHost === jobHost) return { path };
     if (sHost === LOCAL) {
-      this.err(`storage \`${to.name}\` is on this machine but the job runs on \`${this.job.host}\`: give the storage a url the job's host can reach`);
+      this.err(`storage \`${to.name}\` is on this machine but the job runs on \`${this.job.host}\`: give the storage a url the job's host can reach`, this.at('to'));
       return undefined;
     }
     return { path, remote: this.hostModel(to.host)! };
@@ -372,20 +406,20 @@ export class Kit {
     const gpg = (enc as Record<string, unknown>).gpg as Record<string, unknown> | undefined;
     const keys = Object.keys(enc);
     if (!gpg || typeof gpg !== 'object' || keys.some((k) => k !== 'gpg')) {
-      this.err('`encrypt` supports only `{gpg: {recipient: KEY}}`');
+      this.err('`encrypt` supports only `{gpg: {recipient: KEY}}`', this.at('encrypt'));
       return undefined;
     }
     const rec = gpg.recipient;
     const recipients = Array.isArray(rec) ? rec : [rec];
     if (rec === undefined || recipients.length === 0) {
-      this.err('`encrypt.gpg.recipient` is required (a key id, fingerprint or e-mail)');
+      this.err('`encrypt.gpg.recipient` is required (a key id, fingerprint or e-mail)', this.at('encrypt', 'gpg'));
       return undefined;
     }
     const argv = [this.tool(this.job.host, 'gpg'), '--batch', '--no-tty', '--encrypt'];
-    for (const r of recipients) {
+    for (const [i, r] of recipients.entries()) {
       const bad = nameProblem(r);
       if (bad) {
-        this.err(`\`encrypt.gpg.recipient\` ${bad}`);
+        this.err(`\`encrypt.gpg.recipient\` ${bad}`, this.at('encrypt', 'gpg', 'recipient', ...(Array.isArray(rec) ? [i] : [])));
         return undefined;
       }
       argv.push('--recipient', r as string);
@@ -485,7 +519,7 @@ export function connection(k: Kit, userFlag: string): string[] {
   const port = k.raw.db_port;
   if (port !== undefined) {
     if (typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535) out.push(`--port=${port}`);
-    else k.err('`db_port` must be an integer from 1 to 65535');
+    else k.err('`db_port` must be an integer from 1 to 65535', k.at('db_port'));
   }
   const user = k.name('db_user', k.raw.db_user, false);
   if (user !== undefined) out.push(`${userFlag}=${user}`);

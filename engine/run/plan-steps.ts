@@ -3,7 +3,7 @@
 // in through `opts.state`.
 import type { JobModel, PlanModel } from '../plan/model';
 import { driverFor } from './drivers/index';
-import type { JobState, Produced } from './driver-kit';
+import type { DriverContext, DriverResult, JobState, Produced } from './driver-kit';
 import type { Step } from './step';
 
 export interface PlanStepsOptions {
@@ -83,6 +83,26 @@ export function orderJobs(plan: PlanModel): { order: string[]; blocked: { job: s
   return { order, blocked: names.filter((n) => blocked.has(n)).map((job) => ({ job, message: blocked.get(job)! })) };
 }
 
+export type PlannedJob =
+  | { outcome: 'planned'; result: DriverResult }
+  | { outcome: 'unknown-kind'; message: string }
+  /** The driver threw: a bug in Backplan, reported instead of crashing the command. */
+  | { outcome: 'internal-error'; message: string };
+
+/**
+ * One job through its kind's driver, as `backplan plan` does it (also used by the
+ * `job-not-runnable` check, with no live state). Never throws.
+ */
+export function planJob(job: JobModel, plan: PlanModel, ctx: DriverContext): PlannedJob {
+  const driver = driverFor(job.kind);
+  if (!driver) return { outcome: 'unknown-kind', message: `unknown kind \`${String(job.kind)}\`` };
+  try {
+    return { outcome: 'planned', result: driver(job, plan, ctx) };
+  } catch (e) {
+    return { outcome: 'internal-error', message: `internal error while planning: ${(e as Error)?.message ?? String(e)}` };
+  }
+}
+
 export function planSteps(plan: PlanModel, opts: PlanStepsOptions): PlanStepsResult {
   const errors: PlanStepsResult['errors'] = [];
   const skipped: PlanStepsResult['skipped'] = [];
@@ -113,18 +133,12 @@ export function planSteps(plan: PlanModel, opts: PlanStepsOptions): PlanStepsRes
       skipped.push({ job: name, reason: 'disabled (enabled: false)' });
       continue;
     }
-    const driver = driverFor(job.kind);
-    if (!driver) {
-      errors.push({ job: name, message: `unknown kind \`${String(job.kind)}\`` });
+    const planned = planJob(job, plan, { now: opts.now, runId: opts.runId, state: opts.state, produced });
+    if (planned.outcome !== 'planned') {
+      errors.push({ job: name, message: planned.message });
       continue;
     }
-    let result;
-    try {
-      result = driver(job, plan, { now: opts.now, runId: opts.runId, state: opts.state, produced });
-    } catch (e) {
-      errors.push({ job: name, message: `internal error while planning: ${(e as Error).message}` });
-      continue;
-    }
+    const result = planned.result;
     if (result.errors.length) {
       for (const message of result.errors) errors.push({ job: name, message });
       continue;

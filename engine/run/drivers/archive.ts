@@ -8,7 +8,7 @@ import { Kit, type DriverContext, type DriverResult } from '../driver-kit';
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
   const k = new Kit(job, plan, ctx);
   const host = k.jobHost();
-  if (host !== LOCAL) k.err(`archive is built in and reads paths on this machine only; host \`${job.host}\` is remote (use rsync, restic or borg there)`);
+  if (host !== LOCAL) k.err(`archive is built in and reads paths on this machine only; host \`${job.host}\` is remote (use rsync, restic or borg there)`, k.at('host'));
   const paths = k.paths();
   const exclude = k.excludes();
   const to = k.storage(job.to, 'to');

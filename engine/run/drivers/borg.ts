@@ -16,7 +16,7 @@ import type { EnvValue } from '../step';
 function repository(k: Kit, to: StorageModel, jobHost: string, env: Record<string, EnvValue>): string | undefined {
   const r = k.repository(to, jobHost);
   if (r && 'url' in r && r.url.includes('::')) {
-    k.err(`storage \`${to.name}\`: a borg repository url cannot contain '::' (that separates the archive name)`);
+    k.err(`storage \`${to.name}\`: a borg repository url cannot contain '::' (that separates the archive name)`, [...to.at, 'url']);
     return undefined;
   }
   if (!r || 'url' in r) return r?.url;
@@ -43,7 +43,7 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const named = k.copyName(`${job.name}-`);
   const policy = k.policy();
   const keep = policy ? borgKeepFlags(policy) : undefined;
-  if (keep && !keep.ok) k.err(`retention: ${keep.message}`);
+  if (keep && !keep.ok) k.err(`retention: ${keep.message}`, k.at('retention'));
   if (k.errors.length || !repo || !named) return k.result();
 
   const borg = k.tool(job.host, 'borg');

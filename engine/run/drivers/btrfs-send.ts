@@ -12,7 +12,7 @@ import { snapshotDir } from './btrfs-snapshot';
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
   const k = new Kit(job, plan, ctx);
   const from = k.source('btrfs-snapshot');
-  const srcHost = from ? k.hostRef(from.host, `host of ${from.name}`) : undefined;
+  const srcHost = from ? k.hostRef(from.host, `host of ${from.name}`, [...from.at, 'host']) : undefined;
   const srcDir = from ? snapshotDir(k, from, `snapshot_dir of ${from.name}`) : undefined;
   const to = k.storage(job.to, 'to');
   const dstHost = to ? k.storageHost(to) : undefined;

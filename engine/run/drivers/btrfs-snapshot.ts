@@ -8,10 +8,10 @@ import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../d
 
 /** The snapshot directory of a btrfs-snapshot job (its `snapshot_dir`, else its storage's path). */
 export function snapshotDir(k: Kit, job: JobModel, label = 'snapshot_dir'): string | undefined {
-  if (job.raw.snapshot_dir !== undefined) return k.absPath(label, job.raw.snapshot_dir);
+  if (job.raw.snapshot_dir !== undefined) return k.absPath(label, job.raw.snapshot_dir, true, [...job.at, 'snapshot_dir']);
   const s = job.storage !== undefined ? k.plan.storage.get(job.storage) : undefined;
   if (s?.path !== undefined) return k.storagePath(s);
-  k.err(`\`${label}\` is required (or a \`storage\` with a \`path\`) for ${job.name}`);
+  k.err(`\`${label}\` is required (or a \`storage\` with a \`path\`) for ${job.name}`, [...job.at, 'snapshot_dir']);
   return undefined;
 }
 

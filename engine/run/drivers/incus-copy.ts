@@ -21,19 +21,20 @@ const REMOTE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
   const k = new Kit(job, plan, ctx);
   const from = job.from !== undefined ? plan.jobs.get(job.from) : undefined;
-  if (job.from !== undefined && !from) k.err(`from \`${job.from}\` is not a job of this plan`);
+  if (job.from !== undefined && !from) k.err(`from \`${job.from}\` is not a job of this plan`, k.at('from'));
   const hostName = job.host ?? from?.host;
-  const host = k.hostRef(hostName);
+  const host = k.hostRef(hostName, 'host', job.host !== undefined || !from ? k.at('host') : [...from.at, 'host']);
   const { bin } = incusBinary(k, hostName);
-  const instance = instanceName(k, job.raw.instance ?? from?.raw.instance);
+  const instance = instanceName(k, job.raw.instance ?? from?.raw.instance, 'instance', job.raw.instance !== undefined || !from ? k.at('instance') : [...from.at, 'instance']);
   // The receiving server's Incus remote name: `remote`, else the host of the `to` storage.
   const to = job.to !== undefined ? k.storage(job.to, 'to') : undefined;
-  const remote = k.name('remote', job.raw.remote ?? to?.host, true);
-  if (remote !== undefined && !REMOTE.test(remote)) k.err(`\`remote\` \`${remote}\` is not an Incus remote name`);
+  const remoteAt = job.raw.remote !== undefined || !to ? k.at('remote') : [...to.at, 'host'];
+  const remote = k.name('remote', job.raw.remote ?? to?.host, true, remoteAt);
+  if (remote !== undefined && !REMOTE.test(remote)) k.err(`\`remote\` \`${remote}\` is not an Incus remote name`, remoteAt);
   const refresh = job.raw.refresh !== false;
   const auto = job.raw.autostart;
   if (auto !== undefined && typeof auto !== 'boolean' && auto !== 0 && auto !== 1 && auto !== 'false' && auto !== 'true' && auto !== '0' && auto !== '1') {
-    k.err('`autostart` must be true or false');
+    k.err('`autostart` must be true or false', k.at('autostart'));
   }
   const autostart = auto === true || auto === 1 || auto === 'true' || auto === '1' ? 'true' : 'false';
   const policy = k.policy();

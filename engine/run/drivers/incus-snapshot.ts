@@ -23,16 +23,17 @@ export function incusBinary(k: Kit, hostName: string | undefined): { bin: string
   const v = k.hostModel(hostName)?.raw?.incus_binary;
   if (v === undefined) return { bin: 'incus', lxc: false };
   if (typeof v !== 'string' || !/^(\/[^\0\n]+|[A-Za-z0-9][A-Za-z0-9._+-]*)$/.test(v)) {
-    k.err(`host ${hostName}: incus_binary must be \`incus\`, \`lxc\` or a full path`);
+    k.err(`host ${hostName}: incus_binary must be \`incus\`, \`lxc\` or a full path`, [...k.hostModel(hostName)!.at, 'incus_binary']);
     return { bin: 'incus', lxc: false };
   }
   return { bin: v, lxc: /(^|\/)lxc$/.test(v) };
 }
 
-export function instanceName(k: Kit, value: unknown, field = 'instance'): string | undefined {
-  const v = k.name(field, value);
+/** `at`: where the name is written (the job's own field by default). */
+export function instanceName(k: Kit, value: unknown, field = 'instance', at = k.at(field)): string | undefined {
+  const v = k.name(field, value, true, at);
   if (v !== undefined && !INSTANCE.test(v)) {
-    k.err(`\`${field}\` \`${v}\` is not an instance name (letters, digits and '-')`);
+    k.err(`\`${field}\` \`${v}\` is not an instance name (letters, digits and '-')`, at);
     return undefined;
   }
   return v;
@@ -55,7 +56,7 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   // and one engine decides (SPEC §3).
   const native = policy !== undefined && (policy.keep !== undefined || policy.tiers !== undefined);
   const expiry = policy?.expiry !== undefined && !native ? incusExpiry(policy.expiry) : undefined;
-  if (expiry && !expiry.ok) k.err(`retention.expiry: ${expiry.message}`);
+  if (expiry && !expiry.ok) k.err(`retention.expiry: ${expiry.message}`, [...policy!.at, 'expiry']);
   if (k.errors.length || !instance || !named) return k.result();
 
   if (expiry?.ok) {
@@ -114,12 +115,12 @@ export function nativeSchedule(job: JobModel, plan: PlanModel): { commands: Comm
   const { bin } = incusBinary(k, job.host);
   const instance = instanceName(k, job.raw.instance);
   const policy = k.policy();
-  if (typeof job.schedule !== 'string' || job.schedule === '' || /[\x00-\x1f]/.test(job.schedule)) k.err('`schedule` is required for Incus scheduling');
+  if (typeof job.schedule !== 'string' || job.schedule === '' || /[\x00-\x1f]/.test(job.schedule)) k.err('`schedule` is required for Incus scheduling', k.at('schedule'));
   const expiry = policy?.expiry !== undefined ? incusExpiry(policy.expiry) : undefined;
-  if (expiry && !expiry.ok) k.err(`retention.expiry: ${expiry.message}`);
-  if (policy && (policy.keep !== undefined || policy.tiers !== undefined)) k.err('Incus scheduling can only expire snapshots (`expiry`); `keep`/`tiers` need Backplan to prune');
+  if (expiry && !expiry.ok) k.err(`retention.expiry: ${expiry.message}`, [...policy!.at, 'expiry']);
+  if (policy && (policy.keep !== undefined || policy.tiers !== undefined)) k.err('Incus scheduling can only expire snapshots (`expiry`); `keep`/`tiers` need Backplan to prune', k.at('retention'));
   const pattern = job.raw.pattern;
-  if (pattern !== undefined && typeof pattern !== 'string') k.err('`pattern` must be a string');
+  if (pattern !== undefined && typeof pattern !== 'string') k.err('`pattern` must be a string', k.at('pattern'));
   if (k.errors.length || !instance) return { commands: [], errors: k.errors };
   const cmds: Command[] = [
     { host, argv: configSet(bin, instance, 'snapshots.schedule', job.schedule as string) },

@@ -24,14 +24,14 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const k = new Kit(job, plan, ctx);
   const host = k.jobHost();
   const flavor = job.raw.flavor ?? 'compute';
-  if (flavor !== 'compute' && flavor !== 'persistent') k.err('`flavor` must be `persistent` or `compute`');
+  if (flavor !== 'compute' && flavor !== 'persistent') k.err('`flavor` must be `persistent` or `compute`', k.at('flavor'));
   const server = k.name('server', job.raw.server, flavor === 'compute');
   const volumes = k.list('volume', nameProblem, flavor === 'persistent');
   const cloud = k.name('cloud', job.raw.cloud, false);
   const pw = k.secret('password');
   const named = k.copyName(`${job.name}-`);
   const policy = k.policy();
-  if (job.encrypt) k.err('`encrypt` is not supported for openstack-image (Glance and Cinder encryption are configured in the cloud)');
+  if (job.encrypt) k.err('`encrypt` is not supported for openstack-image (Glance and Cinder encryption are configured in the cloud)', k.at('encrypt'));
   if (k.errors.length || !named) return k.result();
 
   const os = [k.tool(job.host, 'openstack'), ...(cloud ? [`--os-cloud=${cloud}`] : [])];

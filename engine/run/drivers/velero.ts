@@ -21,11 +21,11 @@ function common(k: Kit): { host: string; flags: string[]; ttl?: string } | undef
   const policy = k.policy();
   let ttl: string | undefined;
   if (policy) {
-    if (policy.keep !== undefined || policy.tiers !== undefined) k.err('Velero prunes by TTL only: use `retention: {expiry: 30d}`');
+    if (policy.keep !== undefined || policy.tiers !== undefined) k.err('Velero prunes by TTL only: use `retention: {expiry: 30d}`', k.at('retention'));
     if (policy.expiry !== undefined) {
       const t = goDuration(policy.expiry);
       if (t.ok) ttl = t.value;
-      else k.err(`retention.expiry: ${t.message}`);
+      else k.err(`retention.expiry: ${t.message}`, [...policy.at, 'expiry']);
     }
   }
   if (k.errors.length) return undefined;
@@ -56,7 +56,7 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
 export function scheduleArgv(job: JobModel, plan: PlanModel): { host: string; argv: string[] } | { errors: string[] } {
   const k = new Kit(job, plan, { now: 0 });
   const c = common(k);
-  if (typeof job.schedule !== 'string' || job.schedule === '' || /[\x00-\x1f]/.test(job.schedule)) k.err('`schedule` is required for a Velero schedule');
+  if (typeof job.schedule !== 'string' || job.schedule === '' || /[\x00-\x1f]/.test(job.schedule)) k.err('`schedule` is required for a Velero schedule', k.at('schedule'));
   if (!c || k.errors.length) return { errors: k.errors };
   return { host: c.host, argv: [k.tool(job.host, 'velero'), 'schedule', 'create', objectName(job, ''), `--schedule=${job.schedule}`, ...c.flags] };
 }

@@ -18,13 +18,13 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const to = k.storage(job.to, 'to');
   // The plan's storage name is the Proxmox storage id (pvesm).
   const storeId = to?.name;
-  if (to && (typeof storeId !== 'string' || !PVE_ID.test(storeId))) k.err(`storage \`${to.name}\`: \`${String(storeId)}\` is not a Proxmox storage id`);
+  if (to && (typeof storeId !== 'string' || !PVE_ID.test(storeId))) k.err(`storage \`${to.name}\`: \`${String(storeId)}\` is not a Proxmox storage id`, k.at('to'));
   const mode = job.raw.mode ?? 'snapshot';
-  if (mode !== 'snapshot' && mode !== 'suspend' && mode !== 'stop') k.err('`mode` must be snapshot, suspend or stop');
+  if (mode !== 'snapshot' && mode !== 'suspend' && mode !== 'stop') k.err('`mode` must be snapshot, suspend or stop', k.at('mode'));
   const policy = k.policy();
   const prune = policy ? pbsPruneBackups(policy) : undefined;
-  if (prune && !prune.ok) k.err(`retention: ${prune.message}`);
-  if (job.encrypt) k.err('`encrypt` is not supported for vzdump (use a Proxmox Backup Server storage with client-side encryption)');
+  if (prune && !prune.ok) k.err(`retention: ${prune.message}`, k.at('retention'));
+  if (job.encrypt) k.err('`encrypt` is not supported for vzdump (use a Proxmox Backup Server storage with client-side encryption)', k.at('encrypt'));
   if (k.errors.length || !to) return k.result();
 
   const argv = [k.tool(job.host, 'vzdump'), ...vmids, '--storage', storeId as string, '--mode', mode as string];

@@ -16,8 +16,8 @@ import { dataset } from './zfs-snapshot';
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
   const k = new Kit(job, plan, ctx);
   const from = k.source('zfs-snapshot');
-  const srcHost = from ? k.hostRef(from.host, `host of ${from.name}`) : undefined;
-  const srcDs = from ? dataset(k, from.raw.dataset, `dataset of ${from.name}`) : undefined;
+  const srcHost = from ? k.hostRef(from.host, `host of ${from.name}`, [...from.at, 'host']) : undefined;
+  const srcDs = from ? dataset(k, from.raw.dataset, `dataset of ${from.name}`, [...from.at, 'dataset']) : undefined;
   const to = k.storage(job.to, 'to');
   const dstHost = to ? k.storageHost(to) : undefined;
   const dstDs = dataset(k, job.raw.dataset);

@@ -9,10 +9,11 @@ import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../d
 
 const DATASET = /^[A-Za-z0-9][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)*$/;
 
-export function dataset(k: Kit, value: unknown, field = 'dataset'): string | undefined {
-  const ds = k.name(field, value);
+/** `at`: where the dataset is written (the job's own `dataset` by default). */
+export function dataset(k: Kit, value: unknown, field = 'dataset', at = k.at('dataset')): string | undefined {
+  const ds = k.name(field, value, true, at);
   if (ds !== undefined && !DATASET.test(ds)) {
-    k.err(`\`${field}\` \`${ds}\` is not a ZFS dataset name (pool/fs/child: letters, digits, _ - . : only)`);
+    k.err(`\`${field}\` \`${ds}\` is not a ZFS dataset name (pool/fs/child: letters, digits, _ - . : only)`, at);
     return undefined;
   }
   return ds;
