@@ -27,7 +27,7 @@ export interface CheckOptions {
 
 export function createContext(parsed: ParsedPlan, model: PlanModel, now: number, verified?: CheckContext['verified']): CheckContext {
   const memo = new Map<string, unknown>();
-  return {
+  const ctx: CheckContext = {
     text: parsed.text,
     parsed,
     doc: parsed.doc,
@@ -40,8 +40,15 @@ export function createContext(parsed: ParsedPlan, model: PlanModel, now: number,
       if (!memo.has(key)) memo.set(key, compute());
       return memo.get(key) as T;
     },
+    findingsOf(id) {
+      return ctx.memo(findingsKey(id), () => RULES.find((r) => r.id === id)?.check(ctx) ?? []);
+    },
   };
+  return ctx;
 }
+
+/** The memo key under which a rule's findings are kept, shared by the pipeline and findingsOf. */
+const findingsKey = (id: string) => `findings:${id}`;
 
 export function checkText(text: string, options: CheckOptions = {}): CheckResult {
   const parsed = parsePlan(text);
@@ -62,7 +69,7 @@ export function checkParsed(parsed: ParsedPlan, options: CheckOptions = {}): Che
     if (level === 'off') continue;
     let out;
     try {
-      out = rule.check(ctx);
+      out = ctx.memo(findingsKey(rule.id), () => rule.check(ctx));
     } catch (e) {
       internalErrors.push({ rule: rule.id, error: String((e as Error)?.stack ?? e) });
       continue;

@@ -23,6 +23,12 @@ export interface CheckContext {
   has(path: YamlPath): boolean;
   /** Memoised shared analyses (parsed schedules, chains ...), keyed by name; computed once per check. */
   memo<T>(key: string, compute: () => T): T;
+  /**
+   * What another rule reports on this plan (its own severities, before `checks:` levels): the
+   * pipeline's result when that rule has run already, else computed now, once. For rules that
+   * must not repeat a problem another rule reports. Throws what that rule throws.
+   */
+  findingsOf(id: RuleId): readonly RuleFinding[];
 }
 
 export interface RuleFinding {
