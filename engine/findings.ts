@@ -27,6 +27,7 @@ export const RULE_IDS = [
   'secret-inline',
   'offsite-unencrypted',
   'unused',
+  'job-not-runnable',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

@@ -1,4 +1,5 @@
-// Every rule of SPEC §6, in the order of the table.
+// Every rule of SPEC §6, in the order of the table (job-not-runnable last: it reads what the
+// rules before it report, so as not to repeat them).
 import { rule as r_yaml_syntax } from './yaml-syntax';
 import { rule as r_schema } from './schema';
 import { rule as r_cron_invalid } from './cron-invalid';
@@ -22,6 +23,7 @@ import { rule as r_capacity_exceeded } from './capacity-exceeded';
 import { rule as r_secret_inline } from './secret-inline';
 import { rule as r_offsite_unencrypted } from './offsite-unencrypted';
 import { rule as r_unused } from './unused';
+import { rule as r_job_not_runnable } from './job-not-runnable';
 import type { Rule } from './rule';
 
 export const RULES: readonly Rule[] = [
@@ -48,4 +50,5 @@ export const RULES: readonly Rule[] = [
   r_secret_inline,
   r_offsite_unencrypted,
   r_unused,
+  r_job_not_runnable,
 ];

@@ -23,6 +23,19 @@ describe('backplan check', () => {
     expect(r.stdout).toMatch(/bad\.backplan\.yaml:6:9: error .*unknown storage `nowhere`.*\[unknown-reference\]/);
   });
 
+  it('exits 1 on a job its driver would refuse, as `backplan plan` does (job-not-runnable)', () => {
+    const text = 'version: 1\nhosts:\n  web: { address: 10.0.0.2 }\nstorage:\n  disk: { path: /srv/backups }\njobs:\n  arc: { kind: archive, host: web, paths: [/etc], to: disk }\n';
+    const bad = write('norun.backplan.yaml', text);
+    const r = backplan(['check', bad]);
+    expect(r.code).toBe(1);
+    const errors = r.stdout.split('\n').filter((l) => / error /.test(l));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/norun\.backplan\.yaml:7:31: error .*archive is built in and reads paths on this machine only.*\[job-not-runnable\]/);
+    const plan = backplan(['plan', bad]);
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toMatch(/:7:31: .*\[job-not-runnable\]/);
+  });
+
   it('prints the SPEC JSON shape with 0-based UTF-16 positions', () => {
     // é is one UTF-16 unit, 😀 two: `nowhere` starts at character 61 (60 code points).
     const bad = write('json.backplan.yaml', 'version: 1\n# comment\njobs:\n  j: { description: "é😀", kind: archive, paths: [/etc], to: nowhere }\n');
@@ -38,7 +51,7 @@ describe('backplan check', () => {
     const sarif = JSON.parse(backplan(['check', '--format', 'sarif', bad]).stdout);
     expect(sarif.version).toBe('2.1.0');
     expect(sarif.runs[0].results.some((r: { ruleId: string; locations: { physicalLocation: { region: { startLine: number } } }[] }) => r.ruleId === 'unknown-reference' && r.locations[0].physicalLocation.region.startLine === 3)).toBe(true);
-    expect(sarif.runs[0].tool.driver.rules.length).toBe(23);
+    expect(sarif.runs[0].tool.driver.rules.length).toBe(24);
   });
 
   it('colours only when asked by a terminal and never under NO_COLOR', () => {
