@@ -15,7 +15,7 @@ import type { OffsetRange, RuleId } from '../findings';
 import { jobPolicy } from '../plan/build-model';
 import type { JobModel, PlanModel } from '../plan/model';
 import { resolveLocalPaths } from '../plan/resolve-paths';
-import { engineFor } from '../retention/index';
+import { engineForJob } from '../retention/index';
 import type { DriverProblem } from '../run/driver-kit';
 import { planJob } from '../run/plan-steps';
 import type { CheckContext, Rule, RuleFinding } from './rule';
@@ -98,7 +98,7 @@ function coveredRanges(ctx: CheckContext): OffsetRange[] {
 function retentionUnsupported(ctx: CheckContext, job: JobModel): boolean {
   if (ctx.model.checks.levels['retention-unsupported'] === 'off') return false;
   const policy = jobPolicy(ctx.model, job);
-  return policy !== undefined && engineFor(job.kind, policy).unsupported(policy).length > 0;
+  return policy !== undefined && engineForJob(ctx.model, job, policy).unsupported(policy).length > 0;
 }
 
 function findingsFor(ctx: CheckContext, plan: PlanModel, job: JobModel, own: OffsetRange | undefined): RuleFinding[] {
