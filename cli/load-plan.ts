@@ -19,7 +19,7 @@ export interface LoadedPlan {
 
 export function loadPlan(path: string, now?: number): LoadedPlan {
   const text = readPlanFile(path);
-  const result = checkText(text, { now });
+  const result = checkText(text, { now, baseDir: dirname(resolve(path)) });
   const lines = new LineIndex(text);
   const errors = result.findings
     .filter((f) => f.severity === 'error')

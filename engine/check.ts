@@ -23,9 +23,11 @@ export interface CheckOptions {
   rules?: readonly Rule[];
   /** Journalled restore tests by job (CheckContext.verified). */
   verified?: CheckContext['verified'];
+  /** The plan file's folder, when the plan is a file (CheckContext.baseDir). */
+  baseDir?: string;
 }
 
-export function createContext(parsed: ParsedPlan, model: PlanModel, now: number, verified?: CheckContext['verified']): CheckContext {
+export function createContext(parsed: ParsedPlan, model: PlanModel, now: number, verified?: CheckContext['verified'], baseDir?: string): CheckContext {
   const memo = new Map<string, unknown>();
   const ctx: CheckContext = {
     text: parsed.text,
@@ -34,6 +36,7 @@ export function createContext(parsed: ParsedPlan, model: PlanModel, now: number,
     model,
     now,
     ...(verified ? { verified } : {}),
+    ...(baseDir !== undefined ? { baseDir } : {}),
     locate: (path, part) => locate(parsed.doc, path, part),
     has: (path) => keyExists(parsed.doc, path),
     memo<T>(key: string, compute: () => T): T {
@@ -60,7 +63,7 @@ export function checkParsed(parsed: ParsedPlan, options: CheckOptions = {}): Che
   const rules = options.rules ?? RULES;
   const internalErrors: CheckResult['internalErrors'] = [];
   const model = parsed.value === undefined && parsed.findings.length > 0 ? undefined : buildModel(parsed.value);
-  const ctx = createContext(parsed, model ?? buildModel(undefined), now, options.verified);
+  const ctx = createContext(parsed, model ?? buildModel(undefined), now, options.verified, options.baseDir);
   const findings: Finding[] = [];
   for (const rule of rules) {
     // Without a readable document only the syntax findings mean anything.

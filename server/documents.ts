@@ -2,6 +2,8 @@
 // asks `store.analysis(uri)`; the first caller for a version pays for the check, the others
 // read the result. Derived views (the name index, chains, annotated values, projections) are
 // computed on first use and live as long as the version.
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { checkParsed, type CheckOptions, type CheckResult } from '../engine/check';
@@ -28,7 +30,8 @@ export class Analysis {
   ) {
     const t0 = performance.now();
     this.lines = new LineIndex(text);
-    this.result = checkParsed(parsePlan(text), { now, ...(verified ? { verified } : {}) });
+    const baseDir = planFolder(uri);
+    this.result = checkParsed(parsePlan(text), { now, ...(verified ? { verified } : {}), ...(baseDir !== undefined ? { baseDir } : {}) });
     this.ms = performance.now() - t0;
   }
 
@@ -62,6 +65,16 @@ export class Analysis {
   memo<T>(key: string, compute: () => T): T {
     if (!this.memos.has(key)) this.memos.set(key, compute());
     return this.memos.get(key) as T;
+  }
+}
+
+/** The folder of a `file:` document (relative paths of local jobs resolve against it); none for untitled ones. */
+export function planFolder(uri: string): string | undefined {
+  if (!uri.startsWith('file:')) return undefined;
+  try {
+    return dirname(fileURLToPath(uri));
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 // `backplan check PLAN... [--state-dir D]`: every diagnostic, as text, JSON or SARIF. With a
 // state directory, no-restore-test also reads the restore tests `backplan verify` journalled there.
-import { relative } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { checkText } from '../../engine/check';
 import type { Finding } from '../../engine/findings';
 import { RULES } from '../../engine/checks';
@@ -18,7 +18,7 @@ export interface FileReport {
 
 export function checkFile(path: string, now?: number, stateDir?: string): { report: FileReport; findings: Finding[]; internal: string[] } {
   const text = readPlanFile(path);
-  const result = checkText(text, { now, ...(stateDir !== undefined ? { verified: verifyHistory(stateDir, path) } : {}) });
+  const result = checkText(text, { now, baseDir: dirname(resolve(path)), ...(stateDir !== undefined ? { verified: verifyHistory(stateDir, path) } : {}) });
   const lines = new LineIndex(text);
   return {
     findings: result.findings,

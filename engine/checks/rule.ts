@@ -17,6 +17,11 @@ export interface CheckContext {
    * knows a state directory (`backplan check --state-dir D`); absent otherwise.
    */
   verified?: ReadonlyMap<string, { at: string; ok: boolean; copy?: string }>;
+  /**
+   * The folder of the plan file, when the plan is a file: relative `paths` of local jobs resolve
+   * against it (the 3-2-1 chains compare the data roots read). Absent for a plan checked from memory.
+   */
+  baseDir?: string;
   /** The key or value at `path`, or the deepest part of it that exists. */
   locate(path: YamlPath, part?: Part): OffsetRange;
   /** Whether `path` is written in the plan (merges included). */

@@ -4,11 +4,20 @@
 // - A job without `from` starts a chain; the chain's members are the jobs reachable from it
 //   through `from` (the `from` links form a forest: each job has at most one parent; jobs whose
 //   `from` is unknown or part of a cycle belong to no chain — other rules report them).
+// - Enabled roots that read the same data (same host, same paths/dataset/instance/database:
+//   engine/coverage/same-data.ts) are ONE chain: the data is what is protected, so a restic of
+//   /home to the NAS and a borg of /home to a bucket are two copies of one data set. The merged
+//   chain's `root` is the first of them in plan order (findings sit on its key), `roots` lists
+//   them all, and `members` is each root's sub-tree in turn. A disabled root never merges: it
+//   stays a chain of its own that the checks skip, so its jobs add no copy to the others.
 // - Copy 1 is the live data on the chain's source location: the root job's `storage` when it
 //   names a defined storage, else the local disk of the root's host (a synthetic location with
 //   the host's site and unknown media), else (no host either: velero, openstack) the live data
-//   itself, with unknown site and media.
-// - Each enabled member adds a copy when its output lands on a location that holds no copy yet.
+//   itself, with unknown site and media. Merged roots read the same data on the same host, so
+//   the first root decides; if they disagree about `storage` (a plan mistake: one dataset lives
+//   on one pool) the first root's wins.
+// - Each enabled member adds a copy when its output lands on a location that holds no copy yet
+//   (over the whole merged chain: a storage two roots write to counts once).
 //   Snapshot kinds never add one: they land on their `storage`, else on the chain's source.
 //   Other kinds land on `to` (a storage name); an `incus-copy` without `to` whose `remote`
 //   names a host lands on that host's local disk. A job with neither lands nowhere we know.
@@ -19,6 +28,7 @@
 // Disabled members (`enabled: false`) are kept in `members` but add no copy and no `verify`.
 import { kindInfo } from '../kinds';
 import type { ChecksModel, JobModel, PlanModel, YamlPath } from '../plan/model';
+import { dataIdentity } from './same-data';
 
 export interface ChainLocation {
   /** Identity of the location: `storage:NAME`, `host:NAME` (a host's local disk) or `live:JOB`. */
@@ -53,10 +63,22 @@ export interface CoverageCounts {
 }
 
 export interface Chain {
-  /** The job that starts the chain (it has no `from`). */
+  /** The job that starts the chain (it has no `from`); the first of `roots`. */
   root: string;
-  /** Root first, then the jobs reachable through `from`, breadth first (plan order among siblings). */
+  /**
+   * Every job without `from` whose data this chain protects, in plan order, `root` first. More
+   * than one when enabled roots read the same data (same-data.ts).
+   */
+  roots: string[];
+  /** What the roots read, for messages ("`/home`", "dataset `tank/home`"); set when `roots` has more than one. */
+  data?: string;
+  /**
+   * Each root's sub-tree in turn: the root, then the jobs reachable through `from`, breadth first
+   * (plan order among siblings).
+   */
   members: string[];
+  /** The root each member descends from (itself for a root). */
+  rootOf: Record<string, string>;
   /** Whether the root job is enabled (a disabled chain protects nothing; checks skip it). */
   enabled: boolean;
   /** Where the protected live data is. */
@@ -138,20 +160,58 @@ function childrenIndex(plan: PlanModel): Map<string, string[]> {
   return children;
 }
 
-export function computeChains(plan: PlanModel): Chain[] {
+/** The root and the jobs reachable from it through `from`, breadth first. */
+function subTree(children: Map<string, string[]>, root: string): string[] {
+  const members: string[] = [];
+  const seen = new Set<string>();
+  const queue = [root];
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    members.push(name);
+    for (const c of children.get(name) ?? []) queue.push(c);
+  }
+  return members;
+}
+
+/** Roots grouped by the data they read, groups and roots in plan order. */
+function groupRoots(plan: PlanModel, baseDir: string | undefined): { roots: JobModel[]; data?: string }[] {
+  const groups: { roots: JobModel[]; data?: string }[] = [];
+  const byData = new Map<string, { roots: JobModel[]; data?: string }>();
+  for (const job of plan.jobs.values()) {
+    if (job.from !== undefined) continue;
+    const id = job.enabled ? dataIdentity(plan, job, baseDir) : undefined;
+    const same = id ? byData.get(id.key) : undefined;
+    if (same) {
+      same.roots.push(job);
+      continue;
+    }
+    // The first root's words name the data (its paths as written).
+    const group = { roots: [job], ...(id ? { data: id.label } : {}) };
+    groups.push(group);
+    if (id) byData.set(id.key, group);
+  }
+  return groups;
+}
+
+export interface ChainOptions {
+  /** The plan's folder: relative `paths` of local jobs resolve against it to compare roots. */
+  baseDir?: string;
+}
+
+export function computeChains(plan: PlanModel, options: ChainOptions = {}): Chain[] {
   const children = childrenIndex(plan);
   const chains: Chain[] = [];
-  for (const root of plan.jobs.values()) {
-    if (root.from !== undefined) continue;
+  for (const group of groupRoots(plan, options.baseDir)) {
+    const root = group.roots[0];
     const members: string[] = [];
-    const seen = new Set<string>();
-    const queue = [root.name];
-    while (queue.length > 0) {
-      const name = queue.shift()!;
-      if (seen.has(name)) continue;
-      seen.add(name);
-      members.push(name);
-      for (const c of children.get(name) ?? []) queue.push(c);
+    const rootOf: Record<string, string> = {};
+    for (const r of group.roots) {
+      for (const m of subTree(children, r.name)) {
+        members.push(m);
+        rootOf[m] = r.name;
+      }
     }
 
     const source = sourceLocation(plan, root);
@@ -178,7 +238,10 @@ export function computeChains(plan: PlanModel): Chain[] {
     const media = [...new Set(copies.map((c) => c.location.media).filter((m): m is string => m !== undefined))].sort();
     chains.push({
       root: root.name,
+      roots: group.roots.map((r) => r.name),
+      ...(group.roots.length > 1 && group.data !== undefined ? { data: group.data } : {}),
       members,
+      rootOf,
       enabled: root.enabled,
       source,
       copies,
@@ -198,6 +261,26 @@ export function computeChains(plan: PlanModel): Chain[] {
   return chains;
 }
 
+const names = (list: readonly string[]): string => {
+  const quoted = list.map((n) => `\`${n}\``);
+  return quoted.length <= 1 ? quoted.join('') : `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
+};
+
+/**
+ * How messages name a chain: "`nas-backup`" for a chain of one root, "the `/home` data of
+ * `nas-backup` and `cloud-backup`" when several roots read the same data.
+ */
+export function chainName(chain: Chain): string {
+  if (chain.roots.length <= 1) return `\`${chain.root}\``;
+  return `the ${chain.data ?? 'same'} data of ${names(chain.roots)}`;
+}
+
+/** The roots of the chain other than the one `job` descends from (the jobs that protect the same data). */
+export function otherRoots(chain: Chain, job: string): string[] {
+  const mine = chain.rootOf[job];
+  return chain.roots.filter((r) => r !== mine);
+}
+
 /** Where a location is defined in the plan: its storage or host entry (none for `live:`). */
 export function locationPath(loc: ChainLocation): YamlPath | undefined {
   if (loc.storage !== undefined) return ['storage', loc.storage];
@@ -210,8 +293,8 @@ export function isOffsite(source: ChainLocation, where: ChainLocation): boolean 
 }
 
 /** The chains of the checked plan, computed once per check. */
-export function chainsOf(ctx: { model: PlanModel; memo<T>(key: string, compute: () => T): T }): Chain[] {
-  return ctx.memo('chains', () => computeChains(ctx.model));
+export function chainsOf(ctx: { model: PlanModel; baseDir?: string; memo<T>(key: string, compute: () => T): T }): Chain[] {
+  return ctx.memo('chains', () => computeChains(ctx.model, { baseDir: ctx.baseDir }));
 }
 
 /** The chain a job belongs to (as root or member). */

@@ -11,7 +11,10 @@ export function isLocalHost(plan: PlanModel, hostName: string | undefined): bool
   return host.address === undefined || host.address === 'localhost' || host.address === '127.0.0.1' || host.address === '::1';
 }
 
-const rel = (p: unknown, base: string) => (typeof p === 'string' && p !== '' && !isAbsolute(p) && !p.includes('://') ? resolve(base, p) : p);
+/** A path of a local job or storage made absolute against the plan's folder (URLs and absolute paths as written). */
+export const resolveLocalPath = (p: unknown, base: string): unknown =>
+  typeof p === 'string' && p !== '' && !isAbsolute(p) && !p.includes('://') ? resolve(base, p) : p;
+const rel = resolveLocalPath;
 
 /** A copy of the plan with relative local paths made absolute against `baseDir`. */
 export function resolveLocalPaths(plan: PlanModel, baseDir: string): PlanModel {

@@ -60,6 +60,25 @@ describe('backplan check', () => {
     expect(backplan(['check', bad], { env: { NO_COLOR: '' } }).stdout).not.toMatch(/\x1b\[/);
   });
 
+  it('resolves relative paths against the plan’s folder to tell that two backups read the same data', () => {
+    // `./data` (relative to the plan) and the same folder written absolute: one chain with a
+    // copy on the NAS and one in the bucket, so no 3-2-1 warning on either job.
+    const plan = (abs: string) => `version: 1
+hosts: { here: { site: home }, nas: { address: nas.lan, site: home } }
+storage:
+  nas-share: { host: nas, media: hdd, path: /backups }
+  bucket: { site: cloud, media: object, url: "s3:https://s3.example.com/b" }
+jobs:
+  to-nas: { kind: restic, host: here, paths: [./data], to: nas-share, password_env: P, verify: { restore: latest } }
+  to-cloud: { kind: restic, host: here, paths: [${abs}], to: bucket, password_env: P }
+`;
+    const same = write('same-data.backplan.yaml', plan(join(dir, 'data') + '/'));
+    const other = write('other-data.backplan.yaml', plan(join(dir, 'elsewhere')));
+    const rules = (file: string) => (JSON.parse(backplan(['check', '--format', 'json', file]).stdout).files[0].diagnostics as { rule: string }[]).map((d) => d.rule);
+    expect(rules(same)).not.toContain('coverage-3-2-1');
+    expect(rules(other)).toContain('coverage-3-2-1');
+  });
+
   it('bad usage is one line and exit 2', () => {
     for (const args of [['frobnicate'], ['check'], ['check', '--nope', 'x'], ['check', '--format', 'xml', 'examples/local.backplan.yaml']]) {
       const r = backplan(args);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chainOfJob, computeChains, formatChain, formatCoverage, shortfall } from '../../../engine/coverage/chains';
+import { chainName, chainOfJob, computeChains, formatChain, formatCoverage, otherRoots, shortfall } from '../../../engine/coverage/chains';
 import { buildModel } from '../../../engine/plan/build-model';
 import { parsePlan } from '../../../engine/plan/parse';
 
@@ -171,5 +171,163 @@ jobs:
   it('formats a satisfied target with a check mark and singular copy', () => {
     const target = { copies: 1, media: 0, offsite: 0, immutable: 0, verified: false };
     expect(formatCoverage({ copies: 1, media: 1, offsite: 0, immutable: 0, verified: false }, target)).toBe('1 copy · 1 media · 0 offsite ✓');
+  });
+});
+
+// The common 3-2-1 setup: two backups of one folder, one to a NAS in the building, one to a cloud
+// bucket. Both jobs read the same data, so they are one chain with three copies.
+const TWO_BACKUPS = `version: 1
+hosts:
+  web: { address: web.lan, site: office }
+  nas: { address: nas.lan, site: office }
+storage:
+  nas-repo: { host: nas, media: ssd }
+  cloud: { site: cloud, media: object }
+jobs:
+  nas-backup:
+    kind: restic
+    host: web
+    paths: [/home]
+    to: nas-repo
+  cloud-backup:
+    kind: restic
+    host: web
+    paths: [/home]
+    to: cloud
+`;
+
+describe('roots that read the same data are one chain', () => {
+  it('two restic roots of the same paths: one chain, 3 copies, 2 media, 1 offsite', () => {
+    const plan = model(TWO_BACKUPS);
+    const chains = computeChains(plan);
+    expect(chains).toHaveLength(1);
+    const [c] = chains;
+    expect(c.root).toBe('nas-backup');
+    expect(c.roots).toEqual(['nas-backup', 'cloud-backup']);
+    expect(c.members).toEqual(['nas-backup', 'cloud-backup']);
+    expect(c.rootOf).toEqual({ 'nas-backup': 'nas-backup', 'cloud-backup': 'cloud-backup' });
+    expect(c.source.key).toBe('host:web');
+    expect(c.copies.map((x) => x.via ?? 'live')).toEqual(['live', 'nas-backup', 'cloud-backup']);
+    expect(c.counts).toEqual({ copies: 3, media: 2, offsite: 1, immutable: 0, verified: false });
+    expect(shortfall(c.counts, plan.checks.coverage)).toBeUndefined();
+    expect(chainName(c)).toBe('the `/home` data of `nas-backup` and `cloud-backup`');
+    expect(chainOfJob(chains, 'cloud-backup')).toBe(c);
+    expect(otherRoots(c, 'cloud-backup')).toEqual(['nas-backup']);
+  });
+
+  it('merges sub-trees in plan order, and counts a storage both reach once', () => {
+    const plan = model(`${TWO_BACKUPS}  nas-copy: { kind: rsync, from: nas-backup, to: cloud }
+  borg-home: { kind: borg, host: web, paths: /home/, to: nas-repo }
+`);
+    const [c, ...rest] = computeChains(plan);
+    expect(rest).toEqual([]);
+    expect(c.roots).toEqual(['nas-backup', 'cloud-backup', 'borg-home']);
+    expect(c.members).toEqual(['nas-backup', 'nas-copy', 'cloud-backup', 'borg-home']);
+    expect(c.rootOf['nas-copy']).toBe('nas-backup');
+    // nas-copy reaches the bucket first; cloud-backup and borg-home land where copies already are.
+    expect(c.copies.map((x) => x.via ?? 'live')).toEqual(['live', 'nas-backup', 'nas-copy']);
+    expect(c.counts.copies).toBe(3);
+  });
+
+  it('the same paths written differently merge: trailing slashes, order, `.` and `..`', () => {
+    const plan = model(`version: 1
+hosts: { web: { address: web.lan } }
+jobs:
+  a: { kind: restic, host: web, paths: [/home/, /etc] }
+  b: { kind: rsync, host: web, paths: [/etc//, /srv/../home, /home] }
+  c: { kind: archive, host: web, paths: [/etc] }
+`);
+    expect(computeChains(plan).map((c) => c.roots)).toEqual([['a', 'b'], ['c']]);
+  });
+
+  it('relative paths merge when they resolve to the same absolute path', () => {
+    const plan = model(`version: 1
+jobs:
+  rel: { kind: archive, paths: [./data/], to: x }
+  abs: { kind: restic, paths: [/plans/site/data], to: y }
+  other-rel: { kind: borg, paths: [data], to: z }
+`);
+    // With the plan's folder, all three read /plans/site/data on this machine.
+    expect(computeChains(plan, { baseDir: '/plans/site' }).map((c) => c.roots)).toEqual([['rel', 'abs', 'other-rel']]);
+    expect(computeChains(plan, { baseDir: '/elsewhere' }).map((c) => c.roots)).toEqual([['rel', 'other-rel'], ['abs']]);
+    // Without it (a plan checked from memory), relative paths still compare with each other only.
+    expect(computeChains(plan).map((c) => c.roots)).toEqual([['rel', 'other-rel'], ['abs']]);
+  });
+
+  it('different hosts, different paths or different kinds of source do not merge', () => {
+    const plan = model(`version: 1
+hosts: { web: { address: web.lan }, web2: { address: web2.lan } }
+jobs:
+  web-home: { kind: restic, host: web, paths: [/home] }
+  web2-home: { kind: restic, host: web2, paths: [/home] }
+  local-home: { kind: restic, paths: [/home] }
+  web-home-etc: { kind: restic, host: web, paths: [/home, /etc] }
+  web-srv: { kind: borg, host: web, paths: [/srv] }
+  pg-app: { kind: pg-dump, host: web, database: app }
+  pg-app-again: { kind: pg-dump, host: web, database: app, db_port: 5432 }
+  pg-app-other-cluster: { kind: pg-dump, host: web, database: app, db_port: 5433 }
+  mysql-app: { kind: mysql-dump, host: web, database: app }
+  vm-a: { kind: incus-snapshot, host: web, instance: a }
+  vm-a-standby: { kind: incus-copy, host: web, instance: a, remote: web2 }
+  vm-b: { kind: incus-snapshot, host: web, instance: b }
+`);
+    expect(computeChains(plan).map((c) => c.roots)).toEqual([
+      ['web-home'],
+      ['web2-home'],
+      ['local-home'],
+      ['web-home-etc'],
+      ['web-srv'],
+      ['pg-app', 'pg-app-again'],
+      ['pg-app-other-cluster'],
+      ['mysql-app'],
+      ['vm-a', 'vm-a-standby'],
+      ['vm-b'],
+    ]);
+  });
+
+  it('a zfs chain and a restic of the dataset’s mountpoint stay apart (the mountpoint is not in the plan)', () => {
+    const plan = model(`version: 1
+hosts: { nas: { address: nas.lan, site: a }, backup: { address: b.lan, site: b } }
+storage:
+  tank: { host: nas, media: hdd }
+  backup-pool: { host: backup, media: hdd }
+  cloud: { site: cloud, media: object }
+jobs:
+  home-snaps: { kind: zfs-snapshot, host: nas, dataset: tank/home, storage: tank }
+  home-send: { kind: zfs-send, from: home-snaps, to: backup-pool, dataset: backup/home }
+  home-hourly: { kind: zfs-snapshot, host: nas, dataset: tank/home/, storage: tank }
+  home-files: { kind: restic, host: nas, paths: [/tank/home], to: cloud }
+  home-recursive: { kind: zfs-snapshot, host: nas, dataset: tank/home, recursive: true, storage: tank }
+`);
+    const chains = computeChains(plan);
+    // Two snapshot jobs of one dataset are one chain; the recursive one also holds the children.
+    expect(chains.map((c) => c.roots)).toEqual([['home-snaps', 'home-hourly'], ['home-files'], ['home-recursive']]);
+    expect(chains[0].counts).toMatchObject({ copies: 2, offsite: 1 });
+    expect(chains[0].snapshotOnly).toBe(false);
+    expect(chains[0].data).toBe('dataset `tank/home`');
+  });
+
+  it('a disabled root makes no copy and does not join: it stays a disabled chain of its own', () => {
+    const plan = model(TWO_BACKUPS.replace('    to: cloud\n', '    to: cloud\n    enabled: false\n    verify: { restore: latest }\n'));
+    const chains = computeChains(plan);
+    expect(chains.map((c) => [c.roots, c.enabled])).toEqual([
+      [['nas-backup'], true],
+      [['cloud-backup'], false],
+    ]);
+    expect(chains[0].counts).toEqual({ copies: 2, media: 1, offsite: 0, immutable: 0, verified: false });
+    expect(chainName(chains[0])).toBe('`nas-backup`');
+  });
+
+  it('roots whose source field is missing or unreadable never merge', () => {
+    const plan = model(`version: 1
+jobs:
+  a: { kind: restic, to: x }
+  b: { kind: restic, to: y }
+  c: { kind: zfs-snapshot }
+  d: { kind: zfs-snapshot }
+  e: { kind: velero, cluster: k }
+  f: { kind: velero, cluster: k }
+`);
+    expect(computeChains(plan).map((c) => c.roots)).toEqual([['a'], ['b'], ['c'], ['d'], ['e'], ['f']]);
   });
 });
