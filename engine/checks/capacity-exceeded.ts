@@ -93,19 +93,21 @@ export const rule: Rule = {
   check(ctx) {
     const plan = ctx.model;
     const chains = chainsOf(ctx);
-    // storage name → group key (chain root) → jobs landing there
+    // storage name → group key (the job's own root) → jobs landing there. Grouped by the root
+    // each job descends from, not by the merged chain: two roots of the same data (a restic and a
+    // borg of /home) write two repositories, and each holds the data.
     const landing = new Map<string, Map<string, { root: JobModel; jobs: JobModel[] }>>();
     for (const chain of chains) {
       if (!chain.enabled) continue;
-      const root = plan.jobs.get(chain.root)!;
       for (const name of chain.members) {
         const job = plan.jobs.get(name)!;
         const storage = chain.landing[name]?.storage;
         if (!job.enabled || storage === undefined) continue;
+        const rootName = chain.rootOf[name] ?? chain.root;
         const groups = landing.get(storage) ?? new Map();
-        const g = groups.get(chain.root) ?? { root, jobs: [] };
+        const g = groups.get(rootName) ?? { root: plan.jobs.get(rootName)!, jobs: [] };
         g.jobs.push(job);
-        groups.set(chain.root, g);
+        groups.set(rootName, g);
         landing.set(storage, groups);
       }
     }

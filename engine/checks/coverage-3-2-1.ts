@@ -3,8 +3,10 @@
 // and what is required, says what kind of job to add, and points (related info) at every copy.
 // It also fires on chains that snapshot-not-backup reports: that rule gives the specific advice,
 // this one the counts; both ids stay independent so either can be turned off.
+// A chain whose data several jobs without `from` read (a restic and a borg of /home) is one chain:
+// the finding sits on the first of them only, names them all, and points at the others.
 import type { RelatedInfo } from '../findings';
-import { chainsOf, describeCounts, describeTarget, shortfall, locationPath, type Chain } from '../coverage/chains';
+import { chainName, chainsOf, describeCounts, describeTarget, shortfall, locationPath, type Chain } from '../coverage/chains';
 import type { CheckContext, Rule, RuleFinding } from './rule';
 
 function related(ctx: CheckContext, chain: Chain): RelatedInfo[] {
@@ -18,6 +20,10 @@ function related(ctx: CheckContext, chain: Chain): RelatedInfo[] {
     const path = locationPath(loc);
     const range = copy.live ? path && ctx.locate(path, 'key') : ctx.locate(['jobs', copy.via!], 'key');
     if (range) out.push({ message: `${what} (${where.join(', ')})`, range });
+  }
+  for (const root of chain.roots.slice(1)) {
+    if (chain.copies.some((c) => c.via === root)) continue;
+    out.push({ message: `\`${root}\` reads the same data: its copies count in this chain`, range: ctx.locate(['jobs', root], 'key') });
   }
   return out;
 }
@@ -54,7 +60,7 @@ export const rule: Rule = {
       if (!miss) continue;
       out.push({
         range: ctx.locate(['jobs', chain.root], 'key'),
-        message: `${describeCounts(chain.counts, target)} — needs ${describeTarget(target)} (checks.coverage): ${advice(chain, miss)}`,
+        message: `${chain.roots.length > 1 ? `${chainName(chain)}: ` : ''}${describeCounts(chain.counts, target)} — needs ${describeTarget(target)} (checks.coverage): ${advice(chain, miss)}`,
         related: related(ctx, chain),
       });
     }

@@ -1,11 +1,12 @@
 // A chain none of whose (enabled) jobs has `verify`: nothing ever proves that its copies restore.
 // The finding sits on the root job key and suggests verifying the job that holds the farthest
-// copy (the last one added), since that is the copy a disaster leaves.
+// copy (the last one added), since that is the copy a disaster leaves. When several jobs without
+// `from` read the same data (one chain), a `verify` on any job of any of them counts.
 // With journalled restore tests (`ctx.verified`, from `backplan check --state-dir`): a chain
 // without `verify` whose copies a `backplan verify` did restore is reported as information
 // (proven once, never repeated) instead of a warning; and a job whose newest restore test failed
 // is reported as a warning on that job, `verify` or not: its copies are not proven restorable.
-import { chainsOf } from '../coverage/chains';
+import { chainName, chainsOf } from '../coverage/chains';
 import type { Rule, RuleFinding } from './rule';
 
 const day = (iso: string) => iso.slice(0, 10);
@@ -31,7 +32,12 @@ export const rule: Rule = {
       if (chain.counts.verified) continue;
       const last = chain.copies[chain.copies.length - 1];
       const target = last.via ?? chain.root;
-      const members = chain.members.length === 1 ? `\`${chain.root}\` has no` : `no job of the \`${chain.root}\` chain has`;
+      const members =
+        chain.roots.length > 1
+          ? `no job protecting ${chainName(chain)} has`
+          : chain.members.length === 1
+            ? `\`${chain.root}\` has no`
+            : `no job of the \`${chain.root}\` chain has`;
       const passed = chain.members
         .map((m) => ({ job: m, v: ctx.verified?.get(m) }))
         .filter((x) => x.v?.ok)

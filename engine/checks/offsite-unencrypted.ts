@@ -57,7 +57,7 @@ export const rule: Rule = {
         out.push({
           range: field ? ctx.locate([...job.at, field], 'value') : ctx.locate(job.at, 'key'),
           message:
-            `\`${name}\` sends \`${chain.root}\`'s data to ${lands.label} on site \`${lands.site}\` (the data lives on \`${chain.source.site}\`) unencrypted: ` +
+            `\`${name}\` sends \`${chain.rootOf[name] ?? chain.root}\`'s data to ${lands.label} on site \`${lands.site}\` (the data lives on \`${chain.source.site}\`) unencrypted: ` +
             howToEncrypt(job),
         });
       }

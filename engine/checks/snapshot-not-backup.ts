@@ -1,9 +1,10 @@
 // A chain protected only by snapshots that live on the very storage they protect: one lost pool,
 // disk or host takes the data and every snapshot with it. Fires when the chain holds no copy
 // beyond the live data and at least one of its (enabled) jobs is a snapshot kind. The finding sits
-// on the root job key and names the job kind that would send the snapshots elsewhere.
+// on the root job key (the first one when several read the same data) and names the job kind
+// that would send the snapshots elsewhere.
 // coverage-3-2-1 fires on the same chain with the counts; this rule is the specific advice.
-import { chainsOf } from '../coverage/chains';
+import { chainName, chainsOf } from '../coverage/chains';
 import type { Rule, RuleFinding } from './rule';
 
 /** The kind that copies each snapshot kind's output to another storage. */
@@ -28,7 +29,7 @@ export const rule: Rule = {
       out.push({
         range: ctx.locate(root.at, 'key'),
         message:
-          `\`${chain.root}\` is protected only by snapshots on ${chain.source.label}, where the data itself lives: ` +
+          `${chainName(chain)} is protected only by snapshots on ${chain.source.label}, where the data itself lives: ` +
           `losing that storage loses the snapshots too. Add ${how} with \`from: ${snapJob?.name ?? chain.root}\` ` +
           `and \`to:\` another storage (snapshots are not backups)`,
       });

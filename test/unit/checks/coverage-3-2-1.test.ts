@@ -82,4 +82,36 @@ jobs:
     const off = `${HEAD}checks: { coverage-3-2-1: off }\njobs:\n  s: { kind: zfs-snapshot, host: scylla, storage: scylla-pool }\n`;
     expect(run(off).findings).toEqual([]);
   });
+
+  it('counts two backups of the same data as one chain: restic to a NAS + borg to a bucket meets 3-2-1', () => {
+    const text = `${HEAD}jobs:
+  nas-backup: { kind: restic, host: scylla, paths: [/home], to: local-repo }
+  cloud-backup: { kind: borg, host: scylla, paths: [/home/], to: bucket }
+`;
+    expect(run(text).findings).toEqual([]);
+  });
+
+  it('reports a short merged chain once, on the first root, naming every root', () => {
+    const text = `${HEAD}jobs:
+  nas-backup: { kind: restic, host: scylla, paths: [/home], to: local-repo }
+  usb-backup: { kind: rsync, host: scylla, paths: [/home], to: scylla-pool }
+`;
+    const f = run(text).findings;
+    expect(f).toHaveLength(1);
+    expect(slice(text, f[0].range)).toBe('nas-backup');
+    expect(f[0].message).toBe(
+      'the `/home` data of `nas-backup` and `usb-backup`: 3 copies, 2 media, 0 offsite — needs 3 copies, 2 media, 1 offsite (checks.coverage): ' +
+        'add a job with `from: usb-backup` whose `to` is a storage on a site other than `campus-a`',
+    );
+    expect(f[0].related!.map((r) => [slice(text, r.range), r.message])).toEqual([
+      ['scylla', 'copy 1: the live data on the local disk of `scylla` (media unknown, site campus-a)'],
+      ['nas-backup', 'a copy on `local-repo`, made by `nas-backup` (media ssd, site campus-a)'],
+      ['usb-backup', 'a copy on `scylla-pool`, made by `usb-backup` (media hdd, site campus-a)'],
+    ]);
+    // A root that adds no copy of its own is still pointed at.
+    const again = `${text}  nas-again: { kind: restic, host: scylla, paths: [/home], to: local-repo }\n`;
+    const [g] = run(again).findings;
+    expect(g.message).toMatch(/^the `\/home` data of `nas-backup`, `usb-backup` and `nas-again`: 3 copies/);
+    expect(g.related!.map((r) => slice(again, r.range))).toEqual(['scylla', 'nas-backup', 'usb-backup', 'nas-again']);
+  });
 });

@@ -79,4 +79,23 @@ describe('no-restore-test', () => {
       expect(withHistory(t, new Map([['r', { at: '2026-11-21T05:00:00.000Z', ok: true }]]))).toEqual([]);
     });
   });
+
+  it('a verify on any job of two backups of the same data counts for both', () => {
+    const jobs = `jobs:
+  home-local: { kind: restic, host: h, paths: [/home], to: pool }
+  home-far: { kind: borg, host: h, paths: [/home/], to: far }
+  home-far-copy: { kind: rsync, from: home-far, to: pool }
+`;
+    const text = HEAD + jobs;
+    const f = run(text).findings;
+    expect(f.map((x) => slice(text, x.range))).toEqual(['home-local']);
+    expect(f[0].message).toBe(
+      'no job protecting the `/home` data of `home-local` and `home-far` has `verify`: nothing tests that its copies can be restored. ' +
+        'Add a restore test to `home-far`, e.g. `verify: { schedule: "@weekly", restore: sample }`',
+    );
+    // The restore test sits on a copy of the second backup; it proves the first root's chain too.
+    const verified = HEAD + jobs.replace('from: home-far, to: pool }', 'from: home-far, to: pool, verify: { restore: latest } }');
+    expect(verified).toContain('verify: { restore: latest }');
+    expect(run(verified).findings).toEqual([]);
+  });
 });

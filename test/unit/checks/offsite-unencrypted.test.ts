@@ -86,4 +86,14 @@ describe('offsite-unencrypted: advice in the terms of the kind', () => {
 `;
     expect(run(loud).findings[0].message).toMatch(/add `encrypt:` \(e\.g\. `encrypt: \{ gpg:/);
   });
+
+  it('names the data of the sending job’s own root when two roots read the same data', () => {
+    const text = `${HEAD}jobs:
+  home-nas: { kind: restic, host: prod, paths: [/home], to: nas-share }
+  home-far: { kind: rsync, host: prod, paths: [/home], to: far-pool }
+`;
+    const f = run(text).findings;
+    expect(f.map((x) => slice(text, x.range))).toEqual(['far-pool']);
+    expect(f[0].message).toMatch(/^`home-far` sends `home-far`'s data to `far-pool` on site `lyon` \(the data lives on `paris`\) unencrypted: /);
+  });
 });

@@ -57,4 +57,16 @@ describe('snapshot-not-backup', () => {
     const text = `${HEAD}jobs:\n  s: { kind: btrfs-snapshot, host: prod, storage: pool }\n  r: { kind: btrfs-send, from: s, to: far, enabled: false }\n`;
     expect(run(text).findings.map((f) => slice(text, f.range))).toEqual(['s']);
   });
+
+  it('two snapshot jobs of one dataset are one chain: one finding, and none once one of them is sent away', () => {
+    const text = `${HEAD}jobs:
+  hourly: { kind: zfs-snapshot, host: prod, dataset: tank/home, storage: pool }
+  daily: { kind: zfs-snapshot, host: prod, dataset: tank/home, storage: pool }
+`;
+    const f = run(text).findings;
+    expect(f.map((x) => slice(text, x.range))).toEqual(['hourly']);
+    expect(f[0].message).toMatch(/^the dataset `tank\/home` data of `hourly` and `daily` is protected only by snapshots on `pool`/);
+    const sent = `${text}  send: { kind: zfs-send, from: hourly, to: far }\n`;
+    expect(run(sent).findings).toEqual([]);
+  });
 });
