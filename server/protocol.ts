@@ -143,6 +143,8 @@ export interface CoverageParams {
 export interface ChainCoverageJson {
   /** The job that starts the chain. */
   root: string;
+  /** Every job without `from` that reads the chain's data, `root` first (several: their copies count together). */
+  roots: string[];
   members: string[];
   enabled: boolean;
   /** "3 copies · 2 media · 1 offsite ✓", or "… ✗ (needs …)". */

@@ -14,6 +14,7 @@ export function coverage(a: Analysis): CoverageResult {
       const def = names.definition('jobs', c.root);
       return {
         root: c.root,
+        roots: c.roots,
         members: c.members,
         enabled: c.enabled,
         line: formatChain(c, a.model),

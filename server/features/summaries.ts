@@ -3,18 +3,18 @@
 import { jobPolicy, jobZone } from '../../engine/plan/build-model';
 import type { PlanModel } from '../../engine/plan/model';
 import type { RefSection } from '../../engine/plan/schema';
-import { chainOfJob, computeChains, formatChain, type Chain, type ChainCopy } from '../../engine/coverage/chains';
+import { chainName, chainOfJob, computeChains, formatChain, otherRoots, type Chain, type ChainCopy } from '../../engine/coverage/chains';
 import { kindInfo } from '../../engine/kinds';
 import { engineIdFor } from '../../engine/retention/index';
 import { policyRules } from '../../engine/simulate/rules';
 import { describeSchedule } from '../../engine/time/words';
-import type { Analysis } from '../documents';
+import { planFolder, type Analysis } from '../documents';
 import { code } from './env';
 
 export function chainsOf(a: Analysis): Chain[] {
   return a.memo('chains', () => {
     try {
-      return computeChains(a.model);
+      return computeChains(a.model, { baseDir: planFolder(a.uri) });
     } catch {
       return [];
     }
@@ -36,10 +36,18 @@ export function copyLine(c: ChainCopy): string {
   return c.live ? `live data on ${l.label} (${facts})` : `${l.label} via ${code(c.via)} (${facts})`;
 }
 
-/** The chain block of a job: its 3-2-1 line and its copies. */
-export function chainMarkdown(a: Analysis, chain: Chain): string {
+/**
+ * The chain block of a job: its 3-2-1 line and its copies. When other jobs without `from` read
+ * the same data, it names them: their copies count in the same line.
+ */
+export function chainMarkdown(a: Analysis, chain: Chain, job?: string): string {
   const line = formatChain(chain, a.model);
-  const lines = [`**3-2-1** (chain of ${code(chain.root)}): ${line}`];
+  const whose = chain.roots.length > 1 ? chainName(chain) : `chain of ${code(chain.root)}`;
+  const lines = [`**3-2-1** (${whose}): ${line}`];
+  const others = job !== undefined ? otherRoots(chain, job) : [];
+  if (others.length > 0) {
+    lines.push('', `Same data also protected by ${list(others)}: their copies count together with this job’s.`);
+  }
   if (!chain.enabled) lines.push('', '_The chain’s first job is disabled: it protects nothing._');
   lines.push('', ...chain.copies.map((c, i) => `${i + 1}. ${copyLine(c)}`));
   return lines.join('\n');
@@ -110,7 +118,7 @@ export function summary(a: Analysis, section: RefSection, name: string): string 
         lines.push('', `Retention ${typeof j.retention === 'string' ? code(j.retention) : '(inline)'}: ${rules || 'keeps everything'} — pruned by ${engine}`);
       } else if (info) lines.push('', `Pruned by ${info.engine}`);
       const chain = chainOfJob(chainsOf(a), name);
-      if (chain) lines.push('', chainMarkdown(a, chain));
+      if (chain) lines.push('', chainMarkdown(a, chain, name));
       return lines.join('\n');
     }
   }

@@ -259,6 +259,27 @@ describe('hover', () => {
     expect(hi).toMatch(/3 copies · \d media · \d offsite ✓/);
   });
 
+  it('job key in a chain that several jobs read: the other jobs that protect the same data', async () => {
+    const text = `version: 1
+hosts: { web: { address: web.lan, site: office }, nas: { address: nas.lan, site: office } }
+storage:
+  nas-repo: { host: nas, media: ssd }
+  cloud: { site: cloud, media: object }
+jobs:
+  nas-backup: { kind: restic, host: web, paths: [/home], to: nas-repo, password_env: P }
+  cloud-backup: { kind: borg, host: web, paths: [/home/], to: cloud, passphrase_env: P }
+`;
+    const { uri: doc, diagnostics } = await openText(text, 'same-data');
+    expect(diagnostics.filter((d) => d.code === 'coverage-3-2-1')).toEqual([]);
+    const h = await hoverText(doc, positionOf(text, '  cloud-backup:', 4));
+    expect(h).toContain('**3-2-1** (the `/home` data of `nas-backup` and `cloud-backup`): 3 copies · 2 media · 1 offsite ✓');
+    expect(h).toContain('Same data also protected by `nas-backup`: their copies count together with this job’s.');
+    const first = await hoverText(doc, positionOf(text, '  nas-backup:', 4));
+    expect(first).toContain('Same data also protected by `cloud-backup`');
+    const r = await client.request<{ chains: { root: string; roots: string[]; ok: boolean }[] }>('backplan/coverage', { uri: doc });
+    expect(r.chains).toEqual([expect.objectContaining({ root: 'nas-backup', roots: ['nas-backup', 'cloud-backup'], ok: true })]);
+  });
+
   it('duration: normalised, with its length', async () => {
     const h = await hoverText(uri, positionOf(text, 'rpo: 7h', 6));
     expect(h).toContain('**`7h`** — 7 hours');
