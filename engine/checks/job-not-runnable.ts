@@ -34,9 +34,9 @@ const COVERING: readonly RuleId[] = [
 
 /**
  * Relative local paths are resolved against the plan file's directory before planning
- * (cli/load-plan.ts); a check has no file, so any absolute directory stands in for it.
+ * (cli/load-plan.ts); a plan checked from memory has none, and any absolute directory stands in.
  */
-const PLAN_DIR = '/plan-directory';
+const NO_PLAN_DIR = '/plan-directory';
 
 type Sections = Record<'hosts' | 'storage' | 'policies' | 'jobs', Map<string, OffsetRange>>;
 
@@ -137,7 +137,7 @@ export const rule: Rule = {
   summary: 'A job that `backplan plan` and `backplan run` would refuse (a problem its kind\'s driver finds).',
   check(ctx) {
     if (ctx.model.jobs.size === 0) return [];
-    const plan = resolveLocalPaths(ctx.model, PLAN_DIR);
+    const plan = resolveLocalPaths(ctx.model, ctx.baseDir ?? NO_PLAN_DIR);
     const sections = entrySpans(ctx);
     const covered = coveredRanges(ctx);
     const out: RuleFinding[] = [];
