@@ -39,7 +39,9 @@ export interface SshHosts {
   sshArgs(): string[];
   /**
    * An `ssh` program at `path` for tools that spawn ssh themselves (restic, borg, rsync): the
-   * system ssh with this run's known_hosts, logging each call's arguments to `log`.
+   * system ssh with this run's known_hosts, logging each call's arguments to `log` (one line
+   * per call). It runs the system ssh by its full path, so its directory may also be put first
+   * on PATH to see every ssh that backplan itself starts.
    */
   writeSshWrapper(path: string, log: string): string;
   /** The same options for `ssh` itself (a test checking a remote host by hand). */
@@ -129,7 +131,8 @@ export async function startSshHosts(count: number): Promise<SshHosts> {
     sshArgs: () => ['--ssh-option', `UserKnownHostsFile=${knownHosts}`, '--ssh-option', 'StrictHostKeyChecking=accept-new'],
     writeSshWrapper(path, log) {
       const opts = [`UserKnownHostsFile=${knownHosts}`, 'StrictHostKeyChecking=accept-new'];
-      writeFileSync(path, `#!/bin/sh\necho "$*" >> '${log}'\nexec ssh ${opts.map((o) => `-o '${o}'`).join(' ')} "$@"\n`);
+      const real = spawnSync('sh', ['-c', 'command -v ssh'], { encoding: 'utf8' }).stdout.trim();
+      writeFileSync(path, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real}' ${opts.map((o) => `-o '${o}'`).join(' ')} "$@"\n`);
       chmodSync(path, 0o755);
       return path;
     },

@@ -7,7 +7,7 @@
 // (guard.ts) found the tool's dry run equal to Backplan's own decision.
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
-import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
+import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BuiltinStep, Command, CommandStep, StepOutput } from '../step';
 import { formatManifest } from '../builtin/manifest';
@@ -263,8 +263,8 @@ export async function runBuiltinStep(step: BuiltinStep, x: ExecEnv): Promise<Ste
   const out = step.output;
   if (!out || out.via !== 'stdout' || out.kind !== 'file') return { ok: false, message: 'the archive step has no file output' };
   if (!x.hosts.isLocal(step.host)) return { ok: false, message: 'the built-in archive reads paths on this machine only' };
+  if (b.manifest.host !== out.host || dirname(b.manifest.path) !== dirname(out.path)) return { ok: false, message: 'the archive step must write its manifest beside the archive' };
   const outFs = fsFor(out.host, x.hosts);
-  const manFs = fsFor(b.manifest.host, x.hosts);
   let source;
   try {
     // Never archive the job's own output directory (a path above it would otherwise pull in
@@ -286,34 +286,21 @@ export async function runBuiltinStep(step: BuiltinStep, x: ExecEnv): Promise<Ste
     await writer.abort();
     return { ok: false, message };
   }
-  let manWriter: OutputWriter | undefined;
-  let manifestCommitted = false;
   try {
     await writer.finish();
     const members = await source.members;
     const name = out.path.slice(out.path.lastIndexOf('/') + 1);
     const text = formatManifest({ archive: { path: name, sha256: r.sha256!, bytes: r.bytes }, members });
-    manWriter = await manFs.createWriter(b.manifest.partial);
-    const body = new PassThrough();
-    const written = pipeline(body, manWriter.stream);
-    body.end(text);
-    await written;
-    await manWriter.finish();
-    if (await outFs.exists(out.path)) throw new FsError(`${out.path} already exists; a copy is never replaced (two runs of this job in the same minute?)`);
-    // The manifest gets its name first: a crash between the two renames leaves a manifest
-    // without archive (ignored), never an archive that looks whole without its manifest.
-    await manFs.commit(b.manifest.partial, b.manifest.path, 'file');
-    manifestCommitted = true;
-    await outFs.commit(out.partial, out.path, 'file');
+    // The manifest is written and named first, then the archive (HostFs.commitWithManifest):
+    // a crash between the two leaves a manifest without archive (ignored), never an archive
+    // that looks whole without its manifest. Over ssh that is one round trip.
+    await outFs.commitWithManifest(out, b.manifest, text);
     return {
       ok: true,
       detail: { output: out.path, manifest: b.manifest.path, bytes: r.bytes, sha256: r.sha256, files: source.stats.files, directories: source.stats.directories, symlinks: source.stats.symlinks, ...(source.stats.skipped.length ? { skippedSpecial: source.stats.skipped.length } : {}) },
     };
   } catch (e) {
     await writer.abort();
-    await manWriter?.abort();
-    // If the manifest already has its final name but the archive failed, take the manifest back.
-    if (manifestCommitted) await manFs.remove(b.manifest.path, 'file').catch(() => undefined);
     return { ok: false, message: (e as Error).message };
   }
 }

@@ -6,12 +6,18 @@
 // without ever replacing an existing copy: a file is hard-linked to its final name (which
 // fails if that name exists) and the partial unlinked; a directory is renamed after checking
 // the name is free (under the job's lock). The directory is fsynced after the rename.
+//
+// Over ssh each remote call is a round trip through the host's ControlMaster, which dominates a
+// small job's time: listing, committing, and writing + committing a manifest with its output
+// are each one call, a fixed script with the paths as positional arguments (ssh-scripts.ts).
 import { closeSync, createReadStream, fsync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, write } from 'node:fs';
 import { dirname } from 'node:path';
-import { Writable, type Readable } from 'node:stream';
+import { PassThrough, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fsyncDir } from '../state';
 import type { Hosts } from './hosts';
-import { capture, describeExit, exitOk, spawnArgv } from './process';
+import { capture, describeExit, exitOk, spawnArgv, type Exit } from './process';
+import { COMMIT_DIRECTORY, COMMIT_FILE, COMMIT_WITH_MANIFEST, EXIT, LIST } from './ssh-scripts';
 
 export interface DirEntry {
   name: string;
@@ -36,10 +42,28 @@ export interface HostFs {
   createWriter(partial: string): Promise<OutputWriter>;
   /** Give `partial` its final name; refuses to replace an existing `path`. */
   commit(partial: string, path: string, kind: 'file' | 'directory'): Promise<void>;
+  /**
+   * Write `text` as the manifest of the file `output` (under its partial name, fsynced), then
+   * give the manifest its final name and the output its own, in that order; refuses when the
+   * output's final name exists, and takes the manifest back if the output cannot get its name.
+   * Both are in the same directory. On failure the output's partial is left to the caller.
+   */
+  commitWithManifest(output: NamePair, manifest: NamePair, text: string): Promise<void>;
   read(path: string): Readable;
 }
 
+/** An output's partial name and its final name. */
+export interface NamePair {
+  partial: string;
+  path: string;
+}
+
 export class FsError extends Error {}
+
+/** The message of an output whose final name is taken (two runs in the same minute). */
+function alreadyExists(path: string, where = ''): string {
+  return `${path} already exists${where}; a copy is never replaced (two runs of this job in the same minute?)`;
+}
 
 function code(e: unknown): string {
   return (e as NodeJS.ErrnoException)?.code ?? String((e as Error)?.message ?? e);
@@ -150,10 +174,32 @@ export class LocalFs implements HostFs {
         renameSync(partial, path);
       }
     } catch (e) {
-      if (code(e) === 'EEXIST') throw new FsError(`${path} already exists; a copy is never replaced (two runs of this job in the same minute?)`);
+      if (code(e) === 'EEXIST') throw new FsError(alreadyExists(path));
       throw new FsError(`cannot rename ${partial} to ${path}: ${code(e)}`);
     }
     fsyncDir(dirname(path));
+  }
+
+  async commitWithManifest(output: NamePair, manifest: NamePair, text: string): Promise<void> {
+    const w = await this.createWriter(manifest.partial);
+    let manifestCommitted = false;
+    try {
+      const body = new PassThrough();
+      const written = pipeline(body, w.stream);
+      body.end(text);
+      await written;
+      await w.finish();
+      if (await this.exists(output.path)) throw new FsError(alreadyExists(output.path));
+      // The manifest gets its name first: a crash between the two renames leaves a manifest
+      // without archive (ignored), never an archive that looks whole without its manifest.
+      await this.commit(manifest.partial, manifest.path, 'file');
+      manifestCommitted = true;
+      await this.commit(output.partial, output.path, 'file');
+    } catch (e) {
+      await w.abort();
+      if (manifestCommitted) await this.remove(manifest.path, 'file').catch(() => undefined);
+      throw e;
+    }
   }
 
   read(path: string): Readable {
@@ -168,17 +214,42 @@ export class SshFs implements HostFs {
     private readonly hosts: Hosts,
   ) {}
 
-  private async run(argv: string[], what: string, maxOut?: number): Promise<Buffer> {
+  private async exec(argv: string[], input?: Buffer, maxOut?: number): Promise<Exit & { stdout: Buffer }> {
     await this.hosts.ready(this.host);
-    const r = await capture(this.hosts.argv(this.host, argv), { maxOut });
+    return capture(this.hosts.argv(this.host, argv), { maxOut, input });
+  }
+
+  private async run(argv: string[], what: string, maxOut?: number): Promise<Buffer> {
+    const r = await this.exec(argv, undefined, maxOut);
     if (!exitOk(r)) throw new FsError(`${what} on ${this.host}: ${describeExit(argv[0], r)}`);
     return r.stdout;
   }
 
+  /**
+   * Run one of ssh-scripts.ts's fixed scripts with `args` as its positional parameters: the
+   * script's text is a constant and every path reaches it as "$1", "$2" ... (SPEC §8.1), never
+   * pasted into it; hosts.argv quotes each word with the one quoting function.
+   */
+  private script(script: string, args: string[], input?: Buffer): Promise<Exit & { stdout: Buffer }> {
+    return this.exec(['sh', '-c', script, 'sh', ...args], input);
+  }
+
+  /** `WHAT on HOST: why`, for a script that failed at the stage that ran `tool`. */
+  private failure(what: string, tool: string, r: Exit): FsError {
+    // A stage's own exit code says which tool failed (its stderr says why); any other code
+    // is ssh's or the shell's, described as it is.
+    const ours = r.code !== null && !r.signal && !r.spawnError && (Object.values(EXIT) as number[]).includes(r.code);
+    const last = r.stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+    return new FsError(`${what} on ${this.host}: ${ours ? `${tool} failed${last ? `: ${last}` : ''}` : describeExit(tool, r)}`);
+  }
+
   async list(dir: string): Promise<DirEntry[] | undefined> {
-    if (!(await this.exists(dir))) return undefined;
-    const out = await this.run(['find', dir, '-mindepth', '1', '-maxdepth', '1', '-printf', '%y %f\\0'], `cannot list ${dir}`);
-    return out
+    // One call: a missing directory exits EXIT.missing; a permission error (find) or an
+    // unreachable host (ssh) is an error, never taken for "no copies yet".
+    const r = await this.script(LIST, [dir]);
+    if (r.code === EXIT.missing && !r.signal) return undefined;
+    if (!exitOk(r)) throw this.failure(`cannot list ${dir}`, 'find', r);
+    return r.stdout
       .toString('utf8')
       .split('\0')
       .filter(Boolean)
@@ -186,8 +257,7 @@ export class SshFs implements HostFs {
   }
 
   async exists(path: string): Promise<boolean> {
-    await this.hosts.ready(this.host);
-    const r = await capture(this.hosts.argv(this.host, ['test', '-e', path]));
+    const r = await this.exec(['test', '-e', path]);
     if (r.code === 0) return true;
     if (r.code === 1) return false;
     throw new FsError(`cannot check ${path} on ${this.host}: ${describeExit('test', r)}`);
@@ -220,15 +290,36 @@ export class SshFs implements HostFs {
   }
 
   async commit(partial: string, path: string, kind: 'file' | 'directory'): Promise<void> {
-    if (kind === 'file') {
-      // `ln` fails when the final name exists: a copy is never replaced.
-      await this.run(['ln', '-T', '--', partial, path], `cannot give ${partial} its final name ${path}`);
-      await this.run(['rm', '-f', '--', partial], `cannot remove ${partial}`);
-    } else {
-      if (await this.exists(path)) throw new FsError(`${path} already exists on ${this.host}; a copy is never replaced`);
-      await this.run(['mv', '-T', '--', partial, path], `cannot rename ${partial} to ${path}`);
+    // One call: link (a file) or rename (a directory), drop the partial name, sync the directory.
+    const r = await this.script(kind === 'file' ? COMMIT_FILE : COMMIT_DIRECTORY, [partial, path, dirname(path)]);
+    if (exitOk(r)) return;
+    if (r.code === EXIT.exists) throw new FsError(`${path} already exists on ${this.host}; a copy is never replaced`);
+    if (r.code === EXIT.unlink) throw this.failure(`cannot remove ${partial}`, 'rm', r);
+    if (kind === 'file') throw this.failure(`cannot give ${partial} its final name ${path}`, 'ln', r);
+    throw this.failure(`cannot rename ${partial} to ${path}`, 'mv', r);
+  }
+
+  async commitWithManifest(output: NamePair, manifest: NamePair, text: string): Promise<void> {
+    // One call for what took six: the existence check, writing the manifest, both links (the
+    // manifest first), removing both partial names, and the directory sync.
+    const r = await this.script(COMMIT_WITH_MANIFEST, [dirname(output.path), manifest.partial, manifest.path, output.partial, output.path], Buffer.from(text, 'utf8'));
+    if (exitOk(r)) return;
+    switch (r.code) {
+      case EXIT.exists:
+        throw new FsError(alreadyExists(output.path, ` on ${this.host}`));
+      case EXIT.write:
+        throw this.failure(`cannot write ${manifest.partial}`, 'dd', r);
+      case EXIT.link:
+        throw this.failure(`cannot give ${manifest.partial} its final name ${manifest.path}`, 'ln', r);
+      case EXIT.linkSecond:
+        throw this.failure(`cannot give ${output.partial} its final name ${output.path}`, 'ln', r);
+      case EXIT.unlink:
+        throw this.failure(`cannot remove ${manifest.partial} and ${output.partial}`, 'rm', r);
+      default:
+        // ssh or the shell failed: whether the names were given is unknown, so nothing is
+        // taken back here (the next run's listing sees what is there).
+        throw this.failure(`cannot give ${output.partial} and its manifest their final names`, 'sh', r);
     }
-    await this.run(['sync', '--', dirname(path)], `cannot sync ${dirname(path)}`).catch(() => undefined);
   }
 
   read(path: string): Readable {
