@@ -114,13 +114,23 @@ export function removeHooks(ctx: Pick<RunContext, 'journal' | 'emit'>, job: stri
   };
 }
 
+function leftoversNotice(names: readonly string[]): string {
+  return `removed ${names.length} leftover(s) of an interrupted run: ${names.join(', ')}`;
+}
+
 /** Remove `.partial` leftovers of interrupted runs of `job` (the caller holds the job's lock). */
 async function cleanStalePartials(ctx: RunContext, job: JobModel, inventory: Inventory, timezone: string): Promise<string[]> {
   const fs = fsFor(inventory.host, ctx.hosts);
   const listed = await listCopies(inventory, job, timezone, fs);
   const removed = await removePartials(listed, fs, removeHooks(ctx, job.name));
-  if (removed.length) ctx.emit({ event: 'notice', job: job.name, message: `removed ${removed.length} leftover(s) of an interrupted run: ${removed.join(', ')}` });
+  if (removed.length) ctx.emit({ event: 'notice', job: job.name, message: leftoversNotice(removed) });
   return removed;
+}
+
+/** Whether a prune step of `inventory` comes after `step` among its job's `steps`. */
+function prunedLater(steps: readonly Step[], step: Step, inventory: Inventory): boolean {
+  const same = JSON.stringify(inventory);
+  return steps.slice(steps.indexOf(step) + 1).some((s) => s.type === 'prune' && JSON.stringify(s.prune.inventory) === same);
 }
 
 async function runPruneStep(step: PruneStep, ctx: RunContext, madeThisRun: ReadonlySet<string>): Promise<StepResult> {
@@ -143,6 +153,7 @@ async function runPruneStep(step: PruneStep, ctx: RunContext, madeThisRun: Reado
   const hooks = removeHooks(ctx, step.job);
   const r = await removeCopies(decision.remove, listed, fs, hooks);
   const partials = await removePartials(listed, fs, hooks);
+  if (partials.length) ctx.emit({ event: 'notice', job: step.job, message: leftoversNotice(partials) });
   const detail = {
     kept: decision.keep.map((k) => ({ name: k.copy.name, reasons: k.reasons })),
     removed: r.removed,
@@ -295,7 +306,10 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
           } catch (e) {
             r = { ok: false, message: (e as Error).message };
           }
-          if (r.ok && step.type === 'builtin' && step.builtin.inventory) {
+          // Leftovers of interrupted runs are removed now, unless this job's own prune of the
+          // same directory follows: it lists that directory anyway and removes them from its
+          // listing (one ssh round trip less on a remote storage).
+          if (r.ok && step.type === 'builtin' && step.builtin.inventory && !prunedLater(stepsOf.get(name) ?? [], step, step.builtin.inventory)) {
             try {
               await cleanStalePartials(ctx, job, step.builtin.inventory, opts.plan.timezone);
             } catch (e) {
