@@ -6,7 +6,9 @@
 // command vs the sum of its steps' times (from the run's journal); parallelism = sum / wall.
 // Every run writes to fresh storage directories (copy names have minute precision).
 //
-//   node scripts/build.mjs && node bench/run-parallel.mjs [--rounds 3] [--per-host 1,2,4] [--mb 2]
+//   node scripts/build.mjs && node bench/run-parallel.mjs [--rounds 3] [--per-host 1,2,4] [--mb 2] [--cli PATH]
+//
+// --cli runs another build of the command (e.g. an older dist/cli.js kept aside) to compare.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,8 +25,8 @@ const PER_HOST = argOf('per-host', '1,2,4').split(',').map(Number);
 const MB = Number(argOf('mb', '2'));
 const JOBS = 20;
 const HOSTS = 3;
-const CLI = join(ROOT, 'dist', 'cli.js');
-if (!existsSync(CLI)) throw new Error('build first: node scripts/build.mjs');
+const CLI = argOf('cli', join(ROOT, 'dist', 'cli.js'));
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (node scripts/build.mjs)`);
 if (process.getuid?.() !== 0) throw new Error('needs root (it starts sshd)');
 
 const { startSshHosts } = await importTs('test/helpers/sshd.ts');
