@@ -151,6 +151,12 @@ describe('built-in archive', () => {
     const bad = await runBuiltinStep({ ...step, builtin: { ...step.builtin, paths: [join(d, 'nope')] }, output: out(join(d, 'out'), 'x-20240102T0000Z.tar.gz') }, env());
     expect(bad.message).toMatch(/cannot read .*nope: ENOENT/);
     expect(readdirSync(join(d, 'out')).length).toBe(2);
+
+    // The manifest is committed with its archive in one call: it must live beside it.
+    const elsewhere = `${join(d, 'x-20240103T0000Z.tar.gz')}.sha256`;
+    const apart = await runBuiltinStep({ ...step, builtin: { ...step.builtin, manifest: { host: 'local', path: elsewhere, partial: `${elsewhere}.partial` } }, output: out(join(d, 'out'), 'x-20240103T0000Z.tar.gz') }, env());
+    expect(apart).toEqual({ ok: false, message: 'the archive step must write its manifest beside the archive' });
+    expect(readdirSync(join(d, 'out')).length).toBe(2);
   });
 });
 
