@@ -6,14 +6,15 @@
 // Bounds: a projection simulates at most `maxFires` runs of the schedule from the start of the
 // current hour. When the job's default horizon (engine/simulate/simulate-job.ts: the longest age
 // the policy keeps + 10%, or a year) needs more runs, the window is cut to `maxFires` runs and
-// the projection says so (`capped`); a copy job's window is also cut at `maxFires` runs of its
-// source, whose history it replays. Hovers that find nothing cached simulate a small window at
+// the projection says so (`capped`); the window is also cut at `maxFires` runs of every job the
+// simulation replays with this one (a copy's source and the source's other copies, a source's
+// copies: engine/simulate/copy-job.ts). Hovers that find nothing cached simulate a small window at
 // once and queue the full one; inlay hints compute within a time budget and queue the rest
 // (see Projector.queue); the server asks the client to refresh when the queue is done.
 import { jobPolicy, jobZone } from '../engine/plan/build-model';
 import type { JobModel, PlanModel, PolicyModel } from '../engine/plan/model';
 import { engineIdFor } from '../engine/retention/index';
-import { defaultHorizon, simulateJob, whyNotSimulated, type SimulatedJob } from '../engine/simulate/simulate-job';
+import { baseReach, defaultHorizon, replayedWith, simulateJob, whyNotSimulated, type SimulatedJob } from '../engine/simulate/simulate-job';
 import { rowsOfReasons } from '../engine/simulate/rules';
 import { MS } from '../engine/time/duration';
 import { parseSchedule } from '../engine/time/schedule';
@@ -54,12 +55,12 @@ function policyShape(p: PolicyModel | undefined): unknown {
 export function projectionKey(plan: PlanModel, jobName: string, from: number, maxFires: number): string | undefined {
   const job = plan.jobs.get(jobName);
   if (!job) return undefined;
-  // A copy job's projection is derived from its source's history (engine/simulate/copy-job.ts).
-  const src = job.from !== undefined ? plan.jobs.get(job.from) : undefined;
+  // A copy job's projection is derived from its source's history, and a source's keeps the bases
+  // of its copies (engine/simulate/copy-job.ts): it depends on all of them.
   return JSON.stringify([
     ...jobShape(plan, job),
-    job.raw.refresh ?? null,
-    src ? jobShape(plan, src) : job.from ?? null,
+    job.from ?? null,
+    replayedWith(plan, job).map((j) => [j.name, j.from ?? null, ...jobShape(plan, j)]),
     hourFloor(from),
     maxFires,
   ]);
@@ -68,6 +69,7 @@ export function projectionKey(plan: PlanModel, jobName: string, from: number, ma
 function jobShape(plan: PlanModel, job: JobModel): unknown[] {
   return [
     job.kind,
+    job.raw.refresh ?? null,
     job.schedule ?? null,
     job.prune_schedule ?? null,
     job.enabled,
@@ -94,7 +96,7 @@ export function project(plan: PlanModel, jobName: string, now: number, maxFires:
     const gaps = runs.slice(1).map((t, i) => t - runs[i]).sort((a, b) => a - b);
     const interval = gaps.length > 0 ? Math.max(MS.MINUTE, gaps[Math.floor(gaps.length / 2)]) : MS.DAY;
     const policy = jobPolicy(plan, job)!;
-    const horizon = defaultHorizon(engineIdFor(job.kind, policy), policy, interval);
+    const horizon = defaultHorizon(engineIdFor(job.kind, policy), policy, interval, baseReach(plan, job, from));
     const wanted = Math.ceil(horizon / interval);
     let at = from + horizon;
     let capped: Projection['capped'];
@@ -104,13 +106,14 @@ export function project(plan: PlanModel, jobName: string, now: number, maxFires:
       at = first.length > 0 ? first[first.length - 1] : from + maxFires * interval;
       capped = { fires: first.length, wanted, horizonMs: horizon, simulatedMs: at - from };
     }
-    // A copy job replays its source's runs too (engine/simulate/copy-job.ts): bound those as well.
-    const src = job.from !== undefined ? plan.jobs.get(job.from) : undefined;
-    const srcParsed = src?.schedule ? parseSchedule(src.schedule, jobZone(plan, src)) : undefined;
-    if (srcParsed?.ok) {
-      const srcRuns = srcParsed.schedule.nextRuns(from - 1, maxFires);
-      if (srcRuns.length === maxFires && srcRuns[srcRuns.length - 1] < at) {
-        at = srcRuns[srcRuns.length - 1];
+    // The jobs replayed with this one (a copy's source and its other copies, a source's copies):
+    // bound their runs as well.
+    for (const other of replayedWith(plan, job)) {
+      const otherParsed = other.schedule ? parseSchedule(other.schedule, jobZone(plan, other)) : undefined;
+      if (!otherParsed?.ok) continue;
+      const otherRuns = otherParsed.schedule.nextRuns(from - 1, maxFires);
+      if (otherRuns.length === maxFires && otherRuns[otherRuns.length - 1] < at) {
+        at = otherRuns[otherRuns.length - 1];
         const own = parsed.schedule.nextRuns(from - 1, maxFires).filter((t) => t <= at).length;
         capped = { fires: own, wanted, horizonMs: horizon, simulatedMs: at - from };
       }

@@ -1,14 +1,18 @@
 // Retention over time of a copy job: a job with `from` that replicates the snapshots of its source
 // job (incus-copy, zfs-send, btrfs-send). A replica holds no snapshots of its own making: what it
 // holds follows from what the source holds when the copy runs, so the source's history is
-// replayed alongside and the replica's is derived from it, instant by instant.
+// replayed alongside and the replica's is derived from it, instant by instant. The source is
+// replayed by simulate.ts with all its copies at once (each one a SourceWatcher): every copy pins
+// its own base on the source, so what one copy finds there depends on the others, and the
+// source's own projection holds those bases too.
 //
 // ## The model (what the drivers in engine/run/drivers do)
-// - Source: a snapshot at each of its fires, pruned after each fire (or at its prune_schedule)
-//   by its engine with its policy, its min, and the replication base kept (SPEC §8.4: the newest
-//   snapshot the replica holds too). Incus's own expiry (an expiry-only policy) is applied at
-//   every instant of the replay, whatever the number left; Backplan applies `expiry` when it
-//   prunes.
+// - Source: simulate.ts's model (a snapshot at each of its fires, expiry, pruned after each fire
+//   or at its prune_schedule by its engine, policy and min), with the replication base of every
+//   copy kept (SPEC §8.4: the newest snapshot that copy holds too). Incus's own expiry (an
+//   expiry-only policy) and Velero's keep no base. Expiry is continuous there (SPEC §3), also
+//   for Backplan's own `expiry`, which a real run applies at its next prune: a mirror that runs
+//   between the deadline and that prune really copies the snapshot, the replay does not.
 // - `mirror` (incus-copy with refresh, the default): `copy --refresh` makes the standby hold
 //   exactly what the source holds at that instant (snapshots the source no longer has are
 //   deleted, those the standby pruned are copied back while the source still has them).
@@ -19,8 +23,9 @@
 // - Then the replica is pruned (after each copy, or at the copy's prune_schedule) by the copy's
 //   engine with its policy, evaluated in the source host's zone as the drivers do, keeping its
 //   min newest and the replication base.
-// - At one instant the source's events come first (creation, prune), then the copy's: a copy
-//   job runs after the job it copies from (`from` orders them within a run).
+// - At one instant the source's events come first (expiry, creation, prune), then the copies': a
+//   copy job runs after the job it copies from (`from` orders them within a run). Copies do not
+//   touch each other's replicas, so their order among themselves does not matter.
 // Snapshot times on the replica are the SOURCE snapshot times (the names carry them).
 //
 // Statistics mean what they mean in simulate.ts, for the replica: created = snapshots received
@@ -34,9 +39,12 @@ import {
   expiryDeadline,
   minReason,
   PRUNE_DELAY_MS,
+  simulate,
   SimulationError,
   type SimulateResult,
   type SimulatedSnapshot,
+  type SourceView,
+  type SourceWatcher,
   type WorstGap,
 } from './simulate';
 
@@ -48,21 +56,36 @@ export interface CopySide {
   /** Prune instants; default: right after each fire. */
   pruneAt?: readonly number[];
   engine: RetentionEngine;
-  /** Undefined: never pruned (a source without retention). */
+  /** Undefined: never pruned (a source, or a copy, without retention). */
   policy?: PolicyModel;
   /** Zone of the prune's calendar. */
   timezone: string;
 }
 
-export interface CopySimulateInput {
-  source: CopySide;
-  /** The replica; its fires are the copy job's runs. */
-  copy: CopySide & { policy: PolicyModel };
+/** One copy of the source: its runs, its prunes (in the source host's zone), how it copies. */
+export interface ReplicaSide extends CopySide {
+  /** The copy job's name (the source's base reasons name it). */
+  name: string;
   mode: CopyMode;
+}
+
+export interface ReplicationInput {
+  source: CopySide;
   /** The source job's name (for the reasons). */
   sourceName: string;
+  /** Every copy of the source that holds snapshots (simulate-job.ts: replicasOf). */
+  copies: readonly ReplicaSide[];
   from: number;
   at: number;
+  /** Passed to simulate() for the source. */
+  strategy?: 'auto' | 'generic';
+}
+
+export interface ReplicationResult {
+  /** The source, with the bases its copies pin. */
+  source: SimulateResult;
+  /** One per input copy, in the same order. */
+  copies: SimulateResult[];
 }
 
 /** Reason of a snapshot that reached the replica after its last prune. */
@@ -79,9 +102,9 @@ function inRange(values: readonly number[] | undefined, from: number, at: number
   return values ? new Set(values.filter((t) => Number.isFinite(t) && t >= from && t <= at)) : undefined;
 }
 
-/** The newest time of `list` (ascending) that `other` holds, or undefined. */
-function newestCommon(list: readonly number[], other: ReadonlySet<number>): number | undefined {
-  for (let i = list.length - 1; i >= 0; i--) if (other.has(list[i])) return list[i];
+/** The newest time of `list` (ascending) that `has` holds, or undefined. */
+function newestCommon(list: readonly number[], has: (t: number) => boolean): number | undefined {
+  for (let i = list.length - 1; i >= 0; i--) if (has(list[i])) return list[i];
   return undefined;
 }
 
@@ -125,142 +148,169 @@ function pruneList(
   return { kept, removed, reasons };
 }
 
-export function simulateCopy(input: CopySimulateInput): SimulateResult {
-  const { source, copy, mode, sourceName, from, at } = input;
-  if (!Number.isFinite(from) || !Number.isFinite(at)) throw new SimulationError('the start and target dates must be valid instants');
-  if (at < from) throw new SimulationError('the target date is before the start date');
-  for (const [side, what] of [
-    [source, `the source \`${sourceName}\``],
-    [copy, 'the copy'],
-  ] as const) {
-    if (!side.policy) continue;
-    const unsupported = side.engine.unsupported(side.policy);
-    if (unsupported.length > 0) {
-      throw new SimulationError(`${what}: the ${side.engine.id} pruning engine cannot express this policy: ${unsupported.map((u) => u.message).join('; ')}`);
-    }
+/** What `engine` cannot express of `policy`, as an error naming `what`. */
+function checkPolicy(side: CopySide, what: string): void {
+  if (!side.policy) return;
+  const unsupported = side.engine.unsupported(side.policy);
+  if (unsupported.length > 0) {
+    throw new SimulationError(`${what}: the ${side.engine.id} pruning engine cannot express this policy: ${unsupported.map((u) => u.message).join('; ')}`);
+  }
+}
+
+/** One copy's replica, replayed at its own instants from what the source holds then. */
+class ReplicaReplay implements SourceWatcher {
+  readonly instants: number[];
+  private readonly fires: Set<number>;
+  private readonly prunesAt: Set<number> | undefined;
+  private readonly min: number;
+  private readonly deadline: ((t: number) => number) | undefined;
+
+  private rep: number[] = [];
+  private repSet = new Set<number>();
+  /** Reasons of the replica's last prune, for the snapshots it judged. */
+  private judged = new Map<number, string[]>();
+  private created = 0;
+  private removed = 0;
+  private expired = 0;
+  private prunes = 0;
+  private lastPrune: number | null = null;
+  private started = false;
+  private minCount = Infinity;
+  private maxCount = 0;
+  private lastHeld: number | null = null;
+  private gap: WorstGap | null = null;
+
+  constructor(
+    private readonly copy: ReplicaSide,
+    private readonly sourceName: string,
+    from: number,
+    at: number,
+  ) {
+    this.fires = inRange(copy.fires, from, at)!;
+    this.prunesAt = inRange(copy.pruneAt, from, at);
+    this.instants = [...new Set([...this.fires, ...(this.prunesAt ?? [])])].sort((a, b) => a - b);
+    this.min = copy.policy ? effectiveMin(copy.engine.id, copy.policy) : 0;
+    this.deadline = copy.policy ? expiryDeadline(copy.engine.id, copy.policy, new ZoneClock(copy.timezone)) : undefined;
   }
 
-  const srcFires = inRange(source.fires, from, at)!;
-  const srcPrunes = inRange(source.pruneAt, from, at);
-  const cpFires = inRange(copy.fires, from, at)!;
-  const cpPrunes = inRange(copy.pruneAt, from, at);
-  const instants = [...new Set([...srcFires, ...(srcPrunes ?? []), ...cpFires, ...(cpPrunes ?? [])])].sort((a, b) => a - b);
+  private consider(ms: number, gFrom: number, gTo: number, live: boolean): void {
+    const g = this.gap;
+    if (g === null || ms > g.ms || (ms === g.ms && (gFrom < g.from || (gFrom === g.from && g.live && !live)))) this.gap = { ms, from: gFrom, to: gTo, live };
+  }
 
-  const srcMin = source.policy ? effectiveMin(source.engine.id, source.policy) : 0;
-  // Engines that expire by themselves (Incus) remove at the deadline, regardless of min and of
-  // any base; Backplan's own expiry is applied by its prunes (the engine's evaluate), base kept.
-  const srcSelfExpiring = source.engine.id === 'incus' || source.engine.id === 'velero';
-  const srcDeadline = source.policy && srcSelfExpiring ? expiryDeadline(source.engine.id, source.policy, new ZoneClock(source.timezone)) : undefined;
-  const cpMin = effectiveMin(copy.engine.id, copy.policy);
-  const cpDeadline = expiryDeadline(copy.engine.id, copy.policy, new ZoneClock(copy.timezone));
+  pin(source: SourceView): { time: number; reason: string } | undefined {
+    const time = newestCommon(this.rep, source.has);
+    return time === undefined ? undefined : { time, reason: baseReason(this.copy.name) };
+  }
 
-  let src: number[] = [];
-  let rep: number[] = [];
-  let repSet = new Set<number>();
-  /** Reasons of the replica's last prune, for the snapshots it judged. */
-  let judged = new Map<number, string[]>();
+  step(t: number, source: SourceView): void {
+    const copied = this.fires.has(t);
+    const pruneNow = this.prunesAt ? this.prunesAt.has(t) : copied;
+    if (!copied && !pruneNow) return;
+    const { copy } = this;
+    if (this.rep.length > 0) this.consider(t - this.rep[this.rep.length - 1], this.rep[this.rep.length - 1], t, true);
+    else if (this.lastHeld !== null) this.consider(t - this.lastHeld, this.lastHeld, t, true);
 
-  let created = 0;
-  let removed = 0;
-  let expired = 0;
-  let prunes = 0;
-  let lastPrune: number | null = null;
-  let started = false;
-  let minCount = Infinity;
-  let maxCount = 0;
-  let lastHeld: number | null = null;
-  let gap: WorstGap | null = null;
-  const consider = (ms: number, gFrom: number, gTo: number, live: boolean): void => {
-    const g = gap as WorstGap | null;
-    if (g === null || ms > g.ms || (ms === g.ms && (gFrom < g.from || (gFrom === g.from && g.live && !live)))) gap = { ms, from: gFrom, to: gTo, live };
-  };
-
-  for (const t of instants) {
-    if (rep.length > 0) consider(t - rep[rep.length - 1], rep[rep.length - 1], t, true);
-    else if (lastHeld !== null) consider(t - lastHeld, lastHeld, t, true);
-
-    // Source: expiry, creation, prune.
-    if (srcDeadline) {
-      const keepFrom = src.length - srcMin;
-      src = src.filter((s, i) => i >= keepFrom || srcDeadline(s) > t);
-    }
-    const srcFired = srcFires.has(t);
-    if (srcFired) src.push(t);
-    if (source.policy && (srcPrunes ? srcPrunes.has(t) : srcFired) && src.length > 0) {
-      const base = srcSelfExpiring ? undefined : newestCommon(src, repSet);
-      src = pruneList(src, source, srcMin, base, 'the copy', t).kept;
-    }
-
-    // Copy: transfer, prune.
-    const copied = cpFires.has(t);
     if (copied) {
-      if (mode === 'mirror') {
+      if (copy.mode === 'mirror') {
+        const src = source.times();
         const srcSet = new Set(src);
-        for (const s of src) if (!repSet.has(s)) created++;
-        for (const r of rep) if (!srcSet.has(r)) removed++;
-        rep = src.slice();
-        repSet = srcSet;
-      } else if (src.length > 0) {
-        const newest = src[src.length - 1];
-        const srcSet = new Set(src);
-        const canSend = rep.length === 0 || (newest > rep[rep.length - 1] && newestCommon(rep, srcSet) !== undefined);
+        for (const s of src) if (!this.repSet.has(s)) this.created++;
+        for (const r of this.rep) if (!srcSet.has(r)) this.removed++;
+        this.rep = src;
+        this.repSet = srcSet;
+      } else {
+        const newest = source.newest();
+        const canSend =
+          newest !== undefined && (this.rep.length === 0 || (newest > this.rep[this.rep.length - 1] && newestCommon(this.rep, source.has) !== undefined));
         if (canSend) {
-          rep.push(newest);
-          repSet.add(newest);
-          created++;
+          this.rep.push(newest);
+          this.repSet.add(newest);
+          this.created++;
         }
       }
-      if (rep.length > 0) started = true;
+      if (this.rep.length > 0) this.started = true;
     }
-    if ((cpPrunes ? cpPrunes.has(t) : copied) && rep.length > 0) {
-      prunes++;
-      lastPrune = t;
-      const base = newestCommon(rep, new Set(src));
-      const out = pruneList(rep, copy, cpMin, base, sourceName, t);
-      for (const r of out.removed) {
-        removed++;
-        if (cpDeadline && cpDeadline(r) <= t + PRUNE_DELAY_MS) expired++;
+    if (pruneNow) {
+      this.prunes++;
+      this.lastPrune = t;
+      if (this.rep.length > 0 && copy.policy) {
+        const base = newestCommon(this.rep, source.has);
+        const out = pruneList(this.rep, copy, this.min, base, this.sourceName, t);
+        for (const r of out.removed) {
+          this.removed++;
+          if (this.deadline && this.deadline(r) <= t + PRUNE_DELAY_MS) this.expired++;
+        }
+        this.rep = out.kept;
+        this.repSet = new Set(this.rep);
+        this.judged = out.reasons;
+      } else {
+        this.judged = new Map();
       }
-      rep = out.kept;
-      repSet = new Set(rep);
-      judged = out.reasons;
-    } else if (cpPrunes ? cpPrunes.has(t) : copied) {
-      prunes++;
-      lastPrune = t;
-      judged = new Map();
     }
 
-    if (started) {
-      for (let i = 1; i < rep.length; i++) consider(rep[i] - rep[i - 1], rep[i - 1], rep[i], false);
-      minCount = Math.min(minCount, rep.length);
-      maxCount = Math.max(maxCount, rep.length);
-      if (rep.length > 0) lastHeld = rep[rep.length - 1];
+    if (this.started) {
+      const rep = this.rep;
+      for (let i = 1; i < rep.length; i++) this.consider(rep[i] - rep[i - 1], rep[i - 1], rep[i], false);
+      this.minCount = Math.min(this.minCount, rep.length);
+      this.maxCount = Math.max(this.maxCount, rep.length);
+      if (rep.length > 0) this.lastHeld = rep[rep.length - 1];
     }
   }
-  if (started) {
-    if (rep.length > 0) consider(at - rep[rep.length - 1], rep[rep.length - 1], at, true);
-    else if (lastHeld !== null) consider(at - lastHeld, lastHeld, at, true);
-  }
 
-  const arrived = arrivedReason(mode, sourceName);
-  const snapshots: SimulatedSnapshot[] = [];
-  for (let i = rep.length - 1; i >= 0; i--) snapshots.push({ time: rep[i], reasons: judged.get(rep[i]) ?? [arrived] });
-  return {
-    snapshots,
-    stats: {
-      created,
-      removed,
-      expired,
-      count: rep.length,
-      minCount: started ? minCount : 0,
-      maxCount,
-      oldest: rep.length > 0 ? rep[0] : null,
-      newest: rep.length > 0 ? rep[rep.length - 1] : null,
-      worstGap: gap,
-      prunes,
-    },
-    min: cpMin,
-    lastPrune,
-    strategy: 'generic',
-  };
+  result(at: number): SimulateResult {
+    const { rep } = this;
+    if (this.started) {
+      if (rep.length > 0) this.consider(at - rep[rep.length - 1], rep[rep.length - 1], at, true);
+      else if (this.lastHeld !== null) this.consider(at - this.lastHeld, this.lastHeld, at, true);
+    }
+    const arrived = arrivedReason(this.copy.mode, this.sourceName);
+    const snapshots: SimulatedSnapshot[] = [];
+    for (let i = rep.length - 1; i >= 0; i--) snapshots.push({ time: rep[i], reasons: this.judged.get(rep[i]) ?? [arrived] });
+    return {
+      snapshots,
+      stats: {
+        created: this.created,
+        removed: this.removed,
+        expired: this.expired,
+        count: rep.length,
+        minCount: this.started ? this.minCount : 0,
+        maxCount: this.maxCount,
+        oldest: rep.length > 0 ? rep[0] : null,
+        newest: rep.length > 0 ? rep[rep.length - 1] : null,
+        worstGap: this.gap,
+        prunes: this.prunes,
+      },
+      min: this.min,
+      lastPrune: this.lastPrune,
+      strategy: 'generic',
+    };
+  }
+}
+
+/**
+ * The source and all its copies, replayed together: the source's history with the bases its
+ * copies pin, and each copy's replica.
+ */
+export function simulateReplication(input: ReplicationInput, sourceLabel = `the source \`${input.sourceName}\``): ReplicationResult {
+  const { source, sourceName, copies, from, at } = input;
+  if (!Number.isFinite(from) || !Number.isFinite(at)) throw new SimulationError('the start and target dates must be valid instants');
+  if (at < from) throw new SimulationError('the target date is before the start date');
+  checkPolicy(source, sourceLabel);
+  for (const c of copies) checkPolicy(c, `the copy \`${c.name}\``);
+
+  let replays: ReplicaReplay[] = [];
+  const src = simulate({
+    fires: source.fires,
+    engine: source.engine,
+    // A source without retention is never pruned: an empty policy that no prune reads.
+    policy: source.policy ?? { at: [], raw: {} },
+    pruneAt: source.policy ? source.pruneAt : [],
+    timezone: source.timezone,
+    from,
+    at,
+    strategy: input.strategy,
+    watchers: () => (replays = copies.map((c) => new ReplicaReplay(c, sourceName, from, at))),
+  });
+  return { source: src, copies: replays.map((r) => r.result(at)) };
 }

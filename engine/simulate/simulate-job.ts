@@ -10,7 +10,11 @@
 //
 // Copy jobs (incus-copy, zfs-send, btrfs-send with `from`) make no snapshots of their own: their
 // history is derived from the source job's (same from/at), see copy-job.ts; the times are the
-// source's snapshot times.
+// source's snapshot times. A source job with copies is replayed together with all of them, both
+// when it is simulated and when one of its copies is: each copy's replication base stays on the
+// source (SPEC §8.4), so the source holds more than its policy alone says when a copy runs less
+// often than the source prunes. Its default horizon is then long enough for a base to be kept
+// and replaced (one run of the slowest copy plus one of the source).
 //
 // Incus's own scheduler (`snapshots.schedule`) reads `@hourly`, `@daily`, `@weekly`, `@monthly`
 // and `@yearly` with a minute (and hour) derived from the instance's database id, to spread the
@@ -20,14 +24,15 @@
 import type { JobModel, PlanModel, PolicyModel } from '../plan/model';
 import { jobPolicy, jobZone } from '../plan/build-model';
 import { COUNT_RULES, countOf, hasExpiry, isSet, keepOf, WITHIN_RULES } from '../retention/common';
-import { engineForJob, type RetentionEngine } from '../retention/index';
+import { engineForJob } from '../retention/index';
 import type { EngineId } from '../retention/types';
 import { formatLocal } from '../retention/calendar';
 import { addDuration, approxMs, formatSpan, MS, parseDuration, type Duration } from '../time/duration';
 import { parseSchedule, type Schedule } from '../time/schedule';
 import { rulesWithCounts, type RuleRow } from './rules';
 import { SimulationError, simulate, type SimulateResult } from './simulate';
-import { simulateCopy, type CopyMode } from './copy-job';
+import { simulateReplication, type CopyMode, type CopySide, type ReplicaSide } from './copy-job';
+import { kindInfo } from '../kinds';
 
 /** More fires than this in one simulation is refused (a minutely schedule over ten years). */
 export const MAX_SIMULATED_FIRES = 6_000_000;
@@ -138,9 +143,12 @@ export function retentionReach(engine: EngineId, policy: PolicyModel, interval: 
   return reach;
 }
 
-/** The default horizon in ms (see the module header). */
-export function defaultHorizon(engine: EngineId, policy: PolicyModel, interval: number): number {
-  const reach = retentionReach(engine, policy, interval);
+/**
+ * The default horizon in ms (see the module header). `baseReach`: how old a replication base
+ * kept for a copy can get (0 for a job without copies).
+ */
+export function defaultHorizon(engine: EngineId, policy: PolicyModel, interval: number, baseReach = 0): number {
+  const reach = Math.max(retentionReach(engine, policy, interval), baseReach);
   if (reach === Infinity) {
     // Forever: a year, or 10% past the longest finite age if that is longer.
     const finite = retentionReach(engine, { ...policy, tiers: (policy.tiers ?? []).filter((t) => isSet(t?.until)), keep: finiteKeep(policy) }, interval);
@@ -159,7 +167,7 @@ function finiteKeep(policy: PolicyModel): PolicyModel['keep'] {
 }
 
 /** The typical gap between fires: the median gap over the first fires after `from`. */
-function typicalInterval(schedule: Schedule, from: number): number {
+export function typicalInterval(schedule: Schedule, from: number): number {
   const runs = schedule.nextRuns(from, 50);
   if (runs.length < 2) return MS.DAY;
   const gaps = runs.slice(1).map((t, i) => t - runs[i]).sort((a, b) => a - b);
@@ -229,7 +237,7 @@ export function simulateJob(plan: PlanModel, jobName: string, opts: SimulateJobO
         if (!h.ok) throw new SimulationError(`the horizon \`${String(opts.horizon)}\` is not a duration: ${h.message}`);
         at = addDuration(from, h.value, zone);
       } else {
-        at = from + defaultHorizon(engine.id, policy, typicalInterval(schedule, from));
+        at = from + defaultHorizon(engine.id, policy, typicalInterval(schedule, from), baseReach(plan, job, from));
       }
     }
     if (!(at >= from)) throw new SimulationError('the target date is before the start date');
@@ -237,11 +245,60 @@ export function simulateJob(plan: PlanModel, jobName: string, opts: SimulateJobO
     const fires = firesBetween(schedule, from, at, 'schedule');
     const pruneAt = pruneSchedule ? firesBetween(pruneSchedule, from, at, 'prune_schedule') : undefined;
     const mode = copyMode(job);
-    const result = mode
-      ? simulateCopyJob(plan, job, mode, { fires, pruneAt, engine, policy, timezone: zone }, from, at)
-      : simulate({ fires, engine, policy, timezone: zone, pruneAt, from, at, strategy: opts.strategy });
+    const copies = mode ? [] : replicasOf(plan, job);
+    let result: SimulateResult;
+    if (mode) {
+      result = simulateCopyJob(plan, job, from, at, opts.strategy);
+    } else if (copies.length > 0) {
+      const own: CopySide = { fires, pruneAt, engine, policy, timezone: zone };
+      result = simulateReplication(
+        { source: own, sourceName: job.name, copies: copies.map((c) => replicaSide(plan, c, zone, from, at)), from, at, strategy: opts.strategy },
+        `job \`${job.name}\``,
+      ).source;
+    } else {
+      result = simulate({ fires, engine, policy, timezone: zone, pruneAt, from, at, strategy: opts.strategy });
+    }
     return jobEntry(job, engine.id, policy, zone, from, at, result);
   });
+}
+
+/**
+ * The copy jobs that keep a replication base on `source`'s snapshots, in plan order: the enabled
+ * jobs of a copying kind (kinds.ts) with `from: source` and a schedule, as its prune lists them
+ * (the drivers' `protectBaseOf`; a disabled or unscheduled copy never receives anything, so it
+ * shares no snapshot). incus-copy with `refresh: false` is left out: its standby instance has
+ * no snapshots to share.
+ */
+export function replicasOf(plan: PlanModel, source: JobModel): JobModel[] {
+  return [...plan.jobs.values()].filter(
+    (j) => j.from === source.name && j.name !== source.name && j.enabled && j.schedule !== undefined && kindInfo(j.kind)?.copiesFrom === true && !(j.kind === 'incus-copy' && j.raw.refresh === false),
+  );
+}
+
+/**
+ * The other jobs whose runs the simulation of `job` replays: a copy's source and the source's
+ * other copies; a source's copies. Empty for a job that is neither.
+ */
+export function replayedWith(plan: PlanModel, job: JobModel): JobModel[] {
+  const src = job.from !== undefined && kindInfo(job.kind)?.copiesFrom ? plan.jobs.get(job.from) : undefined;
+  if (src) return [src, ...replicasOf(plan, src).filter((c) => c !== job)];
+  return replicasOf(plan, job);
+}
+
+/**
+ * How old a replication base that `job` keeps for its copies can get: the typical interval of
+ * its slowest copy plus its own (0 without copies, or when a schedule cannot be read).
+ */
+export function baseReach(plan: PlanModel, job: JobModel, from: number): number {
+  if (!job.schedule) return 0;
+  const own = parseSchedule(job.schedule, jobZone(plan, job));
+  if (!own.ok) return 0;
+  let slowest = 0;
+  for (const c of replicasOf(plan, job)) {
+    const r = parseSchedule(c.schedule!, jobZone(plan, c));
+    if (r.ok) slowest = Math.max(slowest, typicalInterval(r.schedule, from));
+  }
+  return slowest > 0 ? slowest + typicalInterval(own.schedule, from) : 0;
 }
 
 /**
@@ -250,24 +307,16 @@ export function simulateJob(plan: PlanModel, jobName: string, opts: SimulateJobO
  * instance that holds no snapshots, so there is no history to project.
  */
 function copyMode(job: JobModel): CopyMode | undefined {
-  if (job.from === undefined) return undefined;
-  if (job.kind === 'zfs-send' || job.kind === 'btrfs-send') return 'send';
-  if (job.kind !== 'incus-copy') return undefined;
+  if (job.from === undefined || !kindInfo(job.kind)?.copiesFrom) return undefined;
+  if (job.kind !== 'incus-copy') return 'send';
   if (job.raw.refresh === false) {
     throw new SimulationError('`refresh: false` copies the newest snapshot once, into a new instance without snapshots: there is no snapshot history to simulate');
   }
   return 'mirror';
 }
 
-/** The copy's history, derived from its source job's (its schedule, prune_schedule, policy). */
-function simulateCopyJob(
-  plan: PlanModel,
-  job: JobModel,
-  mode: CopyMode,
-  copy: { fires: number[]; pruneAt?: number[]; engine: RetentionEngine; policy: PolicyModel; timezone: string },
-  from: number,
-  at: number,
-): SimulateResult {
+/** The copy's history, derived from its source job's, replayed with the source's other copies. */
+function simulateCopyJob(plan: PlanModel, job: JobModel, from: number, at: number, strategy: SimulateJobOptions['strategy']): SimulateResult {
   const src = plan.jobs.get(job.from!);
   if (!src) throw new SimulationError(`its source \`${job.from}\` is not a job of this plan`);
   const why = whyNotSimulated(plan, src);
@@ -278,7 +327,10 @@ function simulateCopyJob(
   const srcPolicy = jobPolicy(plan, src);
   const srcSchedule = parsedSchedule(src.schedule!, srcZone, `schedule of \`${src.name}\``);
   const srcPrune = src.prune_schedule ? parsedSchedule(src.prune_schedule, srcZone, `prune_schedule of \`${src.name}\``) : undefined;
-  return simulateCopy({
+  // This copy, even when disabled (it is the one asked for), and every other copy of the source.
+  const others = replicasOf(plan, src).filter((c) => c !== job);
+  const copies = [job, ...others].map((c) => replicaSide(plan, c, srcZone, from, at));
+  return simulateReplication({
     source: {
       fires: firesBetween(srcSchedule, from, at, `schedule of \`${src.name}\``),
       pruneAt: srcPrune ? firesBetween(srcPrune, from, at, `prune_schedule of \`${src.name}\``) : undefined,
@@ -286,14 +338,49 @@ function simulateCopyJob(
       policy: srcPolicy,
       timezone: srcZone,
     },
-    // The drivers prune the replica in the source host's zone; incus-copy prunes only for a
-    // policy with keep or tiers (an expiry alone is not applied on the standby).
-    copy: { ...copy, timezone: srcZone, ...(job.kind === 'incus-copy' && copy.policy.keep === undefined && copy.policy.tiers === undefined ? { pruneAt: [] } : {}) },
-    mode,
     sourceName: src.name,
+    copies,
     from,
     at,
+    strategy,
+  }).copies[0];
+}
+
+/**
+ * A copy job as its source's replay sees it: its runs and prunes in its own zone, its policy
+ * (none: never pruned) evaluated in the source host's zone (`srcZone`) as the drivers do.
+ */
+function replicaSide(plan: PlanModel, copy: JobModel, srcZone: string, from: number, at: number): ReplicaSide {
+  return forCopy(copy, () => {
+    const mode = copyMode(copy)!;
+    const zone = jobZone(plan, copy);
+    if (copy.retention !== undefined && !jobPolicy(plan, copy)) throw new SimulationError(`unknown policy \`${String(copy.retention)}\``);
+    const policy = jobPolicy(plan, copy);
+    const schedule = parsedSchedule(copy.schedule!, zone, 'schedule');
+    const pruneSchedule = copy.prune_schedule ? parsedSchedule(copy.prune_schedule, zone, 'prune_schedule') : undefined;
+    // incus-copy prunes only for a policy with keep or tiers (an expiry alone is not applied on
+    // the standby).
+    const neverPruned = !policy || (copy.kind === 'incus-copy' && policy.keep === undefined && policy.tiers === undefined);
+    return {
+      name: copy.name,
+      mode,
+      fires: firesBetween(schedule, from, at, 'schedule'),
+      pruneAt: neverPruned ? [] : pruneSchedule ? firesBetween(pruneSchedule, from, at, 'prune_schedule') : undefined,
+      engine: engineForJob(plan, copy, policy),
+      policy,
+      timezone: srcZone,
+    };
   });
+}
+
+/** Runs fn, naming the copy in any failure (a source's simulation replays its copies too). */
+function forCopy<T>(copy: JobModel, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof SimulationError)) throw e;
+    throw new SimulationError(`its copy \`${copy.name}\`: ${e.message}`);
+  }
 }
 
 function jobEntry(

@@ -53,6 +53,15 @@
 // peaks just before the next event, where it is measured (and at `at`). The gap is reported with
 // its two ends (`live` when the later end is "now").
 //
+// ## Replication bases (SPEC §8.4)
+// A source job whose snapshots other jobs copy (zfs-send, btrfs-send, incus-copy with `from`) is
+// replayed together with its copies (`watchers`, copy-job.ts): at each of their instants, after
+// the source's own events of that instant, each copy takes what it takes from the source. A prune
+// of the source then also keeps, for each copy, the newest snapshot that copy holds too (its
+// replication base), as the runner does (engine/run/replication-base.ts); a base past its
+// expiry stays until it is no longer one. Engines that delete by themselves (Incus expiry,
+// Velero) know nothing of replication: no base is kept for them.
+//
 // ## Speed
 // Evaluating the whole held set at every prune costs O(held) per prune. For the native engine
 // with a tiers-only policy, tiers-incremental.ts re-decides only what changed since the previous
@@ -87,6 +96,29 @@ export interface SimulateInput {
   at: number;
   /** 'auto' (default) uses the incremental tiers path when it applies; 'generic' never does. */
   strategy?: 'auto' | 'generic';
+  /**
+   * The copies of this source, made afresh for each replay (a replay can be redone, see
+   * run()): they follow the replay and make its prunes keep their bases.
+   */
+  watchers?: () => readonly SourceWatcher[];
+}
+
+/** The source's held set as a copy sees it at one instant. */
+export interface SourceView {
+  has(time: number): boolean;
+  /** Held times, oldest first. */
+  times(): number[];
+  newest(): number | undefined;
+}
+
+/** A copy of the source (copy-job.ts), replayed along with it. */
+export interface SourceWatcher {
+  /** Its own instants (runs and prunes) within [from, at], ascending. */
+  readonly instants: readonly number[];
+  /** Acts at instant t, after the source's events of t. */
+  step(t: number, source: SourceView): void;
+  /** The source snapshot a prune of the source must keep for it now (its base), with the reason. */
+  pin(source: SourceView): { time: number; reason: string } | undefined;
 }
 
 export interface SimulatedSnapshot {
@@ -229,6 +261,43 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
   const held = new Held();
   const tiers = incremental ? new TiersIncremental(policy, p.clock, held) : undefined;
 
+  // The copies of this source, and the bases they pin on it (see the header).
+  const watchers = input.watchers ? input.watchers() : [];
+  const pinsApply = watchers.length > 0 && !SELF_EXPIRING.includes(engine.id);
+  const watchAt = ascendingUnique(
+    watchers.flatMap((w) => w.instants),
+    input.from,
+    at,
+    true,
+  );
+  let wi = 0;
+  /** How many held snapshots have each time (only kept when there are copies). */
+  const heldTimes = new Map<number, number>();
+  const view: SourceView = {
+    has: (time) => (heldTimes.get(time) ?? 0) > 0,
+    times: () => {
+      const out: number[] = [];
+      for (let r = held.head; r; r = r.next) out.push(r.time);
+      return out;
+    },
+    newest: () => held.tail?.time,
+  };
+  /** Held snapshots that are a copy's replication base, with the reasons. */
+  let pinned = new Map<Rec, string[]>();
+  const repin = (): void => {
+    pinned = new Map();
+    for (const w of watchers) {
+      const pin = w.pin(view);
+      if (!pin) continue;
+      let r = held.tail;
+      while (r && r.time > pin.time) r = r.prev;
+      if (!r || r.time !== pin.time) continue;
+      const reasons = pinned.get(r);
+      if (reasons) reasons.push(pin.reason);
+      else pinned.set(r, [pin.reason]);
+    }
+  };
+
   // Expiry queue, ordered by deadline (deadlines almost always arrive in order).
   const queue: Rec[] = [];
   let qHead = 0;
@@ -259,6 +328,7 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
     if (!r.alive) return;
     tiers?.removing(r);
     held.unlink(r);
+    if (watchers.length > 0) heldTimes.set(r.time, heldTimes.get(r.time)! - 1);
     touched.push(r);
     removed++;
     if (byExpiry) expired++;
@@ -292,6 +362,19 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
     for (let x = held.tail; x && i < minN; x = x.prev, i++) if (x === r) return true;
     return false;
   };
+  /** Past its deadline but not removable: one of the min newest, or a replication base. */
+  const mustStay = (r: Rec): boolean => (minN > 0 && isProtected(r)) || pinned.has(r);
+  /** Removes the lingering snapshots that nothing keeps any more. */
+  const releaseLingering = (): void => {
+    if (lingering.length === 0) return;
+    const still: Rec[] = [];
+    for (const r of lingering) {
+      if (!r.alive) continue;
+      if (mustStay(r)) still.push(r);
+      else remove(r, true);
+    }
+    lingering = still;
+  };
 
   /** The engine's decision on everything held: the kept snapshots and their reasons. */
   const engineKeeps = (now: number): Map<string, string[]> => {
@@ -306,7 +389,8 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
   const prune = (instant: number): boolean => {
     prunesRun++;
     const now = instant + PRUNE_DELAY_MS;
-    const prot = protectedList();
+    const minProt = protectedList();
+    const prot = pinned.size > 0 ? [...minProt, ...pinned.keys()] : minProt;
     const isFinal = instant === lastPrune;
     let victims: readonly Rec[];
     if (tiers && !isFinal) {
@@ -326,9 +410,11 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
       if (isFinal) {
         finalReasons = new Map();
         for (let r = held.head; r; r = r.next) {
-          const reasons = keep.get(snapOf(r).id!);
-          if (reasons !== undefined) finalReasons.set(r, reasons.slice());
-          else if (prot.includes(r)) finalReasons.set(r, [minReason(minN)]);
+          let reasons = keep.get(snapOf(r).id!)?.slice();
+          if (reasons === undefined && minProt.includes(r)) reasons = [minReason(minN)];
+          const bases = pinned.get(r);
+          if (bases) reasons = [...(reasons ?? []), ...bases];
+          if (reasons !== undefined) finalReasons.set(r, reasons);
         }
       }
     }
@@ -343,7 +429,8 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
     const tp = prunes && pi < prunes.length ? prunes[pi] : Infinity;
     while (qHead < queue.length && !queue[qHead].alive) qHead++;
     const te = qHead < queue.length ? queue[qHead].expires : Infinity;
-    const t = Math.min(tf, tp, te);
+    const tw = wi < watchAt.length ? watchAt[wi] : Infinity;
+    const t = Math.min(tf, tp, te, tw);
     if (!(t <= at)) break;
 
     // The newest restore point's age just before this instant's events.
@@ -354,7 +441,7 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
     while (qHead < queue.length && queue[qHead].expires <= t) {
       const r = queue[qHead++];
       if (!r.alive) continue;
-      if (minN > 0 && isProtected(r)) lingering.push(r);
+      if (mustStay(r)) lingering.push(r);
       else remove(r, true);
     }
 
@@ -376,6 +463,7 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
       };
       seq++;
       held.append(r);
+      if (watchers.length > 0) heldTimes.set(time, (heldTimes.get(time) ?? 0) + 1);
       touched.push(r);
       tiers?.added(r);
       created++;
@@ -384,7 +472,7 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
       if (r.expires !== Infinity) {
         if (r.expires <= t) {
           // Expires at once (zero expiry): only min can keep it.
-          if (!(minN > 0 && isProtected(r))) remove(r, true);
+          if (!mustStay(r)) remove(r, true);
           else lingering.push(r);
         } else if (queue.length === qHead || queue[queue.length - 1].expires <= r.expires) {
           queue.push(r);
@@ -400,21 +488,23 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
         }
       }
     }
-    if (createdNow && lingering.length > 0) {
-      const still: Rec[] = [];
-      for (const r of lingering) {
-        if (!r.alive) continue;
-        if (isProtected(r)) still.push(r);
-        else remove(r, true);
-      }
-      lingering = still;
-    }
+    if (createdNow) releaseLingering();
 
     // Pruning.
     const pruneNow = prunes ? tp === t : createdNow;
     if (pruneNow) {
       if (!prune(t)) return null;
       if (prunes) while (pi < prunes.length && prunes[pi] <= t) pi++;
+    }
+
+    // The copies (a copy job runs after the job it copies from), then the bases they now pin.
+    if (tw === t) {
+      wi++;
+      for (const w of watchers) w.step(t, view);
+      if (pinsApply) {
+        repin();
+        releaseLingering();
+      }
     }
 
     settleGaps();
