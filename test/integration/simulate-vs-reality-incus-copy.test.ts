@@ -4,7 +4,8 @@
 // names the snapshots), then the snapshots left on the STANDBY must be exactly what
 // `backplan simulate --job COPY` predicts. `copy --refresh` makes the standby mirror the source
 // before the standby's own prune, so the copy holds at most what the source keeps: pair `a`
-// (source keeps 3, copy keeps 10) ends with 3 there, not the copy's own 10.
+// (source keeps 3, copy keeps 10) ends with 3 there, not the copy's own 10. The PRIMARY's
+// snapshots must be what `backplan simulate --job SOURCE` predicts, replayed with its copy.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +55,7 @@ function planText(remote: string): string {
 }
 
 describe.skipIf(!ok)('simulate vs reality: incus-copy (refresh) to a standby LXD over 25 daily fires', () => {
-  it('the snapshots left on the standby are the set backplan simulate --job COPY predicts', async () => {
+  it('the snapshots left on the standby are the set backplan simulate --job COPY predicts, and on the primary --job SOURCE', async () => {
     for (const p of Object.values(PAIRS)) {
       lxd!.lxc('init', '--empty', p.instance);
       // An empty instance has no rootfs yet on a `dir` pool, and a copy needs one.
@@ -78,6 +79,9 @@ describe.skipIf(!ok)('simulate vs reality: incus-copy (refresh) to a standby LXD
       const predicted = (await simulatedHeld(plan, `copy-${name}`, FROM, at)).map(iso);
       const real = lxd!.snapshots(`${lxd!.remote}:${p.instance}`).map((n) => iso(defaultNameTime(n))).sort();
       expect(real, `copy-${name} on ${lxd!.remote}:${p.instance}`).toEqual(predicted);
+      const predictedSource = (await simulatedHeld(plan, `snap-${name}`, FROM, at)).map(iso);
+      const realSource = lxd!.snapshots(p.instance).map((n) => iso(defaultNameTime(n))).sort();
+      expect(realSource, `snap-${name} on ${p.instance}`).toEqual(predictedSource);
     }
     // The finding this guards: the standby holds what the source keeps (3), not the copy's 10.
     expect(lxd!.snapshots(`${lxd!.remote}:simc-a`)).toHaveLength(3);
