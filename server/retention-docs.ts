@@ -46,7 +46,7 @@ export const ENGINE_DOCS: Record<EngineId, EngineDoc> = {
       '`tiers`: at prune time T a snapshot taken at s is in band i when T − until(i) < s ≤ T − until(i−1). `keep: all` keeps the band; `every: D` keeps the **oldest** snapshot of each calendar bucket of size D (in the job’s zone), so a kept snapshot stays kept until it leaves its band; snapshots older than the last `until` are removed.',
       'Buckets: `Nmin`/`Nh` from each local midnight, `Nd` from 1970-01-01, `Nw` from Monday 1969-12-29 (ISO weeks), `Nmo` from January 1970, `Ny` from 1970.',
       NATIVE_KEEP,
-      '`expiry`: a snapshot goes once created + expiry is reached. `keep`, `tiers` together keep the union of what each keeps.',
+      '`expiry`: a snapshot is removed at the first prune after created + expiry, whatever the other rules keep; nothing removes it between prunes, so it outlives its deadline until then. `keep`, `tiers` together keep the union of what each keeps.',
       '`min` (default 1): the N newest copies are never removed, whatever the policy.',
     ],
   },

@@ -10,9 +10,9 @@
 // - Source: simulate.ts's model (a snapshot at each of its fires, expiry, pruned after each fire
 //   or at its prune_schedule by its engine, policy and min), with the replication base of every
 //   copy kept (SPEC §8.4: the newest snapshot that copy holds too). Incus's own expiry (an
-//   expiry-only policy) and Velero's keep no base. Expiry is continuous there (SPEC §3), also
-//   for Backplan's own `expiry`, which a real run applies at its next prune: a mirror that runs
-//   between the deadline and that prune really copies the snapshot, the replay does not.
+//   expiry-only policy) and Velero's keep no base. Incus removes an expired snapshot at its
+//   deadline; Backplan's own `expiry` (native) acts only at the source's next prune, so a copy
+//   that runs between the deadline and that prune still finds, and copies, the snapshot.
 // - `mirror` (incus-copy with refresh, the default): `copy --refresh` makes the standby hold
 //   exactly what the source holds at that instant (snapshots the source no longer has are
 //   deleted, those the standby pruned are copied back while the source still has them).
@@ -30,7 +30,8 @@
 //
 // Statistics mean what they mean in simulate.ts, for the replica: created = snapshots received
 // (a snapshot copied back after the replica pruned it counts again), removed = deleted there (by
-// the mirror or the prune), expired = the part of the prune's removals past the policy's expiry.
+// the mirror or the prune), expired = the part of the prune's removals past the policy's expiry
+// at that prune (only Backplan prunes a replica, so its expiry always waits for a prune).
 import type { PolicyModel } from '../plan/model';
 import type { RetentionEngine, SnapshotIn } from '../retention/types';
 import { ZoneClock } from './clock';

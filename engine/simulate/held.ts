@@ -19,7 +19,7 @@ export interface Rec {
   prev: Rec | null;
   next: Rec | null;
   alive: boolean;
-  /** When expiry removes it (Infinity: never). */
+  /** Its expiry deadline (Infinity: none); when it goes depends on the engine (simulate.ts). */
   expires: number;
   // Bookkeeping of the incremental tiers path (tiers-incremental.ts).
   band: number;

@@ -12,20 +12,26 @@
 //   the repository after the backup it follows has finished (restic, for one, ignores snapshots
 //   that are not older than now). When a creation and a prune fall on the same instant, the
 //   creation comes first.
-// - Expiry (policy `expiry`, Velero's default ttl) is continuous: a snapshot disappears at its
-//   deadline (deadline ≤ now means expired), between runs too. The deadline is the engine's own:
-//   native = created + expiry with the plan's calendar arithmetic (addDuration); Incus = Go's
-//   AddDate on the wall clock (Jan 31 + 1mo = Mar 3); Velero = a fixed-length ttl.
-// - `min` (policy.min, default 1; SPEC §8.3): the N newest held snapshots are never removed, by a
-//   prune or by expiry, when Backplan is the one removing (native, restic, borg, PBS: the runner
-//   enforces it). Incus and Velero delete expired snapshots themselves, whatever their number, so
-//   for the engines `incus` and `velero` min does not apply: all snapshots can expire and the set
-//   can be empty (minCount 0 says so). A snapshot that min kept past its deadline is removed as
-//   soon as a newer creation pushes it out of the N newest.
+// - Expiry (policy `expiry`, Velero's default ttl; deadline ≤ now means expired). Who removes an
+//   expired snapshot decides when it goes:
+//   - `incus` and `velero` delete by themselves: a snapshot disappears at its deadline, between
+//     runs too (continuous expiry).
+//   - every other engine that has an expiry is Backplan's own (`native`): nothing removes a
+//     snapshot between runs, the next prune does (evaluate() at the prune's now drops whatever is
+//     past its deadline). So a snapshot stays held from its deadline to the first prune after it.
+//   The deadline is the engine's own: native = created + expiry with the plan's calendar
+//   arithmetic (addDuration); Incus = Go's AddDate on the wall clock (Jan 31 + 1mo = Mar 3);
+//   Velero = a fixed-length ttl.
+// - `min` (policy.min, default 1; SPEC §8.3): the N newest held snapshots are never removed by a
+//   prune when Backplan is the one removing (native, restic, borg, PBS: the runner enforces it).
+//   Incus and Velero delete expired snapshots themselves, whatever their number, so for the
+//   engines `incus` and `velero` min does not apply: all snapshots can expire and the set can be
+//   empty (minCount 0 says so). A native snapshot that min kept past its deadline goes at the
+//   first prune that finds it out of the N newest.
 // - States are observed after all the events of one instant (expiry, then creations, then the
 //   prune). So the extra snapshot that exists between a creation and the prune that follows it
 //   "right after" is not a state of its own; with a separate prune schedule, the build-up between
-//   prunes is.
+//   prunes is (expired native snapshots included).
 //
 // ## Reasons
 // The reasons of a snapshot held at `at` are those of the last prune decision at or before `at`
@@ -34,9 +40,12 @@
 // judged yet: its reason is "newest".
 //
 // ## Statistics
-// created, removed (by prunes and by expiry; `expired` counts the latter), count (held at `at`),
-// minCount / maxCount (over every state from the first creation to `at`), oldest / newest held at
-// `at`, prunes, and worstGap:
+// created, removed (every removal: by prunes and by continuous expiry), expired (the part of
+// `removed` whose deadline had passed when it was removed: for incus and velero, every removal at
+// a deadline; for native, the snapshots a prune removes that are past their deadline at the
+// prune's now, whether or not another rule would also have removed them, since the engine drops
+// them whatever else keeps them), count (held at `at`), minCount / maxCount (over every state from
+// the first creation to `at`), oldest / newest held at `at`, prunes, and worstGap:
 //
 //   worstGap = the largest G(τ) over every instant τ from the first creation to `at`, where
 //   G(τ) is the largest distance between consecutive points of the list (snapshots held at τ,
@@ -59,14 +68,16 @@
 // the source's own events of that instant, each copy takes what it takes from the source. A prune
 // of the source then also keeps, for each copy, the newest snapshot that copy holds too (its
 // replication base), as the runner does (engine/run/replication-base.ts); a base past its
-// expiry stays until it is no longer one. Engines that delete by themselves (Incus expiry,
-// Velero) know nothing of replication: no base is kept for them.
+// expiry stays until the first prune after it is no longer one. Engines that delete by
+// themselves (Incus expiry, Velero) know nothing of replication: no base is kept for them.
 //
 // ## Speed
 // Evaluating the whole held set at every prune costs O(held) per prune. For the native engine
-// with a tiers-only policy, tiers-incremental.ts re-decides only what changed since the previous
-// prune and gives the same decisions (the last prune is checked against the engine itself; on any
-// difference the run is redone the slow way). bench/simulate-10y.mjs measures it.
+// with a tiers-only policy (expiry allowed), tiers-incremental.ts re-decides only what changed
+// since the previous prune, and the expiry queue hands the prune the snapshots that reached
+// their deadline since; together they give the engine's decisions (the last prune is checked
+// against the engine itself; on any difference the run is redone the slow way).
+// bench/simulate-10y.mjs measures it.
 import type { PolicyModel } from '../plan/model';
 import { hasExpiry, policyDuration } from '../retention/common';
 import { VELERO_DEFAULT_TTL, veleroExpiresAt } from '../retention/expiry';
@@ -298,10 +309,15 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
     }
   };
 
-  // Expiry queue, ordered by deadline (deadlines almost always arrive in order).
+  /** Incus and Velero remove a snapshot at its deadline; Backplan only when it prunes. */
+  const continuous = SELF_EXPIRING.includes(engine.id);
+  // Expiry queue, ordered by deadline (deadlines almost always arrive in order). Read at every
+  // deadline for the engines that expire continuously, at each prune on the incremental path
+  // (on the generic path the native engine finds expired snapshots itself).
+  const queued = deadline !== undefined && (continuous || tiers !== undefined);
   const queue: Rec[] = [];
   let qHead = 0;
-  /** Expired snapshots that min is keeping. */
+  /** Native snapshots past their deadline that min or a base kept at a prune (incremental path). */
   let lingering: Rec[] = [];
 
   let seq = 0;
@@ -357,23 +373,28 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
   };
   const noneProtected: Rec[] = [];
   const protectedList = (): Rec[] => (minN > 0 ? held.newest(minN) : noneProtected);
-  const isProtected = (r: Rec): boolean => {
-    let i = 0;
-    for (let x = held.tail; x && i < minN; x = x.prev, i++) if (x === r) return true;
-    return false;
-  };
-  /** Past its deadline but not removable: one of the min newest, or a replication base. */
-  const mustStay = (r: Rec): boolean => (minN > 0 && isProtected(r)) || pinned.has(r);
-  /** Removes the lingering snapshots that nothing keeps any more. */
-  const releaseLingering = (): void => {
-    if (lingering.length === 0) return;
-    const still: Rec[] = [];
-    for (const r of lingering) {
-      if (!r.alive) continue;
-      if (mustStay(r)) still.push(r);
-      else remove(r, true);
-    }
-    lingering = still;
+
+  /**
+   * The native engine's removals at `now` on the incremental path: what the tiers remove, and
+   * every snapshot past its deadline (evaluate() drops those whatever keeps them), minus `prot`.
+   */
+  const incrementalVictims = (now: number, prot: readonly Rec[]): readonly Rec[] => {
+    const byTiers = tiers!.decide(now, prot);
+    if (!queued) return byTiers;
+    const due: Rec[] = [];
+    const kept: Rec[] = [];
+    const sort = (r: Rec): void => {
+      if (!r.alive) return;
+      if (prot.includes(r)) kept.push(r);
+      else due.push(r);
+    };
+    for (const r of lingering) sort(r);
+    while (qHead < queue.length && queue[qHead].expires <= now) sort(queue[qHead++]);
+    lingering = kept;
+    if (due.length === 0) return byTiers;
+    const all = new Set(byTiers);
+    for (const r of due) all.add(r);
+    return [...all];
   };
 
   /** The engine's decision on everything held: the kept snapshots and their reasons. */
@@ -394,7 +415,7 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
     const isFinal = instant === lastPrune;
     let victims: readonly Rec[];
     if (tiers && !isFinal) {
-      victims = tiers.decide(now, prot);
+      victims = incrementalVictims(now, prot);
     } else {
       const keep = engineKeeps(now);
       const all: Rec[] = [];
@@ -402,7 +423,7 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
       victims = all;
       if (tiers) {
         // Check the incremental decision against the engine's.
-        const fast = tiers.decide(now, prot);
+        const fast = incrementalVictims(now, prot);
         if (fast.length !== victims.length) return false;
         const a = new Set(victims);
         if (!fast.every((r) => a.has(r))) return false;
@@ -418,7 +439,8 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
         }
       }
     }
-    for (const r of victims) remove(r, false);
+    // Expired: past its deadline at this prune (see the header), whichever rule removed it.
+    for (const r of victims) remove(r, r.expires <= now);
     return true;
   };
 
@@ -427,8 +449,11 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
   for (;;) {
     const tf = fi < fires.length ? fires[fi] : Infinity;
     const tp = prunes && pi < prunes.length ? prunes[pi] : Infinity;
-    while (qHead < queue.length && !queue[qHead].alive) qHead++;
-    const te = qHead < queue.length ? queue[qHead].expires : Infinity;
+    let te = Infinity;
+    if (continuous) {
+      while (qHead < queue.length && !queue[qHead].alive) qHead++;
+      if (qHead < queue.length) te = queue[qHead].expires;
+    }
     const tw = wi < watchAt.length ? watchAt[wi] : Infinity;
     const t = Math.min(tf, tp, te, tw);
     if (!(t <= at)) break;
@@ -437,13 +462,8 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
     if (held.tail) consider(t - held.tail.time, held.tail.time, t, true);
     else if (lastHeld !== null) consider(t - lastHeld, lastHeld, t, true);
 
-    // Expiry.
-    while (qHead < queue.length && queue[qHead].expires <= t) {
-      const r = queue[qHead++];
-      if (!r.alive) continue;
-      if (mustStay(r)) lingering.push(r);
-      else remove(r, true);
-    }
+    // Continuous expiry (incus, velero: no min, no bases).
+    if (continuous) while (qHead < queue.length && queue[qHead].expires <= t) remove(queue[qHead++], true);
 
     // Creations.
     let createdNow = false;
@@ -469,11 +489,9 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
       created++;
       createdNow = true;
       started = true;
-      if (r.expires !== Infinity) {
-        if (r.expires <= t) {
-          // Expires at once (zero expiry): only min can keep it.
-          if (!mustStay(r)) remove(r, true);
-          else lingering.push(r);
+      if (queued && r.expires !== Infinity) {
+        if (continuous && r.expires <= t) {
+          remove(r, true); // expires at once (zero expiry)
         } else if (queue.length === qHead || queue[queue.length - 1].expires <= r.expires) {
           queue.push(r);
         } else {
@@ -488,7 +506,6 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
         }
       }
     }
-    if (createdNow) releaseLingering();
 
     // Pruning.
     const pruneNow = prunes ? tp === t : createdNow;
@@ -501,10 +518,8 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
     if (tw === t) {
       wi++;
       for (const w of watchers) w.step(t, view);
-      if (pinsApply) {
-        repin();
-        releaseLingering();
-      }
+      // A base the copy just moved off stays until the source's next prune.
+      if (pinsApply) repin();
     }
 
     settleGaps();
