@@ -7,9 +7,11 @@
 // fixed lengths against the longest interval; calendar units (mo, y; days for Incus, which uses
 // Go's AddDate) interval by interval.
 //
-// Native pruning never removes the newest copy (`min`, SPEC §8.3), so there the snapshot
-// survives on `min` alone rather than vanishing; the message says which. Incus and Velero
-// delete it whatever `min` says.
+// Incus and Velero delete a snapshot at its deadline whatever `min` says: between the deadline
+// and the next run nothing is held. Backplan's own pruner (native) removes an expired snapshot
+// only when it prunes, and never the newest copy (`min`, SPEC §8.3): the set never empties, but
+// the first prune after the next run finds every older snapshot expired and keeps none of them
+// beyond what `min` keeps. The message says which.
 //
 // Where: the expiry value of the job's policy (see policySite: a named policy shared by several
 // jobs is pointed at through this job's `retention`). A Velero job without expiry uses the
@@ -40,7 +42,7 @@ export const rule: Rule = {
       const suggestion = roomyDuration(gap.ms, expiry.engine === 'velero');
       const outcome =
         expiry.engine === 'native'
-          ? 'between those runs only `min` keeps a snapshot, past its expiry'
+          ? 'a snapshot has expired by the next run, so the first prune after that run keeps none of the older snapshots but what `min` keeps'
           : 'there are times with no snapshot at all';
       const advice = `make expiry longer than ${interval}, e.g. ${suggestion}, or run more often`;
       if (expiry.isDefault) {

@@ -21,7 +21,7 @@ describe('expiry-gap', () => {
     expect(f.severity).toBe('warning');
     expect(f.message).toBe(
       'expiry 6h is not longer than the longest interval between runs of job `six` (`0 */6 * * *`: 6h, from 2026-01-15 06:00 to 12:00 (UTC)): ' +
-        'between those runs only `min` keeps a snapshot, past its expiry; make expiry longer than 6h, e.g. 12h, or run more often',
+        'a snapshot has expired by the next run, so the first prune after that run keeps none of the older snapshots but what `min` keeps; make expiry longer than 6h, e.g. 12h, or run more often',
     );
     expect(f.fixes!.map((x) => [x.title, x.preferred ?? false])).toEqual([['Change expiry to `12h`', false]]);
     expect(run(apply(text, f.fixes![0])).findings).toEqual([]);
