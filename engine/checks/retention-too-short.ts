@@ -5,26 +5,32 @@
 //
 // (a) Nothing held between a prune and the next run. Pruning right after a run (the default)
 //     always keeps the copy just made under every rule of every engine, except rules of length
-//     zero (retention-invalid's) and expiry (expiry-gap's, applied continuously). So this can
-//     only happen with a separate `prune_schedule`: at a prune P the newest copy is already
-//     P − (last run before P) old, and a policy whose only rules are age windows measured from
-//     the prune time (native `within*` and tiers, borg `within`) removes it — and with it every
-//     copy — when that age reaches the longest window. Count rules (`last`, `daily` ...) always
-//     keep the newest, restic measures `within` from the newest snapshot, PBS has counts only:
-//     none of those can. Checked at every prune of the year after ctx.now, DST included, with the
-//     engine's arithmetic (native: calendar months; borg: a month is 31 days).
+//     zero (retention-invalid's) and expiry (expiry-gap's: Incus and Velero delete at the
+//     deadline; Backplan's own expiry acts at prunes, and can only find the newest copy expired
+//     when the expiry is shorter than an interval between runs, which expiry-gap reports). So
+//     this can only happen with a separate `prune_schedule`: at a prune P the newest copy is
+//     already P − (last run before P) old, and a policy whose only rules are age windows
+//     measured from the prune time (native `within*` and tiers, borg `within`) removes it — and
+//     with it every copy — when that age reaches the longest window. Count rules (`last`,
+//     `daily` ...) always keep the newest, restic measures `within` from the newest snapshot,
+//     PBS has counts only: none of those can. Checked at every prune of the year after
+//     ctx.now, DST included, with the engine's arithmetic (native: calendar months; borg: a
+//     month is 31 days).
 //
 // (b) Less history than the rpo. The retained span R is an upper estimate of the oldest age the
 //     policy can still keep right after a run, in steady state, with L the longest interval
 //     between runs: `last: N` → (N−1)·L; a calendar count `hourly|daily|weekly|monthly|yearly: N`
 //     → N·max(period, L) (periods 1h, 25h, 7d 1h, 31d, 366d: a DST day can be 25h); a count of
 //     -1/all, a tag rule, a last tier without `until`, or no rule at all → unlimited;
-//     `within*: D` → D (longest reading); tiers → the last `until`; `min: N` (native) →
-//     (N−1)·L; the union of the forms is their maximum, capped by `expiry` (longest reading);
-//     expiry-only engines (Incus, Velero) → the expiry (Velero's default 30d when none). The
-//     finding fires when R is shorter than the shortest reading of the rpo (its own `rpo`, else
-//     `checks.default_rpo`): restore points then never reach back as far as the loss the job's
-//     owner says they accept, so a problem noticed within the rpo may have no clean copy left.
+//     `within*: D` → D (longest reading); tiers → the last `until`; the union of the forms is
+//     their maximum, capped by `expiry` (longest reading: right after a prune nothing older is
+//     held; between a deadline and the next prune Backplan still holds the expired copy, but the
+//     history kept after each prune is what counts); then `min: N` (native) → at least (N−1)·L,
+//     since the runner keeps the N newest past their expiry too; expiry-only engines (Incus,
+//     Velero) → the expiry (Velero's default 30d when none). The finding fires when R is
+//     shorter than the shortest reading of the rpo (its own `rpo`, else `checks.default_rpo`):
+//     restore points then never reach back as far as the loss the job's owner says they accept,
+//     so a problem noticed within the rpo may have no clean copy left.
 import { jobPolicy } from '../plan/build-model';
 import type { JobModel, PolicyModel } from '../plan/model';
 import { COUNT_RULES, WITHIN_RULES, countOf, hasExpiry } from '../retention/common';
@@ -162,11 +168,12 @@ function retainedSpan(job: JobModel, policy: PolicyModel | undefined, engine: En
     }
   }
   for (const w of windows) consider(maxMs(w.d), w.key === 'tiers' ? `the last tier's \`${w.text}\`` : `\`${w.key}: ${w.text}\``);
+  const expiry = hasExpiry(policy) ? durationOf(policy.expiry) : undefined;
+  if (expiry && maxMs(expiry) < best.ms) best = { ms: maxMs(expiry), why: `\`expiry: ${policy.expiry}\`` };
+  // After the cap: the runner keeps the min newest even past their expiry.
   if (engine === 'native' && typeof policy.min === 'number' && policy.min > 1) {
     consider((policy.min - 1) * longest, `\`min: ${policy.min}\` with runs up to ${every} apart`);
   }
-  const expiry = hasExpiry(policy) ? durationOf(policy.expiry) : undefined;
-  if (expiry && maxMs(expiry) < best.ms) best = { ms: maxMs(expiry), why: `\`expiry: ${policy.expiry}\`` };
   return best.ms >= 0 && Number.isFinite(best.ms) ? best : undefined;
 }
 

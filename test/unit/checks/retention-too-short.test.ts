@@ -85,6 +85,20 @@ jobs:
       expect(f[1].related!.map((r) => [r.message, slice(text, r.range)])).toEqual([['default rpo', '2d']]);
     });
 
+    it("counts native `min` past the expiry: the runner keeps the min newest even once expired", () => {
+      // 6-hourly runs, expiry 6h: each prune finds every older copy expired, but min: 5 keeps the
+      // 5 newest, 24h of history (enough for the 1d rpo); min: 3 keeps 12h (not enough).
+      const text = `version: 1
+jobs:
+  five: { kind: zfs-snapshot, dataset: d, schedule: "0 */6 * * *", retention: { expiry: 6h, min: 5 }, rpo: 1d }
+  three: { kind: zfs-snapshot, dataset: d, schedule: "0 */6 * * *", retention: { expiry: 6h, min: 3 }, rpo: 1d }
+`;
+      const f = run(text).findings;
+      expect(f.map((x) => x.message)).toEqual([
+        'this retention keeps at most 12h of history (`min: 3` with runs up to 6h apart), less than the rpo 1d of job `three`: keep restore points for at least the rpo (e.g. `keep.within: 1d` or more copies)',
+      ]);
+    });
+
     it('is quiet when the policy reaches back far enough, keeps forever, or cannot be read', () => {
       const text = `version: 1
 jobs:
