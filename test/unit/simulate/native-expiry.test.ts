@@ -126,3 +126,28 @@ describe('native expiry with a separate prune_schedule', () => {
     expect(simulateJob(plan, 'snaps', { from, at: day(11, 6) - H }).stats.count).toBe(5);
   });
 });
+
+describe('a replication base past its expiry', () => {
+  // Hourly btrfs snapshots with `expiry: 3h`, sent once a day at 02:30. The source's prunes keep
+  // the snapshot last sent (SPEC §8.4) whatever its age; when the next send moves the base on,
+  // nothing prunes the source until its next run.
+  const plan = buildModel({
+    version: 1,
+    timezone: 'UTC',
+    hosts: { primary: { address: '192.0.2.1' }, standby: { address: '192.0.2.2' } },
+    storage: { spare: { type: 'local', host: 'standby', path: '/srv/spare' } },
+    jobs: {
+      src: { kind: 'btrfs-snapshot', host: 'primary', subvolume: '/data', snapshot_dir: '/snaps', schedule: '0 * * * *', retention: { expiry: '3h' } },
+      copy: { kind: 'btrfs-send', from: 'src', to: 'spare', schedule: '30 2 * * *', retention: { keep: { last: 5 } } },
+    },
+  });
+  const at = (h: number, m = 0) => simulateJob(plan, 'src', { from, at: from + h * H + m * 60_000 }).snapshots.map((s) => s.time);
+
+  it('stays on the source after the send that replaced it, until the next prune', () => {
+    // Jan 2 02:00 prune: 00:00, 01:00, 02:00 are younger than 3h, and Jan 1 02:00 is the base.
+    // The 02:30 send moves the base to Jan 2 02:00; at 02:45 Jan 1 02:00 is still there.
+    expect(at(26, 45)).toEqual(['2025-01-02T02:00:00+00:00', '2025-01-02T01:00:00+00:00', '2025-01-02T00:00:00+00:00', '2025-01-01T02:00:00+00:00']);
+    // The 03:00 prune removes it (and 00:00, which reaches its deadline then).
+    expect(at(27)).toEqual(['2025-01-02T03:00:00+00:00', '2025-01-02T02:00:00+00:00', '2025-01-02T01:00:00+00:00']);
+  });
+});
