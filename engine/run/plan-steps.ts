@@ -103,6 +103,16 @@ export function planJob(job: JobModel, plan: PlanModel, ctx: DriverContext): Pla
   }
 }
 
+/**
+ * A job with a `prune_schedule` is pruned on that schedule (`backplan prune`, which the exported
+ * units start), not after each run (SPEC §3; the simulation prunes it there too). Returns how to
+ * say so, or undefined when the job prunes after its runs.
+ */
+export function deferredPrune(job: JobModel): string | undefined {
+  const p = job.prune_schedule;
+  return typeof p === 'string' && p.trim() !== '' ? `pruned on its prune_schedule (${p})` : undefined;
+}
+
 export function planSteps(plan: PlanModel, opts: PlanStepsOptions): PlanStepsResult {
   const errors: PlanStepsResult['errors'] = [];
   const skipped: PlanStepsResult['skipped'] = [];
@@ -153,6 +163,12 @@ export function planSteps(plan: PlanModel, opts: PlanStepsOptions): PlanStepsRes
     }
     const last = [...result.steps].reverse().find((s) => s.phase !== 'prune');
     if (last) done.set(name, last.id);
+    const deferred = deferredPrune(job);
+    if (deferred) {
+      for (const s of result.steps) {
+        if (s.phase === 'prune') s.notes = [...(s.notes ?? []), `${deferred}: \`backplan run\` leaves it to \`backplan prune\``];
+      }
+    }
     steps.push(...result.steps);
     order.push(name);
   }

@@ -16,7 +16,7 @@ import { fsFor } from './exec/files';
 import { Redactor } from './exec/redact';
 import { Journal, type JournalRecord } from './journal';
 import { acquireLock, LockError, type Lock } from './lock';
-import { planSteps } from './plan-steps';
+import { deferredPrune, planSteps } from './plan-steps';
 import { stateReaderFor } from './live/index';
 import { decide, listCopies, namerOf, pruneEngine, removeCopies, removePartials, type RemoveHooks } from './prune';
 import { protectReplicationBases } from './replication-base';
@@ -282,7 +282,17 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
       const madeThisRun = new Set<string>();
       let failure: string | undefined;
       let backupOk = false;
+      const deferred = deferredPrune(job);
       for (const step of stepsOf.get(name) ?? []) {
+        // The prune of a job with a prune_schedule runs then (`backplan prune`), not after the backup.
+        if (deferred !== undefined && step.phase === 'prune' && failure === undefined && !opts.signal?.aborted) {
+          const why = `${deferred}, not after the backup`;
+          j({ type: 'step-end', job: name, step: step.id, status: 'skipped', ms: 0, message: why });
+          emit({ event: 'step-end', job: name, step: step.id, status: 'skipped', ms: 0, message: why });
+          steps.push({ id: step.id, phase: step.phase, status: 'skipped', ms: 0, message: why });
+          ok.add(step.id);
+          continue;
+        }
         const waiting = step.after.filter((a) => !ok.has(a) && a.startsWith(`${name}/`));
         if (failure !== undefined || waiting.length || opts.signal?.aborted) {
           const why = opts.signal?.aborted ? 'the run was interrupted' : `an earlier step of ${name} failed`;
@@ -309,7 +319,7 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
           // Leftovers of interrupted runs are removed now, unless this job's own prune of the
           // same directory follows: it lists that directory anyway and removes them from its
           // listing (one ssh round trip less on a remote storage).
-          if (r.ok && step.type === 'builtin' && step.builtin.inventory && !prunedLater(stepsOf.get(name) ?? [], step, step.builtin.inventory)) {
+          if (r.ok && step.type === 'builtin' && step.builtin.inventory && (deferred !== undefined || !prunedLater(stepsOf.get(name) ?? [], step, step.builtin.inventory))) {
             try {
               await cleanStalePartials(ctx, job, step.builtin.inventory, opts.plan.timezone);
             } catch (e) {

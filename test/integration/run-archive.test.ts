@@ -197,6 +197,33 @@ describe('backplan run examples/local.backplan.yaml', () => {
     expect(j.filter((l) => l.type === 'remove-end' && l.ok).length).toBe(4);
   });
 
+  it('a job with a prune_schedule is not pruned by run (the simulation prunes it there too); backplan prune does it', () => {
+    const s = sandbox((y) => y.replace('keep: { last: 3, daily: 7, weekly: 4 }', 'keep: { last: 1 }').replace('rpo: 1d', 'rpo: 1d\n    prune_schedule: "30 4 * * *"'));
+    expect(s.run('run').code).toBe(0);
+    const [first] = archives(s.backups);
+    const old = nameDaysAgo(2);
+    renameSync(join(s.backups, first), join(s.backups, old));
+    renameSync(join(s.backups, `${first}.sha256`), join(s.backups, `${old}.sha256`));
+    writeFileSync(join(s.backups, `${nameDaysAgo(3)}.partial`), 'left by an interrupted run');
+
+    const plan = backplan(['plan', s.plan]);
+    expect(plan.stdout).toContain('note: pruned on its prune_schedule (30 4 * * *): `backplan run` leaves it to `backplan prune`');
+    const r = s.run('run', '--format', 'json');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.jobs[0].status).toBe('ok');
+    expect(report.jobs[0].steps.find((x: { phase: string }) => x.phase === 'prune')).toMatchObject({ status: 'skipped', message: 'pruned on its prune_schedule (30 4 * * *), not after the backup' });
+    // Both copies are still there; the leftover of an interrupted run is cleaned all the same.
+    expect(archives(s.backups)).toHaveLength(2);
+    expect(archives(s.backups)).toContain(old);
+    expect(partials(s.backups)).toEqual([]);
+
+    const p = s.run('prune', '--job', JOB);
+    expect(p.code, p.stdout + p.stderr).toBe(0);
+    expect(archives(s.backups)).toHaveLength(1);
+    expect(archives(s.backups)).not.toContain(old);
+  });
+
   it('never removes the newest copy: a policy that keeps nothing of what exists still keeps 1 (or `min`)', () => {
     const s = sandbox((y) => y.replace('keep: { last: 3, daily: 7, weekly: 4 }', 'keep: { within: 1d }'));
     expect(s.run('run').code).toBe(0);
