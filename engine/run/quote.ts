@@ -86,6 +86,9 @@ export function sshDestination(host: HostModel): string {
   return host.user ? `${host.user}@${host.address}` : host.address;
 }
 
+/** Keep-alive probes of an ssh session: one every `interval` s, given up after `count` unanswered. */
+export const SERVER_ALIVE = { interval: 15, count: 4 } as const;
+
 export interface SshOptions {
   /** ControlPath for connection sharing (one master per host per run). */
   controlPath?: string;
@@ -107,14 +110,19 @@ export function sshArgv(host: HostModel, remoteArgv: readonly string[], opts: Ss
   const problems = hostProblems(host);
   if (problems.length > 0) throw new QuoteError(problems.join('; '));
   if (remoteArgv.length === 0) throw new QuoteError('empty remote command');
-  const argv = ['ssh', '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${opts.connectTimeout ?? 10}`];
-  if (opts.controlPath !== undefined) {
-    checkOptionValue('controlPath', opts.controlPath);
-    argv.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${opts.controlPath}`, '-o', `ControlPersist=${opts.controlPersist ?? 60}`);
-  }
+  // ssh keeps the FIRST value it is given for an option: the user's `-o` options come before
+  // the defaults below so that they can change them (BatchMode stays: nothing may prompt).
+  const argv = ['ssh', '-o', 'BatchMode=yes'];
   for (const o of opts.options ?? []) {
     checkOptionValue('ssh option', o);
     argv.push('-o', o);
+  }
+  // A host that stops answering mid-transfer (hung, or its network dropped without a reset) is
+  // given up after about a minute instead of the kernel's TCP timeout of many minutes.
+  argv.push('-o', `ConnectTimeout=${opts.connectTimeout ?? 10}`, '-o', `ServerAliveInterval=${SERVER_ALIVE.interval}`, '-o', `ServerAliveCountMax=${SERVER_ALIVE.count}`);
+  if (opts.controlPath !== undefined) {
+    checkOptionValue('controlPath', opts.controlPath);
+    argv.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${opts.controlPath}`, '-o', `ControlPersist=${opts.controlPersist ?? 60}`);
   }
   if (host.port !== undefined && host.port !== null) argv.push('-p', String(host.port));
   if (host.identity) argv.push('-i', host.identity, '-o', 'IdentitiesOnly=yes');

@@ -23,6 +23,12 @@ export interface SshHost {
   address: string;
   /** Stop this host's sshd (a host going down); `start()` brings it back. */
   stop(): Promise<void>;
+  /**
+   * SIGSTOP this host's sshd and every process under it (its sessions and the commands they
+   * run): a host that hangs, connections open but nothing answers. `thaw()` resumes them.
+   */
+  freeze(): void;
+  thaw(): void;
   start(): Promise<void>;
   log(): string;
 }
@@ -107,6 +113,12 @@ export async function startSshHosts(count: number): Promise<SshHosts> {
           await new Promise((r) => setTimeout(r, 50));
         }
       },
+      freeze() {
+        for (const pid of treeOf(proc?.pid)) process.kill(pid, 'SIGSTOP');
+      },
+      thaw() {
+        for (const pid of treeOf(proc?.pid)) process.kill(pid, 'SIGCONT');
+      },
       async stop() {
         const p = proc;
         proc = undefined;
@@ -145,4 +157,22 @@ export async function startSshHosts(count: number): Promise<SshHosts> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A process and all its descendants (from `ps`), parents first. */
+function treeOf(root: number | undefined): number[] {
+  if (root === undefined) return [];
+  const children = new Map<number, number[]>();
+  for (const line of spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).stdout.split('\n')) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+    if (!pid) continue;
+    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    out.push(pid);
+    for (const c of children.get(pid) ?? []) walk(c);
+  };
+  walk(root);
+  return out;
 }

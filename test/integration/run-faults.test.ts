@@ -203,6 +203,82 @@ describe.skipIf(!ok)('a host down in the middle of a plan', () => {
   }, 240_000);
 });
 
+describe.skipIf(!ok)('a host that hangs in the middle of a backup', () => {
+  it('connections open but nothing answers: ssh keep-alives give up, the job fails in one line naming the host, the other host finishes, nothing looks whole; thawed, the next run completes', async () => {
+    const dir = join(work, 'hung');
+    const big = join(dir, 'big');
+    const small = join(dir, 'small');
+    mkdirSync(big, { recursive: true });
+    mkdirSync(small, { recursive: true });
+    writeFileSync(join(big, 'b.bin'), randomBytes(24 << 20));
+    writeFileSync(join(small, 's.txt'), 'small\n');
+    const store = (h: string) => join(dir, `store-${h}`);
+    const plan = join(dir, 'plan.backplan.yaml');
+    writeFileSync(
+      plan,
+      [
+        'version: 1',
+        'hosts:',
+        '  src-a: { site: home }',
+        '  src-c: { site: home }',
+        `  ${ssh.hostLine('vault-a', 0, 'site: away, role: storage')}`,
+        `  ${ssh.hostLine('vault-c', 2, 'site: away, role: storage')}`,
+        'storage:',
+        `  st-a: { host: vault-a, media: hdd, path: ${store('a')} }`,
+        `  st-c: { host: vault-c, media: hdd, path: ${store('c')} }`,
+        'jobs:',
+        `  a1: { kind: archive, host: src-a, paths: [${big}], to: st-a, retention: { keep: { last: 1 } } }`,
+        `  c1: { kind: archive, host: src-c, paths: [${small}], to: st-c, retention: { keep: { last: 1 } } }`,
+        CHECKS,
+        '',
+      ].join('\n'),
+    );
+    const state = join(dir, 'state');
+    // Keep-alives every second, given up after two unanswered: the user's -o options win over
+    // Backplan's defaults (15 s × 4), which would make this test take a minute.
+    const fast = ['--ssh-option', 'ServerAliveInterval=1', '--ssh-option', 'ServerAliveCountMax=2'];
+    let frozen = false;
+    const t0 = Date.now();
+    let r: Run;
+    try {
+      r = await runAsync(
+        plan,
+        state,
+        (e) => {
+          // Freeze vault-a once a1's archive is streaming to it.
+          if (e.event === 'step-start' && e.job === 'a1' && e.phase === 'backup' && !frozen) {
+            frozen = true;
+            setTimeout(() => ssh.hosts[0].freeze(), 300);
+          }
+        },
+        fast,
+      );
+    } finally {
+      ssh.hosts[0].thaw();
+    }
+    const took = Date.now() - t0;
+    expect(frozen, 'the test never saw a1 start its backup').toBe(true);
+    expect(r.code, r.out).toBe(1);
+    // Given up within seconds, not the kernel's TCP timeout.
+    expect(took).toBeLessThan(60_000);
+    const summary = r.events.find((e) => e.event === 'summary') as { jobs: { job: string; status: string; message?: string }[] };
+    const byJob = Object.fromEntries(summary.jobs.map((j) => [j.job, j]));
+    expect(byJob.c1.status, byJob.c1.message).toBe('ok');
+    expect(byJob.a1.status).toBe('failed');
+    expect(byJob.a1.message).toContain('vault-a');
+    expect(byJob.a1.message).not.toContain('\n');
+    noStackTrace(r.out);
+    // Nothing of a1 looks whole on vault-a.
+    expect(archivesIn(join(store('a'), 'a1'))).toEqual([]);
+
+    // Thawed: the next run completes and leaves one whole copy, the leftover of the hang gone.
+    const again = await runAsync(plan, state, undefined, fast);
+    expect(again.code, again.out).toBe(0);
+    expect(archivesIn(join(store('a'), 'a1'))).toHaveLength(1);
+    expect(leftovers(join(store('a'), 'a1'))).toEqual([]);
+  }, 180_000);
+});
+
 // ---------------------------------------------------------------------------------------------
 
 /** A `mb` MB ext4 filesystem mounted from a file (cleaned up in afterAll). */

@@ -78,6 +78,10 @@ describe('sshArgv', () => {
       'BatchMode=yes',
       '-o',
       'ConnectTimeout=10',
+      '-o',
+      'ServerAliveInterval=15',
+      '-o',
+      'ServerAliveCountMax=4',
       '-p',
       '2222',
       '-i',
@@ -91,6 +95,15 @@ describe('sshArgv', () => {
       "'-s'",
       "'pool/a b'",
     ]);
+  });
+
+  it("puts the user's -o options before the defaults, so theirs win (ssh keeps an option's first value); BatchMode stays first", () => {
+    const argv = sshArgv(host('x', { address: 'x.example' }), ['true'], { options: ['ServerAliveInterval=2', 'ConnectTimeout=3'] });
+    const first = (name: string) => argv.find((w) => w.startsWith(`${name}=`));
+    expect(argv.slice(0, 3)).toEqual(['ssh', '-o', 'BatchMode=yes']);
+    expect(first('ServerAliveInterval')).toBe('ServerAliveInterval=2');
+    expect(first('ConnectTimeout')).toBe('ConnectTimeout=3');
+    expect(first('ServerAliveCountMax')).toBe('ServerAliveCountMax=4');
   });
 
   it('adds connection sharing when asked', () => {
