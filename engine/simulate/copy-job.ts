@@ -20,7 +20,8 @@
 //   replica's newest (an incremental send carries only that snapshot, not the ones between the
 //   base and it); the first send is full (that snapshot only). A replica that shares no snapshot
 //   with the source is not sent to (the drivers refuse to overwrite it).
-// - Then the replica is pruned (after each copy, or at the copy's prune_schedule) by the copy's
+// - Then the replica is pruned (after each copy that sent something — a send run with nothing to
+//   send plans no step, so it does not prune — or at the copy's prune_schedule) by the copy's
 //   engine with its policy, evaluated in the source host's zone as the drivers do, keeping its
 //   min newest and the replication base.
 // - At one instant the source's events come first (expiry, creation, prune), then the copies': a
@@ -206,7 +207,7 @@ class ReplicaReplay implements SourceWatcher {
 
   step(t: number, source: SourceView): void {
     const copied = this.fires.has(t);
-    const pruneNow = this.prunesAt ? this.prunesAt.has(t) : copied;
+    let pruneNow = this.prunesAt ? this.prunesAt.has(t) : copied;
     if (!copied && !pruneNow) return;
     const { copy } = this;
     if (this.rep.length > 0) this.consider(t - this.rep[this.rep.length - 1], this.rep[this.rep.length - 1], t, true);
@@ -228,6 +229,10 @@ class ReplicaReplay implements SourceWatcher {
           this.rep.push(newest);
           this.repSet.add(newest);
           this.created++;
+        } else if (!this.prunesAt) {
+          // The send drivers plan no step at all when there is nothing to send (the replica
+          // already holds the newest snapshot): that run does not prune either.
+          pruneNow = false;
         }
       }
       if (this.rep.length > 0) this.started = true;

@@ -74,7 +74,9 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   client = await LspClient.start({
-    initializationOptions: { commands: ['backplan.runNow', 'backplan.dryRun', 'backplan.simulateRetention'], settings: { validation: { debounceMs: 20 } } },
+    // A fixed clock: the edited and the freshly opened document are compared, and several rules
+    // look at the year after "now" (a minute boundary between the two checks could change them).
+    initializationOptions: { now: '2026-06-15T10:00:00Z', commands: ['backplan.runNow', 'backplan.dryRun', 'backplan.simulateRetention'], settings: { validation: { debounceMs: 20 } } },
     capabilities: RICH_CAPABILITIES,
   });
 }, 120_000);
