@@ -103,6 +103,17 @@ describe('zfs-send / btrfs-send (the newest source snapshot, incrementally)', ()
     expect(r.snapshots.map((s) => s.time)).toEqual([utc(4), utc(2), utc(0)]);
   });
 
+  it('a run with nothing new to send does not prune (the driver plans no step then)', () => {
+    // Source every 6 h, copy every hour keeping 8 h: at 08:00 the copy has nothing to send (06:00
+    // is there), so 00:00 — older than 8 h by then — stays until the 12:00 send prunes it.
+    const q = plan({
+      src: { kind: 'btrfs-snapshot', host: 'primary', subvolume: '/data', snapshot_dir: '/snaps', schedule: '0 */6 * * *', retention: { keep: { last: 10 } } },
+      copy: { kind: 'btrfs-send', from: 'src', to: 'spare', schedule: '0 * * * *', retention: { tiers: [{ keep: 'all', until: '8h' }] } },
+    });
+    expect(simulateJob(q, 'copy', { from, at: from + 9 * H }).snapshots.map((s) => s.time)).toEqual([utc(6), utc(0)]);
+    expect(simulateJob(q, 'copy', { from, at: from + 12 * H }).snapshots.map((s) => s.time)).toEqual([utc(12), utc(6)]);
+  });
+
   it('at the same minute as the source, the copy sees the new source snapshot', () => {
     const r = simulateJob(jobs('zfs', '0 * * * *', 24, 4), 'copy', { from, at: from + 9 * H });
     expect(r.snapshots.map((s) => s.time)).toEqual([utc(9), utc(8), utc(7), utc(6)]);
