@@ -18,30 +18,12 @@ import { CLI, ensureBuilt } from '../helpers/cli';
 import { cliAt, faketimeEnv } from '../helpers/faketime';
 import { requireTools } from '../helpers/integration';
 import { sshHostsAvailable, startSshHosts, type SshHosts } from '../helpers/sshd';
+import { btrfsAt, sh, unmountAll } from '../helpers/btrfs';
 
 const ok = sshHostsAvailable() && requireTools('btrfs', 'mkfs.btrfs', 'losetup', 'mount', 'faketime');
 
 let work = '';
 let ssh: SshHosts | undefined;
-const mounts: { dir: string; loop: string }[] = [];
-
-function sh(argv: string[]): string {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** A fresh btrfs filesystem on a loop device, mounted at `dir`. */
-function btrfsAt(dir: string, size = '400M'): void {
-  const img = `${dir}.img`;
-  sh(['truncate', '-s', size, img]);
-  sh(['mkfs.btrfs', '-q', img]);
-  const loop = sh(['losetup', '--find', '--show', img]).trim();
-  mkdirSync(dir, { recursive: true });
-  sh(['mount', loop, dir]);
-  mounts.push({ dir, loop });
-}
-
 beforeAll(async () => {
   if (!ok) return;
   ensureBuilt();
@@ -50,10 +32,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const m of mounts.reverse()) {
-    spawnSync('umount', [m.dir]);
-    spawnSync('losetup', ['-d', m.loop]);
-  }
+  unmountAll();
   await ssh?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -124,8 +103,8 @@ describe.skipIf(!ok)('btrfs-snapshot → btrfs-send across two hosts', () => {
     if (!ok) return;
     srcMnt = join(work, 'alpha');
     dstMnt = join(work, 'beta');
-    btrfsAt(srcMnt);
-    btrfsAt(dstMnt);
+    btrfsAt(srcMnt, '400M');
+    btrfsAt(dstMnt, '400M');
     sh(['btrfs', 'subvolume', 'create', `${srcMnt}/vol`]);
     snapDir = `${srcMnt}/snaps; touch CANARY \`touch CANARY\` 'q'`;
     mkdirSync(snapDir);

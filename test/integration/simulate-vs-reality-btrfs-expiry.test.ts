@@ -4,7 +4,6 @@
 // 2 h after that run and stays until the next run's prune. So 3 h after the last run the real
 // set still holds it, and `backplan simulate --at` that instant must hold it too (a simulator
 // that expires native snapshots at their deadline shows one fewer).
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { ensureBuilt } from '../helpers/cli';
 import { cliAt } from '../helpers/faketime';
 import { REQUIRE_INTEGRATION, requireTools } from '../helpers/integration';
 import { defaultNameTime, iso, simulatedHeld } from '../helpers/simulate-vs-reality';
+import { btrfsAt, sh, unmountAll } from '../helpers/btrfs';
 
 const H = 3_600_000;
 const isRoot = process.getuid?.() === 0;
@@ -21,31 +21,18 @@ const ok = isRoot && requireTools('btrfs', 'mkfs.btrfs', 'losetup', 'mount', 'fa
 
 let work = '';
 let mnt = '';
-let loop = '';
-
-function sh(argv: string[]): string {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
 
 beforeAll(() => {
   if (!ok) return;
   ensureBuilt();
   work = mkdtempSync(join(tmpdir(), 'bp-simexp-'));
-  mnt = join(work, 'mnt');
-  sh(['truncate', '-s', '300M', `${mnt}.img`]);
-  sh(['mkfs.btrfs', '-q', `${mnt}.img`]);
-  loop = sh(['losetup', '--find', '--show', `${mnt}.img`]).trim();
-  mkdirSync(mnt);
-  sh(['mount', loop, mnt]);
+  mnt = btrfsAt(join(work, 'mnt'));
   sh(['btrfs', 'subvolume', 'create', `${mnt}/vol`]);
   mkdirSync(`${mnt}/snaps`);
 });
 
 afterAll(() => {
-  if (mnt) spawnSync('umount', [mnt]);
-  if (loop) spawnSync('losetup', ['-d', loop]);
+  unmountAll();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

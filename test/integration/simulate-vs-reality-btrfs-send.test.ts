@@ -4,7 +4,6 @@
 // at faked times. The source's prune keeps the snapshot last sent (the replication base) on top of
 // its own 2 for most of each day. At the end the snapshots on each side must be exactly what
 // `backplan simulate --job SOURCE` and `--job COPY` predict for that date.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,28 +12,11 @@ import { ensureBuilt } from '../helpers/cli';
 import { cliAt } from '../helpers/faketime';
 import { requireTools } from '../helpers/integration';
 import { dailyFires, defaultNameTime, iso, simulatedHeld } from '../helpers/simulate-vs-reality';
+import { btrfsAt, sh, unmountAll } from '../helpers/btrfs';
 
 const ok = process.getuid?.() === 0 && requireTools('btrfs', 'mkfs.btrfs', 'losetup', 'mount', 'faketime');
 
 let work = '';
-const mounts: { dir: string; loop: string }[] = [];
-
-function sh(argv: string[]): string {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** A fresh btrfs filesystem on a loop device, mounted at `dir`. */
-function btrfsAt(dir: string): void {
-  sh(['truncate', '-s', '300M', `${dir}.img`]);
-  sh(['mkfs.btrfs', '-q', `${dir}.img`]);
-  const loop = sh(['losetup', '--find', '--show', `${dir}.img`]).trim();
-  mkdirSync(dir);
-  sh(['mount', loop, dir]);
-  mounts.push({ dir, loop });
-}
-
 beforeAll(() => {
   if (!ok) return;
   ensureBuilt();
@@ -46,10 +28,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const m of mounts.reverse()) {
-    spawnSync('umount', [m.dir]);
-    spawnSync('losetup', ['-d', m.loop]);
-  }
+  unmountAll();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

@@ -3,7 +3,6 @@
 // in Europe/Paris is run at every fire of 60 days (across the March DST change) at faked times
 // (`faketime`), on a real btrfs filesystem; the snapshots left at the end must be exactly those
 // `backplan simulate` predicts for that date, with the same plan, policy and zone.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,36 +11,24 @@ import { ensureBuilt } from '../helpers/cli';
 import { cliAt } from '../helpers/faketime';
 import { requireTools } from '../helpers/integration';
 import { dailyFires, defaultNameTime, iso, simulatedHeld } from '../helpers/simulate-vs-reality';
+import { btrfsAt, sh, unmountAll } from '../helpers/btrfs';
 
 const ok = process.getuid?.() === 0 && requireTools('btrfs', 'mkfs.btrfs', 'losetup', 'mount', 'faketime');
 
 let work = '';
 let mnt = '';
-let loop = '';
-
-function sh(argv: string[]): string {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
 
 beforeAll(() => {
   if (!ok) return;
   ensureBuilt();
   work = mkdtempSync(join(tmpdir(), 'bp-simbtrfs-'));
-  mnt = join(work, 'mnt');
-  sh(['truncate', '-s', '300M', `${mnt}.img`]);
-  sh(['mkfs.btrfs', '-q', `${mnt}.img`]);
-  loop = sh(['losetup', '--find', '--show', `${mnt}.img`]).trim();
-  mkdirSync(mnt);
-  sh(['mount', loop, mnt]);
+  mnt = btrfsAt(join(work, 'mnt'));
   sh(['btrfs', 'subvolume', 'create', `${mnt}/vol`]);
   mkdirSync(`${mnt}/snaps`);
 });
 
 afterAll(() => {
-  if (mnt) spawnSync('umount', [mnt]);
-  if (loop) spawnSync('losetup', ['-d', loop]);
+  unmountAll();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
