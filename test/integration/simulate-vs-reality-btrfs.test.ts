@@ -3,17 +3,27 @@
 // in Europe/Paris is run at every fire of 60 days (across the March DST change) at faked times
 // (`faketime`), on a real btrfs filesystem; the snapshots left at the end must be exactly those
 // `backplan simulate` predicts for that date, with the same plan, policy and zone.
+//
+// A second test compares BETWEEN runs, for Backplan's own expiry: a btrfs-snapshot job every 6 hours
+// with `expiry: 1d2h` (min 1) is run for real at each fire of 3 days at faked times. Nothing
+// removes a snapshot between runs: the one taken 24 h before the last run reaches its deadline
+// 2 h after that run and stays until the next run's prune. So 3 h after the last run the real
+// set still holds it, and `backplan simulate --at` that instant must hold it too (a simulator
+// that expires native snapshots at their deadline shows one fewer).
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/cli';
 import { cliAt } from '../helpers/faketime';
-import { requireTools } from '../helpers/integration';
+import { REQUIRE_INTEGRATION, requireTools } from '../helpers/integration';
 import { dailyFires, defaultNameTime, iso, simulatedHeld } from '../helpers/simulate-vs-reality';
 import { btrfsAt, sh, unmountAll } from '../helpers/btrfs';
 
-const ok = process.getuid?.() === 0 && requireTools('btrfs', 'mkfs.btrfs', 'losetup', 'mount', 'faketime');
+const H = 3_600_000;
+const isRoot = process.getuid?.() === 0;
+if (!isRoot && REQUIRE_INTEGRATION) throw new Error('BACKPLAN_REQUIRE_INTEGRATION=1 but the btrfs tests need root (mount, losetup)');
+const ok = isRoot && requireTools('btrfs', 'mkfs.btrfs', 'losetup', 'mount', 'faketime');
 
 let work = '';
 let mnt = '';
@@ -23,8 +33,10 @@ beforeAll(() => {
   ensureBuilt();
   work = mkdtempSync(join(tmpdir(), 'bp-simbtrfs-'));
   mnt = btrfsAt(join(work, 'mnt'));
-  sh(['btrfs', 'subvolume', 'create', `${mnt}/vol`]);
-  mkdirSync(`${mnt}/snaps`);
+  for (const [vol, snaps] of [['vol', 'snaps'], ['vol-exp', 'snaps-exp']]) {
+    sh(['btrfs', 'subvolume', 'create', `${mnt}/${vol}`]);
+    mkdirSync(`${mnt}/${snaps}`);
+  }
 });
 
 afterAll(() => {
@@ -70,4 +82,44 @@ describe.skipIf(!ok)('simulate vs reality: btrfs', () => {
     expect(real.map(iso)).toEqual(predicted.map(iso));
     expect(real.length).toBeGreaterThan(6);
   }, 280_000);
+});
+
+describe.skipIf(!ok)('simulate vs reality: native expiry between runs (btrfs)', () => {
+  it('3 h after the last run, the snapshot past its deadline is still there, in reality and in the simulation', async () => {
+    const plan = join(work, 'expiry.backplan.yaml');
+    writeFileSync(
+      plan,
+      [
+        'version: 1',
+        'timezone: UTC',
+        'jobs:',
+        '  snaps:',
+        '    kind: btrfs-snapshot',
+        `    subvolume: ${mnt}/vol-exp`,
+        `    snapshot_dir: ${mnt}/snaps-exp`,
+        '    schedule: "0 */6 * * *"',
+        '    retention: { expiry: 1d2h, min: 1 }',
+        'checks: { coverage-3-2-1: off, no-restore-test: off, offsite-unencrypted: off }',
+        '',
+      ].join('\n'),
+    );
+    // Every 6 h for 3 days: 2027-02-01 00:00 … 2027-02-03 18:00 UTC (12 runs).
+    const fires = Array.from({ length: 12 }, (_, i) => Date.UTC(2027, 1, 1) + i * 6 * H);
+    const state = join(work, 'state-exp');
+    const t0 = performance.now();
+    for (const t of fires) {
+      const r = await cliAt(t, ['run', plan, '--state-dir', state]);
+      expect(r.code, `${iso(t)}: ${r.stdout}${r.stderr}`).toBe(0);
+    }
+    console.log(`simulate-vs-reality btrfs expiry: ${fires.length} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const last = fires[fires.length - 1];
+    const real = readdirSync(`${mnt}/snaps-exp`).map(defaultNameTime).sort((a, b) => a - b);
+    // The last prune (at `last`) kept what is younger than 1d2h: last − 24h … last, 5 snapshots.
+    expect(real.map(iso)).toEqual([24, 18, 12, 6, 0].map((h) => iso(last - h * H)));
+    // At last + 3h the oldest of them is 1 h past its deadline (last + 2h): still there.
+    const at = last + 3 * H;
+    expect(await simulatedHeld(plan, 'snaps', fires[0], at)).toEqual(real);
+    // And right after the last run, as the other simulate-vs-reality tests compare.
+    expect(await simulatedHeld(plan, 'snaps', fires[0], last)).toEqual(real);
+  }, 120_000);
 });
