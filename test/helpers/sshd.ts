@@ -114,10 +114,10 @@ export async function startSshHosts(count: number): Promise<SshHosts> {
         }
       },
       freeze() {
-        for (const pid of treeOf(proc?.pid)) process.kill(pid, 'SIGSTOP');
+        for (const pid of treeOf(proc?.pid)) signal(pid, 'SIGSTOP');
       },
       thaw() {
-        for (const pid of treeOf(proc?.pid)) process.kill(pid, 'SIGCONT');
+        for (const pid of treeOf(proc?.pid)) signal(pid, 'SIGCONT');
       },
       async stop() {
         const p = proc;
@@ -157,6 +157,15 @@ export async function startSshHosts(count: number): Promise<SshHosts> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Signals a process that may have ended since it was listed. */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
 }
 
 /** A process and all its descendants (from `ps`), parents first. */

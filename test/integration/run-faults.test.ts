@@ -210,7 +210,7 @@ describe.skipIf(!ok)('a host that hangs in the middle of a backup', () => {
     const small = join(dir, 'small');
     mkdirSync(big, { recursive: true });
     mkdirSync(small, { recursive: true });
-    writeFileSync(join(big, 'b.bin'), randomBytes(24 << 20));
+    writeFileSync(join(big, 'b.bin'), randomBytes(48 << 20));
     writeFileSync(join(small, 's.txt'), 'small\n');
     const store = (h: string) => join(dir, `store-${h}`);
     const plan = join(dir, 'plan.backplan.yaml');
@@ -245,10 +245,11 @@ describe.skipIf(!ok)('a host that hangs in the middle of a backup', () => {
         plan,
         state,
         (e) => {
-          // Freeze vault-a once a1's archive is streaming to it.
+          // Freeze vault-a as a1's archive starts (its connection is open: the setup step ran
+          // over it); 48 MB of random data take far longer to stream than this takes to arrive.
           if (e.event === 'step-start' && e.job === 'a1' && e.phase === 'backup' && !frozen) {
             frozen = true;
-            setTimeout(() => ssh.hosts[0].freeze(), 300);
+            ssh.hosts[0].freeze();
           }
         },
         fast,
@@ -272,6 +273,8 @@ describe.skipIf(!ok)('a host that hangs in the middle of a backup', () => {
     expect(archivesIn(join(store('a'), 'a1'))).toEqual([]);
 
     // Thawed: the next run completes and leaves one whole copy, the leftover of the hang gone.
+    // (c1's copy of this minute is aged first: a copy's name has minute precision.)
+    ageCopies(join(store('c'), 'c1'), '20210101T0000Z');
     const again = await runAsync(plan, state, undefined, fast);
     expect(again.code, again.out).toBe(0);
     expect(archivesIn(join(store('a'), 'a1'))).toHaveLength(1);
