@@ -2,6 +2,7 @@
 // differences between engines — which snapshot a bucket keeps, whether kept snapshots count for
 // later rules, what `within` is measured from, whose timezone decides a day — are spelled out
 // there). Written from the engines' own documentation in engine/retention/*.ts.
+import { RESTIC_BEFORE_0_16 } from '../engine/retention/restic';
 import type { EngineId } from '../engine/retention/types';
 
 export interface EngineDoc {
@@ -70,7 +71,7 @@ export const ENGINE_DOCS: Record<EngineId, EngineDoc> = {
 
 /** What a declared older release does instead (a host's `tool_versions`), by the engine's release label. */
 const RELEASE_LINES: Record<string, { title: string; replace: Record<number, string> }> = {
-  'restic before 0.16': {
+  [RESTIC_BEFORE_0_16.label]: {
     title: 'restic before 0.16 `forget --prune` (the host’s `tool_versions`)',
     replace: {
       2: 'No rule keeps the oldest snapshot for count left over (that came with restic 0.16): a young repository keeps only what the buckets pick. There is no unlimited count (`-1`, `all`).',

@@ -114,17 +114,28 @@ export function mergeSettings(base: Settings, input: unknown): Settings {
   };
 }
 
+/** How long journalled restore tests read for a plan are reused while it is edited (ms). */
+const VERIFY_REREAD_MS = 5_000;
+
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   const documents = new TextDocuments(TextDocument);
   let clock: Clock = options.clock ?? Date.now;
   let settings: Settings = DEFAULT_SETTINGS;
   const verifies = new VerifyHistoryReader();
   // Restore tests journalled by `backplan verify` for a plan saved on disk (SPEC §6
-  // no-restore-test), read from the state directory the runs use.
+  // no-restore-test), read from the state directory the runs use. Every edit is checked again,
+  // and a state directory holds a journal per run (thousands, in time): what was read is reused
+  // for a few seconds instead of listing and stat-ing them all on each keystroke.
+  let lastRead: { key: string; at: number; value: ReturnType<VerifyHistoryReader['read']> } | undefined;
   const verifiedOf = (uri: string) => {
     if (!uri.startsWith('file:')) return undefined;
     try {
-      return verifies.read(resolveStateDir(settings.stateDir || undefined), fileURLToPath(uri));
+      const stateDir = resolveStateDir(settings.stateDir || undefined);
+      const path = fileURLToPath(uri);
+      const key = `${stateDir}\0${path}`;
+      const now = Date.now();
+      if (lastRead?.key !== key || now - lastRead.at > VERIFY_REREAD_MS) lastRead = { key, at: now, value: verifies.read(stateDir, path) };
+      return lastRead.value;
     } catch {
       return undefined;
     }

@@ -14,7 +14,7 @@
 // refused before anything runs, with the line to add to the plan.
 import { spawn } from 'node:child_process';
 import { getEngine, resticEngineFor } from '../../retention/index';
-import { resticReleaseOf } from '../../retention/restic';
+import { parseResticVersion, resticReleaseOf } from '../../retention/restic';
 import type { Command, CommandStep, PruneGuard } from '../step';
 import { EnvError, remoteEnvWrapper, resolveEnv } from './env';
 import type { ExecEnv } from './execute';
@@ -189,11 +189,6 @@ export function parseBorgPrune(text: string): ToolPlan {
 // ---------------------------------------------------------------------------------------------
 // The check
 
-/** `restic 0.14.0 compiled with ...` → [0, 14, 0]. */
-export function resticVersion(text: string): [number, number, number] | undefined {
-  const m = /restic (\d+)\.(\d+)\.(\d+)/.exec(text);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
-}
 
 /** Why the restic on the host does not follow the rules the plan declares, or undefined when it does. */
 export function resticMismatch(declared: string | undefined, actual: string, planHost: string | undefined): string | undefined {
@@ -236,7 +231,7 @@ export async function checkGuard(step: CommandStep, x: ExecEnv, now: number = Da
     let version: string | undefined;
     let mismatch: string | undefined;
     if (g.version) {
-      const v = resticVersion((await toolOutput(on(g.version), x, 'reading the restic version')).stdout);
+      const v = parseResticVersion((await toolOutput(on(g.version), x, 'reading the restic version')).stdout);
       version = v?.join('.');
       mismatch = version === undefined ? undefined : resticMismatch(g.declaredVersion, version, g.planHost);
     }

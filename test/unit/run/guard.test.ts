@@ -1,7 +1,8 @@
 // The guard's readers of restic's and borg's own output (exec/guard.ts), on text as the real
 // tools print it (restic 0.14 JSON, borg 1.2.4 --list log lines).
 import { describe, expect, it } from 'vitest';
-import { parseBorgList, parseBorgPrune, parseResticForget, parseResticSnapshots, resticVersion } from '../../../engine/run/exec/guard';
+import { parseBorgList, parseBorgPrune, parseResticForget, parseResticSnapshots } from '../../../engine/run/exec/guard';
+import { parseResticVersion } from '../../../engine/retention/restic';
 
 const id = (c: string) => c.repeat(64);
 
@@ -34,7 +35,7 @@ describe('guard readers', () => {
   });
 
   it('reads the restic version', () => {
-    expect(resticVersion('restic 0.14.0 compiled with go1.19.8 on linux/amd64')).toEqual([0, 14, 0]);
-    expect(resticVersion('nonsense')).toBeUndefined();
+    expect(parseResticVersion('restic 0.14.0 compiled with go1.19.8 on linux/amd64')).toEqual([0, 14, 0]);
+    expect(parseResticVersion('nonsense')).toBeUndefined();
   });
 });
