@@ -13,5 +13,21 @@ fi
 npm install --no-audit --no-fund --loglevel=error
 npm run build
 npm run typecheck
-npx vitest run
-bash scripts/install-e2e-tools.sh; npm run test:e2e   # the real-VS-Code suite (test/e2e, its own vitest config)
+
+# Each suite ends with a plain `SUITE: N passed, M failed` line computed from vitest's JSON report
+# (scripts/test-summary.mjs); a suite that ran no test fails. Both suites run even when the first
+# fails, so one run shows everything; the exit status is the worst of the two.
+REPORTS=test-results
+mkdir -p "$REPORTS"
+rm -f "$REPORTS/unit.json" "$REPORTS/e2e.json"   # a stale report must not stand in for a crashed run
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$REPORTS/unit.json" || true
+node scripts/test-summary.mjs unit "$REPORTS/unit.json" || status=1
+
+bash scripts/install-e2e-tools.sh
+# The real-VS-Code suite (test/e2e, its own vitest config), after packaging the VSIX it installs.
+npm run package
+npx vitest run --config test/e2e/vitest.config.ts --reporter=default --reporter=json \
+  --outputFile.json="$REPORTS/e2e.json" || true
+node scripts/test-summary.mjs e2e "$REPORTS/e2e.json" || status=1
+exit "$status"
