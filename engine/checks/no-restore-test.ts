@@ -6,10 +6,20 @@
 // without `verify` whose copies a `backplan verify` did restore is reported as information
 // (proven once, never repeated) instead of a warning; and a job whose newest restore test failed
 // is reported as a warning on that job, `verify` or not: its copies are not proven restorable.
+// A `verify` on a kind that `backplan verify` cannot restore-test (velero, openstack-image,
+// vzdump, the snapshot kinds) is reported on that `verify` and never counts: a restore test that
+// cannot run must not make coverage look better.
 import { chainName, chainsOf } from '../coverage/chains';
+import { kindInfo, RESTORE_TEST_KINDS } from '../kinds';
 import type { Rule, RuleFinding } from './rule';
 
 const day = (iso: string) => iso.slice(0, 10);
+
+const advice = (verb: string, target: string | undefined) =>
+  target !== undefined
+    ? `${verb} \`${target}\`, e.g. \`verify: { schedule: "@weekly", restore: sample }\``
+    : `No job of it can be restore-tested by \`backplan verify\` (it can test ${RESTORE_TEST_KINDS.join(', ')}): ` +
+      'add a copy of one of those kinds, or test restores by hand';
 
 export const rule: Rule = {
   id: 'no-restore-test',
@@ -21,6 +31,17 @@ export const rule: Rule = {
     for (const chain of chainsOf(ctx)) {
       if (!chain.enabled) continue;
       for (const m of chain.members) {
+        const job = ctx.model.jobs.get(m);
+        if (!job || job.enabled === false || job.verify === undefined || kindInfo(job.kind)?.restoreTest !== false) continue;
+        out.push({
+          range: ctx.locate(['jobs', m, 'verify'], 'key'),
+          message:
+            `\`verify\` on a job of kind ${job.kind} can never run: \`backplan verify\` has no restore test for this kind ` +
+            `(it has one for ${RESTORE_TEST_KINDS.join(', ')}), so it is not counted as a restore test. ` +
+            `Verify a copy made by another job of the chain, or test restores by hand and accept this finding`,
+        });
+      }
+      for (const m of chain.members) {
         const v = ctx.verified?.get(m);
         if (!v || v.ok || failed.has(m) || !ctx.model.jobs.has(m)) continue;
         failed.add(m);
@@ -30,8 +51,12 @@ export const rule: Rule = {
         });
       }
       if (chain.counts.verified) continue;
-      const last = chain.copies[chain.copies.length - 1];
-      const target = last.via ?? chain.root;
+      // Suggest the farthest copy whose kind can be restore-tested (the copy a disaster leaves).
+      const testable = [...chain.copies].reverse().find((c) => {
+        const name = c.via ?? chain.root;
+        return kindInfo(ctx.model.jobs.get(name)?.kind ?? '')?.restoreTest;
+      });
+      const target = testable ? (testable.via ?? chain.root) : undefined;
       const members =
         chain.roots.length > 1
           ? `no job protecting ${chainName(chain)} has`
@@ -48,7 +73,7 @@ export const rule: Rule = {
           severity: 'info',
           message:
             `${members} \`verify\`: a restore test of \`${passed.job}\` passed on ${day(passed.v!.at)} (backplan verify), but nothing repeats it. ` +
-            `Schedule one on \`${target}\`, e.g. \`verify: { schedule: "@weekly", restore: sample }\``,
+            advice('Schedule one on', target),
         });
         continue;
       }
@@ -56,7 +81,7 @@ export const rule: Rule = {
         range: ctx.locate(['jobs', chain.root], 'key'),
         message:
           `${members} \`verify\`: nothing tests that its copies can be restored. ` +
-          `Add a restore test to \`${target}\`, e.g. \`verify: { schedule: "@weekly", restore: sample }\``,
+          advice('Add a restore test to', target),
       });
     }
     return out;

@@ -24,7 +24,8 @@
 // - A storage with `replicated: N` is still one copy.
 // - media: distinct declared `media` of the copies (an unknown medium is not counted).
 // - offsite: copies whose site is known and differs from the source's known site.
-// - immutable: copies on `immutable: true` storage. verified: some enabled member has `verify`.
+// - immutable: copies on `immutable: true` storage. verified: some enabled member has a `verify`
+//   that Backplan can run (its kind has a restore test).
 // Disabled members (`enabled: false`) are kept in `members` but add no copy and no `verify`.
 import { kindInfo } from '../kinds';
 import type { ChecksModel, JobModel, PlanModel, YamlPath } from '../plan/model';
@@ -227,7 +228,8 @@ export function computeChains(plan: PlanModel, options: ChainOptions = {}): Chai
       const lands = landingOf(plan, job, source);
       landing[name] = lands;
       if (!job.enabled) continue;
-      if (job.verify !== undefined) verified = true;
+      // A `verify` counts only where `backplan verify` can run it (no-restore-test says so).
+      if (job.verify !== undefined && info?.restoreTest) verified = true;
       if (info?.snapshot) anySnapshot = true;
       if (lands && lands.key !== source.key) allOnSource = false;
       if (!lands || info?.snapshot || held.has(lands.key)) continue;

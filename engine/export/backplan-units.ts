@@ -4,6 +4,7 @@
 import type { JobModel, PlanModel } from '../plan/model';
 import { jobZone } from '../plan/build-model';
 import { parseSchedule } from '../time/schedule';
+import { kindInfo } from '../kinds';
 
 export interface Invocation {
   job: string;
@@ -31,6 +32,9 @@ export function invocations(plan: PlanModel, job: JobModel, opts: { planPath: st
   };
   add('run', job.schedule, 'schedule');
   add('prune', job.prune_schedule, 'prune_schedule');
-  add('verify', job.verify?.schedule, 'verify.schedule');
+  if (job.verify?.schedule !== undefined && kindInfo(job.kind)?.restoreTest === false) {
+    // A timer for a restore test that `backplan verify` refuses would fail on every fire.
+    problems.push(`verify.schedule: \`backplan verify\` has no restore test for kind ${job.kind}; no verify unit is written`);
+  } else add('verify', job.verify?.schedule, 'verify.schedule');
   return { ok, problems };
 }
