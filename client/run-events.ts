@@ -1,4 +1,4 @@
-// Reading `backplan run --progress json`: one JSON event per line (engine/run/run-plan.ts
+// Reading `backplan run --progress json`: one JSON event per line (engine/run/ops/run-plan.ts
 // RunEvent), the last one `{"event":"summary", ...RunReport}`. Turns them into log lines, a
 // progress message and the closing summary. Pure (no vscode import).
 import { formatSize } from '../engine/plan/size';

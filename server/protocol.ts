@@ -6,7 +6,7 @@
 // Positions in these messages are LSP positions (0-based line, UTF-16 character); times are
 // ISO-8601 strings with the offset of the job's zone, as `backplan simulate --format json` prints
 // them.
-import type { StepJson } from '../engine/run/step-json';
+import type { StepJson } from '../engine/run/steps/step-json';
 import type { SimulatedJob } from '../engine/simulate/simulate-job';
 
 // ---------------------------------------------------------------------------------------------

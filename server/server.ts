@@ -34,8 +34,8 @@ import {
 } from 'vscode-languageserver/node';
 import { fileURLToPath } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { resolveStateDir } from '../engine/run/state';
-import { VerifyHistoryReader } from '../engine/run/verify-history';
+import { resolveStateDir } from '../engine/run/state/dir';
+import { VerifyHistoryReader } from '../engine/run/state/verify-history';
 import { DocumentStore, type Analysis, type Clock } from './documents';
 import { codeActions } from './features/code-actions';
 import { codeLenses } from './features/code-lens';

@@ -8,8 +8,8 @@ import { LineIndex, type Position } from '../../engine/text/positions';
 import { readPlanFile } from '../read-plan';
 import { paint, severityColour, type Out } from '../output';
 import type { CommandContext } from '../command';
-import { verifyHistory } from '../../engine/run/verify-history';
-import { resolveStateDir } from '../../engine/run/state';
+import { verifyHistory } from '../../engine/run/state/verify-history';
+import { resolveStateDir } from '../../engine/run/state/dir';
 
 export interface FileReport {
   path: string;

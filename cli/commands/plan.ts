@@ -1,8 +1,8 @@
 // `backplan plan PLAN [--job J]`: the dry run — every step in order, with its host and exact
 // argv. Nothing is run, read or written.
-import { planSteps } from '../../engine/run/plan-steps';
-import { formatStep } from '../../engine/run/step';
-import { stepToJson } from '../../engine/run/step-json';
+import { planSteps } from '../../engine/run/steps/plan-steps';
+import { formatStep } from '../../engine/run/steps/step';
+import { stepToJson } from '../../engine/run/steps/step-json';
 import type { CommandContext } from '../command';
 import { loadPlanFor } from '../load-plan';
 import { paint } from '../output';

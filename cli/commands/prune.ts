@@ -2,11 +2,11 @@
 // [--break-stale-lock]`: apply the job's retention to its live copies now. --dry-run lists the
 // real copies the policy would remove, with the reasons of those it keeps, and changes nothing.
 import { resolve } from 'node:path';
-import { pruneJob, JobOpError, type PruneJobReport } from '../../engine/run/job-ops';
-import { LockError } from '../../engine/run/lock';
-import { PruneError } from '../../engine/run/prune';
+import { pruneJob, JobOpError, type PruneJobReport } from '../../engine/run/ops/prune-job';
+import { LockError } from '../../engine/run/state/lock';
+import { PruneError } from '../../engine/run/prune/copies';
 import { FsError } from '../../engine/run/exec/files';
-import { resolveStateDir } from '../../engine/run/state';
+import { resolveStateDir } from '../../engine/run/state/dir';
 import type { CommandContext } from '../command';
 import { paint, type Out } from '../output';
 import { loadPlanFor } from '../load-plan';

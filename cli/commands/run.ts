@@ -1,14 +1,14 @@
 // `backplan run PLAN [--job J] [--dry-run] [--state-dir D] [--progress json] [--format text|json]
-// [--break-stale-lock] [--per-host N]`: run the plan's steps for real (engine/run/run-plan.ts),
+// [--break-stale-lock] [--per-host N]`: run the plan's steps for real (engine/run/ops/run-plan.ts),
 // or with --dry-run print them and change nothing anywhere (no state directory, no lock).
 // Exit 0: every job succeeded; 1: the plan has errors or a job failed (or was skipped because
 // its prerequisite failed); 2: bad usage or an unreadable plan.
 import { formatSize } from '../../engine/plan/size';
 import { resolve } from 'node:path';
-import { planSteps } from '../../engine/run/plan-steps';
-import { runPlan, type RunEvent, type RunReport } from '../../engine/run/run-plan';
-import { resolveStateDir } from '../../engine/run/state';
-import { formatStep } from '../../engine/run/step';
+import { planSteps } from '../../engine/run/steps/plan-steps';
+import { runPlan, type RunEvent, type RunReport } from '../../engine/run/ops/run-plan';
+import { resolveStateDir } from '../../engine/run/state/dir';
+import { formatStep } from '../../engine/run/steps/step';
 import type { CommandContext } from '../command';
 import { loadPlanFor } from '../load-plan';
 import { paint, type Out } from '../output';

@@ -5,11 +5,11 @@
 // is remote; an encrypted copy decrypted here) and compare every table's row count with the source.
 import { resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { verifyJob, JobOpError } from '../../engine/run/job-ops';
-import { LockError } from '../../engine/run/lock';
-import { PruneError } from '../../engine/run/prune';
+import { verifyJob, JobOpError } from '../../engine/run/ops/verify-job';
+import { LockError } from '../../engine/run/state/lock';
+import { PruneError } from '../../engine/run/prune/copies';
 import { FsError } from '../../engine/run/exec/files';
-import { resolveStateDir } from '../../engine/run/state';
+import { resolveStateDir } from '../../engine/run/state/dir';
 import type { CommandContext } from '../command';
 import { paint } from '../output';
 import { loadPlanFor } from '../load-plan';

@@ -16,8 +16,8 @@ import { jobPolicy } from '../plan/build-model';
 import type { JobModel, PlanModel } from '../plan/model';
 import { resolveLocalPaths } from '../plan/resolve-paths';
 import { engineForJob } from '../retention/index';
-import type { DriverProblem } from '../run/driver-kit';
-import { planJob } from '../run/plan-steps';
+import type { DriverProblem } from '../run/steps/driver-kit';
+import { planJob } from '../run/steps/plan-steps';
 import type { CheckContext, Rule, RuleFinding } from './rule';
 
 /** Rules whose errors already say why such a job cannot run. */

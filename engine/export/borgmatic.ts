@@ -10,7 +10,7 @@
 import { stringify } from 'yaml';
 import type { PlanModel } from '../plan/model';
 import { steps as borgSteps } from '../run/drivers/borg';
-import type { CommandStep } from '../run/step';
+import type { CommandStep } from '../run/steps/step';
 import type { ExportOptions, ExportResult } from './types';
 
 /** Values of `--name=value` words of argv. */

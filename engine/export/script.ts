@@ -1,6 +1,6 @@
 // Shell text for exported files: words quoted only when they need it, and a script per host
 // from groups of command lines, one group per job.
-import { shQuote } from '../run/quote';
+import { shQuote } from '../run/exec/quote';
 import type { ExportFile } from './types';
 
 /** A word as /bin/sh reads it back: plain when it is made of safe characters, else single-quoted. */

@@ -95,7 +95,7 @@ export function arrivedReason(mode: CopyMode, sourceName: string): string {
   return `${mode === 'mirror' ? 'mirrored' : 'sent'} from ${sourceName}`;
 }
 
-/** Reason of the replication base kept by a prune (the runner's words, replication-base.ts). */
+/** Reason of the replication base kept by a prune (the runner's words, prune/replication-base.ts). */
 export function baseReason(otherJob: string): string {
   return `replication base shared with ${otherJob}: never removed`;
 }

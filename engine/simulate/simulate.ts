@@ -67,7 +67,7 @@
 // replayed together with its copies (`watchers`, copy-job.ts): at each of their instants, after
 // the source's own events of that instant, each copy takes what it takes from the source. A prune
 // of the source then also keeps, for each copy, the newest snapshot that copy holds too (its
-// replication base), as the runner does (engine/run/replication-base.ts); a base past its
+// replication base), as the runner does (engine/run/prune/replication-base.ts); a base past its
 // expiry stays until the first prune after it is no longer one. Engines that delete by
 // themselves (Incus expiry, Velero) know nothing of replication: no base is kept for them.
 //

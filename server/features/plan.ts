@@ -3,8 +3,8 @@
 // run. Relative local paths are resolved against the plan file's folder, as the command does.
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { planSteps } from '../../engine/run/plan-steps';
-import { stepToJson } from '../../engine/run/step-json';
+import { planSteps } from '../../engine/run/steps/plan-steps';
+import { stepToJson } from '../../engine/run/steps/step-json';
 import { resolveLocalPaths } from '../../engine/plan/resolve-paths';
 import type { Analysis } from '../documents';
 import type { PlanParams, PlanResult } from '../protocol';

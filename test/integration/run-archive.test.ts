@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backplan, CLI, ensureBuilt, ROOT } from '../helpers/cli';
 import { hasTool, requireTools } from '../helpers/integration';
-import { interruptedSteps, readJournal } from '../../engine/run/journal';
+import { interruptedSteps, readJournal } from '../../engine/run/state/journal';
 
 const JOB = 'docs-archive';
 const temps: string[] = [];

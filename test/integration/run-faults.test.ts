@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backplan, CLI, ensureBuilt } from '../helpers/cli';
 import { requireTools } from '../helpers/integration';
 import { sshHostsAvailable, startSshHosts, type SshHosts } from '../helpers/sshd';
-import { readJournal, type JournalLine } from '../../engine/run/journal';
+import { readJournal, type JournalLine } from '../../engine/run/state/journal';
 
 const ok = sshHostsAvailable() && requireTools('mkfs.ext4', 'losetup', 'mount', 'umount');
 

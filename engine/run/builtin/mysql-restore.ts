@@ -11,7 +11,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { HostRunner } from '../exec/on-host';
 import { describeExit, exitOk, type Exit } from '../exec/process';
-import { LOCAL } from '../quote';
+import { LOCAL } from '../exec/quote';
 import type { DbOps } from './db-verify';
 
 // Exact row count of every table of the current database, as `HEX(name) TAB count` lines: the

@@ -3,7 +3,7 @@
 // `createdb` makes the scratch database, `pg_restore --exit-on-error` reads the custom-format
 // dump on stdin, `psql` counts the rows of every user table, `dropdb` removes it.
 import type { HostRunner } from '../exec/on-host';
-import { LOCAL } from '../quote';
+import { LOCAL } from '../exec/quote';
 import { describeExit, exitOk } from '../exec/process';
 import type { DbOps } from './db-verify';
 

@@ -2,8 +2,8 @@
 // file in `<to.path>/<job>/`, with a sha256 manifest beside it; optionally gpg-encrypted.
 // Pruned natively (Backplan lists the files and applies the policy).
 import type { JobModel, PlanModel } from '../../plan/model';
-import { LOCAL } from '../quote';
-import { Kit, type DriverContext, type DriverResult } from '../driver-kit';
+import { LOCAL } from '../exec/quote';
+import { Kit, type DriverContext, type DriverResult } from '../steps/driver-kit';
 
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
   const k = new Kit(job, plan, ctx);

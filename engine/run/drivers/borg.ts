@@ -8,10 +8,10 @@
 // https://borgbackup.readthedocs.io/en/1.2-maint/usage/general.html (ssh://user@host:port/path,
 // BORG_PASSPHRASE, BORG_RSH); checked against `borg 1.2.4 create/prune --help`.
 import type { JobModel, PlanModel, StorageModel } from '../../plan/model';
-import { shQuote } from '../quote';
-import { borgKeepFlags } from '../translate';
-import { Kit, type DriverContext, type DriverResult } from '../driver-kit';
-import type { EnvValue } from '../step';
+import { shQuote } from '../exec/quote';
+import { borgKeepFlags } from '../steps/translate';
+import { Kit, type DriverContext, type DriverResult } from '../steps/driver-kit';
+import type { EnvValue } from '../steps/step';
 
 function repository(k: Kit, to: StorageModel, jobHost: string, env: Record<string, EnvValue>): string | undefined {
   const r = k.repository(to, jobHost);

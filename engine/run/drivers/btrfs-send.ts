@@ -6,7 +6,7 @@
 // Syntax: https://btrfs.readthedocs.io/en/latest/btrfs-send.html (`btrfs send [-p <parent>]
 // <subvol>`), https://btrfs.readthedocs.io/en/latest/btrfs-receive.html (`btrfs receive <path>`).
 import type { JobModel, PlanModel } from '../../plan/model';
-import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../driver-kit';
+import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../steps/driver-kit';
 import { snapshotDir } from './btrfs-snapshot';
 
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {

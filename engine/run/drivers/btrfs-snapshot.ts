@@ -4,7 +4,7 @@
 // Syntax: https://btrfs.readthedocs.io/en/latest/btrfs-subvolume.html
 // (`btrfs subvolume snapshot [-r] <source> <dest>|[<dest>/]<name>`).
 import type { JobModel, PlanModel } from '../../plan/model';
-import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../driver-kit';
+import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../steps/driver-kit';
 
 /** The snapshot directory of a btrfs-snapshot job (its `snapshot_dir`, else its storage's path). */
 export function snapshotDir(k: Kit, job: JobModel, label = 'snapshot_dir'): string | undefined {

@@ -13,7 +13,7 @@
 // -c/--config), https://linuxcontainers.org/incus/docs/main/reference/manpages/incus/config/get/,
 // https://linuxcontainers.org/incus/docs/main/reference/manpages/incus/config/set/.
 import type { JobModel, PlanModel } from '../../plan/model';
-import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../driver-kit';
+import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../steps/driver-kit';
 import { configSet, incusBinary, instanceName } from './incus-snapshot';
 
 const REMOTE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

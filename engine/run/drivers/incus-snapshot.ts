@@ -12,9 +12,9 @@
 // https://linuxcontainers.org/incus/docs/main/reference/instance_options/#instance-options-snapshots
 // (snapshots.expiry units M H d w m y; snapshots.pattern is a Pongo2 template).
 import type { JobModel, PlanModel } from '../../plan/model';
-import { incusExpiry } from '../translate';
-import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../driver-kit';
-import type { Command } from '../step';
+import { incusExpiry } from '../steps/translate';
+import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../steps/driver-kit';
+import type { Command } from '../steps/step';
 
 const INSTANCE = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 

@@ -1,5 +1,5 @@
 // The driver of each kind (SPEC §4), one file per kind.
-import type { Driver } from '../driver-kit';
+import type { Driver } from '../steps/driver-kit';
 import * as archive from './archive';
 import * as borg from './borg';
 import * as btrfsSend from './btrfs-send';

@@ -13,8 +13,8 @@
 // stdout; MYSQL_PWD in https://mariadb.com/kb/en/mariadb-environment-variables/); run against
 // MariaDB 10.11 in test/integration/run-mysql-dump.test.ts.
 import type { JobModel, PlanModel } from '../../plan/model';
-import { connection, Kit, streamToFile, type DriverContext, type DriverResult } from '../driver-kit';
-import type { EnvValue } from '../step';
+import { connection, Kit, streamToFile, type DriverContext, type DriverResult } from '../steps/driver-kit';
+import type { EnvValue } from '../steps/step';
 
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
   const k = new Kit(job, plan, ctx);

@@ -16,9 +16,9 @@
 // https://docs.openstack.org/python-openstackclient/latest/cli/command-objects/volume-snapshot.html
 // (`volume snapshot create --volume <volume> [--force] <snapshot-name>`). Not run here.
 import type { JobModel, PlanModel } from '../../plan/model';
-import { nameProblem } from '../quote';
-import { Kit, type DriverContext, type DriverResult } from '../driver-kit';
-import type { EnvValue, Inventory } from '../step';
+import { nameProblem } from '../exec/quote';
+import { Kit, type DriverContext, type DriverResult } from '../steps/driver-kit';
+import type { EnvValue, Inventory } from '../steps/step';
 
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
   const k = new Kit(job, plan, ctx);

@@ -7,8 +7,8 @@
 // The socket directory or server address comes from libpq's own environment (PGHOST), which
 // every command inherits from Backplan's.
 import type { JobModel, PlanModel } from '../../plan/model';
-import { connection, Kit, streamToFile, type DriverContext, type DriverResult } from '../driver-kit';
-import type { EnvValue } from '../step';
+import { connection, Kit, streamToFile, type DriverContext, type DriverResult } from '../steps/driver-kit';
+import type { EnvValue } from '../steps/step';
 import type { PgTools } from '../builtin/pg-restore';
 
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {

@@ -8,10 +8,10 @@
 // (sftp:user@host:/path and sftp://user@host:port//path); checked against `restic 0.14 --help`.
 import type { JobModel, PlanModel, StorageModel } from '../../plan/model';
 import { hostToolVersions } from '../../retention/index';
-import { LOCAL } from '../quote';
-import { resticKeepFlags } from '../translate';
-import { Kit, type DriverContext, type DriverResult } from '../driver-kit';
-import type { EnvValue } from '../step';
+import { LOCAL } from '../exec/quote';
+import { resticKeepFlags } from '../steps/translate';
+import { Kit, type DriverContext, type DriverResult } from '../steps/driver-kit';
+import type { EnvValue } from '../steps/step';
 
 /** Plan secret base name → restic environment variable. */
 const SECRETS: Record<string, string> = {

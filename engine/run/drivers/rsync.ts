@@ -7,8 +7,8 @@
 // Syntax: https://download.samba.org/pub/rsync/rsync.1 (-a, --delete, --relative, --link-dest,
 // --exclude, -e/--rsh, --protect-args); checked against rsync 3.2.7.
 import type { JobModel, PlanModel } from '../../plan/model';
-import { LOCAL } from '../quote';
-import { Kit, type DriverContext, type DriverResult } from '../driver-kit';
+import { LOCAL } from '../exec/quote';
+import { Kit, type DriverContext, type DriverResult } from '../steps/driver-kit';
 
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
   const k = new Kit(job, plan, ctx);

@@ -7,8 +7,8 @@
 // create NAME --schedule CRON`; global --kubeconfig, --kubecontext), https://velero.io/docs/main/api-types/schedule/.
 // Not run here (no velero binary): checked against the documented flags only.
 import type { JobModel, PlanModel } from '../../plan/model';
-import { goDuration } from '../translate';
-import { Kit, type DriverContext, type DriverResult } from '../driver-kit';
+import { goDuration } from '../steps/translate';
+import { Kit, type DriverContext, type DriverResult } from '../steps/driver-kit';
 import { DateTime } from 'luxon';
 
 const NAMESPACE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?|\*)$/;

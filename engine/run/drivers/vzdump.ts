@@ -6,8 +6,8 @@
 // --mode snapshot|suspend|stop, --prune-backups [keep-all=<1|0>] [,keep-daily=<N>] ...),
 // https://pbs.proxmox.com/docs/maintenance.html#pruning. Not run here (no Proxmox).
 import type { JobModel, PlanModel } from '../../plan/model';
-import { pbsPruneBackups } from '../translate';
-import { Kit, type DriverContext, type DriverResult } from '../driver-kit';
+import { pbsPruneBackups } from '../steps/translate';
+import { Kit, type DriverContext, type DriverResult } from '../steps/driver-kit';
 
 const PVE_ID = /^[A-Za-z][A-Za-z0-9._-]*$/;
 

@@ -10,7 +10,7 @@
 // snapshot] snapshot`, `zfs send -t token`), https://openzfs.github.io/openzfs-docs/man/master/8/zfs-receive.8.html
 // (`zfs receive [-Fhnsuv] filesystem`), https://openzfs.github.io/openzfs-docs/Basic%20Concepts/Operations/Send%20and%20Receive.html
 import type { JobModel, PlanModel } from '../../plan/model';
-import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../driver-kit';
+import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../steps/driver-kit';
 import { dataset } from './zfs-snapshot';
 
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {

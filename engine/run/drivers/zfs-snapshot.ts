@@ -5,7 +5,7 @@
 // (`zfs snapshot [-r] [-o property=value]… dataset@snapname…`); component names: letters, digits
 // and `_ - . :` (https://openzfs.github.io/openzfs-docs/man/master/8/zfs.8.html#Naming).
 import type { JobModel, PlanModel } from '../../plan/model';
-import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../driver-kit';
+import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../steps/driver-kit';
 
 const DATASET = /^[A-Za-z0-9][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)*$/;
 

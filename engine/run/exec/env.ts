@@ -4,7 +4,7 @@
 // run's Redactor. Values reach local processes through their environment; remote ones through
 // the ssh channel's stdin (remoteEnvWrapper), never in argv.
 import { readFileSync } from 'node:fs';
-import type { Command, EnvValue } from '../step';
+import type { Command, EnvValue } from '../steps/step';
 import { capture, describeExit, exitOk } from './process';
 import type { Hosts } from './hosts';
 import type { Redactor } from './redact';

@@ -1,4 +1,4 @@
-// Executes `command` and `builtin` steps (step.ts says what each field means): argv arrays
+// Executes `command` and `builtin` steps (steps/step.ts says what each field means): argv arrays
 // spawned without a shell, locally or through ssh; pipelines with each stage's stdout feeding
 // the next stage's stdin; outputs written to their `.partial` name, fsynced, and renamed only
 // after every stage succeeded (SPEC §8.6); secrets resolved just before spawning and passed by
@@ -9,23 +9,14 @@ import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BuiltinStep, Command, CommandStep, StepOutput } from '../step';
+import type { BuiltinStep, Command, CommandStep, StepOutput } from '../steps/step';
 import { formatManifest } from '../builtin/manifest';
 import { ArchiveError, createArchive } from '../builtin/archive';
 import { EnvError, remoteEnvWrapper, resolveEnv } from './env';
+import type { ExecEnv } from './exec-env';
 import { checkGuard } from './guard';
 import { FsError, fsFor, type HostFs, type OutputWriter } from './files';
-import type { Hosts } from './hosts';
 import { describeExit, exitOk, spawnArgv, type Exit, type Spawned } from './process';
-import type { Redactor } from './redact';
-
-export interface ExecEnv {
-  hosts: Hosts;
-  redactor: Redactor;
-  signal?: AbortSignal;
-  /** Where `*_env` secrets are read (default: process.env). */
-  env?: NodeJS.ProcessEnv;
-}
 
 export interface StepResult {
   ok: boolean;

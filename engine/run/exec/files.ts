@@ -14,7 +14,7 @@ import { closeSync, createReadStream, fsync, linkSync, lstatSync, mkdirSync, ope
 import { dirname } from 'node:path';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fsyncDir } from '../state';
+import { fsyncDir } from '../state/dir';
 import type { Hosts } from './hosts';
 import { capture, describeExit, exitOk, spawnArgv, type Exit } from './process';
 import { COMMIT_DIRECTORY, COMMIT_FILE, COMMIT_WITH_MANIFEST, EXIT, LIST } from './ssh-scripts';

@@ -15,9 +15,9 @@
 import { spawn } from 'node:child_process';
 import { getEngine, resticEngineFor } from '../../retention/index';
 import { parseResticVersion, resticReleaseOf } from '../../retention/restic';
-import type { Command, CommandStep, PruneGuard } from '../step';
+import type { Command, CommandStep, PruneGuard } from '../steps/step';
 import { EnvError, remoteEnvWrapper, resolveEnv } from './env';
-import type { ExecEnv } from './execute';
+import type { ExecEnv } from './exec-env';
 
 /** One snapshot (restic) or archive (borg) of the job, as the tool lists it. */
 export interface ToolSnapshot {

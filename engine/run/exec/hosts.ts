@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostModel, PlanModel } from '../../plan/model';
-import { hostProblems, LOCAL, sshArgv, sshDestination } from '../quote';
+import { hostProblems, LOCAL, sshArgv, sshDestination } from './quote';
 import { capture, describeExit, exitOk } from './process';
 
 /** Unix socket paths are limited to ~108 bytes; %C expands to 40 hex characters. */

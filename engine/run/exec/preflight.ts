@@ -7,7 +7,7 @@
 // One check per host and job: `sh -c 'for n do command -v -- "$n" ...; done' sh NAME...`, the
 // names passed as positional arguments (never pasted into the script, SPEC §8.1), through the
 // host's ssh connection (the remote words are quoted by hosts.argv like every other command).
-import type { Command, Step } from '../step';
+import type { Command, Step } from '../steps/step';
 import type { Hosts } from './hosts';
 import { capture, describeExit, exitOk } from './process';
 

@@ -7,7 +7,7 @@
 // (paths from the filesystem's top, received UUIDs). Where DIR sits inside its filesystem is
 // learned once per run: `find` for a subvolume root in DIR (inode 256), then `btrfs subvolume
 // show` on it (its path from the top). Removal: `btrfs subvolume delete DIR/NAME`.
-import type { Inventory } from '../step';
+import type { Inventory } from '../steps/step';
 import { describeExit, outputOf, runOn } from './run-on';
 import { toolOn } from './tools';
 import type { Snapshot, SnapshotStore, StoreAccess } from './types';

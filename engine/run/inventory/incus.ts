@@ -7,7 +7,7 @@
 // https://linuxcontainers.org/incus/docs/main/reference/manpages/incus/snapshot/delete/,
 // https://documentation.ubuntu.com/lxd/en/latest/reference/manpages/lxc/delete/.
 import { capture, describeExit, exitOk, type Exit } from '../exec/process';
-import type { Inventory } from '../step';
+import type { Inventory } from '../steps/step';
 import type { Snapshot, SnapshotStore, StoreAccess } from './types';
 
 type IncusInventory = Extract<Inventory, { type: 'incus-snapshots' }>;

@@ -1,5 +1,5 @@
 // The snapshot store behind a snapshot inventory, or undefined for inventories of files.
-import type { CommandStep, Inventory } from '../step';
+import type { CommandStep, Inventory } from '../steps/step';
 import { btrfsStore } from './btrfs';
 import { incusStore } from './incus';
 import type { SnapshotStore, StoreAccess } from './types';

@@ -1,6 +1,6 @@
 // The snapshots a snapshot-kind job keeps on a host (zfs datasets, btrfs snapshot directories,
 // Incus instances), listed and removed through that host's own tool. One store per system, in
-// this folder; prune.ts decides what to remove and never calls the tools itself.
+// this folder; prune/copies.ts decides what to remove and never calls the tools itself.
 import type { Hosts } from '../exec/hosts';
 
 export interface Snapshot {

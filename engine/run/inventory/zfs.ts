@@ -2,7 +2,7 @@
 // (one command that also works with zfs-fuse, whose `zfs list` has no -p), keeping only the
 // dataset's own snapshots (`DATASET@NAME`; its children's are not this job's). Removal:
 // `zfs destroy DATASET@NAME` (one snapshot, never -r: a snapshot name cannot widen it).
-import type { Inventory } from '../step';
+import type { Inventory } from '../steps/step';
 import { describeExit, outputOf, runOn } from './run-on';
 import { toolOn } from './tools';
 import type { Snapshot, SnapshotStore, StoreAccess } from './types';

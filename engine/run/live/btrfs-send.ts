@@ -2,9 +2,9 @@
 // hold (the parent of an incremental send; the target's copy must have been received whole),
 // and the subvolumes an interrupted receive left on the target, which the job removes first.
 import type { JobModel } from '../../plan/model';
-import type { JobState } from '../driver-kit';
+import type { JobState } from '../steps/driver-kit';
 import { btrfsStore } from '../inventory/btrfs';
-import type { LiveContext } from './index';
+import type { LiveContext } from './types';
 import { readSides } from './replication';
 
 const glob = (match: string) => new RegExp(`^${match.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 's');

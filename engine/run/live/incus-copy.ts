@@ -4,8 +4,8 @@
 // target already exists (the driver then refuses with a message instead of the client's
 // error). A refreshing copy (the default) needs nothing: the client compares both sides itself.
 import type { JobModel } from '../../plan/model';
-import type { JobState } from '../driver-kit';
-import type { LiveContext } from './index';
+import type { JobState } from '../steps/driver-kit';
+import type { LiveContext } from './types';
 import { readSides } from './replication';
 
 export async function readIncusCopy(job: JobModel, ctx: LiveContext): Promise<JobState> {

@@ -2,22 +2,13 @@
 // the jobs it depends on ran in this run): the replication base and the source's newest snapshot
 // for sends, a zfs resume token, rsync's previous directory ... One reader per kind, in this
 // folder; a kind without a reader is planned without live state.
-import type { JobModel, PlanModel } from '../../plan/model';
-import type { JobState } from '../driver-kit';
-import type { Hosts } from '../exec/hosts';
+import type { StateReader } from './types';
 import { readBtrfsSend } from './btrfs-send';
 import { readIncusCopy } from './incus-copy';
 import { readZfsSend } from './zfs-send';
 import { readRsyncState } from './rsync';
 
-export interface LiveContext {
-  plan: PlanModel;
-  hosts: Hosts;
-  signal?: AbortSignal;
-}
-
-/** Reads what `job` needs; rejects with a message for people when the state cannot be read. */
-export type StateReader = (job: JobModel, ctx: LiveContext) => Promise<JobState>;
+export type { LiveContext, StateReader } from './types';
 
 const READERS: Record<string, StateReader> = {
   'zfs-send': (job, ctx) => readZfsSend(job, ctx),

@@ -3,11 +3,11 @@
 // names exactly as a prune lists them.
 import type { JobModel } from '../../plan/model';
 import { fsFor } from '../exec/files';
-import type { JobState } from '../driver-kit';
-import { listCopies, type Listed } from '../prune';
-import { inventoryOf } from '../replication-base';
-import type { Inventory } from '../step';
-import type { LiveContext } from './index';
+import type { JobState } from '../steps/driver-kit';
+import { listCopies, type Listed } from '../prune/copies';
+import { inventoryOf } from '../prune/replication-base';
+import type { Inventory } from '../steps/step';
+import type { LiveContext } from './types';
 
 export interface Sides {
   source: JobModel;

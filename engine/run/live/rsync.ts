@@ -2,10 +2,10 @@
 // only: a `.partial` directory is an interrupted run and never a base), which the run passes to
 // `--link-dest` so that files unchanged since then become hard links to it.
 import { fsFor } from '../exec/files';
-import { planSteps } from '../plan-steps';
-import { listCopies } from '../prune';
-import type { JobState } from '../driver-kit';
-import type { LiveContext } from './index';
+import { planSteps } from '../steps/plan-steps';
+import { listCopies } from '../prune/copies';
+import type { JobState } from '../steps/driver-kit';
+import type { LiveContext } from './types';
 import type { JobModel } from '../../plan/model';
 
 export async function readRsyncState(job: JobModel, ctx: LiveContext): Promise<JobState> {

@@ -2,9 +2,9 @@
 // hold (the base of an incremental send), whether the target dataset exists, and — for a
 // resumable job — the target's receive_resume_token (an interrupted `receive -s`).
 import type { JobModel } from '../../plan/model';
-import type { JobState } from '../driver-kit';
+import type { JobState } from '../steps/driver-kit';
 import { zfsResumeToken } from '../inventory/zfs';
-import type { LiveContext } from './index';
+import type { LiveContext } from './types';
 import { readSides } from './replication';
 
 export async function readZfsSend(job: JobModel, ctx: LiveContext): Promise<JobState> {

@@ -5,7 +5,7 @@ import { checkText } from '../../../engine/check';
 import { rule } from '../../../engine/checks/job-not-runnable';
 import type { Finding } from '../../../engine/findings';
 import { DRIVERS } from '../../../engine/run/drivers/index';
-import { planSteps } from '../../../engine/run/plan-steps';
+import { planSteps } from '../../../engine/run/steps/plan-steps';
 import { LineIndex } from '../../../engine/text/positions';
 
 const NOW = Date.parse('2026-01-15T00:00:00Z');

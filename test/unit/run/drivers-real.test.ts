@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTools } from '../../helpers/integration';
 import { DRIVERS } from '../../../engine/run/drivers/index';
-import type { CommandStep, EnvValue, Step } from '../../../engine/run/step';
+import type { CommandStep, EnvValue, Step } from '../../../engine/run/steps/step';
 import { NOW, job, plan, policy, storage } from './helpers';
 
 let dir = '';

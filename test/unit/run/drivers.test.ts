@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { JobModel, PlanModel } from '../../../engine/plan/model';
-import type { DriverContext, DriverResult } from '../../../engine/run/driver-kit';
+import type { DriverContext, DriverResult } from '../../../engine/run/steps/driver-kit';
 import { DRIVERS } from '../../../engine/run/drivers/index';
 import { nativeSchedule, pongoPattern } from '../../../engine/run/drivers/incus-snapshot';
 import { scheduleArgv } from '../../../engine/run/drivers/velero';
-import { formatStep, type CommandStep, type Step } from '../../../engine/run/step';
+import { formatStep, type CommandStep, type Step } from '../../../engine/run/steps/step';
 import { KIND_NAMES } from '../../../engine/kinds';
 import { FLEET, NOW, host, job, plan, policy, storage } from './helpers';
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { DRIVERS } from '../../../engine/run/drivers/index';
 import { listArgv, parseListing, removeArgv, splitTarget } from '../../../engine/run/inventory/incus';
-import type { CommandStep, Step } from '../../../engine/run/step';
+import type { CommandStep, Step } from '../../../engine/run/steps/step';
 import { FLEET, NOW, host, job, plan, policy, storage } from './helpers';
 
 describe('Incus snapshot store', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { orderJobs, planSteps } from '../../../engine/run/plan-steps';
-import type { CommandStep } from '../../../engine/run/step';
+import { orderJobs, planSteps } from '../../../engine/run/steps/plan-steps';
+import type { CommandStep } from '../../../engine/run/steps/step';
 import { FLEET, NOW, job, plan } from './helpers';
 
 const snap = (name: string, f: Record<string, unknown> = {}) => job(name, { kind: 'zfs-snapshot', host: 'scylla', dataset: `pool/${name}`, ...f });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { PlanModel } from '../../../engine/plan/model';
 import { Hosts } from '../../../engine/run/exec/hosts';
 import { preflight, programsByHost } from '../../../engine/run/exec/preflight';
-import type { Step } from '../../../engine/run/step';
+import type { Step } from '../../../engine/run/steps/step';
 
 const base = { job: 'j', phase: 'backup' as const, description: 'd', after: [] };
 const command = (id: string, host: string, argv: string[], pipe?: { host: string; argv: string[] }[]): Step => ({ ...base, id, type: 'command', host, argv, ...(pipe ? { pipe } : {}) });

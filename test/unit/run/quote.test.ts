@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { absPathProblem, displayQuote, nameProblem, QuoteError, shJoin, shQuote, sshArgv } from '../../../engine/run/quote';
+import { absPathProblem, displayQuote, nameProblem, QuoteError, shJoin, shQuote, sshArgv } from '../../../engine/run/exec/quote';
 import { host } from './helpers';
 
 const HOSTILE = [

@@ -1,14 +1,14 @@
 // Pure pieces of the runner: copy names → times, the manifest format, exclude patterns, the
 // prune decision (min and the newest copy), the state directory's precedence.
 import { describe, expect, it } from 'vitest';
-import { nameTimeParser } from '../../../engine/run/names';
+import { nameTimeParser } from '../../../engine/run/steps/names';
 import { formatManifest, parseManifest, ManifestError } from '../../../engine/run/builtin/manifest';
 import { excludeMatcher } from '../../../engine/run/builtin/exclude';
-import { decide, pruneEngine, type Copy } from '../../../engine/run/prune';
+import { decide, pruneEngine, type Copy } from '../../../engine/run/prune/copies';
 import { nativeEngine } from '../../../engine/retention/native';
-import { resolveStateDir } from '../../../engine/run/state';
+import { resolveStateDir } from '../../../engine/run/state/dir';
 import { Redactor } from '../../../engine/run/exec/redact';
-import type { PruneSpec } from '../../../engine/run/step';
+import type { PruneSpec } from '../../../engine/run/steps/step';
 import { job, plan, policy } from './helpers';
 
 describe('nameTimeParser', () => {
@@ -109,7 +109,7 @@ describe('prune decision', () => {
     ]);
   });
 
-  it('refuses an engine mismatch (the replication base is protected from live inventory, replication-base.ts)', () => {
+  it('refuses an engine mismatch (the replication base is protected from live inventory, prune/replication-base.ts)', () => {
     const p = plan({ jobs: [job('snaps', { kind: 'zfs-snapshot' })] });
     const j = p.jobs.get('snaps')!;
     expect(() => pruneEngine(j, p, { ...spec({ keep: { last: 1 } }), engine: 'restic' })).toThrow(/pruned by native, but the step says restic; refusing/);

@@ -8,10 +8,10 @@ import { parseSubvolumeList } from '../../../engine/run/inventory/btrfs';
 import { parseZfsCreation } from '../../../engine/run/inventory/zfs';
 import { Hosts } from '../../../engine/run/exec/hosts';
 import { LocalFs } from '../../../engine/run/exec/files';
-import { decide, listCopies, namerOf, pruneEngine, PruneError } from '../../../engine/run/prune';
-import { protectReplicationBases } from '../../../engine/run/replication-base';
-import { planSteps } from '../../../engine/run/plan-steps';
-import type { PruneStep } from '../../../engine/run/step';
+import { decide, listCopies, namerOf, pruneEngine, PruneError } from '../../../engine/run/prune/copies';
+import { protectReplicationBases } from '../../../engine/run/prune/replication-base';
+import { planSteps } from '../../../engine/run/steps/plan-steps';
+import type { PruneStep } from '../../../engine/run/steps/step';
 import { job, plan, storage } from './helpers';
 
 describe('snapshot store parsers', () => {

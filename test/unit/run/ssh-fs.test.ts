@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Hosts } from '../../../engine/run/exec/hosts';
 import { SshFs } from '../../../engine/run/exec/files';
-import { shJoin } from '../../../engine/run/quote';
+import { shJoin } from '../../../engine/run/exec/quote';
 import { host, plan } from './helpers';
 
 const temps: string[] = [];

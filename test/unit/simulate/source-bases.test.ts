@@ -1,5 +1,5 @@
 // A source job with copies (zfs-send, btrfs-send, incus-copy with `from`) keeps the replication
-// base of each copy (SPEC §8.4, engine/run/replication-base.ts): simulating the source replays
+// base of each copy (SPEC §8.4, engine/run/prune/replication-base.ts): simulating the source replays
 // its copies with it (engine/simulate/copy-job.ts, simulate.ts's watchers).
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../../engine/plan/build-model';

@@ -1,8 +1,8 @@
 // Plan durations and retention policies translated to each tool's own syntax. A form the tool
 // cannot express exactly is an error (never a silent approximation, SPEC §3); the message says
 // what to write instead.
-import type { KeepModel, PolicyModel } from '../plan/model';
-import { parseDuration, type Duration } from '../time/duration';
+import type { KeepModel, PolicyModel } from '../../plan/model';
+import { parseDuration, type Duration } from '../../time/duration';
 
 export type Translated<T> = { ok: true; value: T } | { ok: false; message: string };
 

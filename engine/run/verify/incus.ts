@@ -11,14 +11,14 @@
 //   one of them on the standby turns autostart back on. Nothing can change a snapshot's config,
 //   so this is said in the result (not a failure): after such a restore, set it to false again.
 import { randomBytes } from 'node:crypto';
-import type { JobModel, PlanModel } from '../plan/model';
-import { fsFor } from './exec/files';
-import type { Hosts } from './exec/hosts';
-import { capture, describeExit, exitOk } from './exec/process';
-import { splitTarget } from './inventory/incus';
-import { listCopies, type Copy } from './prune';
-import { inventoryOf } from './replication-base';
-import type { CommandStep, Inventory, Step } from './step';
+import type { JobModel, PlanModel } from '../../plan/model';
+import { fsFor } from '../exec/files';
+import type { Hosts } from '../exec/hosts';
+import { capture, describeExit, exitOk } from '../exec/process';
+import { splitTarget } from '../inventory/incus';
+import { listCopies, type Copy } from '../prune/copies';
+import { inventoryOf } from '../prune/replication-base';
+import type { CommandStep, Inventory, Step } from '../steps/step';
 
 export interface IncusVerifyResult {
   ok: boolean;

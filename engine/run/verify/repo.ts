@@ -9,12 +9,12 @@ import { createReadStream } from 'node:fs';
 import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandPattern } from './driver-kit';
-import { runTool } from './exec/guard';
-import { JobOpError, type VerifyJobOptions, type VerifyJobReport } from './job-ops';
-import type { VerifySession } from './rsync-verify';
-import { LOCAL } from './quote';
-import type { CommandStep, Step } from './step';
+import { expandPattern } from '../steps/driver-kit';
+import { runTool } from '../exec/guard';
+import { JobOpError, type VerifyJobOptions, type VerifyJobReport } from '../ops/types';
+import type { VerifySession } from './rsync';
+import { LOCAL } from '../exec/quote';
+import type { CommandStep, Step } from '../steps/step';
 
 async function sha256(path: string): Promise<string> {
   const h = createHash('sha256');

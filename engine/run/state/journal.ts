@@ -7,8 +7,8 @@
 // Redactor.
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDir } from './state';
-import type { Redactor } from './exec/redact';
+import { fsyncDir } from './dir';
+import type { Redactor } from '../exec/redact';
 
 export type StepStatus = 'ok' | 'failed' | 'skipped';
 

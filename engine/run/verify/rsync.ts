@@ -3,16 +3,12 @@
 // differs, is missing from the copy or is only in the copy. Nothing is written: a verify is a
 // comparison of checksums of the whole tree, not a restore. Directories whose only difference is
 // a time or a permission (the parents of the source paths change all the time) are not problems.
-import { runTool } from './exec/guard';
-import type { ExecEnv } from './exec/execute';
-import { fsFor } from './exec/files';
-import type { Hosts } from './exec/hosts';
-import type { Redactor } from './exec/redact';
-import type { Journal } from './journal';
-import { JobOpError, type VerifyJobOptions, type VerifyJobReport } from './job-ops';
-import { listCopies } from './prune';
-import type { RunEvent } from './run-plan';
-import type { CommandStep, Step } from './step';
+import { runTool } from '../exec/guard';
+import type { ExecEnv } from '../exec/exec-env';
+import { fsFor } from '../exec/files';
+import { JobOpError, type JobSession, type VerifyJobOptions, type VerifyJobReport } from '../ops/types';
+import { listCopies } from '../prune/copies';
+import type { CommandStep, Step } from '../steps/step';
 
 export interface RsyncVerifyResult {
   ok: boolean;
@@ -62,13 +58,7 @@ export async function verifyRsyncCopy(backup: CommandStep, copyPath: string, x: 
 }
 
 /** What `verifyJob` opens around a verify (lock, journal, ssh masters). */
-export interface VerifySession {
-  journal: Journal;
-  hosts: Hosts;
-  redactor: Redactor;
-  emit(e: RunEvent): void;
-  close(status: 'ok' | 'failed', t0: number): Promise<void>;
-}
+export type VerifySession = JobSession;
 
 /** Verify the newest (or the named) complete directory of an rsync job against its source. */
 export async function verifyRsyncJob(opts: VerifyJobOptions, steps: readonly Step[], open: () => VerifySession): Promise<VerifyJobReport> {

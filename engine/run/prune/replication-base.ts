@@ -4,12 +4,12 @@
 // replica lists the source (`replicaOf`). The newest name present on both sides is kept, with a
 // reason that names the other job. When the other side cannot be listed the prune is refused
 // as a whole: guessing could delete the only base and force a full send (or break the chain).
-import type { JobModel, PlanModel } from '../plan/model';
-import { fsFor } from './exec/files';
-import type { Hosts } from './exec/hosts';
-import { planSteps } from './plan-steps';
-import { listCopies, namerOf, PruneError, type Listed, type PruneDecision } from './prune';
-import type { Inventory, PruneSpec } from './step';
+import type { JobModel, PlanModel } from '../../plan/model';
+import { fsFor } from '../exec/files';
+import type { Hosts } from '../exec/hosts';
+import { planSteps } from '../steps/plan-steps';
+import { listCopies, namerOf, PruneError, type Listed, type PruneDecision } from './copies';
+import type { Inventory, PruneSpec } from '../steps/step';
 
 /** Where `jobName` keeps its snapshots (its prune's inventory, else its command's), planned alone. */
 export function inventoryOf(plan: PlanModel, jobName: string, now: number): Inventory {

@@ -13,7 +13,7 @@
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fsyncDir } from './state';
+import { fsyncDir } from './dir';
 
 export interface LockInfo {
   job: string;

@@ -3,26 +3,26 @@
 // - jobs start when the jobs they depend on (`from`, `after`) succeeded in this run, and are
 //   skipped when one failed; jobs on different hosts run in parallel, at most `perHost` at a
 //   time on one host (the job's `host`, else this machine);
-// - each job holds its lock (lock.ts) from its first step to its last;
-// - every step is journalled before and after (journal.ts), with secrets redacted;
+// - each job holds its lock (state/lock.ts) from its first step to its last;
+// - every step is journalled before and after (state/journal.ts), with secrets redacted;
 // - a prune step runs only after this job's backup step succeeded in this run, never removes
 //   the copy this run made nor the `min` newest, and refuses what it cannot do safely.
 import { hostname } from 'node:os';
-import type { JobModel, PlanModel } from '../plan/model';
-import { Hosts } from './exec/hosts';
-import { runBuiltinStep, runCommandStep, type StepResult } from './exec/execute';
-import { preflight } from './exec/preflight';
-import { fsFor } from './exec/files';
-import { Redactor } from './exec/redact';
-import { Journal, type JournalRecord } from './journal';
-import { acquireLock, LockError, type Lock } from './lock';
-import { deferredPrune, planSteps } from './plan-steps';
-import { stateReaderFor } from './live/index';
-import { decide, listCopies, namerOf, pruneEngine, removeCopies, removePartials, type RemoveHooks } from './prune';
-import { protectReplicationBases } from './replication-base';
-import { snapshotMadeBy } from './inventory/index';
-import { ensureStateDir } from './state';
-import { formatStep, LOCAL, type Inventory, type PruneStep, type Step } from './step';
+import type { JobModel, PlanModel } from '../../plan/model';
+import { Hosts } from '../exec/hosts';
+import { runBuiltinStep, runCommandStep, type StepResult } from '../exec/execute';
+import { preflight } from '../exec/preflight';
+import { fsFor } from '../exec/files';
+import { Redactor } from '../exec/redact';
+import { Journal, type JournalRecord } from '../state/journal';
+import { acquireLock, LockError, type Lock } from '../state/lock';
+import { deferredPrune, planSteps } from '../steps/plan-steps';
+import { stateReaderFor } from '../live/index';
+import { decide, listCopies, namerOf, pruneEngine, removeCopies, removePartials, type RemoveHooks } from '../prune/copies';
+import { protectReplicationBases } from '../prune/replication-base';
+import { snapshotMadeBy } from '../inventory/index';
+import { ensureStateDir } from '../state/dir';
+import { formatStep, LOCAL, type Inventory, type PruneStep, type Step } from '../steps/step';
 
 export type JobStatus = 'ok' | 'failed' | 'skipped';
 

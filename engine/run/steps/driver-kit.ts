@@ -2,8 +2,8 @@
 // storage, policy and secrets, naming copies, and collecting steps and errors. A driver reports
 // every problem it finds (as a message) instead of throwing.
 import { DateTime } from 'luxon';
-import type { HostModel, JobModel, PlanModel, PolicyModel, StorageModel, YamlPath } from '../plan/model';
-import { absPathProblem, hasControl, hostProblems, isLocalHost, LOCAL, nameProblem } from './quote';
+import type { HostModel, JobModel, PlanModel, PolicyModel, StorageModel, YamlPath } from '../../plan/model';
+import { absPathProblem, hasControl, hostProblems, isLocalHost, LOCAL, nameProblem } from '../exec/quote';
 import type { Command, EnvValue, Inventory, Phase, PruneSpec, Step, StepOutput } from './step';
 
 /** Live state a runner learned from inventory before planning; absent in a pure dry run. */

@@ -4,19 +4,19 @@
 // over ssh when it is remote, with the job's secrets sent by environment — and the copy streams
 // to them from wherever it is stored (this machine, or the storage's host over ssh). An
 // encrypted copy (`.gpg`) is decrypted on this machine on the way (builtin/dump-source.ts).
-import type { JobModel, PlanModel } from '../plan/model';
-import { restoreAndCount, type DbRestoreResult } from './builtin/db-verify';
-import { gpgDecryptArgv, openDump } from './builtin/dump-source';
-import { mysqlOps } from './builtin/mysql-restore';
-import { pgOps } from './builtin/pg-restore';
-import { restoreTarget as mysqlTarget, type MysqlRestoreTarget } from './drivers/mysql-dump';
-import { restoreTarget as pgTarget, type PgRestoreTarget } from './drivers/pg-dump';
-import { EnvError, resolveEnv } from './exec/env';
-import type { HostFs } from './exec/files';
-import type { Hosts } from './exec/hosts';
-import { hostRunner } from './exec/on-host';
-import type { Redactor } from './exec/redact';
-import { LOCAL } from './quote';
+import type { JobModel, PlanModel } from '../../plan/model';
+import { restoreAndCount, type DbRestoreResult } from '../builtin/db-verify';
+import { gpgDecryptArgv, openDump } from '../builtin/dump-source';
+import { mysqlOps } from '../builtin/mysql-restore';
+import { pgOps } from '../builtin/pg-restore';
+import { restoreTarget as mysqlTarget, type MysqlRestoreTarget } from '../drivers/mysql-dump';
+import { restoreTarget as pgTarget, type PgRestoreTarget } from '../drivers/pg-dump';
+import { EnvError, resolveEnv } from '../exec/env';
+import type { HostFs } from '../exec/files';
+import type { Hosts } from '../exec/hosts';
+import { hostRunner } from '../exec/on-host';
+import type { Redactor } from '../exec/redact';
+import { LOCAL } from '../exec/quote';
 
 export type DumpTarget = PgRestoreTarget | MysqlRestoreTarget;
 

@@ -1,8 +1,8 @@
 // `backplan plan`: every step of every job, in dependency order (`from` and `after`), with the
 // exact argv of each. Pure: nothing is run or read; live state, when the runner has it, comes
 // in through `opts.state`.
-import type { JobModel, PlanModel } from '../plan/model';
-import { driverFor } from './drivers/index';
+import type { JobModel, PlanModel } from '../../plan/model';
+import { driverFor } from '../drivers/index';
 import type { DriverContext, DriverResult, JobState, Produced } from './driver-kit';
 import type { Step } from './step';
 

@@ -2,23 +2,15 @@
 // as `run` plans them (the guarded `restic forget --prune` / `borg prune`, then `borg compact`),
 // each guarded prune checked first against Backplan's own decision (exec/guard.ts). A dry run
 // lists the live snapshots, shows Backplan's decision and the guard's verdict, and changes nothing.
-import { checkGuard, type GuardDecision } from './exec/guard';
-import { runCommandStep } from './exec/execute';
-import { Hosts } from './exec/hosts';
-import { Redactor } from './exec/redact';
-import type { Journal } from './journal';
-import type { PruneJobOptions, PruneJobReport } from './job-ops';
-import type { RunEvent } from './run-plan';
-import type { CommandStep, Step } from './step';
+import { checkGuard, type GuardDecision } from '../exec/guard';
+import { runCommandStep } from '../exec/execute';
+import { Hosts } from '../exec/hosts';
+import { Redactor } from '../exec/redact';
+import type { JobSession, PruneJobOptions, PruneJobReport } from '../ops/types';
+import type { CommandStep, Step } from '../steps/step';
 
 /** What `pruneJob` opens for a prune that changes something (lock, journal, ssh masters). */
-export interface ToolPruneSession {
-  journal: Journal;
-  hosts: Hosts;
-  redactor: Redactor;
-  emit(e: RunEvent): void;
-  close(status: 'ok' | 'failed', t0: number): Promise<void>;
-}
+export type ToolPruneSession = JobSession;
 
 function repositoryOf(step: CommandStep): string {
   const repo = step.argv.find((a) => a.startsWith('--repo='));

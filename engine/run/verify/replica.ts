@@ -5,11 +5,11 @@
 // clone destroyed whatever happened — so the test also proves the replica's snapshot can be
 // brought back as a filesystem.
 import { randomBytes } from 'node:crypto';
-import type { Hosts } from './exec/hosts';
-import { capture, describeExit, exitOk } from './exec/process';
-import { readSides } from './live/replication';
-import type { PlanModel } from '../plan/model';
-import type { CommandStep, Inventory, Step } from './step';
+import type { Hosts } from '../exec/hosts';
+import { capture, describeExit, exitOk } from '../exec/process';
+import { readSides } from '../live/replication';
+import type { PlanModel } from '../../plan/model';
+import type { CommandStep, Inventory, Step } from '../steps/step';
 
 export interface ReplicaVerifyResult {
   ok: boolean;

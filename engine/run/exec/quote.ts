@@ -6,7 +6,7 @@
 // wrapped in POSIX single quotes, where every character is literal; an embedded `'` becomes
 // `'\''` (close, escaped quote, reopen). This is exact for POSIX shells (sh, dash, bash, ksh,
 // zsh); the remote account must use one of those (csh/fish have other quoting rules).
-import type { HostModel } from '../plan/model';
+import type { HostModel } from '../../plan/model';
 
 export class QuoteError extends Error {}
 

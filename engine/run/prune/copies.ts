@@ -5,15 +5,15 @@
 // and a time that parses from the name); a copy's final name exists only once it was whole,
 // so every listed copy is a successful one. `.partial` names are interrupted writes: never
 // copies, and removed as stale only by a run that holds the job's lock.
-import { engineFor } from '../retention/index';
-import type { RetentionEngine } from '../retention/types';
-import type { JobModel, PlanModel } from '../plan/model';
-import type { HostFs } from './exec/files';
-import type { Hosts } from './exec/hosts';
-import { isSnapshotInventory, snapshotPath, storeFor } from './inventory/index';
-import type { SnapshotStore } from './inventory/types';
-import { nameTimeParser } from './names';
-import type { Inventory, PruneSpec } from './step';
+import { engineFor } from '../../retention/index';
+import type { RetentionEngine } from '../../retention/types';
+import type { JobModel, PlanModel } from '../../plan/model';
+import type { HostFs } from '../exec/files';
+import type { Hosts } from '../exec/hosts';
+import { isSnapshotInventory, snapshotPath, storeFor } from '../inventory/index';
+import type { SnapshotStore } from '../inventory/types';
+import { nameTimeParser } from '../steps/names';
+import type { Inventory, PruneSpec } from '../steps/step';
 
 export class PruneError extends Error {}
 

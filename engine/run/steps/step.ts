@@ -21,9 +21,9 @@
 // - `after`: ids of steps that must have succeeded in this run first (SPEC §8.2 for prunes).
 // - `unresolved`: placeholders in argv (`{{...}}`) that only live inventory can fill; a runner
 //   must resolve them (or refuse the step), `plan` shows them as they are.
-import type { PolicyModel } from '../plan/model';
-import type { EngineId } from '../retention/types';
-import { displayArgv, displayQuote, LOCAL } from './quote';
+import type { PolicyModel } from '../../plan/model';
+import type { EngineId } from '../../retention/types';
+import { displayArgv, displayQuote, LOCAL } from '../exec/quote';
 
 export { LOCAL };
 
