@@ -13,7 +13,12 @@
 // - a policy that keeps nothing: `expiry` of zero (each snapshot deleted as it is taken), a
 //   single tier with `until` zero and nothing else, or a `keep` whose every rule is 0 and nothing
 //   else (such a policy has no rule at all: the engines then keep everything, or borg refuses to
-//   prune; surely not what was meant).
+//   prune; surely not what was meant). For a policy that vzdump jobs use, the message says what
+//   Proxmox does with it: vzdump prunes itself (`--prune-backups`, not Backplan's runner, so
+//   `min` plays no part), PVE turns options with no count above 0 into keep-all and PBS keeps
+//   every backup when no count is above 0 (its prune API refuses a count of 0 outright), so the
+//   backups pile up. PBS's own marking function, which its tests call directly, would remove
+//   them all; no Proxmox command reaches it with such options.
 //
 // `min` below 1 is reported by the schema rule ("`min` must be at least 1") on the same value,
 // so it is not repeated here. Values that do not parse are duration-invalid's.
@@ -67,7 +72,11 @@ function keepRules(policy: PolicyModel): { present: boolean; keeps: boolean } {
 
 const tierLabel = (i: number): string => `tier ${i + 1}`;
 
-function checkPolicy(ctx: CheckContext, policy: PolicyModel, out: RuleFinding[]): void {
+/** What Proxmox does with a `keep` whose every count is 0, for a policy vzdump jobs use. */
+const VZDUMP_KEEPS_NOTHING =
+  '; for vzdump, Proxmox prunes by itself (Backplan\'s `min` plays no part): PVE reads prune-backups without a count above 0 as keep-all and Proxmox Backup Server keeps every backup when no count is above 0 (its prune API refuses `keep-last 0`; only its internal marking function, which its tests call, would remove them all), so the backups accumulate';
+
+function checkPolicy(ctx: CheckContext, policy: PolicyModel, out: RuleFinding[], kinds: ReadonlySet<string> = new Set()): void {
   const at: YamlPath = policy.at;
   const rawTiers = Array.isArray(policy.raw.tiers) ? (policy.raw.tiers as unknown[]) : [];
   const tiers = policy.tiers ?? [];
@@ -137,7 +146,7 @@ function checkPolicy(ctx: CheckContext, policy: PolicyModel, out: RuleFinding[])
   if (keep.present && !keep.keeps && n === 0 && policy.expiry === undefined) {
     out.push({
       range: ctx.locate([...at, 'keep'], 'key'),
-      message: 'every rule of `keep` is 0, so this policy has no rule that keeps anything: Backplan, restic and Proxmox then prune nothing at all and borg refuses to prune; set a count (e.g. `last: 7`) or a `within`',
+      message: `every rule of \`keep\` is 0, so this policy has no rule that keeps anything: Backplan, restic and Proxmox then prune nothing at all and borg refuses to prune${kinds.has('vzdump') ? VZDUMP_KEEPS_NOTHING : ''}; set a count (e.g. \`last: 7\`) or a \`within\``,
     });
   }
 }
@@ -148,9 +157,17 @@ export const rule: Rule = {
   summary: 'Tiers out of order, `every` wider than its band, a policy that keeps nothing.',
   check(ctx) {
     const out: RuleFinding[] = [];
-    for (const policy of ctx.model.policies.values()) checkPolicy(ctx, policy, out);
+    // The job kinds that use each named policy (a message can say what their engine does).
+    const kindsOf = new Map<string, Set<string>>();
     for (const job of ctx.model.jobs.values()) {
-      if (job.retention !== undefined && typeof job.retention !== 'string') checkPolicy(ctx, job.retention, out);
+      if (typeof job.retention !== 'string') continue;
+      const kinds = kindsOf.get(job.retention) ?? new Set<string>();
+      kinds.add(job.kind);
+      kindsOf.set(job.retention, kinds);
+    }
+    for (const [name, policy] of ctx.model.policies) checkPolicy(ctx, policy, out, kindsOf.get(name));
+    for (const job of ctx.model.jobs.values()) {
+      if (job.retention !== undefined && typeof job.retention !== 'string') checkPolicy(ctx, job.retention, out, new Set([job.kind]));
     }
     return dedupe(out);
   },

@@ -13,8 +13,15 @@
 // - buckets: keep-last = the backup itself (its time to the second), hourly = local
 //   year/month/day/hour, daily = local date, weekly = ISO week-year/week, monthly = local
 //   year/month, yearly = local year; "local" is the server's zone (ctx.timezone);
-// - what no rule marked is removed; with no positive count at all (or keep-all) everything is
-//   kept.
+// - what no rule marked is removed. That is the marking function itself (compute_prune_info,
+//   what PBS's tests/prune.rs exercises): with no count above 0 it marks nothing and so removes
+//   everything. No Proxmox command prunes that way: PBS's prune API, prune jobs and the proxy
+//   first ask KeepOptions::keeps_something() (the counts add up to more than 0) and keep every
+//   backup when they do not ("No prune selection - keeping all files."), PBS's API refuses a
+//   count below 1, PVE's prune_mark_backup_group keeps everything when no count is above 0, PVE's
+//   prune-backups format turns such options into keep-all, and PVE drops zero counts before
+//   asking PBS to prune. The engine models the command: `keep: {last: 0}` keeps everything, and
+//   keep-all (`last: all`) does too. pbsMarks is the marking function alone.
 // So a backup kept by an earlier rule does not use up the count of a later one, and each bucket
 // keeps its newest backup. Unlike restic there is no "keep the oldest" rule and no unlimited
 // count other than keep-all, which we write as `keep: {last: all}`.
@@ -76,15 +83,23 @@ export function pbsKeepOptions(policy: PolicyModel | undefined): PbsKeep {
   return out;
 }
 
+/** PBS's KeepOptions::keeps_something(): some count is above 0 (keep-all aside). */
+export function pbsKeepsSomething(options: PbsKeep): boolean {
+  return COUNT_RULES.some((r) => (options[r] ?? 0) > 0);
+}
+
+/** Why every backup is kept when no count is above 0 (PBS logs "No prune selection - keeping all files."). */
+export const PBS_NO_SELECTION_REASON = 'keep-all (no count above 0)';
+
 /**
- * PBS's marking on a list sorted newest first: the option name that kept each position
- * (undefined = removed).
+ * PBS's marking (compute_prune_info) on a list sorted newest first: the option name that kept
+ * each position (undefined = removed). keep-all is not a count and is ignored here; with no
+ * count above 0 nothing is kept, as in PBS's own function: the command's keep-all guard is
+ * `evaluate`'s.
  */
 export function pbsMarks(sorted: readonly SnapshotIn[], options: PbsKeep, zone: string): (string | undefined)[] {
   const marks: ('keep' | 'remove' | undefined)[] = sorted.map(() => undefined);
   const keptBy: (string | undefined)[] = sorted.map(() => undefined);
-  const anyPositive = COUNT_RULES.some((r) => (options[r] ?? 0) > 0);
-  if (options.all || !anyPositive) return sorted.map(() => (options.all ? 'keep-all' : 'keep-all (no keep option)'));
 
   for (const rule of COUNT_RULES) {
     const count = options[rule] ?? 0;
@@ -144,7 +159,11 @@ function unsupported(policy: PolicyModel): Unsupported[] {
 
 function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: RetentionContext): RetentionDecision {
   const sorted = sortNewestFirst(snapshots);
-  const marks = pbsMarks(sorted, pbsKeepOptions(policy), ctx.timezone);
+  const options = pbsKeepOptions(policy);
+  // The command's guard: keep-all, or no count above 0, prunes nothing.
+  if (options.all) return decide(sorted, new Map(sorted.map((_, i) => [i, ['keep-all']])));
+  if (!pbsKeepsSomething(options)) return decide(sorted, new Map(sorted.map((_, i) => [i, [PBS_NO_SELECTION_REASON]])));
+  const marks = pbsMarks(sorted, options, ctx.timezone);
   const reasons = new Map<number, string[]>();
   marks.forEach((m, i) => {
     if (m !== undefined) reasons.set(i, [m]);
