@@ -5,7 +5,18 @@
 // that change nothing, secrets never in the journal.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -49,11 +60,22 @@ function sandbox(edit: (yaml: string) => string = (y) => y): Sandbox {
   writeFileSync(join(dir, 'examples', 'sub', 'data.bin'), randomBytes(50_000));
   const state = join(dir, 'state');
   const backups = join(dir, 'backups', JOB);
-  return { dir, plan, state, backups, run: (...args) => backplan([...args.slice(0, 1), plan, ...args.slice(1), '--state-dir', state]) };
+  return {
+    dir,
+    plan,
+    state,
+    backups,
+    run: (...args) => backplan([...args.slice(0, 1), plan, ...args.slice(1), '--state-dir', state]),
+  };
 }
 
 const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
-const archives = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.tar.gz')).sort() : []);
+const archives = (dir: string) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((n) => n.endsWith('.tar.gz'))
+        .sort()
+    : [];
 
 function tree(root: string): string[] {
   const out: string[] = [];
@@ -73,7 +95,8 @@ function tree(root: string): string[] {
 function nameDaysAgo(days: number): string {
   const t = new Date(Date.now() - days * 86_400_000);
   const p = (n: number) => String(n).padStart(2, '0');
-  return `${JOB}-${t.getUTCFullYear()}${p(t.getUTCMonth() + 1)}${p(t.getUTCDate())}T${p(t.getUTCHours())}${p(t.getUTCMinutes())}Z.tar.gz`;
+  const day = `${t.getUTCFullYear()}${p(t.getUTCMonth() + 1)}${p(t.getUTCDate())}`;
+  return `${JOB}-${day}T${p(t.getUTCHours())}${p(t.getUTCMinutes())}Z.tar.gz`;
 }
 
 /** Place an old copy (archive + manifest) made from `src` under `name`. */
@@ -87,7 +110,10 @@ function bigTree(s: Sandbox): void {
 }
 
 function start(s: Sandbox, ...args: string[]): ChildProcess {
-  const c = spawn(process.execPath, [CLI, 'run', s.plan, '--state-dir', s.state, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = spawn(process.execPath, [CLI, 'run', s.plan, '--state-dir', s.state, ...args], {
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(c);
   return c;
 }
@@ -110,7 +136,8 @@ function exited(c: ChildProcess): Promise<{ code: number | null; out: string }> 
 }
 
 describe('backplan run examples/local.backplan.yaml', () => {
-  it('writes a dated tar.gz with a sha256 manifest that standard tools agree with; verify passes, and fails on a tampered archive', () => {
+  it('writes a dated tar.gz with a sha256 manifest that standard tools agree with; verify passes, and fails on a ' +
+    'tampered archive', () => {
     const s = sandbox();
     const r = s.run('run');
     expect(r.stderr).toBe('');
@@ -123,21 +150,30 @@ describe('backplan run examples/local.backplan.yaml', () => {
     // The manifest, checked without Backplan: its first entry is the archive's sha256, and
     // every file GNU tar extracts has the sha256 the manifest lists.
     const archive = join(s.backups, name);
-    const lines = readFileSync(`${archive}.sha256`, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const lines = readFileSync(`${archive}.sha256`, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     expect(lines[0]).toBe(`${sha256(archive)}  ${name}`);
     const out = join(s.dir, 'extracted');
     mkdirSync(out);
     expect(spawnSync('tar', ['-xzf', archive, '-C', out]).status).toBe(0);
     const members = new Map(lines.slice(1).map((l) => [l.slice(66), l.slice(0, 64)]));
     const root = join(s.dir, 'examples').slice(1);
-    expect([...members.keys()].sort()).toEqual([`${root}/local.backplan.yaml`, `${root}/notes.txt`, `${root}/sub/data.bin`]);
+    expect([...members.keys()].sort()).toEqual([
+      `${root}/local.backplan.yaml`,
+      `${root}/notes.txt`,
+      `${root}/sub/data.bin`,
+    ]);
     for (const [p, h] of members) expect(sha256(join(out, p)), p).toBe(h);
     // `sha256sum -c` checks the archive line with the manifest as it is.
-    if (hasTool('sha256sum')) expect(spawnSync('sha256sum', ['-c', '--ignore-missing', `${name}.sha256`], { cwd: s.backups }).status).toBe(0);
+    if (hasTool('sha256sum'))
+      expect(spawnSync('sha256sum', ['-c', '--ignore-missing', `${name}.sha256`], { cwd: s.backups }).status).toBe(0);
 
     const v = s.run('verify', '--job', JOB);
     expect(v.code).toBe(0);
-    expect(v.stdout).toContain(`verified ${JOB}: ${name} restored; archive sha256 matches its manifest and all 3 files are identical`);
+    expect(v.stdout).toContain(
+      `verified ${JOB}: ${name} restored; archive sha256 matches its manifest and all 3 files are identical`,
+    );
 
     // One byte changed in the middle of the archive.
     const bytes = readFileSync(archive);
@@ -146,7 +182,9 @@ describe('backplan run examples/local.backplan.yaml', () => {
     writeFileSync(archive, bytes);
     const bad = s.run('verify', '--job', JOB);
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toMatch(/FAILED docs-archive[\s\S]*sha256 .* the manifest says .*: the file was changed or damaged/);
+    expect(bad.stdout).toMatch(
+      /FAILED docs-archive[\s\S]*sha256 .* the manifest says .*: the file was changed or damaged/,
+    );
 
     // Archive intact again, but the manifest lies about one member.
     writeFileSync(archive, original);
@@ -158,7 +196,8 @@ describe('backplan run examples/local.backplan.yaml', () => {
     expect(lie.stdout).toContain(`${root}/notes.txt: sha256 ${notes} differs from the manifest's ${'0'.repeat(64)}`);
   });
 
-  it('a second run prunes by the policy (keep last 2), keeps what is not its own, and prune --dry-run changes nothing', () => {
+  it('a second run prunes by the policy (keep last 2), keeps what is not its own, and prune --dry-run changes ' +
+    'nothing', () => {
     const s = sandbox((y) => y.replace('keep: { last: 3, daily: 7, weekly: 4 }', 'keep: { last: 2 }'));
     expect(s.run('run').code).toBe(0);
     const [first] = archives(s.backups);
@@ -177,7 +216,9 @@ describe('backplan run examples/local.backplan.yaml', () => {
     expect(dry.stdout).toMatch(new RegExp(`keep  \\s+${d1}.*last snapshot`));
     expect(dry.stdout).toMatch(new RegExp(`keep  \\s+${d2}.*last snapshot`));
     expect(dry.stdout).toMatch(new RegExp(`remove\\s+${d3}`));
-    expect(dry.stdout).toContain('ignore  docs-archive-handmade.tar.gz (its name holds no time this job could have written)');
+    expect(dry.stdout).toContain(
+      'ignore  docs-archive-handmade.tar.gz (its name holds no time this job could have written)',
+    );
     expect(dry.stdout).toContain('dry run: 1 of 3 copies would be removed; nothing was changed');
     expect(tree(s.dir)).toEqual(before);
 
@@ -185,7 +226,9 @@ describe('backplan run examples/local.backplan.yaml', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     const prune = report.jobs[0].steps.find((x: { phase: string }) => x.phase === 'prune');
-    const [now] = archives(s.backups).filter((n) => ![d1, d2, d3, 'docs-archive-handmade.tar.gz', 'other-20200101T0000Z.tar.gz'].includes(n));
+    const [now] = archives(s.backups).filter(
+      (n) => ![d1, d2, d3, 'docs-archive-handmade.tar.gz', 'other-20200101T0000Z.tar.gz'].includes(n),
+    );
     expect(prune.detail.removed.sort()).toEqual([d2, d3].sort());
     expect(prune.detail.kept.map((k: { name: string }) => k.name)).toEqual([now, d1]);
     expect(readdirSync(s.backups).sort()).toEqual(
@@ -197,8 +240,13 @@ describe('backplan run examples/local.backplan.yaml', () => {
     expect(j.filter((l) => l.type === 'remove-end' && l.ok).length).toBe(4);
   });
 
-  it('a job with a prune_schedule is not pruned by run (the simulation prunes it there too); backplan prune does it', () => {
-    const s = sandbox((y) => y.replace('keep: { last: 3, daily: 7, weekly: 4 }', 'keep: { last: 1 }').replace('rpo: 1d', 'rpo: 1d\n    prune_schedule: "30 4 * * *"'));
+  it('a job with a prune_schedule is not pruned by run (the simulation prunes it there too); backplan prune does ' +
+    'it', () => {
+    const s = sandbox((y) =>
+      y
+        .replace('keep: { last: 3, daily: 7, weekly: 4 }', 'keep: { last: 1 }')
+        .replace('rpo: 1d', 'rpo: 1d\n    prune_schedule: "30 4 * * *"'),
+    );
     expect(s.run('run').code).toBe(0);
     const [first] = archives(s.backups);
     const old = nameDaysAgo(2);
@@ -207,12 +255,17 @@ describe('backplan run examples/local.backplan.yaml', () => {
     writeFileSync(join(s.backups, `${nameDaysAgo(3)}.partial`), 'left by an interrupted run');
 
     const plan = backplan(['plan', s.plan]);
-    expect(plan.stdout).toContain('note: pruned on its prune_schedule (30 4 * * *): `backplan run` leaves it to `backplan prune`');
+    expect(plan.stdout).toContain(
+      'note: pruned on its prune_schedule (30 4 * * *): `backplan run` leaves it to `backplan prune`',
+    );
     const r = s.run('run', '--format', 'json');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.jobs[0].status).toBe('ok');
-    expect(report.jobs[0].steps.find((x: { phase: string }) => x.phase === 'prune')).toMatchObject({ status: 'skipped', message: 'pruned on its prune_schedule (30 4 * * *), not after the backup' });
+    expect(report.jobs[0].steps.find((x: { phase: string }) => x.phase === 'prune')).toMatchObject({
+      status: 'skipped',
+      message: 'pruned on its prune_schedule (30 4 * * *), not after the backup',
+    });
     // Both copies are still there; the leftover of an interrupted run is cleaned all the same.
     expect(archives(s.backups)).toHaveLength(2);
     expect(archives(s.backups)).toContain(old);
@@ -241,7 +294,9 @@ describe('backplan run examples/local.backplan.yaml', () => {
     expect(readdirSync(s.backups).sort()).toEqual([old[2], `${old[2]}.sha256`]);
 
     // With min: 2 and two old copies, both stay.
-    const s2 = sandbox((y) => y.replace('keep: { last: 3, daily: 7, weekly: 4 }', 'keep: { within: 1d }\n      min: 2'));
+    const s2 = sandbox((y) =>
+      y.replace('keep: { last: 3, daily: 7, weekly: 4 }', 'keep: { within: 1d }\n      min: 2'),
+    );
     expect(s2.run('run').code).toBe(0);
     const [f2] = archives(s2.backups);
     renameSync(join(s2.backups, f2), join(s2.backups, nameDaysAgo(9)));
@@ -266,7 +321,11 @@ describe('backplan run examples/local.backplan.yaml', () => {
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     const steps = report.jobs[0].steps;
-    expect(steps.map((x: { phase: string; status: string }) => `${x.phase}:${x.status}`)).toEqual(['setup:ok', 'backup:failed', 'prune:skipped']);
+    expect(steps.map((x: { phase: string; status: string }) => `${x.phase}:${x.status}`)).toEqual([
+      'setup:ok',
+      'backup:failed',
+      'prune:skipped',
+    ]);
     expect(steps[1].message).toMatch(/cannot read .*\/examples\/vanished: ENOENT/);
     expect(readdirSync(s.backups).sort()).toEqual(kept);
     const j = readJournal(report.journal);
@@ -274,7 +333,8 @@ describe('backplan run examples/local.backplan.yaml', () => {
     expect(j.some((l) => l.type === 'remove-start')).toBe(false);
   });
 
-  it('kill -9 in the middle of a backup leaves no whole-looking file; the journal shows it; the stale lock is reported, then cleared on request, and the next run completes', async () => {
+  it('kill -9 in the middle of a backup leaves no whole-looking file; the journal shows it; the stale lock is ' +
+    'reported, then cleared on request, and the next run completes', async () => {
     const s = sandbox();
     bigTree(s);
     const c = start(s);
@@ -308,7 +368,8 @@ describe('backplan run examples/local.backplan.yaml', () => {
     expect(s.run('verify', '--job', JOB).code).toBe(0);
   }, 60_000);
 
-  it('SIGINT stops the run: the step fails as interrupted, its partial is removed, the lock released, the journal closed', async () => {
+  it('SIGINT stops the run: the step fails as interrupted, its partial is removed, the lock released, the journal ' +
+    'closed', async () => {
     const s = sandbox();
     bigTree(s);
     const c = start(s);
@@ -334,22 +395,41 @@ describe('backplan run examples/local.backplan.yaml', () => {
     await until('the first run to hold the lock', () => partials(s.backups).length > 0);
     const b = s.run('run');
     expect(b.code).toBe(1);
-    expect(b.stdout).toMatch(new RegExp(`job docs-archive is already running \\(pid ${a.pid} since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, run \\S+\\); wait for it to finish`));
+    expect(b.stdout).toMatch(
+      new RegExp(
+        `job docs-archive is already running \\(pid ${a.pid} since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, run \\S+\\); wait ` +
+          `for it to finish`,
+      ),
+    );
     const ra = await done;
     expect(ra.code).toBe(0);
     expect(archives(s.backups)).toHaveLength(1);
   }, 60_000);
 
-  it('a stale lock left by a process that no longer exists is refused with how to clear it, and never removed silently', () => {
+  it('a stale lock left by a process that no longer exists is refused with how to clear it, and never removed ' +
+    'silently', () => {
     const s = sandbox();
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     const pid = Number(gone.stdout);
     mkdirSync(join(s.state, 'locks'), { recursive: true });
     const lock = join(s.state, 'locks', `${JOB}.lock`);
-    writeFileSync(lock, JSON.stringify({ job: JOB, pid, host: hostname(), since: '2024-01-01T00:00:00.000Z', run: 'old-run', command: 'run' }));
+    writeFileSync(
+      lock,
+      JSON.stringify({
+        job: JOB,
+        pid,
+        host: hostname(),
+        since: '2024-01-01T00:00:00.000Z',
+        run: 'old-run',
+        command: 'run',
+      }),
+    );
     const r = s.run('run');
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`job docs-archive has a stale lock: process ${pid} no longer exists (the run that took it, pid ${pid} since 2024-01-01T00:00:00.000Z, run old-run, was interrupted)`);
+    expect(r.stdout).toContain(
+      `job docs-archive has a stale lock: process ${pid} no longer exists (the run that took it, pid ${pid} since ` +
+        `2024-01-01T00:00:00.000Z, run old-run, was interrupted)`,
+    );
     expect(r.stdout).toContain(`run again with --break-stale-lock, or delete ${lock}`);
     expect(existsSync(lock)).toBe(true);
     expect(archives(s.backups)).toEqual([]);
@@ -398,7 +478,10 @@ describe('backplan run examples/local.backplan.yaml', () => {
     const s = sandbox();
     const r = s.run('run', '--progress', 'json');
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => (e.step ? `${e.event} ${e.step}` : e.event))).toEqual([
       'run-start',
       'job-start',
@@ -427,18 +510,38 @@ describe('several jobs', () => {
     const plan = join(dir, 'multi.backplan.yaml');
     writeFileSync(
       plan,
-      ['version: 1', 'hosts:', '  h1: { site: home }', '  h2: { site: home }', 'storage:', '  disk: { host: h1, media: ssd, path: ./out }', 'jobs:', jobs, 'checks: { coverage-3-2-1: off, no-restore-test: off, unused: off }', ''].join('\n'),
+      [
+        'version: 1',
+        'hosts:',
+        '  h1: { site: home }',
+        '  h2: { site: home }',
+        'storage:',
+        '  disk: { host: h1, media: ssd, path: ./out }',
+        'jobs:',
+        jobs,
+        'checks: { coverage-3-2-1: off, no-restore-test: off, unused: off }',
+        '',
+      ].join('\n'),
     );
     return { plan, state: join(dir, 'state'), dir };
   }
 
   it('a job whose prerequisite failed is skipped, and the run fails', () => {
     const m = multi(
-      ['  first: { kind: archive, host: h1, paths: [./a, ./missing], to: disk }', '  second: { kind: archive, host: h1, paths: [./b], to: disk, after: [first] }', '  other: { kind: archive, host: h2, paths: [./b], to: disk }'].join('\n'),
+      [
+        '  first: { kind: archive, host: h1, paths: [./a, ./missing], to: disk }',
+        '  second: { kind: archive, host: h1, paths: [./b], to: disk, after: [first] }',
+        '  other: { kind: archive, host: h2, paths: [./b], to: disk }',
+      ].join('\n'),
     );
     const r = backplan(['run', m.plan, '--state-dir', m.state, '--format', 'json']);
     expect(r.code).toBe(1);
-    const jobs = Object.fromEntries(JSON.parse(r.stdout).jobs.map((j: { job: string; status: string; message?: string }) => [j.job, [j.status, j.message]]));
+    const jobs = Object.fromEntries(
+      JSON.parse(r.stdout).jobs.map((j: { job: string; status: string; message?: string }) => [
+        j.job,
+        [j.status, j.message],
+      ]),
+    );
     expect(jobs.first[0]).toBe('failed');
     expect(jobs.second).toEqual(['skipped', 'skipped: prerequisite job first failed']);
     expect(jobs.other[0]).toBe('ok');
@@ -446,11 +549,20 @@ describe('several jobs', () => {
   });
 
   it('jobs of different hosts run at the same time; jobs of one host one after the other (--per-host 1)', async () => {
-    const m = multi(['  j1: { kind: archive, host: h1, paths: [./a], to: disk }', '  j2: { kind: archive, host: h2, paths: [./a], to: disk }', '  j3: { kind: archive, host: h1, paths: [./b], to: disk }'].join('\n'));
+    const m = multi(
+      [
+        '  j1: { kind: archive, host: h1, paths: [./a], to: disk }',
+        '  j2: { kind: archive, host: h2, paths: [./a], to: disk }',
+        '  j3: { kind: archive, host: h1, paths: [./b], to: disk }',
+      ].join('\n'),
+    );
     for (let i = 0; i < 3; i++) writeFileSync(join(m.dir, 'a', `big-${i}.bin`), randomBytes(8 << 20));
     const r = backplan(['run', m.plan, '--state-dir', m.state, '--progress', 'json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const ev = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const ev = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const at = (event: string, job: string) => ev.findIndex((e) => e.event === event && e.job === job);
     // j2 (host h2) starts before j1 (host h1) ends; j3 (host h1) starts only after j1 ended.
     expect(at('job-start', 'j2')).toBeLessThan(at('job-end', 'j1'));
@@ -459,10 +571,18 @@ describe('several jobs', () => {
 });
 
 describe('hostile plans', () => {
-  it('paths, storage path, excludes and a gpg recipient that try to inject commands are passed as single arguments: the canary never appears', () => {
+  it('paths, storage path, excludes and a gpg recipient that try to inject commands are passed as single arguments: ' +
+    'the canary never appears', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bp-hostile-'));
     temps.push(dir);
-    const names = ['a$(touch CANARY)', 'b`touch CANARY`', 'c; touch CANARY', "d' ; touch CANARY; '", 'e && touch CANARY #', 'f | touch CANARY'];
+    const names = [
+      'a$(touch CANARY)',
+      'b`touch CANARY`',
+      'c; touch CANARY',
+      "d' ; touch CANARY; '",
+      'e && touch CANARY #',
+      'f | touch CANARY',
+    ];
     for (const n of names) {
       mkdirSync(join(dir, n));
       writeFileSync(join(dir, n, 'x.txt'), n);
@@ -503,7 +623,8 @@ describe('hostile plans', () => {
     const gnupg = join(dir, 'gnupg');
     mkdirSync(gnupg, { mode: 0o700 });
     const r = backplan(['run', plan, '--state-dir', state], { cwd: dir, env: { GNUPGHOME: gnupg } });
-    const canaries = () => spawnSync('find', [dir, ROOT, '-maxdepth', '3', '-name', 'CANARY'], { encoding: 'utf8' }).stdout.trim();
+    const canaries = () =>
+      spawnSync('find', [dir, ROOT, '-maxdepth', '3', '-name', 'CANARY'], { encoding: 'utf8' }).stdout.trim();
     expect(canaries()).toBe('');
     // The plain archive succeeded with every odd name inside it, verbatim.
     const out = join(dir, 'out$(touch CANARY)`touch CANARY`; touch CANARY', 'inject');
@@ -523,51 +644,71 @@ describe('hostile plans', () => {
 });
 
 describe('secrets', () => {
-  it.skipIf(!requireTools('restic'))('a restic job gets its password by environment; the value never reaches the journal, the output or the progress events', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bp-secret-'));
-    temps.push(dir);
-    const secret = `pw-${randomBytes(12).toString('hex')}`;
-    mkdirSync(join(dir, 'data'));
-    writeFileSync(join(dir, 'data', 'f.txt'), 'data');
-    const repo = join(dir, 'repo', 'files');
-    const init = spawnSync('restic', ['init', '--repo', repo], { env: { ...process.env, RESTIC_PASSWORD: secret }, encoding: 'utf8' });
-    expect(init.status, init.stderr).toBe(0);
-    const plan = join(dir, 'secret.backplan.yaml');
-    writeFileSync(
-      plan,
-      [
-        'version: 1',
-        'hosts: { here: { site: home } }',
-        `storage: { repo: { host: here, media: ssd, path: ./repo } }`,
-        'jobs:',
-        '  files:',
-        '    kind: restic',
-        '    host: here',
-        '    paths: [./data]',
-        '    to: repo',
-        '    password_env: BP_TEST_RESTIC_PASSWORD',
-        'checks: { coverage-3-2-1: off, no-restore-test: off }',
-        '',
-      ].join('\n'),
-    );
-    const state = join(dir, 'state');
-    const ok = backplan(['run', plan, '--state-dir', state, '--progress', 'json'], { env: { BP_TEST_RESTIC_PASSWORD: secret, RESTIC_CACHE_DIR: join(dir, 'cache') } });
-    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    const snaps = spawnSync('restic', ['snapshots', '--json', '--repo', repo, '--no-cache'], { env: { ...process.env, RESTIC_PASSWORD: secret }, encoding: 'utf8' });
-    expect(JSON.parse(snaps.stdout)).toHaveLength(1);
-    // A wrong password: restic fails, and still nothing shows the value.
-    const wrong = `${secret}-wrong`;
-    const bad = backplan(['run', plan, '--state-dir', state], { env: { BP_TEST_RESTIC_PASSWORD: wrong, RESTIC_CACHE_DIR: join(dir, 'cache') } });
-    expect(bad.code).toBe(1);
-    // Not set at all: refused with the variable's name.
-    const unset = backplan(['run', plan, '--state-dir', state], { env: { BP_TEST_RESTIC_PASSWORD: '' } });
-    expect(unset.stdout).toContain('environment variable BP_TEST_RESTIC_PASSWORD is not set');
-    const journals = readdirSync(join(state, 'runs')).map((f) => readFileSync(join(state, 'runs', f), 'utf8')).join('\n');
-    // The journal shows the reference, as `plan` does.
-    const starts = journals.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.type === 'step-start');
-    expect(starts[0].display).toContain('RESTIC_PASSWORD="$BP_TEST_RESTIC_PASSWORD" restic --repo=');
-    for (const text of [journals, ok.stdout, ok.stderr, bad.stdout, bad.stderr, unset.stdout, unset.stderr]) {
-      expect(text).not.toContain(secret);
-    }
-  });
+  it.skipIf(!requireTools('restic'))(
+    'a restic job gets its password by environment; the value never reaches the journal, the output or the progress ' +
+      'events',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'bp-secret-'));
+      temps.push(dir);
+      const secret = `pw-${randomBytes(12).toString('hex')}`;
+      mkdirSync(join(dir, 'data'));
+      writeFileSync(join(dir, 'data', 'f.txt'), 'data');
+      const repo = join(dir, 'repo', 'files');
+      const init = spawnSync('restic', ['init', '--repo', repo], {
+        env: { ...process.env, RESTIC_PASSWORD: secret },
+        encoding: 'utf8',
+      });
+      expect(init.status, init.stderr).toBe(0);
+      const plan = join(dir, 'secret.backplan.yaml');
+      writeFileSync(
+        plan,
+        [
+          'version: 1',
+          'hosts: { here: { site: home } }',
+          `storage: { repo: { host: here, media: ssd, path: ./repo } }`,
+          'jobs:',
+          '  files:',
+          '    kind: restic',
+          '    host: here',
+          '    paths: [./data]',
+          '    to: repo',
+          '    password_env: BP_TEST_RESTIC_PASSWORD',
+          'checks: { coverage-3-2-1: off, no-restore-test: off }',
+          '',
+        ].join('\n'),
+      );
+      const state = join(dir, 'state');
+      const ok = backplan(['run', plan, '--state-dir', state, '--progress', 'json'], {
+        env: { BP_TEST_RESTIC_PASSWORD: secret, RESTIC_CACHE_DIR: join(dir, 'cache') },
+      });
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      const snaps = spawnSync('restic', ['snapshots', '--json', '--repo', repo, '--no-cache'], {
+        env: { ...process.env, RESTIC_PASSWORD: secret },
+        encoding: 'utf8',
+      });
+      expect(JSON.parse(snaps.stdout)).toHaveLength(1);
+      // A wrong password: restic fails, and still nothing shows the value.
+      const wrong = `${secret}-wrong`;
+      const bad = backplan(['run', plan, '--state-dir', state], {
+        env: { BP_TEST_RESTIC_PASSWORD: wrong, RESTIC_CACHE_DIR: join(dir, 'cache') },
+      });
+      expect(bad.code).toBe(1);
+      // Not set at all: refused with the variable's name.
+      const unset = backplan(['run', plan, '--state-dir', state], { env: { BP_TEST_RESTIC_PASSWORD: '' } });
+      expect(unset.stdout).toContain('environment variable BP_TEST_RESTIC_PASSWORD is not set');
+      const journals = readdirSync(join(state, 'runs'))
+        .map((f) => readFileSync(join(state, 'runs', f), 'utf8'))
+        .join('\n');
+      // The journal shows the reference, as `plan` does.
+      const starts = journals
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.type === 'step-start');
+      expect(starts[0].display).toContain('RESTIC_PASSWORD="$BP_TEST_RESTIC_PASSWORD" restic --repo=');
+      for (const text of [journals, ok.stdout, ok.stderr, bad.stdout, bad.stderr, unset.stdout, unset.stderr]) {
+        expect(text).not.toContain(secret);
+      }
+    },
+  );
 });

@@ -12,7 +12,18 @@
 // (kill -9 mid-backup, two runs at once and the hostile-name canary are in run-archive.test.ts.)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,7 +55,11 @@ const CHECKS = 'checks: { coverage-3-2-1: off, no-restore-test: off, offsite-une
 const STAMP = /\d{8}T\d{4}Z/;
 
 function archivesIn(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.tar.gz')).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((n) => n.endsWith('.tar.gz'))
+        .sort()
+    : [];
 }
 
 function leftovers(dir: string): string[] {
@@ -70,8 +85,17 @@ interface Run {
 }
 
 /** `backplan run --progress json`, asynchronously, calling `onEvent` on each event as it comes. */
-function runAsync(plan: string, state: string, onEvent: (e: Record<string, unknown>) => void = () => undefined, extra: string[] = []): Promise<Run> {
-  const c = spawn(process.execPath, [CLI, 'run', plan, '--state-dir', state, '--progress', 'json', ...ssh.sshArgs(), ...extra], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+function runAsync(
+  plan: string,
+  state: string,
+  onEvent: (e: Record<string, unknown>) => void = () => undefined,
+  extra: string[] = [],
+): Promise<Run> {
+  const c = spawn(
+    process.execPath,
+    [CLI, 'run', plan, '--state-dir', state, '--progress', 'json', ...ssh.sshArgs(), ...extra],
+    { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let buf = '';
   const events: Record<string, unknown>[] = [];
@@ -107,7 +131,8 @@ function noStackTrace(text: string): void {
 }
 
 describe.skipIf(!ok)('a host down in the middle of a plan', () => {
-  it('its jobs fail naming the host, the other hosts finish and prune, nothing of it is pruned, exit 1, journalled; back up, the next run completes', async () => {
+  it('its jobs fail naming the host, the other hosts finish and prune, nothing of it is pruned, exit 1, journalled; ' +
+    'back up, the next run completes', async () => {
     const dir = join(work, 'down');
     const data = join(dir, 'data');
     mkdirSync(data, { recursive: true });
@@ -129,9 +154,17 @@ describe.skipIf(!ok)('a host down in the middle of a plan', () => {
     lines.push('jobs:');
     // a1 and c1 on vault-a and vault-c; b1 and b2 on vault-b wait for a1, so they start only
     // once vault-b is down.
-    const jobs: [string, string, string][] = [['a1', big, ''], ['b1', data, ', after: [a1]'], ['b2', data, ', after: [a1]'], ['c1', data, '']];
+    const jobs: [string, string, string][] = [
+      ['a1', big, ''],
+      ['b1', data, ', after: [a1]'],
+      ['b2', data, ', after: [a1]'],
+      ['c1', data, ''],
+    ];
     for (const [j, paths, after] of jobs) {
-      lines.push(`  ${j}: { kind: archive, host: src-${j[0]}, paths: [${paths}], to: st-${j[0]}, retention: { keep: { last: 1 } }${after} }`);
+      lines.push(
+        `  ${j}: { kind: archive, host: src-${j[0]}, paths: [${paths}], to: st-${j[0]}, retention: { keep: { last: 1 ` +
+          `} }${after} }`,
+      );
     }
     const up = ['a1', 'c1'];
     lines.push(CHECKS, '');
@@ -154,12 +187,16 @@ describe.skipIf(!ok)('a host down in the middle of a plan', () => {
     await stopped;
     expect(stopped, 'the test never saw a1 start').toBeDefined();
     expect(r.code, r.out).toBe(1);
-    const summary = r.events.find((e) => e.event === 'summary') as { jobs: { job: string; status: string; message?: string }[] };
+    const summary = r.events.find((e) => e.event === 'summary') as {
+      jobs: { job: string; status: string; message?: string }[];
+    };
     const byJob = Object.fromEntries(summary.jobs.map((j) => [j.job, j]));
     for (const j of up) expect(byJob[j].status, `${j}: ${byJob[j].message}`).toBe('ok');
     for (const j of ['b1', 'b2']) {
       expect(byJob[j].status).toBe('failed');
-      expect(byJob[j].message).toMatch(/cannot reach host vault-b\b.*(Connection refused|connect to host 127\.0\.0\.3)/);
+      expect(byJob[j].message).toMatch(
+        /cannot reach host vault-b\b.*(Connection refused|connect to host 127\.0\.0\.3)/,
+      );
       expect(byJob[j].message).not.toContain('\n');
     }
     noStackTrace(r.out);
@@ -204,7 +241,8 @@ describe.skipIf(!ok)('a host down in the middle of a plan', () => {
 });
 
 describe.skipIf(!ok)('a host that hangs in the middle of a backup', () => {
-  it('connections open but nothing answers: ssh keep-alives give up, the job fails in one line naming the host, the other host finishes, nothing looks whole; thawed, the next run completes', async () => {
+  it('connections open but nothing answers: ssh keep-alives give up, the job fails in one line naming the host, the ' +
+    'other host finishes, nothing looks whole; thawed, the next run completes', async () => {
     const dir = join(work, 'hung');
     const big = join(dir, 'big');
     const small = join(dir, 'small');
@@ -262,7 +300,9 @@ describe.skipIf(!ok)('a host that hangs in the middle of a backup', () => {
     expect(r.code, r.out).toBe(1);
     // Given up within seconds, not the kernel's TCP timeout.
     expect(took).toBeLessThan(60_000);
-    const summary = r.events.find((e) => e.event === 'summary') as { jobs: { job: string; status: string; message?: string }[] };
+    const summary = r.events.find((e) => e.event === 'summary') as {
+      jobs: { job: string; status: string; message?: string }[];
+    };
     const byJob = Object.fromEntries(summary.jobs.map((j) => [j.job, j]));
     expect(byJob.c1.status, byJob.c1.message).toBe('ok');
     expect(byJob.a1.status).toBe('failed');
@@ -306,14 +346,16 @@ function unmount(mnt: string): void {
 
 describe.skipIf(!ok)('a full target', () => {
   for (const where of ['local', 'ssh'] as const) {
-    it(`${where === 'local' ? 'on this machine' : 'on an ssh storage host'}: ENOSPC fails the backup clearly, leaves no final-named or partial file, prunes nothing; after freeing space the re-run succeeds`, async () => {
+    it(`${where === 'local' ? 'on this machine' : 'on an ssh storage host'}: ENOSPC fails the backup clearly, leaves ` +
+      `no final-named or partial file, prunes nothing; after freeing space the re-run succeeds`, async () => {
       const dir = join(work, `full-${where}`);
       const data = join(dir, 'data');
       mkdirSync(data, { recursive: true });
       writeFileSync(join(data, 'small.txt'), 'small\n');
       const mnt = tinyFs(`full-${where}`, 8);
       const plan = join(dir, 'plan.backplan.yaml');
-      const storeHost = where === 'local' ? '  here: { site: home }' : `  ${ssh.hostLine('vault', 0, 'site: away, role: storage')}`;
+      const storeHost =
+        where === 'local' ? '  here: { site: home }' : `  ${ssh.hostLine('vault', 0, 'site: away, role: storage')}`;
       writeFileSync(
         plan,
         [
@@ -343,15 +385,26 @@ describe.skipIf(!ok)('a full target', () => {
       // 3 MB of random data (gzip cannot shrink it); a filler leaves 1 MB free on the target.
       for (let i = 0; i < 3; i++) writeFileSync(join(data, `r${i}.bin`), randomBytes(1 << 20));
       const filler = join(mnt, 'filler');
-      const free = () => { const st = statfsSync(mnt); return st.bavail * st.bsize; };
+      const free = () => {
+        const st = statfsSync(mnt);
+        return st.bavail * st.bsize;
+      };
       writeFileSync(filler, Buffer.alloc(free() - (1 << 20)));
       expect(free()).toBeLessThan(2 << 20);
       const r = backplan(['run', plan, '--state-dir', state, '--format', 'json', ...ssh.sshArgs()]);
       expect(r.code, r.stdout + r.stderr).toBe(1);
-      const job = JSON.parse(r.stdout).jobs[0] as { status: string; message: string; steps: { phase: string; status: string }[] };
+      const job = JSON.parse(r.stdout).jobs[0] as {
+        status: string;
+        message: string;
+        steps: { phase: string; status: string }[];
+      };
       expect(job.status).toBe('failed');
       // Node says `ENOSPC: no space left on device`; dd on the remote host says `No space left on device`.
-      expect(job.message).toMatch(where === 'local' ? /writing the output failed: ENOSPC: no space left on device/ : /cannot write .*\.partial on vault: dd exited with status 1: .*No space left on device$/);
+      expect(job.message).toMatch(
+        where === 'local'
+          ? /writing the output failed: ENOSPC: no space left on device/
+          : /cannot write .*\.partial on vault: dd exited with status 1: .*No space left on device$/,
+      );
       expect(job.message).not.toContain('\n');
       noStackTrace(r.stdout + r.stderr);
       // The prune step never ran; the old copy is intact; nothing new looks whole or is left over.
@@ -361,7 +414,9 @@ describe.skipIf(!ok)('a full target', () => {
       expect(job.steps.find((s) => s.phase === 'prune')?.status).toBe('skipped');
       const journal = journalOf(state);
       expect(journal.filter((l) => l.type === 'remove-start')).toEqual([]);
-      expect(journal.find((l) => l.type === 'step-end' && l.status === 'failed')).toMatchObject({ message: expect.stringMatching(/ENOSPC|No space left on device/) });
+      expect(journal.find((l) => l.type === 'step-end' && l.status === 'failed')).toMatchObject({
+        message: expect.stringMatching(/ENOSPC|No space left on device/),
+      });
 
       // Space freed: the same run succeeds, and only now is the old copy pruned.
       rmSync(filler);
@@ -404,19 +459,27 @@ describe.skipIf(!ok)('hosts that cannot be used', () => {
     return { plan, state: join(dir, 'state'), store };
   }
 
-  it('an address where nothing listens: one clear line naming the host, no stack trace, exit 1, nothing written', () => {
+  it('an address where nothing listens: one clear line naming the host, no stack trace, exit 1, nothing ' +
+    'written', () => {
     // 127.0.0.9 is loopback; no sshd of this test listens there.
     const p = remotePlan('unreachable', ssh.hostLine('vault', 0).replace(/address: [0-9.]+/, 'address: 127.0.0.9'));
     const r = backplan(['run', p.plan, '--state-dir', p.state, ...ssh.sshArgs()]);
     expect(r.code).toBe(1);
     const lines = (r.stdout + r.stderr).split('\n').filter((l) => l.includes('vault'));
     expect(lines.length).toBeGreaterThan(0);
-    expect(r.stdout).toMatch(/^\s+cannot reach host vault: ssh exited with status 255: ssh: connect to host 127\.0\.0\.9 port \d+: Connection refused$/m);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        '^\\s+cannot reach host vault: ssh exited with status 255: ' +
+          'ssh: connect to host 127\\.0\\.0\\.9 port \\d+: Connection refused$',
+        'm',
+      ),
+    );
     noStackTrace(r.stdout + r.stderr);
     expect(existsSync(p.store)).toBe(false);
   });
 
-  it('a host whose key changed: refused with one clear line (ssh says the identification changed), nothing written', () => {
+  it('a host whose key changed: refused with one clear line (ssh says the identification changed), nothing ' +
+    'written', () => {
     const p = remotePlan('hostkey', ssh.hostLine('vault', 0));
     // A known_hosts that holds another key for this host, as after a reinstall or an attack.
     const dir = join(work, 'hostkey');
@@ -424,7 +487,16 @@ describe.skipIf(!ok)('hosts that cannot be used', () => {
     const other = readFileSync(join(dir, 'other.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
     const known = join(dir, 'known_hosts');
     writeFileSync(known, `[${ssh.hosts[0].address}]:${ssh.port} ${other}\n`);
-    const r = backplan(['run', p.plan, '--state-dir', p.state, '--ssh-option', `UserKnownHostsFile=${known}`, '--ssh-option', 'StrictHostKeyChecking=accept-new']);
+    const r = backplan([
+      'run',
+      p.plan,
+      '--state-dir',
+      p.state,
+      '--ssh-option',
+      `UserKnownHostsFile=${known}`,
+      '--ssh-option',
+      'StrictHostKeyChecking=accept-new',
+    ]);
     expect(r.code).toBe(1);
     const msg = r.stdout.split('\n').find((l) => l.includes('cannot reach host vault'));
     expect(msg, r.stdout + r.stderr).toBeDefined();
@@ -474,13 +546,23 @@ describe.skipIf(!ok)('kinds whose tool cannot run here (velero, openstack-image,
   const basePath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
   it('absent: each job fails before running anything, naming the program and where it is missing; exit 1', () => {
-    for (const t of ['velero', 'openstack', 'vzdump']) expect(spawnSync('sh', ['-c', 'command -v "$1"', 'sh', t], { env: { PATH: basePath } }).status).not.toBe(0);
+    for (const t of ['velero', 'openstack', 'vzdump'])
+      expect(spawnSync('sh', ['-c', 'command -v "$1"', 'sh', t], { env: { PATH: basePath } }).status).not.toBe(0);
     const p = toolPlan('tools-absent');
-    const r = backplan(['run', p.plan, '--state-dir', p.state, '--format', 'json', ...ssh.sshArgs()], { env: { PATH: basePath } });
+    const r = backplan(['run', p.plan, '--state-dir', p.state, '--format', 'json', ...ssh.sshArgs()], {
+      env: { PATH: basePath },
+    });
     expect(r.code, r.stdout + r.stderr).toBe(1);
-    const jobs = Object.fromEntries((JSON.parse(r.stdout).jobs as { job: string; status: string; message: string; steps: unknown[] }[]).map((j) => [j.job, j]));
+    const jobs = Object.fromEntries(
+      (JSON.parse(r.stdout).jobs as { job: string; status: string; message: string; steps: unknown[] }[]).map((j) => [
+        j.job,
+        j,
+      ]),
+    );
     expect(jobs.k8s).toMatchObject({ status: 'failed', steps: [] });
-    expect(jobs.k8s.message).toMatch(/^velero is not installed on this machine: `command -v velero` finds nothing on its PATH .*; nothing was run$/);
+    expect(jobs.k8s.message).toMatch(
+      /^velero is not installed on this machine: `command -v velero` finds nothing on its PATH .*; nothing was run$/,
+    );
     expect(jobs.osc).toMatchObject({ status: 'failed', steps: [] });
     expect(jobs.osc.message).toMatch(/^openstack is not installed on this machine: /);
     expect(jobs.vz).toMatchObject({ status: 'failed', steps: [] });
@@ -488,7 +570,12 @@ describe.skipIf(!ok)('kinds whose tool cannot run here (velero, openstack-image,
     noStackTrace(r.stdout + r.stderr);
     const journal = journalOf(p.state);
     expect(journal.filter((l) => l.type === 'step-start')).toEqual([]);
-    expect(journal.filter((l) => l.type === 'job-end').map((l) => [(l as { job: string }).job, (l as { status: string }).status]).sort()).toEqual([
+    expect(
+      journal
+        .filter((l) => l.type === 'job-end')
+        .map((l) => [(l as { job: string }).job, (l as { status: string }).status])
+        .sort(),
+    ).toEqual([
       ['k8s', 'failed'],
       ['osc', 'failed'],
       ['vz', 'failed'],
@@ -499,12 +586,15 @@ describe.skipIf(!ok)('kinds whose tool cannot run here (velero, openstack-image,
     expect(text.stdout).toMatch(/^failed  k8s\n\s+velero is not installed on this machine: .*nothing was run$/m);
   }, 60_000);
 
-  it('present (a stub that records its argv): the exact documented argv reaches the program, locally and on the ssh host', () => {
+  it('present (a stub that records its argv): the exact documented argv reaches the program, locally and on the ssh ' +
+    'host', () => {
     const p = toolPlan('tools-present');
     // Each call appends its arguments, NUL-separated, as one line of `<program>.calls`.
     const stub = '#!/bin/sh\n{ for a in "$@"; do printf "%s\\0" "$a"; done; printf "\\n"; } >> "$0.calls"\n';
     for (const t of ['velero', 'openstack', 'vzdump']) writeFileSync(join(p.stubs, t), stub, { mode: 0o755 });
-    const r = backplan(['run', p.plan, '--state-dir', p.state, '--format', 'json', ...ssh.sshArgs()], { env: { PATH: `${p.stubs}:${basePath}` } });
+    const r = backplan(['run', p.plan, '--state-dir', p.state, '--format', 'json', ...ssh.sshArgs()], {
+      env: { PATH: `${p.stubs}:${basePath}` },
+    });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const calls = (t: string) =>
       readFileSync(join(p.stubs, `${t}.calls`), 'utf8')
@@ -515,7 +605,15 @@ describe.skipIf(!ok)('kinds whose tool cannot run here (velero, openstack-image,
     expect(calls('velero')).toHaveLength(1);
     // velero backup create NAME --include-namespaces ... --ttl ... --kubecontext ... --wait
     expect(velero[2]).toMatch(/^k8s-\d{8}-\d{4}$/);
-    expect(velero).toEqual(['backup', 'create', velero[2], '--include-namespaces=app,db', '--ttl=720h0m0s', '--kubecontext=prod-ctx', '--wait']);
+    expect(velero).toEqual([
+      'backup',
+      'create',
+      velero[2],
+      '--include-namespaces=app,db',
+      '--ttl=720h0m0s',
+      '--kubecontext=prod-ctx',
+      '--wait',
+    ]);
     // openstack server image create --name NAME --wait SERVER; openstack image create --volume VOL --force NAME
     const os = calls('openstack');
     expect(os).toHaveLength(2);
@@ -526,7 +624,9 @@ describe.skipIf(!ok)('kinds whose tool cannot run here (velero, openstack-image,
       ['--os-cloud=prod', 'image', 'create', '--volume', 'data1', '--force', `${image}-v1`],
     ]);
     // vzdump VMID... --storage ID --mode snapshot --prune-backups keep-...=N,... (on host pve, over ssh)
-    expect(calls('vzdump')).toEqual([['100', '101', '--storage', 'pbs', '--mode', 'snapshot', '--prune-backups', 'keep-last=2,keep-daily=7']]);
+    expect(calls('vzdump')).toEqual([
+      ['100', '101', '--storage', 'pbs', '--mode', 'snapshot', '--prune-backups', 'keep-last=2,keep-daily=7'],
+    ]);
     const jobs = JSON.parse(r.stdout).jobs as { job: string; status: string }[];
     expect(jobs.map((j) => [j.job, j.status]).sort()).toEqual([
       ['k8s', 'ok'],

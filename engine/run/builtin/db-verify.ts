@@ -79,5 +79,13 @@ export async function restoreAndCount(src: DumpSource, database: string, ops: Db
     }
   }
   const checked = problems.length ? 0 : tables.length;
-  return { ok: problems.length === 0, archiveSha256: src.sha256(), bytes: src.bytes(), checked, problems, scratch, tables };
+  return {
+    ok: problems.length === 0,
+    archiveSha256: src.sha256(),
+    bytes: src.bytes(),
+    checked,
+    problems,
+    scratch,
+    tables,
+  };
 }

@@ -42,7 +42,12 @@ function line(e: ManifestEntry): string {
 }
 
 export function formatManifest(m: Manifest): string {
-  const lines = [MANIFEST_HEADER, `# archive ${escapeName(m.archive.path).name}: ${m.members.length} files${m.archive.bytes !== undefined ? `, ${m.archive.bytes} bytes` : ''}`, line(m.archive)];
+  const lines = [
+    MANIFEST_HEADER,
+    `# archive ${escapeName(m.archive.path).name}: ${m.members.length} ` +
+      `files${m.archive.bytes !== undefined ? `, ${m.archive.bytes} bytes` : ''}`,
+    line(m.archive),
+  ];
   for (const e of m.members) lines.push(line(e));
   return `${lines.join('\n')}\n`;
 }

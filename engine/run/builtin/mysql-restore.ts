@@ -20,9 +20,11 @@ import type { DbOps } from './db-verify';
 // text: no value of the plan is ever pasted into it.
 export const MYSQL_COUNT_SQL = [
   'SET SESSION group_concat_max_len = 4294967295;',
-  "SELECT IFNULL(GROUP_CONCAT(CONCAT('SELECT ', QUOTE(HEX(table_name)), ', COUNT(*) FROM `', REPLACE(table_name, '`', '``'), '`')",
+  "SELECT IFNULL(GROUP_CONCAT(CONCAT('SELECT ', QUOTE(HEX(table_name)), ', COUNT(*) FROM `', REPLACE(table_name, " +
+    "'`', '``'), '`')",
   "  ORDER BY table_name SEPARATOR ' UNION ALL '), 'SELECT 1, 1 FROM DUAL WHERE FALSE') INTO @backplan_count",
-  "  FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type IN ('BASE TABLE', 'SYSTEM VERSIONED');",
+  "  FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type IN ('BASE TABLE', 'SYSTEM " +
+    "VERSIONED');",
   'PREPARE backplan_count FROM @backplan_count;',
   'EXECUTE backplan_count;',
   'DEALLOCATE PREPARE backplan_count;',
@@ -70,7 +72,8 @@ export function mysqlOps(run: HostRunner, conn: readonly string[], mysql: string
       const e = await run.feed([mysql, '--binary-mode', ...conn, `--database=${scratch}`], watch);
       await piped;
       if (!exitOk(e)) return `the dump does not restore: ${describeMysql('mysql', e)}`;
-      if (!tail.includes(TRAILER)) return `the dump ends without mysqldump's closing \`${TRAILER}\` line: it was cut short`;
+      if (!tail.includes(TRAILER))
+        return `the dump ends without mysqldump's closing \`${TRAILER}\` line: it was cut short`;
       return undefined;
     },
     drop: (scratch) => exec(`DROP DATABASE IF EXISTS \`${scratch}\``),

@@ -17,7 +17,8 @@ export interface PgTools {
 // Every ordinary table outside the system schemas, with its exact row count, as
 // `schema.table NUL count NUL`. A fixed text: no value of the plan is ever pasted into it.
 const COUNT_SQL = `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname),
-  (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text
+  (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname), ` +
+  `false, true, '')))[1]::text
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
 ORDER BY 1`;
@@ -26,7 +27,18 @@ export function pgOps(run: HostRunner, conn: readonly string[], tools: PgTools):
   const on = run.host === LOCAL ? '' : ` on ${run.host}`;
   return {
     async count(database) {
-      const r = await run.capture([tools.psql, '--no-psqlrc', '--no-align', '--tuples-only', '--field-separator-zero', '--record-separator-zero', '--set=ON_ERROR_STOP=1', ...conn, `--dbname=${database}`, `--command=${COUNT_SQL}`]);
+      const r = await run.capture([
+        tools.psql,
+        '--no-psqlrc',
+        '--no-align',
+        '--tuples-only',
+        '--field-separator-zero',
+        '--record-separator-zero',
+        '--set=ON_ERROR_STOP=1',
+        ...conn,
+        `--dbname=${database}`,
+        `--command=${COUNT_SQL}`,
+      ]);
       if (!exitOk(r)) throw new Error(`counting rows in ${database}${on}: ${describeExit('psql', r)}`);
       const parts = r.stdout.toString('utf8').split('\0');
       const out = new Map<string, number>();
@@ -38,7 +50,10 @@ export function pgOps(run: HostRunner, conn: readonly string[], tools: PgTools):
       if (!exitOk(r)) throw new Error(`cannot create the scratch database${on}: ${describeExit('createdb', r)}`);
     },
     async restore(scratch, dump) {
-      const e = await run.feed([tools.pg_restore, '--exit-on-error', '--no-owner', '--no-privileges', ...conn, `--dbname=${scratch}`], dump);
+      const e = await run.feed(
+        [tools.pg_restore, '--exit-on-error', '--no-owner', '--no-privileges', ...conn, `--dbname=${scratch}`],
+        dump,
+      );
       return exitOk(e) ? undefined : `the dump does not restore: ${describeExit('pg_restore', e)}`;
     },
     async drop(scratch) {

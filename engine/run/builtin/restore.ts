@@ -51,7 +51,11 @@ export interface RestoreOptions {
   decrypt?: { argv: string[] };
 }
 
-export async function restoreAndCompare(archive: Readable, manifest: Manifest, opts: RestoreOptions = {}): Promise<RestoreResult> {
+export async function restoreAndCompare(
+  archive: Readable,
+  manifest: Manifest,
+  opts: RestoreOptions = {},
+): Promise<RestoreResult> {
   const problems: string[] = [];
   const scratch = mkdtempSync(join(opts.scratchParent ?? tmpdir(), 'backplan-verify-'));
   const h = createHash('sha256');
@@ -88,8 +92,13 @@ export async function restoreAndCompare(archive: Readable, manifest: Manifest, o
       problems.push(`cannot restore the archive: ${(e as Error).message}`);
     }
     const archiveSha256 = h.digest('hex');
-    if (archiveSha256 !== manifest.archive.sha256) problems.unshift(`the archive's sha256 is ${archiveSha256}, the manifest says ${manifest.archive.sha256}: the file was changed or damaged`);
-    if (manifest.archive.bytes !== undefined && bytes !== manifest.archive.bytes && problems.length === 0) problems.push(`the archive holds ${bytes} bytes, the manifest says ${manifest.archive.bytes}`);
+    if (archiveSha256 !== manifest.archive.sha256)
+      problems.unshift(
+        `the archive's sha256 is ${archiveSha256}, the manifest says ${manifest.archive.sha256}: the file was ` +
+          `changed or damaged`,
+      );
+    if (manifest.archive.bytes !== undefined && bytes !== manifest.archive.bytes && problems.length === 0)
+      problems.push(`the archive holds ${bytes} bytes, the manifest says ${manifest.archive.bytes}`);
 
     let checked = 0;
     if (problems.length === 0) {
@@ -107,7 +116,8 @@ export async function restoreAndCompare(archive: Readable, manifest: Manifest, o
         if (got !== want) problems.push(`${rel}: sha256 ${got} differs from the manifest's ${want}`);
         else checked++;
       }
-      for (const m of manifest.members) if (!seen.has(m.path)) problems.push(`${m.path}: in the manifest but not restored`);
+      for (const m of manifest.members)
+        if (!seen.has(m.path)) problems.push(`${m.path}: in the manifest but not restored`);
     }
     return { ok: problems.length === 0, archiveSha256, bytes, checked, problems };
   } finally {

@@ -8,7 +8,12 @@ import { Kit, type DriverContext, type DriverResult } from '../steps/driver-kit'
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
   const k = new Kit(job, plan, ctx);
   const host = k.jobHost();
-  if (host !== LOCAL) k.err(`archive is built in and reads paths on this machine only; host \`${job.host}\` is remote (use rsync, restic or borg there)`, k.at('host'));
+  if (host !== LOCAL)
+    k.err(
+      `archive is built in and reads paths on this machine only; host \`${job.host}\` is remote (use rsync, restic ` +
+        `or borg there)`,
+      k.at('host'),
+    );
   const paths = k.paths();
   const exclude = k.excludes();
   const to = k.storage(job.to, 'to');
@@ -39,7 +44,9 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     },
     ...(gpg ? { pipe: [gpg] } : {}),
     output,
-    notes: gpg ? ['the recipient key must be in the keyring of this machine and trusted (gpg --batch refuses untrusted keys)'] : undefined,
+    notes: gpg
+      ? ['the recipient key must be in the keyring of this machine and trusted (gpg --batch refuses untrusted keys)']
+      : undefined,
   });
   if (policy) k.prune(`prune ${dir} by policy`, outHost, policy, inventory);
   return k.result();

@@ -1,12 +1,11 @@
 // borg — `borg create REPO::NAME PATHS` into the repository of `to` (its `url`, or
-// `<path>/<job>`, over ssh:// when on another host; initialised beforehand with `borg init`), then `borg prune` with the
-// policy translated to borg 1.2 flags (only this job's archives, by name glob) and `borg compact`
-// to free the space. Pruned by borg itself.
-// Syntax: https://borgbackup.readthedocs.io/en/1.2-maint/usage/create.html,
-// https://borgbackup.readthedocs.io/en/1.2-maint/usage/prune.html (--glob-archives, --keep-*,
-// --keep-within INTERVAL), https://borgbackup.readthedocs.io/en/1.2-maint/usage/compact.html,
-// https://borgbackup.readthedocs.io/en/1.2-maint/usage/general.html (ssh://user@host:port/path,
-// BORG_PASSPHRASE, BORG_RSH); checked against `borg 1.2.4 create/prune --help`.
+// `<path>/<job>`, over ssh:// when on another host; initialised beforehand with `borg init`), then `borg prune` with
+// the policy translated to borg 1.2 flags (only this job's archives, by name glob) and `borg compact` to free the
+// space. Pruned by borg itself. Syntax: https://borgbackup.readthedocs.io/en/1.2-maint/usage/create.html,
+// https://borgbackup.readthedocs.io/en/1.2-maint/usage/prune.html (--glob-archives, --keep-*, --keep-within INTERVAL),
+// https://borgbackup.readthedocs.io/en/1.2-maint/usage/compact.html,
+// https://borgbackup.readthedocs.io/en/1.2-maint/usage/general.html (ssh://user@host:port/path, BORG_PASSPHRASE,
+// BORG_RSH); checked against `borg 1.2.4 create/prune --help`.
 import type { JobModel, PlanModel, StorageModel } from '../../plan/model';
 import { shQuote } from '../exec/quote';
 import { borgKeepFlags } from '../steps/translate';
@@ -16,7 +15,10 @@ import type { EnvValue } from '../steps/step';
 function repository(k: Kit, to: StorageModel, jobHost: string, env: Record<string, EnvValue>): string | undefined {
   const r = k.repository(to, jobHost);
   if (r && 'url' in r && r.url.includes('::')) {
-    k.err(`storage \`${to.name}\`: a borg repository url cannot contain '::' (that separates the archive name)`, [...to.at, 'url']);
+    k.err(`storage \`${to.name}\`: a borg repository url cannot contain '::' (that separates the archive name)`, [
+      ...to.at,
+      'url',
+    ]);
     return undefined;
   }
   if (!r || 'url' in r) return r?.url;
@@ -26,7 +28,9 @@ function repository(k: Kit, to: StorageModel, jobHost: string, env: Record<strin
   // BORG_RSH is split by borg like a shell would (shlex); the paths are quoted for it. The job
   // host's `tools.ssh` (a wrapper, another client) replaces plain `ssh`.
   const ssh = k.tool(k.job.host, 'ssh');
-  env.BORG_RSH = { value: `${ssh === 'ssh' ? ssh : shQuote(ssh)} -o BatchMode=yes${h.identity ? ` -i ${shQuote(h.identity)}` : ''}` };
+  env.BORG_RSH = {
+    value: `${ssh === 'ssh' ? ssh : shQuote(ssh)} -o BatchMode=yes${h.identity ? ` -i ${shQuote(h.identity)}` : ''}`,
+  };
   return `ssh://${h.user ? `${h.user}@` : ''}${h.address}${h.port ? `:${h.port}` : ''}${path}`;
 }
 
@@ -48,13 +52,19 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
 
   const borg = k.tool(job.host, 'borg');
   const notes = [
-    ...(pass ? [] : ['no passphrase_env/passphrase_file: the repository must be unencrypted or use a keyfile without passphrase']),
+    ...(pass
+      ? []
+      : ['no passphrase_env/passphrase_file: the repository must be unencrypted or use a keyfile without passphrase']),
     ...(job.encrypt ? ['borg encrypts the repository itself (repokey/keyfile); `encrypt.gpg` is not applied'] : []),
   ];
   k.command(
     'backup',
     `borg create ${named.name}`,
-    { host, argv: [borg, 'create', ...exclude.map((e) => `--exclude=${e}`), '--', `${repo}::${named.name}`, ...paths], env },
+    {
+      host,
+      argv: [borg, 'create', ...exclude.map((e) => `--exclude=${e}`), '--', `${repo}::${named.name}`, ...paths],
+      env,
+    },
     notes.length ? { notes } : {},
   );
   if (policy && keep?.ok) {
@@ -71,7 +81,11 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
           argv: [...prune, '--dry-run', '--', repo],
           parse: 'borg-prune-list',
           min: k.minOf(policy),
-          list: { argv: [borg, 'list', '--json', `--glob-archives=${named.match}`, '--', repo], parse: 'borg-list-json', env: { ...env, TZ: { value: 'UTC' } } },
+          list: {
+            argv: [borg, 'list', '--json', `--glob-archives=${named.match}`, '--', repo],
+            parse: 'borg-list-json',
+            env: { ...env, TZ: { value: 'UTC' } },
+          },
           engine: 'borg',
           policy,
           timezone: tz,

@@ -2,9 +2,9 @@
 // host of `to` (`snapshot_dir`, else `<to.path>/<job>`): `btrfs send [-p PARENT] SNAP |
 // btrfs receive DIR`, each side on its own host. Incremental from the newest snapshot both sides
 // hold (-p); the first send is full. An interrupted receive leaves a subvolume without a
-// received UUID: the live state lists it and the job deletes it (a step) before retrying. Pruned natively on the target.
-// Syntax: https://btrfs.readthedocs.io/en/latest/btrfs-send.html (`btrfs send [-p <parent>]
-// <subvol>`), https://btrfs.readthedocs.io/en/latest/btrfs-receive.html (`btrfs receive <path>`).
+// received UUID: the live state lists it and the job deletes it (a step) before retrying. Pruned natively on the
+// target. Syntax: https://btrfs.readthedocs.io/en/latest/btrfs-send.html (`btrfs send [-p <parent>] <subvol>`),
+// https://btrfs.readthedocs.io/en/latest/btrfs-receive.html (`btrfs receive <path>`).
 import type { JobModel, PlanModel } from '../../plan/model';
 import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../steps/driver-kit';
 import { snapshotDir } from './btrfs-snapshot';
@@ -33,7 +33,10 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   // A receive that was interrupted left a writable subvolume that is not a copy, and would make
   // the next receive of the same name fail: remove it first (a step, so it is journalled).
   for (const name of state.incomplete ?? []) {
-    k.command('copy', `remove ${dstDir}/${name}, left by an interrupted receive`, { host: dstHost, argv: [btrfsDst, 'subvolume', 'delete', `${dstDir}/${name}`] });
+    k.command('copy', `remove ${dstDir}/${name}, left by an interrupted receive`, {
+      host: dstHost,
+      argv: [btrfsDst, 'subvolume', 'delete', `${dstDir}/${name}`],
+    });
   }
   if (state.base !== undefined && state.base === snap) return k.result();
   const send = [k.tool(from.host, 'btrfs'), 'send'];
@@ -42,16 +45,29 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   else notes.push('no common snapshot known: shown as a full send; with one the runner adds -p <parent>');
   send.push(`${srcDir}/${snapName}`);
   const src = new Kit(from, plan, ctx).copyName(DEFAULT_PREFIX);
-  const inventory = { type: 'btrfs-snapshots' as const, host: dstHost, dir: dstDir, match: src?.match ?? `${DEFAULT_PREFIX}*` };
-  k.command('copy', `send ${srcDir}/${snapName} to ${dstDir}`, { host: srcHost, argv: send }, {
-    pipe: [{ host: dstHost, argv: [btrfsDst, 'receive', dstDir] }],
-    notes,
-    inventory,
-    ...(snap ? {} : { unresolved: [snapName] }),
-  });
+  const inventory = {
+    type: 'btrfs-snapshots' as const,
+    host: dstHost,
+    dir: dstDir,
+    match: src?.match ?? `${DEFAULT_PREFIX}*`,
+  };
+  k.command(
+    'copy',
+    `send ${srcDir}/${snapName} to ${dstDir}`,
+    { host: srcHost, argv: send },
+    {
+      pipe: [{ host: dstHost, argv: [btrfsDst, 'receive', dstDir] }],
+      notes,
+      inventory,
+      ...(snap ? {} : { unresolved: [snapName] }),
+    },
+  );
   k.produced = { name: snapName, host: dstHost, where: dstDir };
   if (policy) {
-    k.prune(`prune snapshots in ${dstDir} by policy`, dstHost, policy, inventory, { timezone: k.timezone(from.host), replicaOf: from.name });
+    k.prune(`prune snapshots in ${dstDir} by policy`, dstHost, policy, inventory, {
+      timezone: k.timezone(from.host),
+      replicaOf: from.name,
+    });
   }
   return k.result();
 }

@@ -8,7 +8,8 @@ import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../s
 
 /** The snapshot directory of a btrfs-snapshot job (its `snapshot_dir`, else its storage's path). */
 export function snapshotDir(k: Kit, job: JobModel, label = 'snapshot_dir'): string | undefined {
-  if (job.raw.snapshot_dir !== undefined) return k.absPath(label, job.raw.snapshot_dir, true, [...job.at, 'snapshot_dir']);
+  if (job.raw.snapshot_dir !== undefined)
+    return k.absPath(label, job.raw.snapshot_dir, true, [...job.at, 'snapshot_dir']);
   const s = job.storage !== undefined ? k.plan.storage.get(job.storage) : undefined;
   if (s?.path !== undefined) return k.storagePath(s);
   k.err(`\`${label}\` is required (or a \`storage\` with a \`path\`) for ${job.name}`, [...job.at, 'snapshot_dir']);
@@ -35,7 +36,13 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   );
   k.produced = { name: named.name, host, where: dir };
   if (policy) {
-    k.prune(`prune snapshots in ${dir} by policy`, host, policy, inventory, consumers.length ? { protectBaseOf: consumers } : {});
+    k.prune(
+      `prune snapshots in ${dir} by policy`,
+      host,
+      policy,
+      inventory,
+      consumers.length ? { protectBaseOf: consumers } : {},
+    );
   }
   return k.result();
 }

@@ -25,15 +25,30 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const hostName = job.host ?? from?.host;
   const host = k.hostRef(hostName, 'host', job.host !== undefined || !from ? k.at('host') : [...from.at, 'host']);
   const { bin } = incusBinary(k, hostName);
-  const instance = instanceName(k, job.raw.instance ?? from?.raw.instance, 'instance', job.raw.instance !== undefined || !from ? k.at('instance') : [...from.at, 'instance']);
+  const instance = instanceName(
+    k,
+    job.raw.instance ?? from?.raw.instance,
+    'instance',
+    job.raw.instance !== undefined || !from ? k.at('instance') : [...from.at, 'instance'],
+  );
   // The receiving server's Incus remote name: `remote`, else the host of the `to` storage.
   const to = job.to !== undefined ? k.storage(job.to, 'to') : undefined;
   const remoteAt = job.raw.remote !== undefined || !to ? k.at('remote') : [...to.at, 'host'];
   const remote = k.name('remote', job.raw.remote ?? to?.host, true, remoteAt);
-  if (remote !== undefined && !REMOTE.test(remote)) k.err(`\`remote\` \`${remote}\` is not an Incus remote name`, remoteAt);
+  if (remote !== undefined && !REMOTE.test(remote))
+    k.err(`\`remote\` \`${remote}\` is not an Incus remote name`, remoteAt);
   const refresh = job.raw.refresh !== false;
   const auto = job.raw.autostart;
-  if (auto !== undefined && typeof auto !== 'boolean' && auto !== 0 && auto !== 1 && auto !== 'false' && auto !== 'true' && auto !== '0' && auto !== '1') {
+  if (
+    auto !== undefined &&
+    typeof auto !== 'boolean' &&
+    auto !== 0 &&
+    auto !== 1 &&
+    auto !== 'false' &&
+    auto !== 'true' &&
+    auto !== '0' &&
+    auto !== '1'
+  ) {
     k.err('`autostart` must be true or false', k.at('autostart'));
   }
   const autostart = auto === true || auto === 1 || auto === 'true' || auto === '1' ? 'true' : 'false';
@@ -43,16 +58,35 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const target = `${remote}:${instance}`;
   // The copy keeps the source job's snapshot names: list and prune them with its glob.
   const src = from ? new Kit(from, plan, ctx).copyName(DEFAULT_PREFIX) : undefined;
-  const inventory = { type: 'incus-snapshots' as const, host, binary: bin, instance: target, match: src?.match ?? `${DEFAULT_PREFIX}*` };
+  const inventory = {
+    type: 'incus-snapshots' as const,
+    host,
+    binary: bin,
+    instance: target,
+    match: src?.match ?? `${DEFAULT_PREFIX}*`,
+  };
   if (refresh) {
-    k.command('copy', `copy ${instance} to ${target} (incremental)`, {
-      host,
-      argv: [bin, 'copy', instance, target, '--mode', 'push', '--refresh', '-c', `boot.autostart=${autostart}`],
-    }, { inventory, notes: ['a running virtual machine may need to be stopped, or copied from a snapshot, depending on the Incus version'] });
+    k.command(
+      'copy',
+      `copy ${instance} to ${target} (incremental)`,
+      {
+        host,
+        argv: [bin, 'copy', instance, target, '--mode', 'push', '--refresh', '-c', `boot.autostart=${autostart}`],
+      },
+      {
+        inventory,
+        notes: [
+          'a running virtual machine may need to be stopped, or copied from a snapshot, depending on the Incus version',
+        ],
+      },
+    );
   } else {
     // Without --refresh the copy is made from the newest snapshot, into a target that must not exist.
     if (k.state.targetExists) {
-      k.err(`${target} exists already: \`refresh: false\` makes a full copy into a new instance only; remove it on the standby, or let the job refresh it (the default)`);
+      k.err(
+        `${target} exists already: \`refresh: false\` makes a full copy into a new instance only; remove it on the ` +
+          `standby, or let the job refresh it (the default)`,
+      );
       return k.result();
     }
     const snap = (from ? ctx.produced?.[from.name]?.name : undefined) ?? k.state.latest;
@@ -61,18 +95,40 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
       k.err(`snapshot \`${snap}\` is not a plain snapshot name`);
       return k.result();
     }
-    k.command('copy', `copy ${instance}/${snapName} to ${target} (full)`, {
-      host,
-      argv: [bin, 'copy', `${instance}/${snapName}`, target, '--mode', 'push', '-c', `boot.autostart=${autostart}`],
-    }, { inventory, notes: ['refresh: false — a full copy from a snapshot; it fails if the target instance exists'], ...(snap ? {} : { unresolved: [snapName] }) });
+    k.command(
+      'copy',
+      `copy ${instance}/${snapName} to ${target} (full)`,
+      {
+        host,
+        argv: [bin, 'copy', `${instance}/${snapName}`, target, '--mode', 'push', '-c', `boot.autostart=${autostart}`],
+      },
+      {
+        inventory,
+        notes: ['refresh: false — a full copy from a snapshot; it fails if the target instance exists'],
+        ...(snap ? {} : { unresolved: [snapName] }),
+      },
+    );
   }
-  k.command('setup', `set boot.autostart=${autostart} on ${target}`, { host, argv: configSet(bin, target, 'boot.autostart', autostart) });
-  k.command('verify', `read back boot.autostart of ${target}`, { host, argv: [bin, 'config', 'get', target, 'boot.autostart'] }, { expect: { stdout: autostart } });
+  k.command('setup', `set boot.autostart=${autostart} on ${target}`, {
+    host,
+    argv: configSet(bin, target, 'boot.autostart', autostart),
+  });
+  k.command(
+    'verify',
+    `read back boot.autostart of ${target}`,
+    { host, argv: [bin, 'config', 'get', target, 'boot.autostart'] },
+    { expect: { stdout: autostart } },
+  );
   if (policy && (policy.keep !== undefined || policy.tiers !== undefined)) {
-    const step = k.prune(`prune snapshots of ${target} by policy`, host, policy, inventory, { timezone: k.timezone(from?.host), ...(from ? { replicaOf: from.name } : {}) });
+    const step = k.prune(`prune snapshots of ${target} by policy`, host, policy, inventory, {
+      timezone: k.timezone(from?.host),
+      ...(from ? { replicaOf: from.name } : {}),
+    });
     if (refresh) {
       step.notes = [
-        '`copy --refresh` makes the standby hold what the source holds: it deletes there the snapshots the source no longer has, and copies again those pruned here that the source still has. The standby keeps at most what the source keeps.',
+        '`copy --refresh` makes the standby hold what the source holds: it deletes there the snapshots the source no ' +
+          'longer has, and copies again those pruned here that the source still has. The standby keeps at most what ' +
+            'the source keeps.',
       ];
     }
   }

@@ -23,7 +23,10 @@ export function incusBinary(k: Kit, hostName: string | undefined): { bin: string
   const v = k.hostModel(hostName)?.raw?.incus_binary;
   if (v === undefined) return { bin: 'incus', lxc: false };
   if (typeof v !== 'string' || !/^(\/[^\0\n]+|[A-Za-z0-9][A-Za-z0-9._+-]*)$/.test(v)) {
-    k.err(`host ${hostName}: incus_binary must be \`incus\`, \`lxc\` or a full path`, [...k.hostModel(hostName)!.at, 'incus_binary']);
+    k.err(`host ${hostName}: incus_binary must be \`incus\`, \`lxc\` or a full path`, [
+      ...k.hostModel(hostName)!.at,
+      'incus_binary',
+    ]);
     return { bin: 'incus', lxc: false };
   }
   return { bin: v, lxc: /(^|\/)lxc$/.test(v) };
@@ -69,14 +72,22 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   // expiry-only policy) must not stamp the new snapshot with a deadline of its own: Incus would
   // delete it behind the policy's back, `min` and tiers included.
   const noExpiry = native ? ['--no-expiry'] : [];
-  const argv = lxc ? [bin, 'snapshot', ...noExpiry, instance, named.name] : [bin, 'snapshot', 'create', ...noExpiry, instance, named.name];
+  const argv = lxc
+    ? [bin, 'snapshot', ...noExpiry, instance, named.name]
+    : [bin, 'snapshot', 'create', ...noExpiry, instance, named.name];
   const inventory = { type: 'incus-snapshots' as const, host, binary: bin, instance, match: named.match };
   k.command('backup', `snapshot ${instance} as ${named.name}`, { host, argv }, { inventory });
   k.produced = { name: named.name, host, where: instance };
   if (policy && native) {
     // The standby's copy is refreshed from these snapshots: the newest one it shares must stay.
     const consumers = k.consumers('incus-copy');
-    k.prune(`prune snapshots of ${instance} by policy`, host, policy, inventory, consumers.length ? { protectBaseOf: consumers } : {});
+    k.prune(
+      `prune snapshots of ${instance} by policy`,
+      host,
+      policy,
+      inventory,
+      consumers.length ? { protectBaseOf: consumers } : {},
+    );
   }
   return k.result();
 }
@@ -115,10 +126,15 @@ export function nativeSchedule(job: JobModel, plan: PlanModel): { commands: Comm
   const { bin } = incusBinary(k, job.host);
   const instance = instanceName(k, job.raw.instance);
   const policy = k.policy();
-  if (typeof job.schedule !== 'string' || job.schedule === '' || /[\x00-\x1f]/.test(job.schedule)) k.err('`schedule` is required for Incus scheduling', k.at('schedule'));
+  if (typeof job.schedule !== 'string' || job.schedule === '' || /[\x00-\x1f]/.test(job.schedule))
+    k.err('`schedule` is required for Incus scheduling', k.at('schedule'));
   const expiry = policy?.expiry !== undefined ? incusExpiry(policy.expiry) : undefined;
   if (expiry && !expiry.ok) k.err(`retention.expiry: ${expiry.message}`, [...policy!.at, 'expiry']);
-  if (policy && (policy.keep !== undefined || policy.tiers !== undefined)) k.err('Incus scheduling can only expire snapshots (`expiry`); `keep`/`tiers` need Backplan to prune', k.at('retention'));
+  if (policy && (policy.keep !== undefined || policy.tiers !== undefined))
+    k.err(
+      'Incus scheduling can only expire snapshots (`expiry`); `keep`/`tiers` need Backplan to prune',
+      k.at('retention'),
+    );
   const pattern = job.raw.pattern;
   if (pattern !== undefined && typeof pattern !== 'string') k.err('`pattern` must be a string', k.at('pattern'));
   if (k.errors.length || !instance) return { commands: [], errors: k.errors };

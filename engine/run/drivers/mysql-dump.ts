@@ -24,7 +24,15 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const producer = db
     ? {
         host,
-        argv: [k.tool(job.host, 'mysqldump'), '--single-transaction', '--routines', '--events', ...connection(k, '--user'), '--', db],
+        argv: [
+          k.tool(job.host, 'mysqldump'),
+          '--single-transaction',
+          '--routines',
+          '--events',
+          ...connection(k, '--user'),
+          '--',
+          db,
+        ],
         ...(pw ? { env: { MYSQL_PWD: pw } } : {}),
       }
     : undefined;
@@ -42,7 +50,11 @@ export interface MysqlRestoreTarget {
   tools: { mysql: string };
 }
 
-export function restoreTarget(job: JobModel, plan: PlanModel, ctx: DriverContext): { target?: MysqlRestoreTarget; errors: string[] } {
+export function restoreTarget(
+  job: JobModel,
+  plan: PlanModel,
+  ctx: DriverContext,
+): { target?: MysqlRestoreTarget; errors: string[] } {
   const k = new Kit(job, plan, ctx);
   const host = k.jobHost();
   const database = k.name('database');
@@ -50,5 +62,8 @@ export function restoreTarget(job: JobModel, plan: PlanModel, ctx: DriverContext
   const conn = connection(k, '--user');
   const mysql = k.tool(job.host, 'mysql');
   if (k.errors.length || !database) return { errors: k.errors };
-  return { target: { kind: 'mysql-dump', host, database, conn, ...(pw ? { env: { MYSQL_PWD: pw } } : {}), tools: { mysql } }, errors: [] };
+  return {
+    target: { kind: 'mysql-dump', host, database, conn, ...(pw ? { env: { MYSQL_PWD: pw } } : {}), tools: { mysql } },
+    errors: [],
+  };
 }

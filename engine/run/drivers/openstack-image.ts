@@ -24,14 +24,19 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const k = new Kit(job, plan, ctx);
   const host = k.jobHost();
   const flavor = job.raw.flavor ?? 'compute';
-  if (flavor !== 'compute' && flavor !== 'persistent') k.err('`flavor` must be `persistent` or `compute`', k.at('flavor'));
+  if (flavor !== 'compute' && flavor !== 'persistent')
+    k.err('`flavor` must be `persistent` or `compute`', k.at('flavor'));
   const server = k.name('server', job.raw.server, flavor === 'compute');
   const volumes = k.list('volume', nameProblem, flavor === 'persistent');
   const cloud = k.name('cloud', job.raw.cloud, false);
   const pw = k.secret('password');
   const named = k.copyName(`${job.name}-`);
   const policy = k.policy();
-  if (job.encrypt) k.err('`encrypt` is not supported for openstack-image (Glance and Cinder encryption are configured in the cloud)', k.at('encrypt'));
+  if (job.encrypt)
+    k.err(
+      '`encrypt` is not supported for openstack-image (Glance and Cinder encryption are configured in the cloud)',
+      k.at('encrypt'),
+    );
   if (k.errors.length || !named) return k.result();
 
   const os = [k.tool(job.host, 'openstack'), ...(cloud ? [`--os-cloud=${cloud}`] : [])];
@@ -39,7 +44,11 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const cmd = (argv: string[]) => ({ host, argv: [...os, ...argv], ...(env ? { env } : {}) });
   const inv: Inventory[] = [];
   if (flavor === 'compute') {
-    k.command('backup', `instance snapshot of ${server} to image ${named.name}`, cmd(['server', 'image', 'create', '--name', named.name, '--wait', server!]));
+    k.command(
+      'backup',
+      `instance snapshot of ${server} to image ${named.name}`,
+      cmd(['server', 'image', 'create', '--name', named.name, '--wait', server!]),
+    );
     inv.push({ type: 'openstack-images', host, ...(cloud ? { cloud } : {}), match: named.match });
   }
   // A persistent job that names a `storage` (where snapshot-type output stays) and no `to` keeps
@@ -48,17 +57,32 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   volumes.forEach((vol, i) => {
     const n = volumes.length > 1 || flavor === 'compute' ? `${named.name}-v${i + 1}` : named.name;
     if (snapshotOnly) {
-      k.command('backup', `snapshot of volume ${vol} as ${n}`, cmd(['volume', 'snapshot', 'create', '--volume', vol, '--force', n]));
+      k.command(
+        'backup',
+        `snapshot of volume ${vol} as ${n}`,
+        cmd(['volume', 'snapshot', 'create', '--volume', vol, '--force', n]),
+      );
     } else {
-      k.command('backup', `upload volume ${vol} to image ${n}`, cmd(['image', 'create', '--volume', vol, '--force', n]));
+      k.command(
+        'backup',
+        `upload volume ${vol} to image ${n}`,
+        cmd(['image', 'create', '--volume', vol, '--force', n]),
+      );
     }
   });
   if (volumes.length) {
     const type = snapshotOnly ? 'openstack-volume-snapshots' : 'openstack-images';
-    if (!inv.some((i) => i.type === type)) inv.push({ type, host, ...(cloud ? { cloud } : {}), match: named.match } as Inventory);
+    if (!inv.some((i) => i.type === type))
+      inv.push({ type, host, ...(cloud ? { cloud } : {}), match: named.match } as Inventory);
   }
   if (policy) {
-    for (const inventory of inv) k.prune(`prune ${inventory.type.replace('openstack-', '')} named ${named.match} by policy`, host, policy, inventory);
+    for (const inventory of inv)
+      k.prune(
+        `prune ${inventory.type.replace('openstack-', '')} named ${named.match} by policy`,
+        host,
+        policy,
+        inventory,
+      );
   }
   return k.result();
 }

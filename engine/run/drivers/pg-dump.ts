@@ -18,7 +18,11 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const pw = k.secret('password');
   const conn = connection(k, '--username');
   const producer = db
-    ? { host, argv: [k.tool(job.host, 'pg_dump'), '--format=custom', ...conn, `--dbname=${db}`], ...(pw ? { env: { PGPASSWORD: pw } } : {}) }
+    ? {
+        host,
+        argv: [k.tool(job.host, 'pg_dump'), '--format=custom', ...conn, `--dbname=${db}`],
+        ...(pw ? { env: { PGPASSWORD: pw } } : {}),
+      }
     : undefined;
   return streamToFile(k, host, producer, '.dump', `pg_dump of ${db}`);
 }
@@ -34,14 +38,26 @@ export interface PgRestoreTarget {
   tools: PgTools;
 }
 
-export function restoreTarget(job: JobModel, plan: PlanModel, ctx: DriverContext): { target?: PgRestoreTarget; errors: string[] } {
+export function restoreTarget(
+  job: JobModel,
+  plan: PlanModel,
+  ctx: DriverContext,
+): { target?: PgRestoreTarget; errors: string[] } {
   const k = new Kit(job, plan, ctx);
   const host = k.jobHost();
   const database = k.name('database');
   const pw = k.secret('password');
   const conn = connection(k, '--username');
   const tool = (t: string) => k.tool(job.host, t);
-  const tools = { psql: tool('psql'), createdb: tool('createdb'), dropdb: tool('dropdb'), pg_restore: tool('pg_restore') };
+  const tools = {
+    psql: tool('psql'),
+    createdb: tool('createdb'),
+    dropdb: tool('dropdb'),
+    pg_restore: tool('pg_restore'),
+  };
   if (k.errors.length || !database) return { errors: k.errors };
-  return { target: { kind: 'pg-dump', host, database, conn, ...(pw ? { env: { PGPASSWORD: pw } } : {}), tools }, errors: [] };
+  return {
+    target: { kind: 'pg-dump', host, database, conn, ...(pw ? { env: { PGPASSWORD: pw } } : {}), tools },
+    errors: [],
+  };
 }

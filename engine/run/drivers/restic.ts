@@ -39,9 +39,21 @@ function sftpCommand(k: Kit, to: StorageModel, jobHost: string): string | undefi
   if (!r || 'url' in r || !r.remote) return undefined;
   const h = r.remote;
   const ssh = k.tool(k.job.host, 'ssh');
-  const words = [ssh, '-o', 'BatchMode=yes', ...(h.port ? ['-p', String(h.port)] : []), ...(h.identity ? ['-i', h.identity] : []), h.user ? `${h.user}@${h.address}` : `${h.address}`, '-s', 'sftp'];
+  const words = [
+    ssh,
+    '-o',
+    'BatchMode=yes',
+    ...(h.port ? ['-p', String(h.port)] : []),
+    ...(h.identity ? ['-i', h.identity] : []),
+    h.user ? `${h.user}@${h.address}` : `${h.address}`,
+    '-s',
+    'sftp',
+  ];
   if (words.some((w) => /[\s'"\\]/.test(w))) {
-    k.err(`host ${h.name}: an ssh path or identity with spaces or quotes cannot be passed to restic's sftp.command`, h.at);
+    k.err(
+      `host ${h.name}: an ssh path or identity with spaces or quotes cannot be passed to restic's sftp.command`,
+      h.at,
+    );
     return undefined;
   }
   return words.join(' ');
@@ -63,9 +75,19 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const pwFile = env.RESTIC_PASSWORD && 'fromFile' in env.RESTIC_PASSWORD ? env.RESTIC_PASSWORD.fromFile : undefined;
   if (pwFile) delete env.RESTIC_PASSWORD;
   if (to && !env.RESTIC_PASSWORD && !pwFile && !k.errors.some((e) => e.includes('password'))) {
-    k.err('restic needs the repository password: set `password_env` or `password_file` on the job or its storage', k.at('to'));
+    k.err(
+      'restic needs the repository password: set `password_env` or `password_file` on the job or its storage',
+      k.at('to'),
+    );
   }
-  const tags = k.list('tags', (v) => (typeof v === 'string' && v !== '' && !v.includes(',') && !/[\x00-\x1f]/.test(v) ? undefined : 'must be a tag without commas'), false);
+  const tags = k.list(
+    'tags',
+    (v) =>
+      typeof v === 'string' && v !== '' && !v.includes(',') && !/[\x00-\x1f]/.test(v)
+        ? undefined
+        : 'must be a tag without commas',
+    false,
+  );
   const policy = k.policy();
   const keep = policy ? resticKeepFlags(policy) : undefined;
   if (keep && !keep.ok) k.err(`retention: ${keep.message}`, k.at('retention'));
@@ -75,14 +97,28 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const tag = `--tag=backplan:${job.name}`;
   const sftp = to ? sftpCommand(k, to, host) : undefined;
   if (k.errors.length) return k.result();
-  const global = [restic, `--repo=${repo}`, ...(pwFile ? [`--password-file=${pwFile}`] : []), ...(sftp ? [`--option=sftp.command=${sftp}`] : [])];
+  const global = [
+    restic,
+    `--repo=${repo}`,
+    ...(pwFile ? [`--password-file=${pwFile}`] : []),
+    ...(sftp ? [`--option=sftp.command=${sftp}`] : []),
+  ];
   const notes = job.encrypt ? ['restic encrypts the repository itself; `encrypt.gpg` is not applied'] : undefined;
   k.command(
     'backup',
     `restic backup of ${paths.join(', ')}`,
     {
       host,
-      argv: [...global, 'backup', `--host=${job.host ?? LOCAL}`, tag, ...tags.map((t) => `--tag=${t}`), ...exclude.map((e) => `--exclude=${e}`), '--', ...paths],
+      argv: [
+        ...global,
+        'backup',
+        `--host=${job.host ?? LOCAL}`,
+        tag,
+        ...tags.map((t) => `--tag=${t}`),
+        ...exclude.map((e) => `--exclude=${e}`),
+        '--',
+        ...paths,
+      ],
       env,
     },
     notes ? { notes } : {},

@@ -20,9 +20,17 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const sHost = to ? k.storageHost(to) : LOCAL;
   const named = k.copyName('');
   const policy = k.policy();
-  if (job.encrypt) k.err('rsync copies plain files: `encrypt` is not supported (use restic, borg or archive for encrypted copies)', k.at('encrypt'));
+  if (job.encrypt)
+    k.err(
+      'rsync copies plain files: `encrypt` is not supported (use restic, borg or archive for encrypted copies)',
+      k.at('encrypt'),
+    );
   if (to && sHost === LOCAL && host !== LOCAL) {
-    k.err(`storage \`${to.name}\` is on this machine but the job reads on \`${job.host}\`: rsync runs on the job's host and cannot push back here`, k.at('to'));
+    k.err(
+      `storage \`${to.name}\` is on this machine but the job reads on \`${job.host}\`: rsync runs on the job's host ` +
+        `and cannot push back here`,
+      k.at('to'),
+    );
   }
   if (k.errors.length || !base || !named || !to) return k.result();
 
@@ -39,7 +47,9 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     k.checkInventoryNames(prev);
     args.push(`--link-dest=${dir}/${prev}`);
   } else {
-    notes.push('no previous tree known: a full copy (the runner adds --link-dest=<newest complete tree> from inventory)');
+    notes.push(
+      'no previous tree known: a full copy (the runner adds --link-dest=<newest complete tree> from inventory)',
+    );
   }
   let dest = `${partial}/`;
   if (sHost !== host) {
@@ -48,7 +58,8 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     const rsh = [k.tool(job.host, 'ssh'), '-o', 'BatchMode=yes'];
     if (h.port) rsh.push('-p', String(h.port));
     if (h.identity) rsh.push('-i', h.identity);
-    if (rsh.some((w) => /[\s'"\\]/.test(w))) k.err(`host ${h.name}: an ssh path or identity with spaces or quotes cannot be passed to rsync -e`, h.at);
+    if (rsh.some((w) => /[\s'"\\]/.test(w)))
+      k.err(`host ${h.name}: an ssh path or identity with spaces or quotes cannot be passed to rsync -e`, h.at);
     // --protect-args: the remote path is sent to the remote rsync as data, not through its shell.
     args.push(`--rsh=${rsh.join(' ')}`, '--protect-args');
     dest = `${h.user ? `${h.user}@` : ''}${h.address}:${partial}/`;

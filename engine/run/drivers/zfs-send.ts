@@ -1,14 +1,13 @@
 // zfs-send — replicate the snapshots of the `from` zfs-snapshot job to `dataset` on the host of
-// `to`: `zfs send [-R] [-i BASE] SRC@SNAP | zfs receive [-s] [-F] DEST` (-R with `recursive`), each side on its own host
-// (the runner connects the two commands). The first send is full (into a target that must not
-// exist yet: no -F, so an existing dataset is never overwritten); later sends are incremental
-// from the newest snapshot both sides hold, with -F to roll the target back to it. With
-// `resumable` (default true) the receive keeps a resume token (-s) and an interrupted send is
-// continued with `zfs send -t TOKEN` (OpenZFS ≥ 0.7; zfs-fuse has no -s: set `resumable: false`).
-// Pruned natively on the target, keeping the base shared with the source.
-// Syntax: https://openzfs.github.io/openzfs-docs/man/master/8/zfs-send.8.html (`zfs send [-i
-// snapshot] snapshot`, `zfs send -t token`), https://openzfs.github.io/openzfs-docs/man/master/8/zfs-receive.8.html
-// (`zfs receive [-Fhnsuv] filesystem`), https://openzfs.github.io/openzfs-docs/Basic%20Concepts/Operations/Send%20and%20Receive.html
+// `to`: `zfs send [-R] [-i BASE] SRC@SNAP | zfs receive [-s] [-F] DEST` (-R with `recursive`), each side on its own
+// host (the runner connects the two commands). The first send is full (into a target that must not exist yet: no -F,
+// so an existing dataset is never overwritten); later sends are incremental from the newest snapshot both sides hold,
+// with -F to roll the target back to it. With `resumable` (default true) the receive keeps a resume token (-s) and an
+// interrupted send is continued with `zfs send -t TOKEN` (OpenZFS ≥ 0.7; zfs-fuse has no -s: set `resumable: false`).
+// Pruned natively on the target, keeping the base shared with the source. Syntax:
+// https://openzfs.github.io/openzfs-docs/man/master/8/zfs-send.8.html (`zfs send [-i snapshot] snapshot`, `zfs send -t
+// token`), https://openzfs.github.io/openzfs-docs/man/master/8/zfs-receive.8.html (`zfs receive [-Fhnsuv]
+// filesystem`), https://openzfs.github.io/openzfs-docs/Basic%20Concepts/Operations/Send%20and%20Receive.html
 import type { JobModel, PlanModel } from '../../plan/model';
 import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../steps/driver-kit';
 import { dataset } from './zfs-snapshot';
@@ -25,7 +24,8 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const policy = k.policy();
   const state = k.state;
   k.checkInventoryNames(state.base, state.latest);
-  if (state.resumeToken !== undefined && !/^[A-Za-z0-9-]+$/.test(state.resumeToken)) k.err('inventory resume token is malformed');
+  if (state.resumeToken !== undefined && !/^[A-Za-z0-9-]+$/.test(state.resumeToken))
+    k.err('inventory resume token is malformed');
   if (k.errors.length || !from || !srcHost || !srcDs || !dstHost || !dstDs) return k.result();
 
   const zfsSrc = k.tool(from.host, 'zfs');
@@ -55,7 +55,10 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     recv = [zfsDst, 'receive', ...recvFlags, '-F', dstDs];
   } else {
     if (state.targetExists) {
-      k.err(`${dstDs} exists on the target but shares no snapshot with ${srcDs}: a full send would have to overwrite it; refusing (destroy or rename the target first)`);
+      k.err(
+        `${dstDs} exists on the target but shares no snapshot with ${srcDs}: a full send would have to overwrite it; ` +
+          `refusing (destroy or rename the target first)`,
+      );
       return k.result();
     }
     send = [zfsSrc, 'send', ...rec, `${srcDs}@${snapName}`];
@@ -63,21 +66,35 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     notes.push(
       state.targetExists === false
         ? 'first replication: full send into a new dataset'
-        : 'no inventory known: shown as a first, full send; with a common snapshot the runner sends incrementally (-i BASE, receive -F)',
+        : 'no inventory known: shown as a first, full send; with a common snapshot the runner sends incrementally ' +
+          '(-i BASE, receive -F)',
     );
   }
   // The target holds the source's snapshot names: match them with the source job's pattern.
   const src = new Kit(from, plan, ctx).copyName(DEFAULT_PREFIX);
-  const inventory = { type: 'zfs-snapshots' as const, host: dstHost, dataset: dstDs, match: src?.match ?? `${DEFAULT_PREFIX}*` };
-  k.command('copy', `send ${srcDs}@${snapName} to ${dstDs}`, { host: srcHost, argv: send }, {
-    pipe: [{ host: dstHost, argv: recv }],
-    notes,
-    inventory,
-    ...(unresolved.length ? { unresolved } : {}),
-  });
+  const inventory = {
+    type: 'zfs-snapshots' as const,
+    host: dstHost,
+    dataset: dstDs,
+    match: src?.match ?? `${DEFAULT_PREFIX}*`,
+  };
+  k.command(
+    'copy',
+    `send ${srcDs}@${snapName} to ${dstDs}`,
+    { host: srcHost, argv: send },
+    {
+      pipe: [{ host: dstHost, argv: recv }],
+      notes,
+      inventory,
+      ...(unresolved.length ? { unresolved } : {}),
+    },
+  );
   k.produced = { name: snapName, host: dstHost, where: dstDs };
   if (policy) {
-    k.prune(`prune snapshots of ${dstDs} by policy`, dstHost, policy, inventory, { timezone: k.timezone(from.host), replicaOf: from.name });
+    k.prune(`prune snapshots of ${dstDs} by policy`, dstHost, policy, inventory, {
+      timezone: k.timezone(from.host),
+      replicaOf: from.name,
+    });
   }
   return k.result();
 }

@@ -1,9 +1,9 @@
-// zfs-snapshot — `zfs snapshot [-r] DATASET@NAME` on the job's host (`recursive`: children too). Pruned natively (Backplan lists
-// `zfs list -t snapshot` and destroys what the policy drops), never removing the newest snapshot
-// shared with a zfs-send job that replicates this one (SPEC §8.4).
-// Syntax: https://openzfs.github.io/openzfs-docs/man/master/8/zfs-snapshot.8.html
-// (`zfs snapshot [-r] [-o property=value]… dataset@snapname…`); component names: letters, digits
-// and `_ - . :` (https://openzfs.github.io/openzfs-docs/man/master/8/zfs.8.html#Naming).
+// zfs-snapshot — `zfs snapshot [-r] DATASET@NAME` on the job's host (`recursive`: children too). Pruned natively
+// (Backplan lists `zfs list -t snapshot` and destroys what the policy drops), never removing the newest snapshot
+// shared with a zfs-send job that replicates this one (SPEC §8.4). Syntax:
+// https://openzfs.github.io/openzfs-docs/man/master/8/zfs-snapshot.8.html (`zfs snapshot [-r] [-o property=value]…
+// dataset@snapname…`); component names: letters, digits and `_ - . :`
+// (https://openzfs.github.io/openzfs-docs/man/master/8/zfs.8.html#Naming).
 import type { JobModel, PlanModel } from '../../plan/model';
 import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../steps/driver-kit';
 
@@ -39,7 +39,13 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   );
   k.produced = { name: named.name, host, where: ds };
   if (policy) {
-    k.prune(`prune snapshots of ${ds} by policy`, host, policy, inventory, consumers.length ? { protectBaseOf: consumers } : {});
+    k.prune(
+      `prune snapshots of ${ds} by policy`,
+      host,
+      policy,
+      inventory,
+      consumers.length ? { protectBaseOf: consumers } : {},
+    );
   }
   return k.result();
 }

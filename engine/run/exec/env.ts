@@ -18,7 +18,12 @@ function fileValue(text: string): string {
   return text.replace(/\r?\n$/, '');
 }
 
-export async function resolveEnv(cmd: Command, hosts: Hosts, redactor: Redactor, env: NodeJS.ProcessEnv = process.env): Promise<Record<string, string>> {
+export async function resolveEnv(
+  cmd: Command,
+  hosts: Hosts,
+  redactor: Redactor,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [name, v] of Object.entries(cmd.env ?? {}) as [string, EnvValue][]) {
     if (!ENV_NAME.test(name)) throw new EnvError(`environment variable name \`${name}\` is not valid`);
@@ -26,7 +31,8 @@ export async function resolveEnv(cmd: Command, hosts: Hosts, redactor: Redactor,
       out[name] = v.value;
     } else if ('fromEnv' in v) {
       const value = env[v.fromEnv];
-      if (value === undefined || value === '') throw new EnvError(`environment variable ${v.fromEnv} is not set (it holds ${name} for this step)`);
+      if (value === undefined || value === '')
+        throw new EnvError(`environment variable ${v.fromEnv} is not set (it holds ${name} for this step)`);
       redactor.add(value);
       out[name] = value;
     } else {
@@ -35,12 +41,16 @@ export async function resolveEnv(cmd: Command, hosts: Hosts, redactor: Redactor,
         try {
           text = readFileSync(v.fromFile, 'utf8');
         } catch (e) {
-          throw new EnvError(`cannot read secret file ${v.fromFile} (${(e as NodeJS.ErrnoException).code ?? String(e)}), which holds ${name} for this step`);
+          throw new EnvError(
+            `cannot read secret file ${v.fromFile} (${(e as NodeJS.ErrnoException).code ?? String(e)}), which holds ` +
+              `${name} for this step`,
+          );
         }
       } else {
         await hosts.ready(cmd.host);
         const r = await capture(hosts.argv(cmd.host, ['cat', '--', v.fromFile]), { maxOut: 1024 * 1024 });
-        if (!exitOk(r)) throw new EnvError(`cannot read secret file ${v.fromFile} on ${cmd.host}: ${describeExit('cat', r)}`);
+        if (!exitOk(r))
+          throw new EnvError(`cannot read secret file ${v.fromFile} on ${cmd.host}: ${describeExit('cat', r)}`);
         text = r.stdout.toString('utf8');
       }
       const value = fileValue(text);
@@ -58,9 +68,13 @@ export async function resolveEnv(cmd: Command, hosts: Hosts, redactor: Redactor,
  * decode with POSIX printf alone and can hold any byte but NUL.
  */
 export const REMOTE_ENV_READER =
-  'while IFS= read -r l; do [ -z "$l" ] && break; n=${l%%=*}; v=$(printf "${l#*=}x"); export "$n=${v%x}"; done; exec "$@"';
+  'while IFS= read -r l; do [ -z "$l" ] && break; n=${l%%=*}; v=$(printf "${l#*=}x"); export "$n=${v%x}"; done; exec ' +
+    '"$@"';
 
-export function remoteEnvWrapper(env: Record<string, string>, argv: readonly string[]): { argv: string[]; header: Buffer } {
+export function remoteEnvWrapper(
+  env: Record<string, string>,
+  argv: readonly string[],
+): { argv: string[]; header: Buffer } {
   let header = '';
   for (const [name, value] of Object.entries(env)) {
     if (!ENV_NAME.test(name)) throw new EnvError(`environment variable name \`${name}\` is not valid`);

@@ -30,7 +30,8 @@ const PLACEHOLDER = /\{\{[^}]*\}\}/;
 /** Why a step cannot run as planned, or undefined. */
 export function refusal(step: CommandStep | BuiltinStep): string | undefined {
   if (step.unresolved?.length) {
-    return `needs ${step.unresolved.join(', ')} from the live state of its host, which this version of Backplan cannot read for kind of job \`${step.job}\` yet; step refused`;
+    return `needs ${step.unresolved.join(', ')} from the live state of its host, which this version of Backplan ` +
+      `cannot read for kind of job \`${step.job}\` yet; step refused`;
   }
   const cmds: Command[] = [...(step.type === 'command' ? [step as Command] : []), ...(step.pipe ?? [])];
   for (const c of cmds) {
@@ -47,7 +48,12 @@ interface Stage {
 }
 
 /** Spawn every command of a pipeline (stdin of stage i+1 = stdout of stage i). */
-async function spawnStages(cmds: readonly Command[], x: ExecEnv, firstHasInput: boolean, lastHasSink: boolean): Promise<Stage[]> {
+async function spawnStages(
+  cmds: readonly Command[],
+  x: ExecEnv,
+  firstHasInput: boolean,
+  lastHasSink: boolean,
+): Promise<Stage[]> {
   // Resolve every secret before anything starts: a missing one fails the step cleanly.
   const envs: Record<string, string>[] = [];
   for (const c of cmds) envs.push(await resolveEnv(c, x.hosts, x.redactor, x.env));
@@ -119,7 +125,12 @@ interface PipelineResult {
  * the first command as the source. The last stdout goes to `writer` (hashed on the way), or is
  * collected when `collect` is set.
  */
-async function runPipeline(source: Readable | undefined, cmds: readonly Command[], x: ExecEnv, sink: { writer?: OutputWriter; collect?: boolean }): Promise<PipelineResult> {
+async function runPipeline(
+  source: Readable | undefined,
+  cmds: readonly Command[],
+  x: ExecEnv,
+  sink: { writer?: OutputWriter; collect?: boolean },
+): Promise<PipelineResult> {
   const wantsOut = Boolean(sink.writer || sink.collect);
   let stages: Stage[];
   try {
@@ -152,7 +163,15 @@ async function runPipeline(source: Readable | undefined, cmds: readonly Command[
   let sinkError: unknown;
   sink.writer?.stream.on('error', (e) => (sinkError = e));
   if (source) {
-    source.on('error', (e) => e !== sinkError && fail(e instanceof ArchiveError ? e.message : `reading the source failed: ${e.message}`, e instanceof ArchiveError ? 0 : 2));
+    source.on(
+      'error',
+      (e) =>
+        e !== sinkError &&
+        fail(
+          e instanceof ArchiveError ? e.message : `reading the source failed: ${e.message}`,
+          e instanceof ArchiveError ? 0 : 2,
+        ),
+    );
   }
   for (const s of stages) {
     if (upstream || s.header) waits.push(feed(upstream, s));
@@ -160,14 +179,25 @@ async function runPipeline(source: Readable | undefined, cmds: readonly Command[
   }
   const exits: Promise<Exit>[] = stages.map((s) =>
     s.spawned.done.then((e) => {
-      if (!exitOk(e)) fail(`${s.cmd.host === 'local' ? '' : `[${s.cmd.host}] `}${describeExit(s.cmd.argv[0], e)}`, stopping && e.signal === 'SIGTERM' ? 3 : 1);
+      if (!exitOk(e))
+        fail(
+          `${s.cmd.host === 'local' ? '' : `[${s.cmd.host}] `}${describeExit(s.cmd.argv[0], e)}`,
+          stopping && e.signal === 'SIGTERM' ? 3 : 1,
+        );
       return e;
     }),
   );
   let stdout: Buffer | undefined;
   const tap = sha256Tap();
   if (upstream && sink.writer) {
-    waits.push(pipeline(upstream, tap.tap, sink.writer.stream as Writable).catch((e: Error) => fail(e instanceof ArchiveError ? e.message : `writing the output failed: ${e.message}`, e instanceof ArchiveError ? 0 : 2)));
+    waits.push(
+      pipeline(upstream, tap.tap, sink.writer.stream as Writable).catch((e: Error) =>
+        fail(
+          e instanceof ArchiveError ? e.message : `writing the output failed: ${e.message}`,
+          e instanceof ArchiveError ? 0 : 2,
+        ),
+      ),
+    );
   } else if (upstream && sink.collect) {
     const chunks: Buffer[] = [];
     waits.push(
@@ -184,7 +214,12 @@ async function runPipeline(source: Readable | undefined, cmds: readonly Command[
   await Promise.all([...exits, ...waits]);
   if (x.signal?.aborted) return { ok: false, message: 'interrupted (the run was stopped)' };
   if (failures.length) return { ok: false, message: failures.sort((a, b) => a.rank - b.rank)[0].message };
-  return { ok: true, stdout, sha256: sink.writer ? tap.digest() : undefined, bytes: sink.writer ? tap.bytes() : undefined };
+  return {
+    ok: true,
+    stdout,
+    sha256: sink.writer ? tap.digest() : undefined,
+    bytes: sink.writer ? tap.bytes() : undefined,
+  };
 }
 
 /**
@@ -192,7 +227,10 @@ async function runPipeline(source: Readable | undefined, cmds: readonly Command[
  * writer itself failed (a full disk on a remote host makes `dd` exit, which the stream sees only
  * as "premature close"), the writer's own reason is the one to report.
  */
-async function writerReason(writer: OutputWriter | undefined, message: string | undefined): Promise<string | undefined> {
+async function writerReason(
+  writer: OutputWriter | undefined,
+  message: string | undefined,
+): Promise<string | undefined> {
   if (!writer || !/Premature close|EPIPE/i.test(message ?? '')) return message;
   try {
     await writer.finish();
@@ -216,7 +254,10 @@ export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<Ste
     if (!g.ok) return { ok: false, message: g.message, detail: g.detail };
     guarded = g.detail;
   }
-  const cmds: Command[] = [{ host: step.host, argv: step.argv, ...(step.env ? { env: step.env } : {}) }, ...(step.pipe ?? [])];
+  const cmds: Command[] = [
+    { host: step.host, argv: step.argv, ...(step.env ? { env: step.env } : {}) },
+    ...(step.pipe ?? []),
+  ];
   const out = step.output;
   const fs = out ? fsFor(out.host, x.hosts) : undefined;
   let writer: OutputWriter | undefined;
@@ -235,7 +276,8 @@ export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<Ste
     if (writer) await writer.finish();
     if (step.expect) {
       const got = (r.stdout ?? Buffer.alloc(0)).toString('utf8').trim();
-      if (got !== step.expect.stdout) return { ok: false, message: `read-back gave \`${got.slice(0, 200)}\`, expected \`${step.expect.stdout}\`` };
+      if (got !== step.expect.stdout)
+        return { ok: false, message: `read-back gave \`${got.slice(0, 200)}\`, expected \`${step.expect.stdout}\`` };
     }
     if (out) await commitOutput(out, fs!);
   } catch (e) {
@@ -243,24 +285,40 @@ export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<Ste
     return { ok: false, message: (e as Error).message };
   }
   if (guarded) return { ok: true, detail: guarded };
-  return { ok: true, detail: out ? { output: out.path, ...(r.bytes !== undefined && out.via === 'stdout' ? { bytes: r.bytes, sha256: r.sha256 } : {}) } : undefined };
+  return {
+    ok: true,
+    detail: out
+      ? {
+          output: out.path,
+          ...(r.bytes !== undefined && out.via === 'stdout' ? { bytes: r.bytes, sha256: r.sha256 } : {}),
+        }
+      : undefined,
+  };
 }
 
 export async function runBuiltinStep(step: BuiltinStep, x: ExecEnv): Promise<StepResult> {
   const refused = refusal(step);
   if (refused) return { ok: false, message: refused };
   const b = step.builtin;
-  if (b.op !== 'archive') return { ok: false, message: `unknown built-in operation \`${String((b as { op: unknown }).op)}\`` };
+  if (b.op !== 'archive')
+    return { ok: false, message: `unknown built-in operation \`${String((b as { op: unknown }).op)}\`` };
   const out = step.output;
-  if (!out || out.via !== 'stdout' || out.kind !== 'file') return { ok: false, message: 'the archive step has no file output' };
-  if (!x.hosts.isLocal(step.host)) return { ok: false, message: 'the built-in archive reads paths on this machine only' };
-  if (b.manifest.host !== out.host || dirname(b.manifest.path) !== dirname(out.path)) return { ok: false, message: 'the archive step must write its manifest beside the archive' };
+  if (!out || out.via !== 'stdout' || out.kind !== 'file')
+    return { ok: false, message: 'the archive step has no file output' };
+  if (!x.hosts.isLocal(step.host))
+    return { ok: false, message: 'the built-in archive reads paths on this machine only' };
+  if (b.manifest.host !== out.host || dirname(b.manifest.path) !== dirname(out.path))
+    return { ok: false, message: 'the archive step must write its manifest beside the archive' };
   const outFs = fsFor(out.host, x.hosts);
   let source;
   try {
     // Never archive the job's own output directory (a path above it would otherwise pull in
     // the archive being written).
-    source = createArchive({ paths: b.paths, exclude: b.exclude, skip: x.hosts.isLocal(out.host) ? [dirname(out.path)] : [] });
+    source = createArchive({
+      paths: b.paths,
+      exclude: b.exclude,
+      skip: x.hosts.isLocal(out.host) ? [dirname(out.path)] : [],
+    });
   } catch (e) {
     return { ok: false, message: (e as Error).message };
   }
@@ -288,7 +346,16 @@ export async function runBuiltinStep(step: BuiltinStep, x: ExecEnv): Promise<Ste
     await outFs.commitWithManifest(out, b.manifest, text);
     return {
       ok: true,
-      detail: { output: out.path, manifest: b.manifest.path, bytes: r.bytes, sha256: r.sha256, files: source.stats.files, directories: source.stats.directories, symlinks: source.stats.symlinks, ...(source.stats.skipped.length ? { skippedSpecial: source.stats.skipped.length } : {}) },
+      detail: {
+        output: out.path,
+        manifest: b.manifest.path,
+        bytes: r.bytes,
+        sha256: r.sha256,
+        files: source.stats.files,
+        directories: source.stats.directories,
+        symlinks: source.stats.symlinks,
+        ...(source.stats.skipped.length ? { skippedSpecial: source.stats.skipped.length } : {}),
+      },
     };
   } catch (e) {
     await writer.abort();

@@ -10,7 +10,20 @@
 // Over ssh each remote call is a round trip through the host's ControlMaster, which dominates a
 // small job's time: listing, committing, and writing + committing a manifest with its output
 // are each one call, a fixed script with the paths as positional arguments (ssh-scripts.ts).
-import { closeSync, createReadStream, fsync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, write } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  fsync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  write,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -240,7 +253,9 @@ export class SshFs implements HostFs {
     // is ssh's or the shell's, described as it is.
     const ours = r.code !== null && !r.signal && !r.spawnError && (Object.values(EXIT) as number[]).includes(r.code);
     const last = r.stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
-    return new FsError(`${what} on ${this.host}: ${ours ? `${tool} failed${last ? `: ${last}` : ''}` : describeExit(tool, r)}`);
+    return new FsError(
+      `${what} on ${this.host}: ${ours ? `${tool} failed${last ? `: ${last}` : ''}` : describeExit(tool, r)}`,
+    );
   }
 
   async list(dir: string): Promise<DirEntry[] | undefined> {
@@ -268,12 +283,18 @@ export class SshFs implements HostFs {
   }
 
   async remove(path: string, type: 'file' | 'directory'): Promise<void> {
-    await this.run(type === 'directory' ? ['rm', '-rf', '--', path] : ['rm', '-f', '--', path], `cannot remove ${path}`);
+    await this.run(
+      type === 'directory' ? ['rm', '-rf', '--', path] : ['rm', '-f', '--', path],
+      `cannot remove ${path}`,
+    );
   }
 
   async createWriter(partial: string): Promise<OutputWriter> {
     await this.hosts.ready(this.host);
-    const p = spawnArgv(this.hosts.argv(this.host, ['dd', `of=${partial}`, 'bs=1M', 'conv=fsync', 'status=none']), { stdin: 'pipe', stdout: 'ignore' });
+    const p = spawnArgv(this.hosts.argv(this.host, ['dd', `of=${partial}`, 'bs=1M', 'conv=fsync', 'status=none']), {
+      stdin: 'pipe',
+      stdout: 'ignore',
+    });
     return {
       stream: p.child.stdin!,
       finish: async () => {
@@ -302,7 +323,11 @@ export class SshFs implements HostFs {
   async commitWithManifest(output: NamePair, manifest: NamePair, text: string): Promise<void> {
     // One call for what took six: the existence check, writing the manifest, both links (the
     // manifest first), removing both partial names, and the directory sync.
-    const r = await this.script(COMMIT_WITH_MANIFEST, [dirname(output.path), manifest.partial, manifest.path, output.partial, output.path], Buffer.from(text, 'utf8'));
+    const r = await this.script(
+      COMMIT_WITH_MANIFEST,
+      [dirname(output.path), manifest.partial, manifest.path, output.partial, output.path],
+      Buffer.from(text, 'utf8'),
+    );
     if (exitOk(r)) return;
     switch (r.code) {
       case EXIT.exists:

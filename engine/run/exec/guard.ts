@@ -50,7 +50,11 @@ export class GuardError extends Error {}
 const MAX_OUTPUT = 256 * 1024 * 1024;
 
 /** Run one command to its end on its host, with its environment, collecting stdout and stderr whole. */
-export async function runTool(cmd: Command, x: ExecEnv, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string; error?: string }> {
+export async function runTool(
+  cmd: Command,
+  x: ExecEnv,
+  cwd?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string; error?: string }> {
   let env: Record<string, string>;
   try {
     env = await resolveEnv(cmd, x.hosts, x.redactor, x.env);
@@ -71,7 +75,13 @@ export async function runTool(cmd: Command, x: ExecEnv, cwd?: string): Promise<{
     header = w.header;
   } else argv = x.hosts.argv(cmd.host, cmd.argv);
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { shell: false, env: spawnEnv, stdio: [header ? 'pipe' : 'ignore', 'pipe', 'pipe'], signal: x.signal, ...(cwd ? { cwd } : {}) });
+    const child = spawn(argv[0], argv.slice(1), {
+      shell: false,
+      env: spawnEnv,
+      stdio: [header ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      signal: x.signal,
+      ...(cwd ? { cwd } : {}),
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
@@ -91,7 +101,14 @@ export async function runTool(cmd: Command, x: ExecEnv, cwd?: string): Promise<{
     child.on('error', (e: NodeJS.ErrnoException) => {
       error ??= e.code === 'ENOENT' ? `${cmd.argv[0]}: command not found` : `${cmd.argv[0]}: ${e.message}`;
     });
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ...(error ? { error } : {}) }));
+    child.on('close', (code) =>
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        ...(error ? { error } : {}),
+      }),
+    );
   });
 }
 
@@ -102,7 +119,10 @@ function lastLines(text: string): string {
 async function toolOutput(cmd: Command, x: ExecEnv, what: string): Promise<{ stdout: string; stderr: string }> {
   const r = await runTool(cmd, x);
   if (r.error) throw new GuardError(`${what}: ${r.error}`);
-  if (r.code !== 0) throw new GuardError(`${what}: ${cmd.argv[0]} exited with status ${r.code}${r.stderr.trim() ? `: ${lastLines(r.stderr)}` : ''}`);
+  if (r.code !== 0)
+    throw new GuardError(
+      `${what}: ${cmd.argv[0]} exited with status ${r.code}${r.stderr.trim() ? `: ${lastLines(r.stderr)}` : ''}`,
+    );
   return r;
 }
 
@@ -133,7 +153,12 @@ export function parseResticSnapshots(text: string): ToolSnapshot[] {
   if (!Array.isArray(list)) throw new GuardError('restic snapshots --json did not print a list');
   return list.map((s: Record<string, unknown>) => {
     if (typeof s.id !== 'string') throw new GuardError('restic listed a snapshot without id');
-    return { id: s.id, name: typeof s.short_id === 'string' ? s.short_id : s.id.slice(0, 8), time: parseTime(s.time, false), tags: Array.isArray(s.tags) ? (s.tags as string[]) : [] };
+    return {
+      id: s.id,
+      name: typeof s.short_id === 'string' ? s.short_id : s.id.slice(0, 8),
+      time: parseTime(s.time, false),
+      tags: Array.isArray(s.tags) ? (s.tags as string[]) : [],
+    };
   });
 }
 
@@ -142,7 +167,8 @@ export function parseBorgList(text: string): ToolSnapshot[] {
   const doc = json(text, 'borg list --json') as { archives?: Record<string, unknown>[] };
   if (!doc || !Array.isArray(doc.archives)) throw new GuardError('borg list --json has no archives list');
   return doc.archives.map((a) => {
-    if (typeof a.id !== 'string' || typeof a.name !== 'string') throw new GuardError('borg listed an archive without id or name');
+    if (typeof a.id !== 'string' || typeof a.name !== 'string')
+      throw new GuardError('borg listed an archive without id or name');
     return { id: a.id, name: a.name, time: parseTime(a.time ?? a.start, true) };
   });
 }
@@ -159,7 +185,10 @@ export function parseResticForget(text: string): ToolPlan {
   if (!Array.isArray(groups)) throw new GuardError('restic forget --dry-run --json did not print a list of groups');
   const plan: ToolPlan = { keep: new Set(), remove: new Set() };
   for (const g of groups as Record<string, unknown>[]) {
-    for (const [field, into] of [['keep', plan.keep], ['remove', plan.remove]] as const) {
+    for (const [field, into] of [
+      ['keep', plan.keep],
+      ['remove', plan.remove],
+    ] as const) {
       const v = g[field];
       if (v === null || v === undefined) continue;
       if (!Array.isArray(v)) throw new GuardError(`restic forget: \`${field}\` is not a list`);
@@ -189,17 +218,26 @@ export function parseBorgPrune(text: string): ToolPlan {
 // ---------------------------------------------------------------------------------------------
 // The check
 
-
 /** Why the restic on the host does not follow the rules the plan declares, or undefined when it does. */
-export function resticMismatch(declared: string | undefined, actual: string, planHost: string | undefined): string | undefined {
+export function resticMismatch(
+  declared: string | undefined,
+  actual: string,
+  planHost: string | undefined,
+): string | undefined {
   const want = resticReleaseOf(declared);
   const have = resticReleaseOf(actual);
   if (want === have) return undefined;
   const where = planHost === undefined ? 'this machine' : `host ${planHost}`;
-  const plan = declared ? `declares restic ${declared} (${want.label})` : `follows ${want.label} (no \`tool_versions.restic\` declared)`;
+  const plan = declared
+    ? `declares restic ${declared} (${want.label})`
+    : `follows ${want.label} (no \`tool_versions.restic\` declared)`;
   const line = `tool_versions: {restic: "${actual}"}`;
-  const fix = planHost === undefined ? `give the job a \`host\` (one without \`address\` runs here) with \`${line}\`` : `set \`${line}\` on host ${planHost}`;
-  return `${where} runs restic ${actual}, whose forget rules are those of ${have.label}, but the plan ${plan}: ${fix}, so that simulate, check and this prune follow restic ${actual}`;
+  const fix =
+    planHost === undefined
+      ? `give the job a \`host\` (one without \`address\` runs here) with \`${line}\``
+      : `set \`${line}\` on host ${planHost}`;
+  return `${where} runs restic ${actual}, whose forget rules are those of ${have.label}, but the plan ${plan}: ` +
+    `${fix}, so that simulate, check and this prune follow restic ${actual}`;
 }
 
 function iso(s: ToolSnapshot): string {
@@ -223,10 +261,16 @@ export async function checkGuard(step: CommandStep, x: ExecEnv, now: number = Da
     ...(detail ? { detail } : {}),
   });
   try {
-    if (!g.list || !g.engine || !g.policy || !g.timezone) return refuse('this prune step has no listing to check the tool against (plan it again with this version of Backplan)');
+    if (!g.list || !g.engine || !g.policy || !g.timezone)
+      return refuse(
+        'this prune step has no listing to check the tool against (plan it again with this version of Backplan)',
+      );
     const engine = g.engine === 'restic' ? resticEngineFor(g.declaredVersion) : getEngine(g.engine);
     const unsupported = engine.unsupported(g.policy);
-    if (unsupported.length) return refuse(`the ${engine.id} rules cannot express this policy: ${unsupported.map((u) => u.message).join('; ')}`);
+    if (unsupported.length)
+      return refuse(
+        `the ${engine.id} rules cannot express this policy: ${unsupported.map((u) => u.message).join('; ')}`,
+      );
 
     let version: string | undefined;
     let mismatch: string | undefined;
@@ -237,7 +281,8 @@ export async function checkGuard(step: CommandStep, x: ExecEnv, now: number = Da
     }
 
     const listed = await toolOutput(on(g.list.argv, g.list.env ?? step.env), x, `listing the job's ${tool} snapshots`);
-    const snaps = g.list.parse === 'restic-snapshots-json' ? parseResticSnapshots(listed.stdout) : parseBorgList(listed.stdout);
+    const snaps =
+      g.list.parse === 'restic-snapshots-json' ? parseResticSnapshots(listed.stdout) : parseBorgList(listed.stdout);
     const byId = new Map(snaps.map((s) => [s.id, s]));
     const d = engine.evaluate(
       snaps.map((s) => ({ id: s.id, time: s.time, ...(s.tags ? { tags: s.tags } : {}) })),
@@ -259,12 +304,17 @@ export async function checkGuard(step: CommandStep, x: ExecEnv, now: number = Da
     if (mismatch) return refuse(mismatch, detail);
 
     const dry = await toolOutput(on(g.argv), x, `${tool}'s dry run`);
-    const plan = g.parse === 'restic-forget-json' ? parseResticForget(dry.stdout) : parseBorgPrune(dry.stderr + dry.stdout);
+    const plan =
+      g.parse === 'restic-forget-json' ? parseResticForget(dry.stdout) : parseBorgPrune(dry.stderr + dry.stdout);
     const seen = new Set([...plan.keep, ...plan.remove]);
     const unknown = [...seen].filter((id) => !byId.has(id));
     const unseen = snaps.filter((s) => !seen.has(s.id));
     if (unknown.length || unseen.length) {
-      return refuse(`the dry run of ${tool} and its listing do not hold the same snapshots (${unknown.length} only in the dry run, ${unseen.length} only in the listing: did a backup run meanwhile?)`, detail);
+      return refuse(
+        `the dry run of ${tool} and its listing do not hold the same snapshots (${unknown.length} only in the dry ` +
+          `run, ${unseen.length} only in the listing: did a backup run meanwhile?)`,
+        detail,
+      );
     }
 
     const engineRemove = new Set(decision.remove.map((s) => s.id));
@@ -273,17 +323,34 @@ export async function checkGuard(step: CommandStep, x: ExecEnv, now: number = Da
     if (toolOnly.length || engineOnly.length) {
       const reasons = new Map(decision.keep.map((k) => [k.snapshot.id, k.reasons]));
       const parts = [
-        ...(toolOnly.length ? [`${tool} would remove ${toolOnly.map((s) => `${stamp(s)}, which Backplan keeps (${(reasons.get(s.id) ?? []).join(', ')})`).join('; ')}`] : []),
-        ...(engineOnly.length ? [`Backplan would remove ${engineOnly.map(stamp).join(', ')}, which ${tool} keeps`] : []),
+        ...(toolOnly.length
+          ? [
+              `${tool} would remove ${toolOnly
+                .map((s) => `${stamp(s)}, which Backplan keeps (${(reasons.get(s.id) ?? []).join(', ')})`)
+                .join('; ')}`,
+            ]
+          : []),
+        ...(engineOnly.length
+          ? [`Backplan would remove ${engineOnly.map(stamp).join(', ')}, which ${tool} keeps`]
+          : []),
       ];
       const rules = engine.release ?? engine.id;
-      return refuse(`${tool}'s decision differs from Backplan's ${rules} rules: ${parts.join('; ')}`, { ...detail, toolOnly: toolOnly.map((s) => s.name), engineOnly: engineOnly.map((s) => s.name) });
+      return refuse(`${tool}'s decision differs from Backplan's ${rules} rules: ${parts.join('; ')}`, {
+        ...detail,
+        toolOnly: toolOnly.map((s) => s.name),
+        engineOnly: engineOnly.map((s) => s.name),
+      });
     }
 
-    const newest = snaps.reduce<ToolSnapshot | undefined>((a, s) => (a === undefined || s.time > a.time ? s : a), undefined);
-    if (newest && plan.remove.has(newest.id)) return refuse(`the policy would remove the newest snapshot, ${stamp(newest)}`, detail);
+    const newest = snaps.reduce<ToolSnapshot | undefined>(
+      (a, s) => (a === undefined || s.time > a.time ? s : a),
+      undefined,
+    );
+    if (newest && plan.remove.has(newest.id))
+      return refuse(`the policy would remove the newest snapshot, ${stamp(newest)}`, detail);
     const need = Math.min(Math.max(1, g.min), snaps.length);
-    if (plan.keep.size < need) return refuse(`the policy would keep ${plan.keep.size} snapshot(s), fewer than min ${g.min}`, detail);
+    if (plan.keep.size < need)
+      return refuse(`the policy would keep ${plan.keep.size} snapshot(s), fewer than min ${g.min}`, detail);
     return { ok: true, decision, detail };
   } catch (e) {
     if (e instanceof GuardError) return refuse(e.message);

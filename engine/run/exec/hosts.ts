@@ -85,7 +85,16 @@ export class Hosts {
       [...this.masters.keys()].map(async (host) => {
         const h = this.plan.hosts.get(host);
         if (!h || !cp || hostProblems(h).length) return;
-        const argv = ['ssh', '-o', `ControlPath=${cp}`, ...(h.port ? ['-p', String(h.port)] : []), '-O', 'exit', '--', sshDestination(h)];
+        const argv = [
+          'ssh',
+          '-o',
+          `ControlPath=${cp}`,
+          ...(h.port ? ['-p', String(h.port)] : []),
+          '-O',
+          'exit',
+          '--',
+          sshDestination(h),
+        ];
         await capture(argv).catch(() => undefined);
       }),
     );

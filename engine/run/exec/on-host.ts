@@ -18,7 +18,11 @@ export interface HostRunner {
 }
 
 export function hostRunner(hosts: Hosts, host: string, env: Record<string, string>): HostRunner {
-  async function run(argv: readonly string[], input: Readable | undefined, collect: boolean): Promise<Exit & { stdout: Buffer }> {
+  async function run(
+    argv: readonly string[],
+    input: Readable | undefined,
+    collect: boolean,
+  ): Promise<Exit & { stdout: Buffer }> {
     await hosts.ready(host);
     let full: string[];
     let header: Buffer | undefined;
@@ -33,7 +37,11 @@ export function hostRunner(hosts: Hosts, host: string, env: Record<string, strin
     } else {
       full = hosts.argv(host, argv);
     }
-    const p = spawnArgv(full, { env: spawnEnv, stdin: input || header ? 'pipe' : 'ignore', stdout: collect ? 'pipe' : 'ignore' });
+    const p = spawnArgv(full, {
+      env: spawnEnv,
+      stdin: input || header ? 'pipe' : 'ignore',
+      stdout: collect ? 'pipe' : 'ignore',
+    });
     const chunks: Buffer[] = [];
     if (collect) p.child.stdout!.on('data', (d: Buffer) => chunks.push(d));
     const stdin = p.child.stdin;

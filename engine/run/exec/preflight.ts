@@ -40,7 +40,11 @@ function where(hosts: Hosts, host: string): string {
  * Why `steps` cannot start (a program missing, a host that cannot be reached), or undefined
  * when every program is there. Runs nothing but the check itself.
  */
-export async function preflight(steps: readonly Step[], hosts: Hosts, signal?: AbortSignal): Promise<string | undefined> {
+export async function preflight(
+  steps: readonly Step[],
+  hosts: Hosts,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const problems: string[] = [];
   await Promise.all(
     [...programsByHost(steps)].map(async ([host, names]) => {
@@ -57,7 +61,10 @@ export async function preflight(steps: readonly Step[], hosts: Hosts, signal?: A
       }
       const missing = r.stdout.toString('utf8').split('\0').filter(Boolean);
       for (const m of missing) {
-        problems.push(`${m} is not installed on ${where(hosts, host)}: \`command -v ${m}\` finds nothing on its PATH (install it, or give its path under the host's \`tools\`); nothing was run`);
+        problems.push(
+          `${m} is not installed on ${where(hosts, host)}: \`command -v ${m}\` finds nothing on its PATH (install ` +
+            `it, or give its path under the host's \`tools\`); nothing was run`,
+        );
       }
     }),
   );

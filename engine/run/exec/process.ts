@@ -72,8 +72,16 @@ export function exitOk(e: Exit): boolean {
 }
 
 /** Run argv to completion, collecting stdout (up to `maxOut` bytes). */
-export async function capture(argv: readonly string[], opts: { env?: NodeJS.ProcessEnv; input?: Buffer; signal?: AbortSignal; maxOut?: number } = {}): Promise<Exit & { stdout: Buffer }> {
-  const p = spawnArgv(argv, { env: opts.env, stdin: opts.input ? 'pipe' : 'ignore', stdout: 'pipe', signal: opts.signal });
+export async function capture(
+  argv: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: Buffer; signal?: AbortSignal; maxOut?: number } = {},
+): Promise<Exit & { stdout: Buffer }> {
+  const p = spawnArgv(argv, {
+    env: opts.env,
+    stdin: opts.input ? 'pipe' : 'ignore',
+    stdout: 'pipe',
+    signal: opts.signal,
+  });
   const chunks: Buffer[] = [];
   let size = 0;
   const max = opts.maxOut ?? 64 * 1024 * 1024;

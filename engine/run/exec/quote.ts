@@ -60,13 +60,16 @@ export function hostProblems(host: HostModel): string[] {
   const a = host.address;
   if (a !== undefined && a !== null) {
     if (typeof a !== 'string' || a === '') out.push(`host ${host.name}: address must be a non-empty string`);
-    else if (a.startsWith('-')) out.push(`host ${host.name}: address \`${a}\` starts with '-' and would be read as an ssh option`);
-    else if (/[\s@'"\\`$;&|<>()]/.test(a) || hasControl(a)) out.push(`host ${host.name}: address \`${a}\` contains characters not allowed in a host name or IP address`);
+    else if (a.startsWith('-'))
+      out.push(`host ${host.name}: address \`${a}\` starts with '-' and would be read as an ssh option`);
+    else if (/[\s@'"\\`$;&|<>()]/.test(a) || hasControl(a))
+      out.push(`host ${host.name}: address \`${a}\` contains characters not allowed in a host name or IP address`);
   }
   const u = host.user;
   if (u !== undefined && u !== null) {
     if (typeof u !== 'string' || u === '') out.push(`host ${host.name}: user must be a non-empty string`);
-    else if (u.startsWith('-') || /[\s@:'"\\`$;&|<>()]/.test(u) || hasControl(u)) out.push(`host ${host.name}: user \`${u}\` is not a valid login name`);
+    else if (u.startsWith('-') || /[\s@:'"\\`$;&|<>()]/.test(u) || hasControl(u))
+      out.push(`host ${host.name}: user \`${u}\` is not a valid login name`);
   }
   const p = host.port;
   if (p !== undefined && p !== null && !(Number.isInteger(p) && p >= 1 && p <= 65535)) {
@@ -75,7 +78,10 @@ export function hostProblems(host: HostModel): string[] {
   const i = host.identity;
   if (i !== undefined && i !== null) {
     if (typeof i !== 'string' || i === '') out.push(`host ${host.name}: identity must be a path`);
-    else if (i.startsWith('-') || hasControl(i)) out.push(`host ${host.name}: identity \`${i}\` must be a file path (it starts with '-' or holds control characters)`);
+    else if (i.startsWith('-') || hasControl(i))
+      out.push(
+        `host ${host.name}: identity \`${i}\` must be a file path (it starts with '-' or holds control characters)`,
+      );
   }
   return out;
 }
@@ -119,10 +125,24 @@ export function sshArgv(host: HostModel, remoteArgv: readonly string[], opts: Ss
   }
   // A host that stops answering mid-transfer (hung, or its network dropped without a reset) is
   // given up after about a minute instead of the kernel's TCP timeout of many minutes.
-  argv.push('-o', `ConnectTimeout=${opts.connectTimeout ?? 10}`, '-o', `ServerAliveInterval=${SERVER_ALIVE.interval}`, '-o', `ServerAliveCountMax=${SERVER_ALIVE.count}`);
+  argv.push(
+    '-o',
+    `ConnectTimeout=${opts.connectTimeout ?? 10}`,
+    '-o',
+    `ServerAliveInterval=${SERVER_ALIVE.interval}`,
+    '-o',
+    `ServerAliveCountMax=${SERVER_ALIVE.count}`,
+  );
   if (opts.controlPath !== undefined) {
     checkOptionValue('controlPath', opts.controlPath);
-    argv.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${opts.controlPath}`, '-o', `ControlPersist=${opts.controlPersist ?? 60}`);
+    argv.push(
+      '-o',
+      'ControlMaster=auto',
+      '-o',
+      `ControlPath=${opts.controlPath}`,
+      '-o',
+      `ControlPersist=${opts.controlPersist ?? 60}`,
+    );
   }
   if (host.port !== undefined && host.port !== null) argv.push('-p', String(host.port));
   if (host.identity) argv.push('-i', host.identity, '-o', 'IdentitiesOnly=yes');
@@ -132,7 +152,8 @@ export function sshArgv(host: HostModel, remoteArgv: readonly string[], opts: Ss
 }
 
 function checkOptionValue(label: string, v: string): void {
-  if (typeof v !== 'string' || v === '' || v.startsWith('-') || hasControl(v)) throw new QuoteError(`invalid ${label}: ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || v === '' || v.startsWith('-') || hasControl(v))
+    throw new QuoteError(`invalid ${label}: ${JSON.stringify(v)}`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -39,13 +39,15 @@ export const LIST = `test -e "$1" || exit ${EXIT.missing}; exec find "$1" -minde
  * exists), drop the partial name, and make the directory `$3` durable. A failed directory sync
  * is not an error (some file systems refuse fsync on a directory).
  */
-export const COMMIT_FILE = `ln -T -- "$1" "$2" || exit ${EXIT.link}; rm -f -- "$1" || exit ${EXIT.unlink}; sync -- "$3" 2>/dev/null; exit 0`;
+export const COMMIT_FILE = `ln -T -- "$1" "$2" || exit ${EXIT.link}; rm -f -- "$1" || exit ${EXIT.unlink}; sync -- ` +
+  `"$3" 2>/dev/null; exit 0`;
 
 /**
  * Rename the directory `$1` to `$2` only when `$2` is free (checked first: `mv -T` would replace
  * an empty directory or a symlink), then sync the parent `$3`. The caller holds the job's lock.
  */
-export const COMMIT_DIRECTORY = `if test -e "$2" || test -L "$2"; then exit ${EXIT.exists}; fi; mv -T -- "$1" "$2" || exit ${EXIT.link}; sync -- "$3" 2>/dev/null; exit 0`;
+export const COMMIT_DIRECTORY = `if test -e "$2" || test -L "$2"; then exit ${EXIT.exists}; fi; mv -T -- "$1" "$2" ` +
+  `|| exit ${EXIT.link}; sync -- "$3" 2>/dev/null; exit 0`;
 
 /**
  * An output and its manifest, in one call. `$1` directory, `$2` manifest partial, `$3` manifest

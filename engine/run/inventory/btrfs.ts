@@ -46,11 +46,26 @@ export function btrfsStore(inv: BtrfsInventory, access: StoreAccess, opts: { rec
   if (!placeCache.has(access.hosts)) placeCache.set(access.hosts, new Map());
   const cache = placeCache.get(access.hosts)!;
 
-  /** The directory's path from the filesystem's top ('' at the top); undefined: no subvolume in it (or no directory). */
+  /**
+   * The directory's path from the filesystem's top ('' at the top); undefined: no subvolume in it (or no directory).
+   */
   const place = async (): Promise<{ rel: string | undefined; missing: boolean }> => {
     const known = cache.get(key);
     if (known !== undefined) return { rel: known, missing: false };
-    const f = await runOn(access, inv.host, ['find', dir, '-mindepth', '1', '-maxdepth', '1', '-type', 'd', '-inum', '256', '-printf', '%f\\0']);
+    const f = await runOn(access, inv.host, [
+      'find',
+      dir,
+      '-mindepth',
+      '1',
+      '-maxdepth',
+      '1',
+      '-type',
+      'd',
+      '-inum',
+      '256',
+      '-printf',
+      '%f\\0',
+    ]);
     if (!f.ok) {
       if (/No such file or directory/.test(f.stderr)) return { rel: undefined, missing: true };
       throw new Error(`cannot list ${dir} on ${inv.host}: ${describeExit('find', f)}`);
@@ -58,16 +73,33 @@ export function btrfsStore(inv: BtrfsInventory, access: StoreAccess, opts: { rec
     const first = f.stdout.toString('utf8').split('\0').find(Boolean);
     if (first === undefined) return { rel: undefined, missing: false };
     // The first line of `subvolume show` is the subvolume's path from the filesystem's top.
-    const shown = (await outputOf(access, inv.host, [btrfs, 'subvolume', 'show', join(first)], `cannot read subvolume ${join(first)}`)).split('\n')[0].trim();
+    const shown = (
+      await outputOf(
+        access,
+        inv.host,
+        [btrfs, 'subvolume', 'show', join(first)],
+        `cannot read subvolume ${join(first)}`,
+      )
+    )
+      .split('\n')[0]
+      .trim();
     const rel = shown === first ? '' : shown.endsWith(`/${first}`) ? shown.slice(0, -first.length - 1) : undefined;
-    if (rel === undefined) throw new Error(`cannot tell where ${dir} is inside its btrfs filesystem on ${inv.host} (subvolume show says ${shown})`);
+    if (rel === undefined)
+      throw new Error(
+        `cannot tell where ${dir} is inside its btrfs filesystem on ${inv.host} (subvolume show says ${shown})`,
+      );
     cache.set(key, rel);
     return { rel, missing: false };
   };
 
   /** Subvolumes directly in `dir`: all, or the read-only ones. */
   const rows = async (rel: string, readonlyOnly: boolean): Promise<Map<string, SubvolumeRow>> => {
-    const text = await outputOf(access, inv.host, [btrfs, 'subvolume', 'list', ...(readonlyOnly ? ['-r'] : []), '-R', dir], `cannot list the subvolumes of ${dir}`);
+    const text = await outputOf(
+      access,
+      inv.host,
+      [btrfs, 'subvolume', 'list', ...(readonlyOnly ? ['-r'] : []), '-R', dir],
+      `cannot list the subvolumes of ${dir}`,
+    );
     const out = new Map<string, SubvolumeRow>();
     for (const row of parseSubvolumeList(text, readonlyOnly)) {
       const name = rel === '' ? row.path : row.path.startsWith(`${rel}/`) ? row.path.slice(rel.length + 1) : undefined;
@@ -93,7 +125,12 @@ export function btrfsStore(inv: BtrfsInventory, access: StoreAccess, opts: { rec
       return [...all.keys()].filter((n) => !whole(ro.get(n) ?? { path: '', received: false, readonly: false })).sort();
     },
     async remove(name) {
-      await outputOf(access, inv.host, [btrfs, 'subvolume', 'delete', join(name)], `cannot delete subvolume ${join(name)}`);
+      await outputOf(
+        access,
+        inv.host,
+        [btrfs, 'subvolume', 'delete', join(name)],
+        `cannot delete subvolume ${join(name)}`,
+      );
     },
   };
 }

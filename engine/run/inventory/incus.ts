@@ -23,14 +23,19 @@ export function speaksLxc(binary: string): boolean {
 /** `REMOTE:INSTANCE` or `INSTANCE`, split and checked (nothing else may reach a URL or argv). */
 export function splitTarget(target: string): { remote?: string; instance: string } {
   const m = INSTANCE.exec(target);
-  if (!m) throw new Error(`\`${target}\` is not an Incus instance (letters, digits and '-', optionally after \`REMOTE:\`)`);
+  if (!m)
+    throw new Error(`\`${target}\` is not an Incus instance (letters, digits and '-', optionally after \`REMOTE:\`)`);
   return m[1] !== undefined ? { remote: m[1], instance: m[2] } : { instance: m[2] };
 }
 
 /** The argv that lists the snapshots of `target` as JSON. */
 export function listArgv(binary: string, target: string): string[] {
   const { remote, instance } = splitTarget(target);
-  return [binary, 'query', `${remote !== undefined ? `${remote}:` : ''}/1.0/instances/${instance}/snapshots?recursion=1`];
+  return [
+    binary,
+    'query',
+    `${remote !== undefined ? `${remote}:` : ''}/1.0/instances/${instance}/snapshots?recursion=1`,
+  ];
 }
 
 /** The argv that deletes snapshot `name` of `target`. */
@@ -66,7 +71,10 @@ export function parseListing(stdout: string, target: string): Snapshot[] {
  * run for the first time prints a welcome text on stderr before it).
  */
 export function clientFailure(binary: string, r: Exit): string {
-  const line = r.stderr.split('\n').reverse().find((l) => l.startsWith('Error: '));
+  const line = r.stderr
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('Error: '));
   return line !== undefined && !r.spawnError ? describeExit(binary, { ...r, stderr: line }) : describeExit(binary, r);
 }
 

@@ -12,7 +12,12 @@ export async function runOn(access: StoreAccess, host: string, argv: readonly st
 }
 
 /** Runs argv and returns its stdout; rejects with the tool's own last words. */
-export async function outputOf(access: StoreAccess, host: string, argv: readonly string[], what: string): Promise<string> {
+export async function outputOf(
+  access: StoreAccess,
+  host: string,
+  argv: readonly string[],
+  what: string,
+): Promise<string> {
   const r = await runOn(access, host, argv);
   if (!r.ok) throw new Error(`${what} on ${host}: ${describeExit(argv[0], r)}`);
   return r.stdout.toString('utf8');

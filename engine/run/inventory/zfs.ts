@@ -17,7 +17,10 @@ export function parseZfsCreation(text: string, dataset: string): Snapshot[] {
     const [name, value] = line.split('\t');
     if (!name?.startsWith(prefix)) continue;
     const secs = Number(value);
-    out.push({ name: name.slice(prefix.length), ...(Number.isFinite(secs) && value !== '' ? { created: secs * 1000 } : {}) });
+    out.push({
+      name: name.slice(prefix.length),
+      ...(Number.isFinite(secs) && value !== '' ? { created: secs * 1000 } : {}),
+    });
   }
   return out.sort((a, b) => (a.created ?? 0) - (b.created ?? 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -35,7 +38,12 @@ export function zfsStore(inv: ZfsInventory, access: StoreAccess): SnapshotStore 
       return parseZfsCreation(r.stdout.toString('utf8'), inv.dataset);
     },
     async remove(name) {
-      await outputOf(access, inv.host, [zfs, 'destroy', `${inv.dataset}@${name}`], `cannot destroy ${inv.dataset}@${name}`);
+      await outputOf(
+        access,
+        inv.host,
+        [zfs, 'destroy', `${inv.dataset}@${name}`],
+        `cannot destroy ${inv.dataset}@${name}`,
+      );
     },
   };
 }

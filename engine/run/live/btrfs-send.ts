@@ -7,13 +7,16 @@ import { btrfsStore } from '../inventory/btrfs';
 import type { LiveContext } from './types';
 import { readSides } from './replication';
 
-const glob = (match: string) => new RegExp(`^${match.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 's');
+const glob = (match: string) =>
+  new RegExp(`^${match.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 's');
 
 export async function readBtrfsSend(job: JobModel, ctx: LiveContext): Promise<JobState> {
   const { targetInventory, state } = await readSides(job, ctx);
   if (state.targetExists && targetInventory.type === 'btrfs-snapshots') {
     const rx = glob(targetInventory.match);
-    const left = (await btrfsStore(targetInventory, { hosts: ctx.hosts, signal: ctx.signal }, { received: true }).incomplete()).filter((n) => rx.test(n));
+    const left = (
+      await btrfsStore(targetInventory, { hosts: ctx.hosts, signal: ctx.signal }, { received: true }).incomplete()
+    ).filter((n) => rx.test(n));
     if (left.length) state.incomplete = left;
   }
   return state;

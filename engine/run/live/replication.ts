@@ -26,8 +26,10 @@ export async function readSides(job: JobModel, ctx: LiveContext): Promise<Sides>
   const sourceInventory = inventoryOf(ctx.plan, source.name, now);
   const targetInventory = inventoryOf(ctx.plan, job.name, now);
   // Names carry the source job's pattern, expanded in the zone of the source's host.
-  const zone = (source.host !== undefined ? ctx.plan.hosts.get(source.host)?.timezone : undefined) || ctx.plan.timezone || 'UTC';
-  const list = (inv: Inventory, replica: boolean) => listCopies(inv, source, zone, fsFor(inv.host, ctx.hosts), { hosts: ctx.hosts, signal: ctx.signal, replica });
+  const zone =
+    (source.host !== undefined ? ctx.plan.hosts.get(source.host)?.timezone : undefined) || ctx.plan.timezone || 'UTC';
+  const list = (inv: Inventory, replica: boolean) =>
+    listCopies(inv, source, zone, fsFor(inv.host, ctx.hosts), { hosts: ctx.hosts, signal: ctx.signal, replica });
   const src = await list(sourceInventory, false);
   const dst = await list(targetInventory, true);
   const there = new Set(dst.copies.map((c) => c.name));

@@ -15,7 +15,8 @@ export async function readRsyncState(job: JobModel, ctx: LiveContext): Promise<J
   const inv = backup?.type === 'command' ? backup.inventory : undefined;
   // A job that cannot be planned gets its planning errors when it is planned again.
   if (!inv) return {};
-  const zone = (job.host !== undefined ? ctx.plan.hosts.get(job.host)?.timezone : undefined) || ctx.plan.timezone || 'UTC';
+  const zone =
+    (job.host !== undefined ? ctx.plan.hosts.get(job.host)?.timezone : undefined) || ctx.plan.timezone || 'UTC';
   const listed = await listCopies(inv, job, zone, fsFor(inv.host, ctx.hosts));
   return listed.copies.length ? { previous: listed.copies[0].name } : {};
 }

@@ -10,7 +10,11 @@ import { readSides } from './replication';
 export async function readZfsSend(job: JobModel, ctx: LiveContext): Promise<JobState> {
   const { targetInventory, state } = await readSides(job, ctx);
   if (job.raw.resumable !== false && state.targetExists && targetInventory.type === 'zfs-snapshots') {
-    const token = await zfsResumeToken({ hosts: ctx.hosts, signal: ctx.signal }, targetInventory.host, targetInventory.dataset);
+    const token = await zfsResumeToken(
+      { hosts: ctx.hosts, signal: ctx.signal },
+      targetInventory.host,
+      targetInventory.dataset,
+    );
     if (token !== undefined) state.resumeToken = token;
   }
   return state;

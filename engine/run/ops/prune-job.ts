@@ -7,7 +7,17 @@
 // Jobs their own tool prunes (restic, borg) go through prune/tool-prune.ts.
 import { fsFor, type HostFs } from '../exec/files';
 import { Hosts } from '../exec/hosts';
-import { decide, listCopies, namerOf, pruneEngine, removeCopies, removePartials, type Copy, type Listed, type PruneDecision } from '../prune/copies';
+import {
+  decide,
+  listCopies,
+  namerOf,
+  pruneEngine,
+  removeCopies,
+  removePartials,
+  type Copy,
+  type Listed,
+  type PruneDecision,
+} from '../prune/copies';
 import { protectReplicationBases } from '../prune/replication-base';
 import { pruneWithTool } from '../prune/tool-prune';
 import { isSnapshotInventory, snapshotPath } from '../inventory/index';
@@ -26,9 +36,17 @@ export async function pruneJob(opts: PruneJobOptions): Promise<PruneJobReport> {
   const step = steps.find((s): s is PruneStep => s.type === 'prune');
   if (!step) {
     // restic, borg: the tool prunes, guarded by Backplan's own decision (tool-prune.ts).
-    if (steps.some((s) => s.type === 'command' && s.guard)) return pruneWithTool(opts, steps, () => openSession('prune', opts.plan, opts.planPath, opts.job, opts.stateDir, opts));
+    if (steps.some((s) => s.type === 'command' && s.guard))
+      return pruneWithTool(opts, steps, () =>
+        openSession('prune', opts.plan, opts.planPath, opts.job, opts.stateDir, opts),
+      );
     const cmd = steps.find((s) => s.phase === 'prune');
-    throw new JobOpError(cmd ? `job ${opts.job} is pruned by its own tool (${cmd.type === 'command' ? cmd.argv[0] : 'external'}); \`backplan prune\` for it is not implemented yet` : `job ${opts.job} has no retention policy: nothing to prune`);
+    throw new JobOpError(
+      cmd
+        ? `job ${opts.job} is pruned by its own tool (${cmd.type === 'command' ? cmd.argv[0] : 'external'}); ` +
+          `\`backplan prune\` for it is not implemented yet`
+        : `job ${opts.job} has no retention policy: nothing to prune`,
+    );
   }
   const job = opts.plan.jobs.get(opts.job)!;
   const spec = step.prune;
@@ -39,7 +57,11 @@ export async function pruneJob(opts: PruneJobOptions): Promise<PruneJobReport> {
     dryRun: Boolean(opts.dryRun),
     engine: engine.id,
     min: spec.min,
-    dir: isSnapshotInventory(spec.inventory) ? snapshotPath(spec.inventory, spec.inventory.match) : 'dir' in spec.inventory ? spec.inventory.dir : '',
+    dir: isSnapshotInventory(spec.inventory)
+      ? snapshotPath(spec.inventory, spec.inventory.match)
+      : 'dir' in spec.inventory
+        ? spec.inventory.dir
+        : '',
     keep: d.keep.map((k) => ({ name: k.copy.name, time: iso(k.copy), reasons: k.reasons })),
     remove: d.remove.map((c) => ({ name: c.name, time: iso(c) })),
     removed: [],
@@ -51,7 +73,13 @@ export async function pruneJob(opts: PruneJobOptions): Promise<PruneJobReport> {
   if (opts.dryRun) {
     const hosts = new Hosts(opts.plan, { sshOptions: opts.sshOptions, multiplex: false });
     try {
-      const listed = await listCopies(spec.inventory, namerOf(job, opts.plan, spec), spec.timezone, fsFor(spec.inventory.host, hosts), { hosts, replica: spec.replicaOf !== undefined });
+      const listed = await listCopies(
+        spec.inventory,
+        namerOf(job, opts.plan, spec),
+        spec.timezone,
+        fsFor(spec.inventory.host, hosts),
+        { hosts, replica: spec.replicaOf !== undefined },
+      );
       const d = decide(listed.copies, spec, engine, now);
       await protectReplicationBases(job, opts.plan, spec, listed, d, { hosts, now });
       return report(listed, d);
@@ -64,8 +92,18 @@ export async function pruneJob(opts: PruneJobOptions): Promise<PruneJobReport> {
   let status: 'ok' | 'failed' = 'failed';
   try {
     const fs: HostFs = fsFor(spec.inventory.host, s.hosts);
-    s.journal.append({ type: 'step-start', job: opts.job, step: `${opts.job}/prune`, phase: 'prune', description: step.description, display: step.description });
-    const listed = await listCopies(spec.inventory, namerOf(job, opts.plan, spec), spec.timezone, fs, { hosts: s.hosts, replica: spec.replicaOf !== undefined });
+    s.journal.append({
+      type: 'step-start',
+      job: opts.job,
+      step: `${opts.job}/prune`,
+      phase: 'prune',
+      description: step.description,
+      display: step.description,
+    });
+    const listed = await listCopies(spec.inventory, namerOf(job, opts.plan, spec), spec.timezone, fs, {
+      hosts: s.hosts,
+      replica: spec.replicaOf !== undefined,
+    });
     const d = decide(listed.copies, spec, engine, now);
     await protectReplicationBases(job, opts.plan, spec, listed, d, { hosts: s.hosts, now });
     const out = report(listed, d);
@@ -76,7 +114,14 @@ export async function pruneJob(opts: PruneJobOptions): Promise<PruneJobReport> {
     out.partials = await removePartials(listed, fs, hooks);
     out.journal = s.journal.path;
     status = r.failed.length ? 'failed' : 'ok';
-    s.journal.append({ type: 'step-end', job: opts.job, step: `${opts.job}/prune`, status, ms: Date.now() - t0, detail: { kept: out.keep.map((k) => k.name), removed: out.removed } });
+    s.journal.append({
+      type: 'step-end',
+      job: opts.job,
+      step: `${opts.job}/prune`,
+      status,
+      ms: Date.now() - t0,
+      detail: { kept: out.keep.map((k) => k.name), removed: out.removed },
+    });
     return out;
   } finally {
     await s.close(status, t0);

@@ -18,7 +18,15 @@ import { Journal, type JournalRecord } from '../state/journal';
 import { acquireLock, LockError, type Lock } from '../state/lock';
 import { deferredPrune, planSteps } from '../steps/plan-steps';
 import { stateReaderFor } from '../live/index';
-import { decide, listCopies, namerOf, pruneEngine, removeCopies, removePartials, type RemoveHooks } from '../prune/copies';
+import {
+  decide,
+  listCopies,
+  namerOf,
+  pruneEngine,
+  removeCopies,
+  removePartials,
+  type RemoveHooks,
+} from '../prune/copies';
 import { protectReplicationBases } from '../prune/replication-base';
 import { snapshotMadeBy } from '../inventory/index';
 import { ensureStateDir } from '../state/dir';
@@ -30,7 +38,15 @@ export type RunEvent =
   | { event: 'run-start'; run: string; journal: string; jobs: string[] }
   | { event: 'job-start'; job: string }
   | { event: 'step-start'; job: string; step: string; phase: string; description: string }
-  | { event: 'step-end'; job: string; step: string; status: JobStatus; ms: number; message?: string; detail?: Record<string, unknown> }
+  | {
+      event: 'step-end';
+      job: string;
+      step: string;
+      status: JobStatus;
+      ms: number;
+      message?: string;
+      detail?: Record<string, unknown>;
+    }
   | { event: 'job-end'; job: string; status: JobStatus; message?: string }
   | { event: 'notice'; job?: string; message: string }
   | { event: 'run-end'; ok: boolean; ms: number };
@@ -39,7 +55,14 @@ export interface JobReport {
   job: string;
   status: JobStatus;
   message?: string;
-  steps: { id: string; phase: string; status: JobStatus; ms: number; message?: string; detail?: Record<string, unknown> }[];
+  steps: {
+    id: string;
+    phase: string;
+    status: JobStatus;
+    ms: number;
+    message?: string;
+    detail?: Record<string, unknown>;
+  }[];
 }
 
 export interface RunReport {
@@ -68,7 +91,10 @@ export interface RunOptions {
 }
 
 export function newRunId(now: number): string {
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${process.pid}-${Math.random().toString(16).slice(2, 6)}`;
 }
 
@@ -119,7 +145,12 @@ function leftoversNotice(names: readonly string[]): string {
 }
 
 /** Remove `.partial` leftovers of interrupted runs of `job` (the caller holds the job's lock). */
-async function cleanStalePartials(ctx: RunContext, job: JobModel, inventory: Inventory, timezone: string): Promise<string[]> {
+async function cleanStalePartials(
+  ctx: RunContext,
+  job: JobModel,
+  inventory: Inventory,
+  timezone: string,
+): Promise<string[]> {
   const fs = fsFor(inventory.host, ctx.hosts);
   const listed = await listCopies(inventory, job, timezone, fs);
   const removed = await removePartials(listed, fs, removeHooks(ctx, job.name));
@@ -130,7 +161,9 @@ async function cleanStalePartials(ctx: RunContext, job: JobModel, inventory: Inv
 /** Whether a prune step of `inventory` comes after `step` among its job's `steps`. */
 function prunedLater(steps: readonly Step[], step: Step, inventory: Inventory): boolean {
   const same = JSON.stringify(inventory);
-  return steps.slice(steps.indexOf(step) + 1).some((s) => s.type === 'prune' && JSON.stringify(s.prune.inventory) === same);
+  return steps
+    .slice(steps.indexOf(step) + 1)
+    .some((s) => s.type === 'prune' && JSON.stringify(s.prune.inventory) === same);
 }
 
 async function runPruneStep(step: PruneStep, ctx: RunContext, madeThisRun: ReadonlySet<string>): Promise<StepResult> {
@@ -138,7 +171,11 @@ async function runPruneStep(step: PruneStep, ctx: RunContext, madeThisRun: Reado
   const spec = step.prune;
   const engine = pruneEngine(job, ctx.plan, spec);
   const fs = fsFor(spec.inventory.host, ctx.hosts);
-  const listed = await listCopies(spec.inventory, namerOf(job, ctx.plan, spec), spec.timezone, fs, { hosts: ctx.hosts, signal: ctx.signal, replica: spec.replicaOf !== undefined });
+  const listed = await listCopies(spec.inventory, namerOf(job, ctx.plan, spec), spec.timezone, fs, {
+    hosts: ctx.hosts,
+    signal: ctx.signal,
+    replica: spec.replicaOf !== undefined,
+  });
   const now = Date.now();
   const decision = decide(listed.copies, spec, engine, now);
   await protectReplicationBases(job, ctx.plan, spec, listed, decision, { hosts: ctx.hosts, signal: ctx.signal, now });
@@ -167,13 +204,23 @@ async function runPruneStep(step: PruneStep, ctx: RunContext, madeThisRun: Reado
 async function runStep(step: Step, ctx: RunContext, madeThisRun: Set<string>): Promise<StepResult> {
   switch (step.type) {
     case 'command': {
-      const r = await runCommandStep(step, { hosts: ctx.hosts, redactor: ctx.redactor, signal: ctx.signal, env: ctx.env });
+      const r = await runCommandStep(step, {
+        hosts: ctx.hosts,
+        redactor: ctx.redactor,
+        signal: ctx.signal,
+        env: ctx.env,
+      });
       const snapshot = r.ok ? snapshotMadeBy(step) : undefined;
       if (snapshot !== undefined) madeThisRun.add(snapshot);
       return r;
     }
     case 'builtin': {
-      const r = await runBuiltinStep(step, { hosts: ctx.hosts, redactor: ctx.redactor, signal: ctx.signal, env: ctx.env });
+      const r = await runBuiltinStep(step, {
+        hosts: ctx.hosts,
+        redactor: ctx.redactor,
+        signal: ctx.signal,
+        env: ctx.env,
+      });
       if (r.ok && step.output) madeThisRun.add(step.output.path);
       return r;
     }
@@ -195,7 +242,10 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
   const ctx: RunContext = { plan: opts.plan, hosts, redactor, journal, env: opts.env, signal: opts.signal, emit };
   const j = (r: JournalRecord) => journal.append(r);
 
-  const jobNames = [...planned.order, ...planned.errors.map((e) => e.job).filter((n, i, a) => a.indexOf(n) === i && !planned.order.includes(n))];
+  const jobNames = [
+    ...planned.order,
+    ...planned.errors.map((e) => e.job).filter((n, i, a) => a.indexOf(n) === i && !planned.order.includes(n)),
+  ];
   j({ type: 'run-start', command: 'run', plan: opts.planPath, jobs: jobNames, pid: process.pid, host: hostname() });
   emit({ event: 'run-start', run: runId, journal: journal.path, jobs: jobNames });
 
@@ -222,7 +272,11 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
   const runJob = async (name: string): Promise<JobStatus> => {
     const job = opts.plan.jobs.get(name)!;
     const deps = depsOf(job).filter((d) => inRun.has(d));
-    const depStatus = await Promise.all(deps.map(async (d) => [d, await (results.get(d) ?? Promise.resolve(reports.get(d)?.status ?? 'failed'))] as const));
+    const depStatus = await Promise.all(
+      deps.map(
+        async (d) => [d, await (results.get(d) ?? Promise.resolve(reports.get(d)?.status ?? 'failed'))] as const,
+      ),
+    );
     const bad = depStatus.find(([, s]) => s !== 'ok');
     if (bad) {
       const msg = `skipped: prerequisite job ${bad[0]} ${bad[1] === 'failed' ? 'failed' : 'did not run'}`;
@@ -246,7 +300,11 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
           breakStale: opts.breakStaleLock,
           onBroken: (info, why) => {
             j({ type: 'lock-broken', job: name, lock: { ...info } });
-            emit({ event: 'notice', job: name, message: `broke the stale lock of job ${name} (${why}; pid ${info.pid}, run ${info.run})` });
+            emit({
+              event: 'notice',
+              job: name,
+              message: `broke the stale lock of job ${name} (${why}; pid ${info.pid}, run ${info.run})`,
+            });
           },
         });
       } catch (e) {
@@ -262,7 +320,8 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
         try {
           const state = await reader(job, { plan: opts.plan, hosts, signal: opts.signal });
           const again = planSteps(opts.plan, { job: name, now, runId, state: { [name]: state } });
-          if (again.errors.length) why = `cannot plan with the live state of its hosts: ${again.errors.map((e) => e.message).join('; ')}`;
+          if (again.errors.length)
+            why = `cannot plan with the live state of its hosts: ${again.errors.map((e) => e.message).join('; ')}`;
           else stepsOf.set(name, again.steps);
         } catch (e) {
           why = `cannot read the live state of its hosts: ${(e as Error).message}`;
@@ -306,7 +365,14 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
           failure = 'prune refused: no backup step of this job succeeded in this run';
         }
         const s0 = Date.now();
-        j({ type: 'step-start', job: name, step: step.id, phase: step.phase, description: step.description, display: formatStep(step) });
+        j({
+          type: 'step-start',
+          job: name,
+          step: step.id,
+          phase: step.phase,
+          description: step.description,
+          display: formatStep(step),
+        });
         emit({ event: 'step-start', job: name, step: step.id, phase: step.phase, description: step.description });
         let r: StepResult;
         if (failure !== undefined) r = { ok: false, message: failure };
@@ -319,20 +385,52 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
           // Leftovers of interrupted runs are removed now, unless this job's own prune of the
           // same directory follows: it lists that directory anyway and removes them from its
           // listing (one ssh round trip less on a remote storage).
-          if (r.ok && step.type === 'builtin' && step.builtin.inventory && (deferred !== undefined || !prunedLater(stepsOf.get(name) ?? [], step, step.builtin.inventory))) {
+          if (
+            r.ok &&
+            step.type === 'builtin' &&
+            step.builtin.inventory &&
+            (deferred !== undefined || !prunedLater(stepsOf.get(name) ?? [], step, step.builtin.inventory))
+          ) {
             try {
               await cleanStalePartials(ctx, job, step.builtin.inventory, opts.plan.timezone);
             } catch (e) {
-              emit({ event: 'notice', job: name, message: `could not look for leftovers of interrupted runs: ${(e as Error).message}` });
+              emit({
+                event: 'notice',
+                job: name,
+                message: `could not look for leftovers of interrupted runs: ${(e as Error).message}`,
+              });
             }
           }
         }
         const ms = Date.now() - s0;
         const status: JobStatus = r.ok ? 'ok' : 'failed';
         const message = r.message !== undefined ? redactor.text(r.message) : undefined;
-        j({ type: 'step-end', job: name, step: step.id, status, ms, ...(message ? { message } : {}), ...(r.detail ? { detail: r.detail } : {}) });
-        emit({ event: 'step-end', job: name, step: step.id, status, ms, ...(message ? { message } : {}), ...(r.detail ? { detail: r.detail } : {}) });
-        steps.push({ id: step.id, phase: step.phase, status, ms, ...(message ? { message } : {}), ...(r.detail ? { detail: redactor.value(r.detail) } : {}) });
+        j({
+          type: 'step-end',
+          job: name,
+          step: step.id,
+          status,
+          ms,
+          ...(message ? { message } : {}),
+          ...(r.detail ? { detail: r.detail } : {}),
+        });
+        emit({
+          event: 'step-end',
+          job: name,
+          step: step.id,
+          status,
+          ms,
+          ...(message ? { message } : {}),
+          ...(r.detail ? { detail: r.detail } : {}),
+        });
+        steps.push({
+          id: step.id,
+          phase: step.phase,
+          status,
+          ms,
+          ...(message ? { message } : {}),
+          ...(r.detail ? { detail: redactor.value(r.detail) } : {}),
+        });
         if (r.ok) {
           ok.add(step.id);
           if (step.phase === 'backup' || step.phase === 'copy') backupOk = true;
@@ -354,7 +452,9 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
     await hosts.close();
   }
   const jobs = jobNames.map((n) => reports.get(n)!).concat(planned.skipped.map((s) => reports.get(s.job)!));
-  const ok = jobs.every((r) => r.status === 'ok' || (r.status === 'skipped' && planned.skipped.some((s) => s.job === r.job)));
+  const ok = jobs.every(
+    (r) => r.status === 'ok' || (r.status === 'skipped' && planned.skipped.some((s) => s.job === r.job)),
+  );
   const ms = Date.now() - t0;
   j({ type: 'run-end', status: ok ? 'ok' : 'failed', ms });
   journal.close();

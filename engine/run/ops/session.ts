@@ -16,7 +16,10 @@ export function stepsFor(plan: PlanModel, job: string, now: number): Step[] {
   const j = plan.jobs.get(job);
   if (!j) throw new JobOpError(`no job named \`${job}\` in the plan`);
   // Planned on its own, even when disabled: prune and verify act on what exists.
-  const p = planSteps({ ...plan, jobs: new Map([...plan.jobs].map(([n, m]) => [n, n === job ? { ...m, enabled: true } : m])) }, { job, now });
+  const p = planSteps(
+    { ...plan, jobs: new Map([...plan.jobs].map(([n, m]) => [n, n === job ? { ...m, enabled: true } : m])) },
+    { job, now },
+  );
   const errs = p.errors.filter((e) => e.job === job);
   if (errs.length) throw new JobOpError(`job ${job}: ${errs.map((e) => e.message).join('; ')}`);
   return p.steps;
@@ -26,7 +29,14 @@ export interface Session extends JobSession {
   lock: Lock;
 }
 
-export function openSession(command: 'prune' | 'verify', plan: PlanModel, planPath: string, job: string, stateDir: string, opts: { breakStaleLock?: boolean; onEvent?(e: RunEvent): void; sshOptions?: string[] }): Session {
+export function openSession(
+  command: 'prune' | 'verify',
+  plan: PlanModel,
+  planPath: string,
+  job: string,
+  stateDir: string,
+  opts: { breakStaleLock?: boolean; onEvent?(e: RunEvent): void; sshOptions?: string[] },
+): Session {
   const layout = ensureStateDir(stateDir);
   const redactor = new Redactor();
   const run = newRunId(Date.now());

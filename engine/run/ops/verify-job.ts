@@ -33,13 +33,25 @@ interface KindVerifyResult {
 }
 
 /** Run a kind's own restore test inside a verify session: locked, journalled, one-line errors. */
-async function verifyBy(opts: VerifyJobOptions, t0: number, text: { description: string; short: string }, test: (steps: Step[], hosts: Hosts) => Promise<KindVerifyResult>): Promise<VerifyJobReport> {
+async function verifyBy(
+  opts: VerifyJobOptions,
+  t0: number,
+  text: { description: string; short: string },
+  test: (steps: Step[], hosts: Hosts) => Promise<KindVerifyResult>,
+): Promise<VerifyJobReport> {
   const steps = stepsFor(opts.plan, opts.job, t0);
   const s = openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts);
   let status: 'ok' | 'failed' = 'failed';
   const stepId = `${opts.job}/verify`;
   try {
-    s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: text.description, display: stepId });
+    s.journal.append({
+      type: 'step-start',
+      job: opts.job,
+      step: stepId,
+      phase: 'verify',
+      description: text.description,
+      display: stepId,
+    });
     s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: text.short });
     const r = await test(steps, s.hosts).catch((e: Error) => {
       // The tool's own words (an unreachable remote, a daemon that is not running): one line.
@@ -49,7 +61,18 @@ async function verifyBy(opts: VerifyJobOptions, t0: number, text: { description:
     const detail = { copy: r.copy, checked: r.checked, problems: r.problems.slice(0, 20) };
     s.journal.append({ type: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
     s.emit({ event: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
-    return { ok: r.ok, archiveSha256: '', bytes: 0, checked: r.checked, problems: r.problems, job: opts.job, copy: r.copy, path: r.path, journal: s.journal.path, ...(r.ok ? { summary: r.summary } : {}) };
+    return {
+      ok: r.ok,
+      archiveSha256: '',
+      bytes: 0,
+      checked: r.checked,
+      problems: r.problems,
+      job: opts.job,
+      copy: r.copy,
+      path: r.path,
+      journal: s.journal.path,
+      ...(r.ok ? { summary: r.summary } : {}),
+    };
   } finally {
     await s.close(status, t0);
   }
@@ -57,22 +80,35 @@ async function verifyBy(opts: VerifyJobOptions, t0: number, text: { description:
 
 type KindVerifier = (opts: VerifyJobOptions, job: JobModel, t0: number) => Promise<VerifyJobReport>;
 
-const verifySession = (opts: VerifyJobOptions) => () => openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts);
+const verifySession = (opts: VerifyJobOptions) => () =>
+  openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts);
 
 /** Kinds with a restore test of their own; archive and the dumps are verified below, in verifyJob. */
 const KIND_VERIFIERS: Record<string, KindVerifier> = {
   // The standby's snapshot restored into a scratch instance there (verify/incus.ts).
   'incus-copy': (opts, job, t0) =>
-    verifyBy(opts, t0, { description: 'restore the standby\'s snapshot into a scratch instance and read back boot.autostart', short: 'restore the standby\'s snapshot into a scratch instance' }, (steps, hosts) =>
-      verifyIncusCopy(job, opts.plan, steps, hosts, { now: t0, copy: opts.copy }),
+    verifyBy(
+      opts,
+      t0,
+      {
+        description: "restore the standby's snapshot into a scratch instance and read back boot.autostart",
+        short: "restore the standby's snapshot into a scratch instance",
+      },
+      (steps, hosts) => verifyIncusCopy(job, opts.plan, steps, hosts, { now: t0, copy: opts.copy }),
     ),
   // The newest common snapshot compared file by file on both sides (verify/replica.ts).
   ...Object.fromEntries(
     ['zfs-send', 'btrfs-send'].map((kind): [string, KindVerifier] => [
       kind,
       (opts, _job, t0) =>
-        verifyBy(opts, t0, { description: 'compare the sha256 of every file of the newest common snapshot on both sides', short: 'compare the replica\'s newest snapshot with the source\'s' }, (steps, hosts) =>
-          verifyReplica(opts.job, opts.plan, steps, hosts, { copy: opts.copy }),
+        verifyBy(
+          opts,
+          t0,
+          {
+            description: 'compare the sha256 of every file of the newest common snapshot on both sides',
+            short: "compare the replica's newest snapshot with the source's",
+          },
+          (steps, hosts) => verifyReplica(opts.job, opts.plan, steps, hosts, { copy: opts.copy }),
         ),
     ]),
   ),
@@ -88,12 +124,16 @@ export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport
   if (Object.hasOwn(KIND_VERIFIERS, job.kind)) return KIND_VERIFIERS[job.kind](opts, job, t0);
   if (job.kind !== 'archive' && !DUMP_KINDS.has(job.kind)) {
     const kinds = ['archive', ...DUMP_KINDS, ...Object.keys(KIND_VERIFIERS)];
-    throw new JobOpError(`verify for kind ${job.kind} is not implemented yet (only ${kinds.slice(0, -1).join(', ')} and ${kinds[kinds.length - 1]})`);
+    throw new JobOpError(
+      `verify for kind ${job.kind} is not implemented yet (only ${kinds.slice(0, -1).join(', ')} and ` +
+        `${kinds[kinds.length - 1]})`,
+    );
   }
   const steps = stepsFor(opts.plan, opts.job, t0);
   const b = steps.find((x): x is BuiltinStep => x.type === 'builtin');
   const dumpStep = steps.find((x) => x.type === 'command' && x.phase === 'backup' && x.inventory);
-  const inv = job.kind === 'archive' ? b?.builtin.inventory : dumpStep?.type === 'command' ? dumpStep.inventory : undefined;
+  const inv =
+    job.kind === 'archive' ? b?.builtin.inventory : dumpStep?.type === 'command' ? dumpStep.inventory : undefined;
   if (!inv) throw new JobOpError(`job ${opts.job}: no ${job.kind} step to verify`);
   const db = DUMP_KINDS.has(job.kind) ? dumpTarget(job, opts.plan, t0) : undefined;
   if (db && !db.target) throw new JobOpError(`job ${opts.job}: ${db.errors.join('; ')}`);
@@ -104,31 +144,77 @@ export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport
     const fs = fsFor(inv.host, s.hosts);
     const listed = await listCopies(inv, job, opts.plan.timezone, fs);
     const what = job.kind === 'archive' ? 'archive' : 'dump';
-    if (listed.copies.length === 0) throw new JobOpError(`job ${opts.job} has no ${what} in ${'dir' in inv ? inv.dir : '?'} to verify`);
+    if (listed.copies.length === 0)
+      throw new JobOpError(`job ${opts.job} has no ${what} in ${'dir' in inv ? inv.dir : '?'} to verify`);
     let copy: Copy | undefined;
     if (opts.copy !== undefined) {
       copy = listed.copies.find((c) => c.name === opts.copy);
-      if (!copy) throw new JobOpError(`no ${what} named ${opts.copy}; ${what}s: ${listed.copies.map((c) => c.name).join(', ')}`);
+      if (!copy)
+        throw new JobOpError(`no ${what} named ${opts.copy}; ${what}s: ${listed.copies.map((c) => c.name).join(', ')}`);
     } else if (job.verify?.restore === 'sample') {
       copy = listed.copies[Math.floor(Math.random() * listed.copies.length)];
     } else copy = listed.copies[0];
     if (db?.target) {
       const t = db.target;
-      s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: describeTarget(t, copy.path), display: copy.path });
-      s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy.name}` });
+      s.journal.append({
+        type: 'step-start',
+        job: opts.job,
+        step: stepId,
+        phase: 'verify',
+        description: describeTarget(t, copy.path),
+        display: copy.path,
+      });
+      s.emit({
+        event: 'step-start',
+        job: opts.job,
+        step: stepId,
+        phase: 'verify',
+        description: `restore ${copy.name}`,
+      });
       const r = await verifyDump(t, copy.path, fs, s.hosts, s.redactor);
       status = r.ok ? 'ok' : 'failed';
-      const detail = { copy: copy.name, scratch: r.scratch, tables: r.tables.slice(0, 200), bytes: r.bytes, sha256: r.archiveSha256, problems: r.problems.slice(0, 20) };
+      const detail = {
+        copy: copy.name,
+        scratch: r.scratch,
+        tables: r.tables.slice(0, 200),
+        bytes: r.bytes,
+        sha256: r.archiveSha256,
+        problems: r.problems.slice(0, 20),
+      };
       s.journal.append({ type: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
       s.emit({ event: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
-      return { ok: r.ok, archiveSha256: r.archiveSha256, bytes: r.bytes, checked: r.checked, problems: r.problems, tables: r.tables, job: opts.job, copy: copy.name, path: copy.path, journal: s.journal.path };
+      return {
+        ok: r.ok,
+        archiveSha256: r.archiveSha256,
+        bytes: r.bytes,
+        checked: r.checked,
+        problems: r.problems,
+        tables: r.tables,
+        job: opts.job,
+        copy: copy.name,
+        path: copy.path,
+        journal: s.journal.path,
+      };
     }
-    s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy.path} and compare with its manifest`, display: copy.path });
+    s.journal.append({
+      type: 'step-start',
+      job: opts.job,
+      step: stepId,
+      phase: 'verify',
+      description: `restore ${copy.path} and compare with its manifest`,
+      display: copy.path,
+    });
     s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy.name}` });
     const manifestPath = listed.companions.get(copy.name);
     let result: RestoreResult;
     if (!manifestPath) {
-      result = { ok: false, archiveSha256: '', bytes: 0, checked: 0, problems: [`${copy.name} has no manifest (${copy.path}.sha256)`] };
+      result = {
+        ok: false,
+        archiveSha256: '',
+        bytes: 0,
+        checked: 0,
+        problems: [`${copy.name} has no manifest (${copy.path}.sha256)`],
+      };
     } else {
       const text = await readAll(fs, manifestPath);
       let manifest;
@@ -143,13 +229,20 @@ export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport
         const gpg = b?.pipe?.[0];
         result = await restoreAndCompare(fs.read(copy.path), manifest, {
           scratchParent: opts.scratchDir,
-          ...(copy.name.endsWith('.gpg') ? { decrypt: { argv: [gpg?.argv[0] ?? 'gpg', '--batch', '--no-tty', '--quiet', '--decrypt'] } } : {}),
+          ...(copy.name.endsWith('.gpg')
+            ? { decrypt: { argv: [gpg?.argv[0] ?? 'gpg', '--batch', '--no-tty', '--quiet', '--decrypt'] } }
+            : {}),
         });
       }
     }
     result = result!;
     status = result.ok ? 'ok' : 'failed';
-    const detail = { copy: copy.name, checked: result.checked, bytes: result.bytes, problems: result.problems.slice(0, 20) };
+    const detail = {
+      copy: copy.name,
+      checked: result.checked,
+      bytes: result.bytes,
+      problems: result.problems.slice(0, 20),
+    };
     s.journal.append({ type: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
     s.emit({ event: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
     return { ...result, job: opts.job, copy: copy.name, path: copy.path, journal: s.journal.path };

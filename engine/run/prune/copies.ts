@@ -75,11 +75,19 @@ async function listSnapshots(inv: Inventory, job: JobModel, timezone: string, op
   });
   const rx = globRegex(inv.match);
   const parse = nameTimeParser(inv.match, job.raw.pattern, job.raw.pattern !== undefined ? timezone : 'UTC');
-  const listed: Listed = { copies: [], ignored: [], partials: [], companions: new Map(), store, ...(snaps ? {} : { missing: true }) };
+  const listed: Listed = {
+    copies: [],
+    ignored: [],
+    partials: [],
+    companions: new Map(),
+    store,
+    ...(snaps ? {} : { missing: true }),
+  };
   for (const s of snaps ?? []) {
     if (!rx.test(s.name)) continue;
     const time = parse(s.name);
-    if (time === undefined) listed.ignored.push({ name: s.name, why: 'its name holds no time this job could have written' });
+    if (time === undefined)
+      listed.ignored.push({ name: s.name, why: 'its name holds no time this job could have written' });
     else listed.copies.push({ name: s.name, path: snapshotPath(inv, s.name), time, type: 'snapshot' });
   }
   listed.copies.sort((a, b) => b.time - a.time || (a.name < b.name ? 1 : -1));
@@ -91,7 +99,13 @@ async function listSnapshots(inv: Inventory, job: JobModel, timezone: string, op
  * snapshots its snapshot store lists (`opts.hosts` needed). `job` is the job that named the
  * copies (namerOf).
  */
-export async function listCopies(inv: Inventory, job: JobModel, timezone: string, fs: HostFs, opts: ListOptions = {}): Promise<Listed> {
+export async function listCopies(
+  inv: Inventory,
+  job: JobModel,
+  timezone: string,
+  fs: HostFs,
+  opts: ListOptions = {},
+): Promise<Listed> {
   const unsupported = inventoryUnsupported(inv);
   if (unsupported) throw new PruneError(unsupported);
   if (isSnapshotInventory(inv)) return listSnapshots(inv, job, timezone, opts);
@@ -137,9 +151,15 @@ export interface PruneDecision {
 /** The engine that prunes `job`, checked against the step (a mismatch is a bug, not a guess). */
 export function pruneEngine(job: JobModel, plan: PlanModel, spec: PruneSpec): RetentionEngine {
   const engine = engineFor(job.kind, spec.policy);
-  if (engine.id !== spec.engine) throw new PruneError(`the ${job.kind} kind is pruned by ${engine.id}, but the step says ${spec.engine}; refusing to prune`);
+  if (engine.id !== spec.engine)
+    throw new PruneError(
+      `the ${job.kind} kind is pruned by ${engine.id}, but the step says ${spec.engine}; refusing to prune`,
+    );
   const unsupported = engine.unsupported(spec.policy);
-  if (unsupported.length) throw new PruneError(`the ${engine.id} pruning engine cannot express this policy: ${unsupported.map((u) => u.message).join('; ')}`);
+  if (unsupported.length)
+    throw new PruneError(
+      `the ${engine.id} pruning engine cannot express this policy: ${unsupported.map((u) => u.message).join('; ')}`,
+    );
   void plan;
   return engine;
 }
@@ -157,7 +177,8 @@ export function decide(copies: readonly Copy[], spec: PruneSpec, engine: Retenti
   const min = Math.max(1, Number.isInteger(spec.min) ? spec.min : 1);
   copies.slice(0, min).forEach((c, i) => {
     const r = reasons.get(c.name) ?? [];
-    if (!reasons.has(c.name)) r.push(i === 0 ? 'newest copy: never removed' : `one of the ${min} newest copies (min: ${min})`);
+    if (!reasons.has(c.name))
+      r.push(i === 0 ? 'newest copy: never removed' : `one of the ${min} newest copies (min: ${min})`);
     reasons.set(c.name, r);
   });
   const keep: PruneDecision['keep'] = [];
@@ -177,7 +198,12 @@ export interface RemoveHooks {
 }
 
 /** Remove the copies (and their manifests) decided against; journalled through `hooks`. */
-export async function removeCopies(remove: readonly Copy[], listed: Listed, fs: HostFs, hooks: RemoveHooks): Promise<{ removed: string[]; failed: string[] }> {
+export async function removeCopies(
+  remove: readonly Copy[],
+  listed: Listed,
+  fs: HostFs,
+  hooks: RemoveHooks,
+): Promise<{ removed: string[]; failed: string[] }> {
   const removed: string[] = [];
   const failed: string[] = [];
   for (const c of remove) {
@@ -194,7 +220,10 @@ export async function removeCopies(remove: readonly Copy[], listed: Listed, fs: 
       }
       continue;
     }
-    for (const [path, type] of [[c.path, c.type], ...(listed.companions.has(c.name) ? [[listed.companions.get(c.name)!, 'file']] : [])] as [string, 'file' | 'directory'][]) {
+    for (const [path, type] of [
+      [c.path, c.type],
+      ...(listed.companions.has(c.name) ? [[listed.companions.get(c.name)!, 'file']] : []),
+    ] as [string, 'file' | 'directory'][]) {
       hooks.before(path, path === c.path ? 'not kept by the policy' : `manifest of ${c.name}`);
       try {
         await fs.remove(path, type);
@@ -210,7 +239,12 @@ export async function removeCopies(remove: readonly Copy[], listed: Listed, fs: 
 }
 
 /** Remove leftovers of interrupted runs (only under the job's lock). */
-export async function removePartials(listed: Listed, fs: HostFs, hooks: RemoveHooks, keepPaths: ReadonlySet<string> = new Set()): Promise<string[]> {
+export async function removePartials(
+  listed: Listed,
+  fs: HostFs,
+  hooks: RemoveHooks,
+  keepPaths: ReadonlySet<string> = new Set(),
+): Promise<string[]> {
   const out: string[] = [];
   for (const p of listed.partials) {
     if (keepPaths.has(p.path)) continue;

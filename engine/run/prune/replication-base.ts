@@ -15,10 +15,16 @@ import type { Inventory, PruneSpec } from '../steps/step';
 export function inventoryOf(plan: PlanModel, jobName: string, now: number): Inventory {
   const job = plan.jobs.get(jobName);
   if (!job) throw new PruneError(`job ${jobName} is not in the plan`);
-  const alone: PlanModel = { ...plan, jobs: new Map([...plan.jobs].map(([n, m]) => [n, n === jobName ? { ...m, enabled: true } : m])) };
+  const alone: PlanModel = {
+    ...plan,
+    jobs: new Map([...plan.jobs].map(([n, m]) => [n, n === jobName ? { ...m, enabled: true } : m])),
+  };
   const p = planSteps(alone, { job: jobName, now });
   const errs = p.errors.filter((e) => e.job === jobName);
-  if (errs.length) throw new PruneError(`cannot tell where job ${jobName} keeps its snapshots: ${errs.map((e) => e.message).join('; ')}`);
+  if (errs.length)
+    throw new PruneError(
+      `cannot tell where job ${jobName} keeps its snapshots: ${errs.map((e) => e.message).join('; ')}`,
+    );
   for (const s of p.steps) if (s.type === 'prune') return s.prune.inventory;
   for (const s of p.steps) if (s.type === 'command' && s.inventory) return s.inventory;
   throw new PruneError(`cannot tell where job ${jobName} keeps its snapshots`);
@@ -31,7 +37,10 @@ export interface OtherSide {
 }
 
 export function otherSides(spec: PruneSpec): OtherSide[] {
-  return [...(spec.protectBaseOf ?? []).map((job) => ({ job, replica: true })), ...(spec.replicaOf !== undefined ? [{ job: spec.replicaOf, replica: false }] : [])];
+  return [
+    ...(spec.protectBaseOf ?? []).map((job) => ({ job, replica: true })),
+    ...(spec.replicaOf !== undefined ? [{ job: spec.replicaOf, replica: false }] : []),
+  ];
 }
 
 export interface BaseKept {
@@ -58,10 +67,16 @@ export async function protectReplicationBases(
     let other: Listed;
     try {
       const inv = inventoryOf(plan, side.job, access.now);
-      other = await listCopies(inv, namer, spec.timezone, fsFor(inv.host, access.hosts), { hosts: access.hosts, signal: access.signal, replica: side.replica });
+      other = await listCopies(inv, namer, spec.timezone, fsFor(inv.host, access.hosts), {
+        hosts: access.hosts,
+        signal: access.signal,
+        replica: side.replica,
+      });
     } catch (e) {
       throw new PruneError(
-        `cannot list the snapshots of ${side.job} (${side.replica ? 'which replicates this job' : 'which this job replicates'}) to find the replication base: ${(e as Error).message}; prune refused, nothing was removed`,
+        `cannot list the snapshots of ${side.job} ` +
+          `(${side.replica ? 'which replicates this job' : 'which this job replicates'}) to find the replication ` +
+            `base: ${(e as Error).message}; prune refused, nothing was removed`,
       );
     }
     const there = new Set(other.copies.map((c) => c.name));

@@ -25,7 +25,11 @@ function baseReport(opts: PruneJobOptions, guarded: CommandStep, decision: Guard
     engine: guarded.guard!.engine ?? guarded.guard!.parse,
     min: guarded.guard!.min,
     dir: repositoryOf(guarded),
-    keep: (decision?.keep ?? []).map((k) => ({ name: k.snapshot.name, time: iso(k.snapshot.time), reasons: k.reasons })),
+    keep: (decision?.keep ?? []).map((k) => ({
+      name: k.snapshot.name,
+      time: iso(k.snapshot.time),
+      reasons: k.reasons,
+    })),
     remove: (decision?.remove ?? []).map((s) => ({ name: s.name, time: iso(s.time) })),
     removed: [],
     failed: [],
@@ -34,7 +38,11 @@ function baseReport(opts: PruneJobOptions, guarded: CommandStep, decision: Guard
   };
 }
 
-export async function pruneWithTool(opts: PruneJobOptions, steps: readonly Step[], open: () => ToolPruneSession): Promise<PruneJobReport> {
+export async function pruneWithTool(
+  opts: PruneJobOptions,
+  steps: readonly Step[],
+  open: () => ToolPruneSession,
+): Promise<PruneJobReport> {
   const t0 = Date.now();
   const pruneSteps = steps.filter((s): s is CommandStep => s.type === 'command' && s.phase === 'prune');
   const guarded = pruneSteps.find((s) => s.guard)!;
@@ -56,13 +64,35 @@ export async function pruneWithTool(opts: PruneJobOptions, steps: readonly Step[
   try {
     for (const step of pruneSteps) {
       const s0 = Date.now();
-      s.journal.append({ type: 'step-start', job: opts.job, step: step.id, phase: 'prune', description: step.description, display: step.description });
+      s.journal.append({
+        type: 'step-start',
+        job: opts.job,
+        step: step.id,
+        phase: 'prune',
+        description: step.description,
+        display: step.description,
+      });
       s.emit({ event: 'step-start', job: opts.job, step: step.id, phase: 'prune', description: step.description });
       const r = await runCommandStep(step, { hosts: s.hosts, redactor: s.redactor });
       const message = r.message !== undefined ? s.redactor.text(r.message) : undefined;
       const st = r.ok ? 'ok' : 'failed';
-      s.journal.append({ type: 'step-end', job: opts.job, step: step.id, status: st, ms: Date.now() - s0, ...(message ? { message } : {}), ...(r.detail ? { detail: r.detail } : {}) });
-      s.emit({ event: 'step-end', job: opts.job, step: step.id, status: st, ms: Date.now() - s0, ...(message ? { message } : {}) });
+      s.journal.append({
+        type: 'step-end',
+        job: opts.job,
+        step: step.id,
+        status: st,
+        ms: Date.now() - s0,
+        ...(message ? { message } : {}),
+        ...(r.detail ? { detail: r.detail } : {}),
+      });
+      s.emit({
+        event: 'step-end',
+        job: opts.job,
+        step: step.id,
+        status: st,
+        ms: Date.now() - s0,
+        ...(message ? { message } : {}),
+      });
       if (step === guarded && r.detail) {
         const d = r.detail as { kept?: PruneJobReport['keep']; removes?: PruneJobReport['remove'] };
         out = { ...out, keep: d.kept ?? [], remove: d.removes ?? [] };

@@ -17,7 +17,15 @@ export type JournalRecord =
   | { type: 'job-start'; job: string }
   | { type: 'job-end'; job: string; status: 'ok' | 'failed' | 'skipped'; message?: string }
   | { type: 'step-start'; job: string; step: string; phase: string; description: string; display: string }
-  | { type: 'step-end'; job: string; step: string; status: StepStatus; ms: number; message?: string; detail?: Record<string, unknown> }
+  | {
+      type: 'step-end';
+      job: string;
+      step: string;
+      status: StepStatus;
+      ms: number;
+      message?: string;
+      detail?: Record<string, unknown>;
+    }
   | { type: 'lock-broken'; job: string; lock: Record<string, unknown> }
   | { type: 'remove-start'; job: string; path: string; reason: string }
   | { type: 'remove-end'; job: string; path: string; ok: boolean; message?: string }

@@ -30,7 +30,10 @@ export interface LockInfo {
   bootId?: string;
 }
 
-export type LockState = { state: 'live'; info: LockInfo } | { state: 'stale'; info: LockInfo; why: string } | { state: 'unreadable'; why: string };
+export type LockState =
+  | { state: 'live'; info: LockInfo }
+  | { state: 'stale'; info: LockInfo; why: string }
+  | { state: 'unreadable'; why: string };
 
 export class LockError extends Error {
   constructor(
@@ -93,10 +96,12 @@ export function inspectLock(path: string): LockState | undefined {
   }
   if (info.host !== hostname()) return { state: 'live', info };
   const boot = bootId();
-  if (info.bootId && boot && info.bootId !== boot) return { state: 'stale', info, why: 'it was taken before this machine last booted' };
+  if (info.bootId && boot && info.bootId !== boot)
+    return { state: 'stale', info, why: 'it was taken before this machine last booted' };
   if (!pidAlive(info.pid)) return { state: 'stale', info, why: `process ${info.pid} no longer exists` };
   const start = procStartOf(info.pid);
-  if (info.procStart && start && info.procStart !== start) return { state: 'stale', info, why: `pid ${info.pid} now belongs to another process` };
+  if (info.procStart && start && info.procStart !== start)
+    return { state: 'stale', info, why: `pid ${info.pid} now belongs to another process` };
   return { state: 'live', info };
 }
 
@@ -111,7 +116,8 @@ function busyMessage(job: string, info: LockInfo): string {
 function staleMessage(job: string, path: string, info: LockInfo, why: string): string {
   return (
     `job ${job} has a stale lock: ${why} (the ${info.command} that took it, ${describeHolder(info)}, was interrupted` +
-    `${info.journal ? `; its journal is ${info.journal}` : ''}). Check that no backup of ${job} is running, then run again with ` +
+    `${info.journal ? `; its journal is ${info.journal}` : ''}). Check that no backup of ${job} is running, then run ` +
+      `again with ` +
     `--break-stale-lock, or delete ${path}`
   );
 }
@@ -174,11 +180,16 @@ export function acquireLock(locksDir: string, job: string, opts: AcquireOptions)
       const held = inspectLock(path);
       if (held === undefined) {
         // Released between our attempt and the look: one more try.
-        if (!tryLink(tmp, path)) throw new LockError(`job ${job} is already running (it took the lock just now)`, 'busy');
+        if (!tryLink(tmp, path))
+          throw new LockError(`job ${job} is already running (it took the lock just now)`, 'busy');
       } else if (held.state === 'live') {
         throw new LockError(busyMessage(job, held.info), 'busy');
       } else if (held.state === 'unreadable') {
-        throw new LockError(`job ${job} is locked by ${path}, which ${held.why}; delete it once you are sure no backup of ${job} is running`, 'unreadable');
+        throw new LockError(
+          `job ${job} is locked by ${path}, which ${held.why}; delete it once you are sure no backup of ${job} is ` +
+            `running`,
+          'unreadable',
+        );
       } else if (!opts.breakStale) {
         throw new LockError(staleMessage(job, path, held.info, held.why), 'stale');
       } else {
@@ -186,7 +197,12 @@ export function acquireLock(locksDir: string, job: string, opts: AcquireOptions)
         opts.onBroken?.(held.info, held.why);
         if (!tryLink(tmp, path)) {
           const now = inspectLock(path);
-          throw new LockError(now?.state === 'live' ? busyMessage(job, now.info) : `job ${job}: could not take the lock after breaking a stale one`, 'busy');
+          throw new LockError(
+            now?.state === 'live'
+              ? busyMessage(job, now.info)
+              : `job ${job}: could not take the lock after breaking a stale one`,
+            'busy',
+          );
         }
       }
     }

@@ -113,7 +113,12 @@ export class Kit {
    * A name-like string field (dataset, instance, database ...). `at` defaults to the job's own
    * field when `value` is that field's value (a value taken from elsewhere passes its own path).
    */
-  name(field: string, value: unknown = this.raw[field], required = true, at = this.ownAt(field, value)): string | undefined {
+  name(
+    field: string,
+    value: unknown = this.raw[field],
+    required = true,
+    at = this.ownAt(field, value),
+  ): string | undefined {
     if (value === undefined || value === null) {
       if (required) this.err(`\`${field}\` is required for kind ${this.job.kind}`, at);
       return undefined;
@@ -128,7 +133,12 @@ export class Kit {
   }
 
   /** An absolute path field (`at` as for name). */
-  absPath(field: string, value: unknown = this.raw[field], required = true, at = this.ownAt(field, value)): string | undefined {
+  absPath(
+    field: string,
+    value: unknown = this.raw[field],
+    required = true,
+    at = this.ownAt(field, value),
+  ): string | undefined {
     if (value === undefined || value === null) {
       if (required) this.err(`\`${field}\` is required for kind ${this.job.kind}`, at);
       return undefined;
@@ -159,7 +169,11 @@ export class Kit {
     items.forEach((item, i) => {
       const v = typeof item === 'number' ? String(item) : item;
       const bad = check(v);
-      if (bad) this.err(`\`${field}\`${Array.isArray(value) ? `[${i}]` : ''} ${bad}`, Array.isArray(value) ? this.at(field, i) : this.at(field));
+      if (bad)
+        this.err(
+          `\`${field}\`${Array.isArray(value) ? `[${i}]` : ''} ${bad}`,
+          Array.isArray(value) ? this.at(field, i) : this.at(field),
+        );
       else out.push(v as string);
     });
     return out;
@@ -171,7 +185,16 @@ export class Kit {
 
   /** `exclude` patterns: passed as `--exclude=PATTERN`, so any text without control characters. */
   excludes(): string[] {
-    return this.list('exclude', (v) => (typeof v !== 'string' || v === '' ? 'must be a non-empty string' : hasControl(v) ? 'contains a control character' : undefined), false);
+    return this.list(
+      'exclude',
+      (v) =>
+        typeof v !== 'string' || v === ''
+          ? 'must be a non-empty string'
+          : hasControl(v)
+            ? 'contains a control character'
+            : undefined,
+      false,
+    );
   }
 
   // ---- hosts, storage, policy ----------------------------------------------------------------
@@ -192,7 +215,8 @@ export class Kit {
       return name;
     }
     if (isLocalHost(h)) return LOCAL;
-    if (name === LOCAL) this.err(`host \`${LOCAL}\` is reserved for this machine; give the remote host another name`, h.at);
+    if (name === LOCAL)
+      this.err(`host \`${LOCAL}\` is reserved for this machine; give the remote host another name`, h.at);
     for (const p of hostProblems(h)) this.err(p, h.at);
     return name;
   }
@@ -277,7 +301,10 @@ export class Kit {
     ] as const) {
       if (!raw) continue;
       if (raw[base] !== undefined) {
-        this.err(`${where}: \`${base}\` is written in the plan; use \`${base}_env\` or \`${base}_file\` instead`, [...at, base]);
+        this.err(`${where}: \`${base}\` is written in the plan; use \`${base}_env\` or \`${base}_file\` instead`, [
+          ...at,
+          base,
+        ]);
         return undefined;
       }
       const env = raw[`${base}_env`];
@@ -319,7 +346,11 @@ export class Kit {
       return undefined;
     }
     if (!SNAPSHOT_NAME.test(r.name)) {
-      this.err(`\`pattern\` gives \`${r.name}\`: names may hold letters, digits and . _ : + - only, and must start with a letter or digit`, this.at('pattern'));
+      this.err(
+        `\`pattern\` gives \`${r.name}\`: names may hold letters, digits and . _ : + - only, and must start with a ` +
+          `letter or digit`,
+        this.at('pattern'),
+      );
       return undefined;
     }
     return { name: r.name, match: r.match };
@@ -335,12 +366,23 @@ export class Kit {
     return step;
   }
 
-  command(phase: Phase, description: string, cmd: Command, extra: Partial<Omit<Step & { type: 'command' }, 'type'>> = {}): Step {
+  command(
+    phase: Phase,
+    description: string,
+    cmd: Command,
+    extra: Partial<Omit<Step & { type: 'command' }, 'type'>> = {},
+  ): Step {
     return this.add({ type: 'command', phase, description, ...cmd, ...extra } as StepDraft);
   }
 
   /** A native prune of `inventory` by `policy`, after the previous step. */
-  prune(description: string, host: string, policy: PolicyModel, inventory: Inventory, extra: Partial<PruneSpec> = {}): Step {
+  prune(
+    description: string,
+    host: string,
+    policy: PolicyModel,
+    inventory: Inventory,
+    extra: Partial<PruneSpec> = {},
+  ): Step {
     return this.add({
       type: 'prune',
       phase: 'prune',
@@ -358,14 +400,22 @@ export class Kit {
   /** The `from` job, which must be of `kind`. */
   source(kind: string): JobModel | undefined {
     const from = this.job.from !== undefined ? this.plan.jobs.get(this.job.from) : undefined;
-    if (!from) this.err(this.job.from === undefined ? `\`from\` (a ${kind} job) is required for ${this.job.kind}` : `from \`${this.job.from}\` is not a job of this plan`, this.at('from'));
-    else if (from.kind !== kind) this.err(`from \`${from.name}\` is a ${from.kind} job; ${this.job.kind} copies a ${kind} job`, this.at('from'));
+    if (!from)
+      this.err(
+        this.job.from === undefined
+          ? `\`from\` (a ${kind} job) is required for ${this.job.kind}`
+          : `from \`${this.job.from}\` is not a job of this plan`,
+        this.at('from'),
+      );
+    else if (from.kind !== kind)
+      this.err(`from \`${from.name}\` is a ${from.kind} job; ${this.job.kind} copies a ${kind} job`, this.at('from'));
     return from?.kind === kind ? from : undefined;
   }
 
   /** Snapshot names learned from inventory must be plain names before they enter argv. */
   checkInventoryNames(...names: (string | undefined)[]): void {
-    for (const v of names) if (v !== undefined && !SNAPSHOT_NAME.test(v)) this.err(`inventory name \`${v}\` is not a plain snapshot name`);
+    for (const v of names)
+      if (v !== undefined && !SNAPSHOT_NAME.test(v)) this.err(`inventory name \`${v}\` is not a plain snapshot name`);
   }
 
   /**
@@ -376,7 +426,11 @@ export class Kit {
   repository(to: StorageModel, jobHost: string): { url: string } | { path: string; remote?: HostModel } | undefined {
     if (to.url !== undefined) {
       if (typeof to.url !== 'string' || to.url === '' || to.url.startsWith('-') || hasControl(to.url)) {
-        this.err(`storage \`${to.name}\`: url must be a repository address (not empty, not starting with '-', no control characters)`, [...to.at, 'url']);
+        this.err(
+          `storage \`${to.name}\`: url must be a repository address (not empty, not starting with '-', no control ` +
+            `characters)`,
+          [...to.at, 'url'],
+        );
         return undefined;
       }
       return { url: to.url };
@@ -388,7 +442,11 @@ export class Kit {
     const sHost = this.storageHost(to);
     if (sHost === jobHost) return { path };
     if (sHost === LOCAL) {
-      this.err(`storage \`${to.name}\` is on this machine but the job runs on \`${this.job.host}\`: give the storage a url the job's host can reach`, this.at('to'));
+      this.err(
+        `storage \`${to.name}\` is on this machine but the job runs on \`${this.job.host}\`: give the storage a url ` +
+          `the job's host can reach`,
+        this.at('to'),
+      );
       return undefined;
     }
     return { path, remote: this.hostModel(to.host)! };
@@ -419,7 +477,10 @@ export class Kit {
     for (const [i, r] of recipients.entries()) {
       const bad = nameProblem(r);
       if (bad) {
-        this.err(`\`encrypt.gpg.recipient\` ${bad}`, this.at('encrypt', 'gpg', 'recipient', ...(Array.isArray(rec) ? [i] : [])));
+        this.err(
+          `\`encrypt.gpg.recipient\` ${bad}`,
+          this.at('encrypt', 'gpg', 'recipient', ...(Array.isArray(rec) ? [i] : [])),
+        );
         return undefined;
       }
       argv.push('--recipient', r as string);
@@ -446,7 +507,11 @@ export function utcStamp(now: number): string {
  * strftime subset for `pattern`: %Y %y %m %d %H %M %S %j %%, in `zone`. Returns the name and a
  * glob matching every name the pattern can make (each field becomes `*`).
  */
-export function expandPattern(pattern: string, now: number, zone: string): { ok: true; name: string; match: string } | { ok: false; message: string } {
+export function expandPattern(
+  pattern: string,
+  now: number,
+  zone: string,
+): { ok: true; name: string; match: string } | { ok: false; message: string } {
   const t = DateTime.fromMillis(now, { zone });
   if (!t.isValid) return { ok: false, message: `cannot be expanded: unknown timezone \`${zone}\`` };
   const fields: Record<string, string> = {
@@ -465,7 +530,8 @@ export function expandPattern(pattern: string, now: number, zone: string): { ok:
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
     if (c !== '%') {
-      if (c === '*' || c === '?' || c === '[') return { ok: false, message: `must not contain glob characters (\`${c}\`)` };
+      if (c === '*' || c === '?' || c === '[')
+        return { ok: false, message: `must not contain glob characters (\`${c}\`)` };
       name += c;
       match += c;
       continue;
@@ -482,7 +548,8 @@ export function expandPattern(pattern: string, now: number, zone: string): { ok:
       return { ok: false, message: `has an unknown field \`%${f ?? ''}\`: use %Y %y %m %d %H %M %S %j or %%` };
     }
   }
-  if (!sawField) return { ok: false, message: 'has no time field (%Y, %m, %d, %H, %M ...): every run would make the same name' };
+  if (!sawField)
+    return { ok: false, message: 'has no time field (%Y, %m, %d, %H, %M ...): every run would make the same name' };
   return { ok: true, name, match };
 }
 
@@ -490,7 +557,13 @@ export function expandPattern(pattern: string, now: number, zone: string): { ok:
  * The shared shape of kinds that stream one file (database dumps): PRODUCER [| gpg] > file in
  * `<to.path>/<job>/` on the storage's host, renamed when whole; then a native prune of those files.
  */
-export function streamToFile(k: Kit, host: string, producer: Command | undefined, ext: string, what: string): DriverResult {
+export function streamToFile(
+  k: Kit,
+  host: string,
+  producer: Command | undefined,
+  ext: string,
+  what: string,
+): DriverResult {
   const to = k.storage(k.job.to, 'to');
   const outHost = to ? k.storageHost(to) : LOCAL;
   const base = to ? k.storagePath(to) : undefined;
@@ -507,7 +580,14 @@ export function streamToFile(k: Kit, host: string, producer: Command | undefined
     ...(gpg ? { pipe: [gpg] } : {}),
     output,
     inventory,
-    ...(gpg ? { notes: [`the recipient key must be in the keyring of ${host === LOCAL ? 'this machine' : host} and trusted (gpg --batch refuses untrusted keys)`] } : {}),
+    ...(gpg
+      ? {
+          notes: [
+            `the recipient key must be in the keyring of ${host === LOCAL ? 'this machine' : host} and trusted (gpg ` +
+              `--batch refuses untrusted keys)`,
+          ],
+        }
+      : {}),
   });
   if (policy) k.prune(`prune ${dir} by policy`, outHost, policy, inventory);
   return k.result();

@@ -55,8 +55,13 @@ export function nameTimeParser(match: string, pattern: unknown, zone: string): N
       const year = v.Y ?? (v.y !== undefined ? 2000 + v.y : undefined);
       if (year === undefined) return undefined;
       let t: DateTime;
-      if (v.j !== undefined && v.m === undefined) t = DateTime.fromObject({ year, ordinal: v.j, hour: v.H ?? 0, minute: v.M ?? 0, second: v.S ?? 0 }, { zone });
-      else t = DateTime.fromObject({ year, month: v.m ?? 1, day: v.d ?? 1, hour: v.H ?? 0, minute: v.M ?? 0, second: v.S ?? 0 }, { zone });
+      if (v.j !== undefined && v.m === undefined)
+        t = DateTime.fromObject({ year, ordinal: v.j, hour: v.H ?? 0, minute: v.M ?? 0, second: v.S ?? 0 }, { zone });
+      else
+        t = DateTime.fromObject(
+          { year, month: v.m ?? 1, day: v.d ?? 1, hour: v.H ?? 0, minute: v.M ?? 0, second: v.S ?? 0 },
+          { zone },
+        );
       // Reject impossible dates and wall-clock times that do not exist in the zone.
       if (!t.isValid || (v.H !== undefined && t.hour !== v.H)) return undefined;
       return t.toMillis();
@@ -71,7 +76,10 @@ export function nameTimeParser(match: string, pattern: unknown, zone: string): N
   return (name) => {
     const m = rx.exec(name);
     if (!m) return undefined;
-    const t = DateTime.fromObject({ year: +m[1], month: +m[2], day: +m[3], hour: +m[4], minute: +m[5] }, { zone: 'UTC' });
+    const t = DateTime.fromObject(
+      { year: +m[1], month: +m[2], day: +m[3], hour: +m[4], minute: +m[5] },
+      { zone: 'UTC' },
+    );
     return t.isValid && t.hour === +m[4] && t.day === +m[3] ? t.toMillis() : undefined;
   };
 }

@@ -71,7 +71,8 @@ export function orderJobs(plan: PlanModel): { order: string[]; blocked: { job: s
       next.pop();
       if (!blocked.has(n)) {
         const bad = ds.find((d) => state.get(d) === 'blocked' || blocked.has(d));
-        if (bad !== undefined) blocked.set(n, `depends on \`${bad}\`, which cannot be ordered (${blocked.get(bad) ?? 'dependency cycle'})`);
+        if (bad !== undefined)
+          blocked.set(n, `depends on \`${bad}\`, which cannot be ordered (${blocked.get(bad) ?? 'dependency cycle'})`);
       }
       if (blocked.has(n)) state.set(n, 'blocked');
       else {
@@ -99,7 +100,10 @@ export function planJob(job: JobModel, plan: PlanModel, ctx: DriverContext): Pla
   try {
     return { outcome: 'planned', result: driver(job, plan, ctx) };
   } catch (e) {
-    return { outcome: 'internal-error', message: `internal error while planning: ${(e as Error)?.message ?? String(e)}` };
+    return {
+      outcome: 'internal-error',
+      message: `internal error while planning: ${(e as Error)?.message ?? String(e)}`,
+    };
   }
 }
 
@@ -126,7 +130,10 @@ export function planSteps(plan: PlanModel, opts: PlanStepsOptions): PlanStepsRes
   for (const job of plan.jobs.values()) {
     for (const d of depsOf(job)) {
       if (!plan.jobs.has(d) && (opts.job === undefined || opts.job === job.name)) {
-        errors.push({ job: job.name, message: `${d === job.from ? 'from' : 'after'} \`${d}\` is not a job of this plan` });
+        errors.push({
+          job: job.name,
+          message: `${d === job.from ? 'from' : 'after'} \`${d}\` is not a job of this plan`,
+        });
       }
     }
   }
@@ -166,7 +173,8 @@ export function planSteps(plan: PlanModel, opts: PlanStepsOptions): PlanStepsRes
     const deferred = deferredPrune(job);
     if (deferred) {
       for (const s of result.steps) {
-        if (s.phase === 'prune') s.notes = [...(s.notes ?? []), `${deferred}: \`backplan run\` leaves it to \`backplan prune\``];
+        if (s.phase === 'prune')
+          s.notes = [...(s.notes ?? []), `${deferred}: \`backplan run\` leaves it to \`backplan prune\``];
       }
     }
     steps.push(...result.steps);

@@ -28,13 +28,22 @@ export function stepToJson(step: Step): StepJson {
     display: formatStep(step),
     ...(step.notes ? { notes: step.notes } : {}),
   };
-  const pipe = step.type !== 'prune' && step.pipe ? { pipe: step.pipe.map((c) => ({ host: c.host, argv: c.argv })) } : {};
+  const pipe =
+    step.type !== 'prune' && step.pipe ? { pipe: step.pipe.map((c) => ({ host: c.host, argv: c.argv })) } : {};
   switch (step.type) {
     case 'command':
       return { ...base, argv: step.argv, ...pipe, ...(step.env ? { env: step.env } : {}) };
     case 'builtin':
       return { ...base, builtin: step.builtin, ...pipe };
     case 'prune':
-      return { ...base, prune: { engine: step.prune.engine, timezone: step.prune.timezone, min: step.prune.min, inventory: step.prune.inventory } };
+      return {
+        ...base,
+        prune: {
+          engine: step.prune.engine,
+          timezone: step.prune.timezone,
+          min: step.prune.min,
+          inventory: step.prune.inventory,
+        },
+      };
   }
 }

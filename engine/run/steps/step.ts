@@ -84,7 +84,9 @@ export interface PruneGuard {
   version?: string[];
   /** The version the plan declares for the tool on this host (`tool_versions`), whose rules the engine follows. */
   declaredVersion?: string;
-  /** The plan's name of the host the tool runs on (where `tool_versions` belongs); none: this machine, no host entry. */
+  /**
+   * The plan's name of the host the tool runs on (where `tool_versions` belongs); none: this machine, no host entry.
+   */
   planHost?: string;
   engine?: EngineId;
   policy?: PolicyModel;
@@ -208,7 +210,9 @@ function policyText(p: PolicyModel): string {
   }
   if (p.tiers) {
     bits.push(
-      `tiers=[${p.tiers.map((t) => `${t.keep === 'all' ? 'all' : `every ${t.every}`}${t.until ? ` until ${t.until}` : ''}`).join(', ')}]`,
+      `tiers=[${p.tiers
+        .map((t) => `${t.keep === 'all' ? 'all' : `every ${t.every}`}${t.until ? ` until ${t.until}` : ''}`)
+        .join(', ')}]`,
     );
   }
   if (p.expiry) bits.push(`expiry=${p.expiry}`);
@@ -259,7 +263,9 @@ export function formatStep(step: Step): string {
         ...(p.protectBaseOf?.length ? [`keeps the base shared with ${p.protectBaseOf.join(', ')}`] : []),
         ...(p.replicaOf ? [`keeps the base shared with ${p.replicaOf}`] : []),
       ];
-      return `[${step.host}] prune (${p.engine} rules, ${p.timezone}) ${inventoryText(p.inventory)} by ${policyText(p.policy)}; never fewer than ${p.min} newest${
+      return `[${step.host}] prune (${p.engine} rules, ${p.timezone}) ${inventoryText(p.inventory)} by ${policyText(
+        p.policy,
+      )}; never fewer than ${p.min} newest${
         protect.length ? `; ${protect.join('; ')}` : ''
       }`;
     }

@@ -43,7 +43,10 @@ export function borgInterval(text: unknown): Translated<string> {
   const fixed = d.min !== 0 || d.h !== 0 || d.d !== 0 || d.w !== 0;
   if (d.y !== 0 || d.mo !== 0) {
     if (fixed || (d.y !== 0 && d.mo !== 0)) {
-      return fail(`borg --keep-within takes a single unit: \`${text}\` mixes months or years with other units (write e.g. \`14mo\` or \`400d\`)`);
+      return fail(
+        `borg --keep-within takes a single unit: \`${text}\` mixes months or years with other units (write e.g. ` +
+          `\`14mo\` or \`400d\`)`,
+      );
     }
     return ok(d.y !== 0 ? `${d.y}y` : `${d.mo}m`);
   }
@@ -84,7 +87,8 @@ export function goDuration(text: unknown): Translated<string> {
   const p = parsed(text);
   if (!p.ok) return p;
   const d = p.value;
-  if (d.y !== 0 || d.mo !== 0) return fail(`a Velero TTL is a fixed length: \`${text}\` uses months or years (write days, e.g. \`30d\`)`);
+  if (d.y !== 0 || d.mo !== 0)
+    return fail(`a Velero TTL is a fixed length: \`${text}\` uses months or years (write days, e.g. \`30d\`)`);
   const minutes = d.min + 60 * (d.h + 24 * (d.d + 7 * d.w));
   if (minutes === 0) return fail(`\`${text}\` is zero`);
   return ok(`${Math.floor(minutes / 60)}h${minutes % 60}m0s`);
@@ -94,7 +98,14 @@ export function goDuration(text: unknown): Translated<string> {
 // Retention policies → tool flags
 
 const COUNT_KEYS = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
-const WITHIN_KEYS = ['within', 'within_hourly', 'within_daily', 'within_weekly', 'within_monthly', 'within_yearly'] as const;
+const WITHIN_KEYS = [
+  'within',
+  'within_hourly',
+  'within_daily',
+  'within_weekly',
+  'within_monthly',
+  'within_yearly',
+] as const;
 
 function countOk(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= -1;
@@ -106,7 +117,8 @@ function hasRules(keep: KeepModel | undefined): boolean {
 }
 
 function onlyKeep(policy: PolicyModel, engine: string): string | undefined {
-  if (policy.tiers !== undefined) return `${engine} cannot express \`tiers\`: use \`keep\` counts, or a kind that Backplan prunes itself`;
+  if (policy.tiers !== undefined)
+    return `${engine} cannot express \`tiers\`: use \`keep\` counts, or a kind that Backplan prunes itself`;
   if (policy.expiry !== undefined) return `${engine} cannot express \`expiry\`: use \`keep: {within: ...}\``;
   if (!hasRules(policy.keep)) return `the policy has no \`keep\` rule: ${engine} would remove every snapshot`;
   return undefined;
@@ -136,7 +148,10 @@ export function resticKeepFlags(policy: PolicyModel): Translated<string[]> {
     flags.push(`--keep-${k.replace('_', '-')}=${t.value}`);
   }
   for (const group of keep.tags ?? []) {
-    if (!Array.isArray(group) || group.some((t) => typeof t !== 'string' || t === '' || t.includes(',') || /[\x00-\x1f]/.test(t))) {
+    if (
+      !Array.isArray(group) ||
+      group.some((t) => typeof t !== 'string' || t === '' || t.includes(',') || /[\x00-\x1f]/.test(t))
+    ) {
       return fail('keep.tags must be lists of tags without commas');
     }
     flags.push(`--keep-tag=${group.join(',')}`);

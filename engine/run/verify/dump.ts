@@ -30,10 +30,17 @@ export function dumpTarget(job: JobModel, plan: PlanModel, now: number): { targe
 }
 
 export function describeTarget(t: DumpTarget, copyPath: string): string {
-  return `restore ${copyPath} into a scratch database${t.host === LOCAL ? '' : ` on ${t.host}`} and compare row counts with ${t.database}`;
+  return `restore ${copyPath} into a scratch database${t.host === LOCAL ? '' : ` on ${t.host}`} and compare row ` +
+    `counts with ${t.database}`;
 }
 
-export async function verifyDump(t: DumpTarget, copyPath: string, fs: HostFs, hosts: Hosts, redactor: Redactor): Promise<DbRestoreResult> {
+export async function verifyDump(
+  t: DumpTarget,
+  copyPath: string,
+  fs: HostFs,
+  hosts: Hosts,
+  redactor: Redactor,
+): Promise<DbRestoreResult> {
   // Secrets are resolved on the host that uses them (a `*_file` is read there) and registered
   // with the run's redactor, like a step's.
   let env: Record<string, string>;

@@ -35,9 +35,19 @@ export interface IncusVerifyResult {
 
 type IncusInventory = Extract<Inventory, { type: 'incus-snapshots' }>;
 
-export async function verifyIncusCopy(job: JobModel, plan: PlanModel, steps: Step[], hosts: Hosts, opts: { now: number; copy?: string; signal?: AbortSignal }): Promise<IncusVerifyResult> {
-  const copyStep = steps.find((s): s is CommandStep => s.type === 'command' && s.phase === 'copy' && s.inventory?.type === 'incus-snapshots');
-  const readBack = steps.find((s): s is CommandStep => s.type === 'command' && s.phase === 'verify' && s.expect !== undefined);
+export async function verifyIncusCopy(
+  job: JobModel,
+  plan: PlanModel,
+  steps: Step[],
+  hosts: Hosts,
+  opts: { now: number; copy?: string; signal?: AbortSignal },
+): Promise<IncusVerifyResult> {
+  const copyStep = steps.find(
+    (s): s is CommandStep => s.type === 'command' && s.phase === 'copy' && s.inventory?.type === 'incus-snapshots',
+  );
+  const readBack = steps.find(
+    (s): s is CommandStep => s.type === 'command' && s.phase === 'verify' && s.expect !== undefined,
+  );
   if (!copyStep || !readBack) throw new Error(`job ${job.name}: no copy step to verify`);
   const inv = copyStep.inventory as IncusInventory;
   const source = job.from !== undefined ? plan.jobs.get(job.from) : undefined;
@@ -49,11 +59,24 @@ export async function verifyIncusCopy(job: JobModel, plan: PlanModel, steps: Ste
   };
   const problems: string[] = [];
   let checked = 0;
-  const result = (copy: Copy | undefined, summary = ''): IncusVerifyResult => ({ ok: problems.length === 0, copy: copy?.name ?? '', path: copy?.path ?? inv.instance, checked, problems, summary });
+  const result = (copy: Copy | undefined, summary = ''): IncusVerifyResult => ({
+    ok: problems.length === 0,
+    copy: copy?.name ?? '',
+    path: copy?.path ?? inv.instance,
+    checked,
+    problems,
+    summary,
+  });
 
-  const there = await listCopies(inv, namer, zone, fsFor(inv.host, hosts), { hosts, signal: opts.signal, replica: true });
+  const there = await listCopies(inv, namer, zone, fsFor(inv.host, hosts), {
+    hosts,
+    signal: opts.signal,
+    replica: true,
+  });
   if (there.missing) {
-    problems.push(`the standby has no instance ${inv.instance}: the copy job has not run yet, or the remote names another server`);
+    problems.push(
+      `the standby has no instance ${inv.instance}: the copy job has not run yet, or the remote names another server`,
+    );
     return result(undefined);
   }
   if (there.copies.length === 0) {
@@ -64,7 +87,9 @@ export async function verifyIncusCopy(job: JobModel, plan: PlanModel, steps: Ste
   if (opts.copy !== undefined) {
     const found = there.copies.find((c) => c.name === opts.copy);
     if (!found) {
-      problems.push(`no snapshot named ${opts.copy} on ${inv.instance}; snapshots: ${there.copies.map((c) => c.name).join(', ')}`);
+      problems.push(
+        `no snapshot named ${opts.copy} on ${inv.instance}; snapshots: ${there.copies.map((c) => c.name).join(', ')}`,
+      );
       return result(undefined);
     }
     copy = found;
@@ -77,14 +102,22 @@ export async function verifyIncusCopy(job: JobModel, plan: PlanModel, steps: Ste
     const src = await listCopies(srcInv, source, zone, fsFor(srcInv.host, hosts), { hosts, signal: opts.signal });
     const newest = src.copies[0];
     if (newest && !there.copies.some((c) => c.name === newest.name)) {
-      problems.push(`the standby is behind: the newest snapshot of ${source.name} is ${newest.name}, the newest on ${inv.instance} is ${there.copies[0].name} (run job ${job.name})`);
+      problems.push(
+        `the standby is behind: the newest snapshot of ${source.name} is ${newest.name}, the newest on ` +
+          `${inv.instance} is ${there.copies[0].name} (run job ${job.name})`,
+      );
     } else checked++;
   }
 
   const auto = await run(readBack.argv);
   const got = auto.stdout.toString('utf8').trim();
-  if (!exitOk(auto)) problems.push(`cannot read boot.autostart of ${inv.instance}: ${describeExit(readBack.argv[0], auto)}`);
-  else if (got !== readBack.expect!.stdout) problems.push(`boot.autostart of ${inv.instance} reads \`${got}\`, the job sets \`${readBack.expect!.stdout}\`: the standby would start its copy on boot`);
+  if (!exitOk(auto))
+    problems.push(`cannot read boot.autostart of ${inv.instance}: ${describeExit(readBack.argv[0], auto)}`);
+  else if (got !== readBack.expect!.stdout)
+    problems.push(
+      `boot.autostart of ${inv.instance} reads \`${got}\`, the job sets \`${readBack.expect!.stdout}\`: the standby ` +
+        `would start its copy on boot`,
+    );
   else checked++;
 
   // Restore: a scratch instance on the standby from the snapshot, then removed.
@@ -94,7 +127,8 @@ export async function verifyIncusCopy(job: JobModel, plan: PlanModel, steps: Ste
   let restored = false;
   try {
     const c = await run([bin, 'copy', `${inv.instance}/${copy.name}`, scratch, '-c', 'boot.autostart=false']);
-    if (!exitOk(c)) problems.push(`restoring ${inv.instance}/${copy.name} into a scratch instance failed: ${describeExit(bin, c)}`);
+    if (!exitOk(c))
+      problems.push(`restoring ${inv.instance}/${copy.name} into a scratch instance failed: ${describeExit(bin, c)}`);
     else {
       const { remote: r, instance } = splitTarget(scratch);
       const q = await run([bin, 'query', `${r !== undefined ? `${r}:` : ''}/1.0/instances/${instance}`]);
@@ -104,7 +138,10 @@ export async function verifyIncusCopy(job: JobModel, plan: PlanModel, steps: Ste
       } catch {
         status = '';
       }
-      if (!exitOk(q) || status === '') problems.push(`the scratch instance ${scratch} restored from ${copy.name} cannot be read: ${describeExit(bin, q)}`);
+      if (!exitOk(q) || status === '')
+        problems.push(
+          `the scratch instance ${scratch} restored from ${copy.name} cannot be read: ${describeExit(bin, q)}`,
+        );
       else {
         restored = true;
         checked++;
@@ -112,21 +149,41 @@ export async function verifyIncusCopy(job: JobModel, plan: PlanModel, steps: Ste
     }
   } finally {
     const d = await run([bin, 'delete', '--force', scratch]);
-    if (!exitOk(d) && !/not found/i.test(d.stderr)) problems.push(`could not delete the scratch instance ${scratch}: ${describeExit(bin, d)}`);
+    if (!exitOk(d) && !/not found/i.test(d.stderr))
+      problems.push(`could not delete the scratch instance ${scratch}: ${describeExit(bin, d)}`);
   }
   const carried = await snapshotAutostart(run, bin, inv.instance, copy.name);
-  const warn = carried === 'true' || carried === '1' ? `; note: the snapshot itself carries boot.autostart=${carried} from the source, so restoring it on the standby turns autostart on again: set boot.autostart=false on ${inv.instance} after such a restore` : '';
-  const summary = `${copy.name} on ${inv.instance} restored into a scratch instance (deleted again); boot.autostart reads ${got}${source ? `; the standby holds the newest snapshot of ${source.name}` : ''}${warn}`;
+  const warn =
+    carried === 'true' || carried === '1'
+      ? `; note: the snapshot itself carries boot.autostart=${carried} from the source, so restoring it on the ` +
+        `standby turns autostart on again: set boot.autostart=false on ${inv.instance} after such a restore`
+      : '';
+  const summary = `${copy.name} on ${inv.instance} restored into a scratch instance (deleted again); boot.autostart ` +
+    `reads ${got}${source ? `; the standby holds the newest snapshot of ${source.name}` : ''}${warn}`;
   return result(copy, restored ? summary : '');
 }
 
-/** `boot.autostart` in a snapshot's own config (what a restore would bring back), or undefined when unreadable or unset. */
-async function snapshotAutostart(run: (argv: string[]) => ReturnType<typeof capture>, bin: string, target: string, snapshot: string): Promise<string | undefined> {
+/**
+ * `boot.autostart` in a snapshot's own config (what a restore would bring back), or undefined when unreadable or
+ * unset.
+ */
+async function snapshotAutostart(
+  run: (argv: string[]) => ReturnType<typeof capture>,
+  bin: string,
+  target: string,
+  snapshot: string,
+): Promise<string | undefined> {
   const { remote, instance } = splitTarget(target);
-  const q = await run([bin, 'query', `${remote !== undefined ? `${remote}:` : ''}/1.0/instances/${instance}/snapshots/${snapshot}`]);
+  const q = await run([
+    bin,
+    'query',
+    `${remote !== undefined ? `${remote}:` : ''}/1.0/instances/${instance}/snapshots/${snapshot}`,
+  ]);
   if (!exitOk(q)) return undefined;
   try {
-    const v = (JSON.parse(q.stdout.toString('utf8')) as { config?: Record<string, unknown> }).config?.['boot.autostart'];
+    const v = (JSON.parse(q.stdout.toString('utf8')) as { config?: Record<string, unknown> }).config?.[
+      'boot.autostart'
+    ];
     return typeof v === 'string' ? v : undefined;
   } catch {
     return undefined;

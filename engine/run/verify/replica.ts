@@ -25,7 +25,10 @@ export interface ReplicaVerifyResult {
 async function checksums(hosts: Hosts, host: string, dir: string, signal?: AbortSignal): Promise<Map<string, string>> {
   await hosts.ready(host);
   // The directory is an argument of a fixed script, never part of it (SPEC §8.1).
-  const r = await capture(hosts.argv(host, ['sh', '-c', 'cd -- "$1" && find . -type f -exec sha256sum -- {} +', 'sh', dir]), { signal, maxOut: 256 * 1024 * 1024 });
+  const r = await capture(
+    hosts.argv(host, ['sh', '-c', 'cd -- "$1" && find . -type f -exec sha256sum -- {} +', 'sh', dir]),
+    { signal, maxOut: 256 * 1024 * 1024 },
+  );
   if (!exitOk(r)) throw new Error(`cannot read ${dir} on ${host}: ${describeExit('sha256sum', r)}`);
   const out = new Map<string, string>();
   for (const line of r.stdout.toString('utf8').split('\n')) {
@@ -42,13 +45,26 @@ async function run(hosts: Hosts, host: string, argv: string[], what: string, sig
 }
 
 /** Clone `snapshot` (pool/fs@NAME) into a scratch dataset, call `read` on its mountpoint, destroy the clone. */
-async function withZfsClone<T>(hosts: Hosts, host: string, zfs: string, snapshot: string, read: (dir: string) => Promise<T>, signal?: AbortSignal): Promise<T> {
+async function withZfsClone<T>(
+  hosts: Hosts,
+  host: string,
+  zfs: string,
+  snapshot: string,
+  read: (dir: string) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
   const pool = snapshot.split(/[/@]/)[0];
   const clone = `${pool}/bpv-verify-${randomBytes(4).toString('hex')}`;
   await hosts.ready(host);
   await run(hosts, host, [zfs, 'clone', '--', snapshot, clone], `cannot clone ${snapshot}`, signal);
   try {
-    const mnt = await run(hosts, host, [zfs, 'get', '-H', '-o', 'value', 'mountpoint', clone], `cannot read the mountpoint of ${clone}`, signal);
+    const mnt = await run(
+      hosts,
+      host,
+      [zfs, 'get', '-H', '-o', 'value', 'mountpoint', clone],
+      `cannot read the mountpoint of ${clone}`,
+      signal,
+    );
     if (!mnt.startsWith('/')) throw new Error(`${clone} is not mounted (mountpoint ${mnt})`);
     return await read(mnt);
   } finally {
@@ -59,7 +75,10 @@ async function withZfsClone<T>(hosts: Hosts, host: string, zfs: string, snapshot
       await capture(hosts.argv(host, [zfs, 'unmount', '-f', clone]));
       r = await capture(hosts.argv(host, [zfs, 'destroy', '-f', '--', clone]));
     }
-    if (!exitOk(r)) throw new Error(`the scratch clone ${clone} on ${host} could not be destroyed (${describeExit(zfs, r)}): destroy it by hand`);
+    if (!exitOk(r))
+      throw new Error(
+        `the scratch clone ${clone} on ${host} could not be destroyed (${describeExit(zfs, r)}): destroy it by hand`,
+      );
   }
 }
 
@@ -68,14 +87,22 @@ function snapshotDir(inv: Inventory, name: string): string {
   return `${inv.dir.replace(/\/+$/, '')}/${name}`;
 }
 
-export async function verifyReplica(jobName: string, plan: PlanModel, steps: readonly Step[], hosts: Hosts, opts: { copy?: string; signal?: AbortSignal }): Promise<ReplicaVerifyResult> {
+export async function verifyReplica(
+  jobName: string,
+  plan: PlanModel,
+  steps: readonly Step[],
+  hosts: Hosts,
+  opts: { copy?: string; signal?: AbortSignal },
+): Promise<ReplicaVerifyResult> {
   const job = plan.jobs.get(jobName)!;
   const sides = await readSides(job, { plan, hosts, signal: opts.signal });
   const there = new Set(sides.dst.copies.map((c) => c.name));
   const common = sides.src.copies.filter((c) => there.has(c.name)).map((c) => c.name);
   const name = opts.copy ?? common[0];
-  if (name === undefined) throw new Error(`the replica of ${sides.source.name} holds no snapshot the source still has: nothing to compare`);
-  if (!common.includes(name)) throw new Error(`no snapshot ${name} on both sides; common snapshots: ${common.join(', ') || 'none'}`);
+  if (name === undefined)
+    throw new Error(`the replica of ${sides.source.name} holds no snapshot the source still has: nothing to compare`);
+  if (!common.includes(name))
+    throw new Error(`no snapshot ${name} on both sides; common snapshots: ${common.join(', ') || 'none'}`);
   const src = sides.sourceInventory;
   const dst = sides.targetInventory;
   const copyStep = steps.find((s): s is CommandStep => s.type === 'command' && s.phase === 'copy');
@@ -86,8 +113,22 @@ export async function verifyReplica(jobName: string, plan: PlanModel, steps: rea
     const zfsSrc = copyStep?.argv[0] ?? 'zfs';
     const zfsDst = copyStep?.pipe?.[0]?.argv[0] ?? 'zfs';
     path = `${dst.dataset}@${name}`;
-    a = await withZfsClone(hosts, src.host, zfsSrc, `${src.dataset}@${name}`, (d) => checksums(hosts, src.host, d, opts.signal), opts.signal);
-    b = await withZfsClone(hosts, dst.host, zfsDst, path, (d) => checksums(hosts, dst.host, d, opts.signal), opts.signal);
+    a = await withZfsClone(
+      hosts,
+      src.host,
+      zfsSrc,
+      `${src.dataset}@${name}`,
+      (d) => checksums(hosts, src.host, d, opts.signal),
+      opts.signal,
+    );
+    b = await withZfsClone(
+      hosts,
+      dst.host,
+      zfsDst,
+      path,
+      (d) => checksums(hosts, dst.host, d, opts.signal),
+      opts.signal,
+    );
   } else {
     path = snapshotDir(dst, name);
     a = await checksums(hosts, src.host, snapshotDir(src, name), opts.signal);

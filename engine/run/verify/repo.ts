@@ -46,12 +46,20 @@ async function compareTree(restored: string, source: string, problems: string[])
   return checked;
 }
 
-export async function verifyRepoJob(opts: VerifyJobOptions, steps: readonly Step[], open: () => VerifySession): Promise<VerifyJobReport> {
+export async function verifyRepoJob(
+  opts: VerifyJobOptions,
+  steps: readonly Step[],
+  open: () => VerifySession,
+): Promise<VerifyJobReport> {
   const t0 = Date.now();
   const job = opts.plan.jobs.get(opts.job)!;
   const backup = steps.find((s): s is CommandStep => s.type === 'command' && s.phase === 'backup');
   if (!backup) throw new JobOpError(`job ${opts.job}: no ${job.kind} step to verify`);
-  if (backup.host !== LOCAL) throw new JobOpError(`verify of a ${job.kind} job on a remote host (${backup.host}) is not implemented yet: it restores on this machine only`);
+  if (backup.host !== LOCAL)
+    throw new JobOpError(
+      `verify of a ${job.kind} job on a remote host (${backup.host}) is not implemented yet: it restores on this ` +
+        `machine only`,
+    );
   const end = backup.argv.indexOf('--');
   const paths = backup.argv.slice(end + 1);
   const s = open();
@@ -74,21 +82,44 @@ export async function verifyRepoJob(opts: VerifyJobOptions, steps: readonly Step
       const pattern = job.raw.pattern;
       const named = typeof pattern === 'string' ? expandPattern(pattern, t0, opts.plan.timezone || 'UTC') : undefined;
       const glob = named?.ok ? named.match : name.startsWith(`${opts.job}-`) ? `${opts.job}-*` : name;
-      const listed = await runTool({ host: LOCAL, argv: [backup.argv[0], 'list', '--short', `--glob-archives=${glob}`, '--sort-by=timestamp', '--', repo], ...env }, x);
-      if (listed.error || listed.code !== 0) throw new JobOpError(`cannot list the archives of ${opts.job}: ${listed.error ?? listed.stderr.trim().split('\n').pop()}`);
+      const listed = await runTool(
+        {
+          host: LOCAL,
+          argv: [backup.argv[0], 'list', '--short', `--glob-archives=${glob}`, '--sort-by=timestamp', '--', repo],
+          ...env,
+        },
+        x,
+      );
+      if (listed.error || listed.code !== 0)
+        throw new JobOpError(
+          `cannot list the archives of ${opts.job}: ${listed.error ?? listed.stderr.trim().split('\n').pop()}`,
+        );
       const names = listed.stdout.split('\n').filter(Boolean);
       if (names.length === 0) throw new JobOpError(`job ${opts.job} has no archive in ${repo} to verify`);
       copy = opts.copy ?? names[names.length - 1];
       if (!names.includes(copy)) throw new JobOpError(`no archive named ${copy}; archives: ${names.join(', ')}`);
       restore = [backup.argv[0], 'extract', '--', `${repo}::${copy}`];
     }
-    const description = `restore ${copy} of ${opts.job} into a scratch directory and compare every file with the source`;
-    s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description, display: restore.join(' ') });
+    const description = `restore ${copy} of ${opts.job} into a scratch directory and compare every file with the ` +
+      `source`;
+    s.journal.append({
+      type: 'step-start',
+      job: opts.job,
+      step: stepId,
+      phase: 'verify',
+      description,
+      display: restore.join(' '),
+    });
     s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy}` });
     const r = await runTool({ host: LOCAL, argv: restore, ...env }, x, scratch);
     const problems: string[] = [];
     let checked = 0;
-    if (r.error || r.code !== 0) problems.push(s.redactor.text(r.error ?? `${restore[0]} exited with status ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`));
+    if (r.error || r.code !== 0)
+      problems.push(
+        s.redactor.text(
+          r.error ?? `${restore[0]} exited with status ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+        ),
+      );
     else for (const p of paths) checked += await compareTree(join(scratch, p), p, problems);
     if (checked === 0 && problems.length === 0) problems.push('the snapshot holds no file of the source paths');
     status = problems.length ? 'failed' : 'ok';

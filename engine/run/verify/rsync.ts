@@ -27,7 +27,12 @@ export function compareArgv(backup: CommandStep, copyPath: string): string[] {
   const argv = backup.argv.slice(0, -1).filter((a) => !a.startsWith('--link-dest='));
   const end = argv.indexOf('--');
   const extra = ['--dry-run', '--checksum', '--stats', `--out-format=${MARK}%i %n`];
-  return [...argv.slice(0, end), ...extra, ...argv.slice(end), `${dest.slice(0, -`${out.partial}/`.length)}${copyPath}/`];
+  return [
+    ...argv.slice(0, end),
+    ...extra,
+    ...argv.slice(end),
+    `${dest.slice(0, -`${out.partial}/`.length)}${copyPath}/`,
+  ];
 }
 
 function problemOf(item: string, name: string): string | undefined {
@@ -39,7 +44,10 @@ function problemOf(item: string, name: string): string | undefined {
 }
 
 export async function verifyRsyncCopy(backup: CommandStep, copyPath: string, x: ExecEnv): Promise<RsyncVerifyResult> {
-  const r = await runTool({ host: backup.host, argv: compareArgv(backup, copyPath), ...(backup.env ? { env: backup.env } : {}) }, x);
+  const r = await runTool(
+    { host: backup.host, argv: compareArgv(backup, copyPath), ...(backup.env ? { env: backup.env } : {}) },
+    x,
+  );
   if (r.error || r.code !== 0) {
     const why = r.error ?? `rsync exited with status ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
     return { ok: false, checked: 0, problems: [why] };
@@ -61,24 +69,48 @@ export async function verifyRsyncCopy(backup: CommandStep, copyPath: string, x: 
 export type VerifySession = JobSession;
 
 /** Verify the newest (or the named) complete directory of an rsync job against its source. */
-export async function verifyRsyncJob(opts: VerifyJobOptions, steps: readonly Step[], open: () => VerifySession): Promise<VerifyJobReport> {
+export async function verifyRsyncJob(
+  opts: VerifyJobOptions,
+  steps: readonly Step[],
+  open: () => VerifySession,
+): Promise<VerifyJobReport> {
   const t0 = Date.now();
   const job = opts.plan.jobs.get(opts.job)!;
-  const backup = steps.find((s): s is CommandStep => s.type === 'command' && s.phase === 'backup' && Boolean(s.inventory && s.output));
+  const backup = steps.find(
+    (s): s is CommandStep => s.type === 'command' && s.phase === 'backup' && Boolean(s.inventory && s.output),
+  );
   if (!backup) throw new JobOpError(`job ${opts.job}: no rsync step to verify`);
   const inv = backup.inventory!;
   const s = open();
   let status: 'ok' | 'failed' = 'failed';
   const stepId = `${opts.job}/verify`;
   try {
-    const zone = (job.host !== undefined ? opts.plan.hosts.get(job.host)?.timezone : undefined) || opts.plan.timezone || 'UTC';
+    const zone =
+      (job.host !== undefined ? opts.plan.hosts.get(job.host)?.timezone : undefined) || opts.plan.timezone || 'UTC';
     const listed = await listCopies(inv, job, zone, fsFor(inv.host, s.hosts));
-    if (listed.copies.length === 0) throw new JobOpError(`job ${opts.job} has no complete directory in ${'dir' in inv ? inv.dir : '?'} to verify`);
+    if (listed.copies.length === 0)
+      throw new JobOpError(`job ${opts.job} has no complete directory in ${'dir' in inv ? inv.dir : '?'} to verify`);
     const copy = opts.copy !== undefined ? listed.copies.find((c) => c.name === opts.copy) : listed.copies[0];
-    if (!copy) throw new JobOpError(`no directory named ${opts.copy}; directories: ${listed.copies.map((c) => c.name).join(', ')}`);
+    if (!copy)
+      throw new JobOpError(
+        `no directory named ${opts.copy}; directories: ${listed.copies.map((c) => c.name).join(', ')}`,
+      );
     const description = `compare ${copy.path} with the source by checksum (rsync --dry-run --checksum)`;
-    s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description, display: copy.path });
-    s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `compare ${copy.name} with the source` });
+    s.journal.append({
+      type: 'step-start',
+      job: opts.job,
+      step: stepId,
+      phase: 'verify',
+      description,
+      display: copy.path,
+    });
+    s.emit({
+      event: 'step-start',
+      job: opts.job,
+      step: stepId,
+      phase: 'verify',
+      description: `compare ${copy.name} with the source`,
+    });
     const r = await verifyRsyncCopy(backup, copy.path, { hosts: s.hosts, redactor: s.redactor });
     const problems = r.problems.map((p) => s.redactor.text(p));
     status = r.ok ? 'ok' : 'failed';

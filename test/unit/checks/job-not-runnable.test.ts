@@ -16,7 +16,14 @@ const ours = (findings: Finding[]) => findings.filter((f) => f.rule === 'job-not
 /** The finding as an editor shows it: rule, severity, 0-based line/character range, message. */
 function shown(text: string, f: Finding) {
   const lines = new LineIndex(text);
-  return { rule: f.rule, severity: f.severity, start: lines.position(f.range.start), end: lines.position(f.range.end), text: text.slice(f.range.start, f.range.end), message: f.message };
+  return {
+    rule: f.rule,
+    severity: f.severity,
+    start: lines.position(f.range.start),
+    end: lines.position(f.range.end),
+    text: text.slice(f.range.start, f.range.end),
+    message: f.message,
+  };
 }
 
 // Lines 0-6; jobs start on line 7.
@@ -30,7 +37,7 @@ jobs:
 `;
 
 describe('job-not-runnable', () => {
-  it('restic without a password: on the `to` value, in the driver\'s words', () => {
+  it("restic without a password: on the `to` value, in the driver's words", () => {
     const text = `${HEAD}  files:
     kind: restic
     host: web
@@ -48,7 +55,9 @@ describe('job-not-runnable', () => {
       message: 'restic needs the repository password: set `password_env` or `password_file` on the job or its storage',
     });
     // The same job with a password reference plans fine.
-    expect(run(text.replace('    to: nas-repo\n', '    to: nas-repo\n    password_env: RESTIC_PASSWORD\n')).findings).toEqual([]);
+    expect(
+      run(text.replace('    to: nas-repo\n', '    to: nas-repo\n    password_env: RESTIC_PASSWORD\n')).findings,
+    ).toEqual([]);
   });
 
   it('archive on a remote host: on the `host` value', () => {
@@ -60,7 +69,13 @@ describe('job-not-runnable', () => {
 `;
     const [f, ...rest] = run(text).findings;
     expect(rest).toEqual([]);
-    expect(shown(text, f)).toMatchObject({ rule: 'job-not-runnable', severity: 'error', start: { line: 9, character: 10 }, end: { line: 9, character: 13 }, text: 'web' });
+    expect(shown(text, f)).toMatchObject({
+      rule: 'job-not-runnable',
+      severity: 'error',
+      start: { line: 9, character: 10 },
+      end: { line: 9, character: 13 },
+      text: 'web',
+    });
     expect(f.message).toContain('archive is built in and reads paths on this machine only; host `web` is remote');
   });
 
@@ -74,7 +89,13 @@ describe('job-not-runnable', () => {
 `;
     const [f, ...rest] = run(text).findings;
     expect(rest).toEqual([]);
-    expect(shown(text, f)).toMatchObject({ rule: 'job-not-runnable', severity: 'error', start: { line: 12, character: 4 }, end: { line: 12, character: 11 }, text: 'encrypt' });
+    expect(shown(text, f)).toMatchObject({
+      rule: 'job-not-runnable',
+      severity: 'error',
+      start: { line: 12, character: 4 },
+      end: { line: 12, character: 11 },
+      text: 'encrypt',
+    });
     expect(f.message).toContain('rsync copies plain files: `encrypt` is not supported');
   });
 
@@ -90,11 +111,15 @@ jobs:
 `;
     const [f, ...rest] = run(text).findings;
     expect(rest).toEqual([]);
-    expect(shown(text, f)).toMatchObject({ start: { line: 7, character: 55 }, end: { line: 7, character: 59 }, text: 'here' });
+    expect(shown(text, f)).toMatchObject({
+      start: { line: 7, character: 55 },
+      end: { line: 7, character: 59 },
+      text: 'here',
+    });
     expect(f.message).toContain("rsync runs on the job's host and cannot push back here");
   });
 
-  it('vzdump: a bad `mode` is the schema\'s (no duplicate); `encrypt` is ours, on its key', () => {
+  it("vzdump: a bad `mode` is the schema's (no duplicate); `encrypt` is ours, on its key", () => {
     const badMode = `${HEAD}  vms:
     kind: vzdump
     host: web
@@ -105,20 +130,36 @@ jobs:
     const r = all(badMode);
     expect(ours(r.findings)).toEqual([]);
     const schema = r.findings.find((f) => f.rule === 'schema')!;
-    expect(shown(badMode, schema)).toMatchObject({ start: { line: 12, character: 10 }, end: { line: 12, character: 16 }, text: 'paused' });
+    expect(shown(badMode, schema)).toMatchObject({
+      start: { line: 12, character: 10 },
+      end: { line: 12, character: 16 },
+      text: 'paused',
+    });
     // Without the schema's finding (turned off) the driver's own words show, on the same value.
     const unchecked = `${badMode}checks: { schema: off }\n`;
     const [m] = ours(all(unchecked).findings);
-    expect(shown(unchecked, m)).toMatchObject({ rule: 'job-not-runnable', severity: 'error', start: { line: 12, character: 10 }, end: { line: 12, character: 16 }, message: '`mode` must be snapshot, suspend or stop' });
+    expect(shown(unchecked, m)).toMatchObject({
+      rule: 'job-not-runnable',
+      severity: 'error',
+      start: { line: 12, character: 10 },
+      end: { line: 12, character: 16 },
+      message: '`mode` must be snapshot, suspend or stop',
+    });
 
     const encrypted = badMode.replace('    mode: paused\n', '    encrypt: { gpg: { recipient: ops@example.org } }\n');
     const [f, ...rest] = run(encrypted).findings;
     expect(rest).toEqual([]);
-    expect(shown(encrypted, f)).toMatchObject({ rule: 'job-not-runnable', severity: 'error', start: { line: 12, character: 4 }, end: { line: 12, character: 11 }, text: 'encrypt' });
+    expect(shown(encrypted, f)).toMatchObject({
+      rule: 'job-not-runnable',
+      severity: 'error',
+      start: { line: 12, character: 4 },
+      end: { line: 12, character: 11 },
+      text: 'encrypt',
+    });
     expect(f.message).toContain('`encrypt` is not supported for vzdump');
   });
 
-  it('openstack-image: a bad `flavor` is the schema\'s (no duplicate); `encrypt` is ours, on its key', () => {
+  it("openstack-image: a bad `flavor` is the schema's (no duplicate); `encrypt` is ours, on its key", () => {
     const badFlavor = `${HEAD}  image:
     kind: openstack-image
     host: web
@@ -127,19 +168,37 @@ jobs:
 `;
     const r = all(badFlavor);
     expect(ours(r.findings)).toEqual([]);
-    expect(shown(badFlavor, r.findings.find((f) => f.rule === 'schema')!)).toMatchObject({ start: { line: 11, character: 12 }, end: { line: 11, character: 21 } });
+    expect(
+      shown(
+        badFlavor,
+        r.findings.find((f) => f.rule === 'schema')!,
+      ),
+    ).toMatchObject({ start: { line: 11, character: 12 }, end: { line: 11, character: 21 } });
     const unchecked = `${badFlavor}checks: { schema: off }\n`;
     const [m] = ours(all(unchecked).findings);
-    expect(shown(unchecked, m)).toMatchObject({ start: { line: 11, character: 12 }, end: { line: 11, character: 21 }, message: '`flavor` must be `persistent` or `compute`' });
+    expect(shown(unchecked, m)).toMatchObject({
+      start: { line: 11, character: 12 },
+      end: { line: 11, character: 21 },
+      message: '`flavor` must be `persistent` or `compute`',
+    });
 
-    const encrypted = badFlavor.replace('    flavor: ephemeral\n', '    encrypt: { gpg: { recipient: ops@example.org } }\n');
+    const encrypted = badFlavor.replace(
+      '    flavor: ephemeral\n',
+      '    encrypt: { gpg: { recipient: ops@example.org } }\n',
+    );
     const [f, ...rest] = run(encrypted).findings;
     expect(rest).toEqual([]);
-    expect(shown(encrypted, f)).toMatchObject({ rule: 'job-not-runnable', severity: 'error', start: { line: 11, character: 4 }, end: { line: 11, character: 11 }, text: 'encrypt' });
+    expect(shown(encrypted, f)).toMatchObject({
+      rule: 'job-not-runnable',
+      severity: 'error',
+      start: { line: 11, character: 4 },
+      end: { line: 11, character: 11 },
+      text: 'encrypt',
+    });
     expect(f.message).toContain('`encrypt` is not supported for openstack-image');
   });
 
-  it('an invalid `incus_binary`: once on the host\'s value, naming every job that cannot run', () => {
+  it("an invalid `incus_binary`: once on the host's value, naming every job that cannot run", () => {
     const text = `version: 1
 hosts:
   lab: { address: 10.0.0.5, incus_binary: "my incus" }
@@ -174,14 +233,31 @@ jobs:
   web: { kind: incus-snapshot, host: lab, instance: web_1 }
   files: { kind: borg, host: lab, paths: [/etc], to: borg-repo }
 `;
-    expect(run(text).findings.map((f) => shown(text, f)).map(({ start, text: at, message }) => ({ start, at, message }))).toEqual([
-      { start: { line: 4, character: 31 }, at: '"ssh://lab/srv/borg::x"', message: "storage `borg-repo`: a borg repository url cannot contain '::' (that separates the archive name)" },
-      { start: { line: 6, character: 50 }, at: '"tank/my data"', message: '`dataset` `tank/my data` is not a ZFS dataset name (pool/fs/child: letters, digits, _ - . : only)' },
-      { start: { line: 7, character: 52 }, at: 'web_1', message: "`instance` `web_1` is not an instance name (letters, digits and '-')" },
+    expect(
+      run(text)
+        .findings.map((f) => shown(text, f))
+        .map(({ start, text: at, message }) => ({ start, at, message })),
+    ).toEqual([
+      {
+        start: { line: 4, character: 31 },
+        at: '"ssh://lab/srv/borg::x"',
+        message: "storage `borg-repo`: a borg repository url cannot contain '::' (that separates the archive name)",
+      },
+      {
+        start: { line: 6, character: 50 },
+        at: '"tank/my data"',
+        message: '`dataset` `tank/my data` is not a ZFS dataset name (pool/fs/child: letters, digits, _ - . : only)',
+      },
+      {
+        start: { line: 7, character: 52 },
+        at: 'web_1',
+        message: "`instance` `web_1` is not an instance name (letters, digits and '-')",
+      },
     ]);
   });
 
-  it('a problem with no field of its own (a storage without path) points at the entry\'s name, never the whole file', () => {
+  it("a problem with no field of its own (a storage without path) points at the entry's name, never the whole " +
+    "file", () => {
     const text = `version: 1
 storage:
   pool: { media: ssd }
@@ -190,7 +266,11 @@ jobs:
 `;
     const [f, ...rest] = run(text).findings;
     expect(rest).toEqual([]);
-    expect(shown(text, f)).toMatchObject({ start: { line: 2, character: 2 }, end: { line: 2, character: 6 }, text: 'pool' });
+    expect(shown(text, f)).toMatchObject({
+      start: { line: 2, character: 2 },
+      end: { line: 2, character: 6 },
+      text: 'pool',
+    });
     expect(f.message).toBe('storage `pool` needs a `path` (a directory on its host) for kind pg-dump');
   });
 
@@ -201,16 +281,21 @@ jobs:
       // unknown host: the driver would also miss the password; both wait for the reference
       `${HEAD}  files: { kind: restic, host: webb, paths: [/etc], to: nas-repo }\n`,
       // unknown storage host (on the storage the job uses)
-      `${HEAD.replace('host: nas,', 'host: nass,')}  files: { kind: restic, host: web, paths: [/etc], to: nas-repo, password_env: P }\n`,
+      `${HEAD.replace('host: nas,', 'host: nass,')}  files: { kind: restic, host: web, paths: [/etc], to: nas-repo, ` +
+        `password_env: P }\n`,
       // a password written in the plan (secret-inline)
       `${HEAD}  files: { kind: restic, host: web, paths: [/etc], to: nas-repo, password: hunter2 }\n`,
       // Velero prunes by TTL only (retention-unsupported), named policy
-      `${HEAD.replace('jobs:\n', 'policies:\n  gfs: { keep: { daily: 7 } }\njobs:\n')}  k8s: { kind: velero, host: web, namespaces: [app], retention: gfs }\n`,
+      `${HEAD.replace('jobs:\n', 'policies:\n  gfs: { keep: { daily: 7 } }\njobs:\n')}  k8s: { kind: velero, host: ` +
+        `web, namespaces: [app], retention: gfs }\n`,
     ];
     for (const text of cases) {
       const r = all(text);
       expect(r.internalErrors).toEqual([]);
-      expect(r.findings.some((f) => f.severity === 'error'), text).toBe(true);
+      expect(
+        r.findings.some((f) => f.severity === 'error'),
+        text,
+      ).toBe(true);
       expect(ours(r.findings), text).toEqual([]);
     }
     // The same unknown host with unknown-reference turned off: the run would still refuse it.
@@ -236,7 +321,10 @@ jobs:
 `;
     const r = run(text);
     expect(r.findings).toEqual([]);
-    const live = planSteps(r.model!, { now: NOW, state: { send: { targetExists: true }, icopy: { targetExists: true } } });
+    const live = planSteps(r.model!, {
+      now: NOW,
+      state: { send: { targetExists: true }, icopy: { targetExists: true } },
+    });
     expect(live.errors.map((e) => e.job)).toEqual(['send', 'icopy']);
   });
 
@@ -281,4 +369,3 @@ jobs:
     }
   });
 });
-

@@ -27,7 +27,8 @@ afterAll(() => {
 function envOf(e: Record<string, EnvValue> | undefined): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...process.env };
   for (const [k, v] of Object.entries(e ?? {})) {
-    out[k] = 'fromEnv' in v ? process.env[v.fromEnv] : 'fromFile' in v ? readFileSync(v.fromFile, 'utf8').trim() : v.value;
+    out[k] =
+      'fromEnv' in v ? process.env[v.fromEnv] : 'fromFile' in v ? readFileSync(v.fromFile, 'utf8').trim() : v.value;
   }
   return out;
 }
@@ -45,7 +46,14 @@ function commands(steps: Step[]): CommandStep[] {
 describe.skipIf(!requireTools('restic'))('restic argv against restic', () => {
   it('backs up, then the guard and the forget run with the generated flags', () => {
     process.env.BP_TEST_RESTIC_PW = 'test-password';
-    const j = job('files', { kind: 'restic', paths: [join(dir, 'data')], exclude: ['*.tmp'], to: 'store', password_env: 'BP_TEST_RESTIC_PW', retention: policy(undefined, { keep: { last: 1, within: '1d' } }) });
+    const j = job('files', {
+      kind: 'restic',
+      paths: [join(dir, 'data')],
+      exclude: ['*.tmp'],
+      to: 'store',
+      password_env: 'BP_TEST_RESTIC_PW',
+      retention: policy(undefined, { keep: { last: 1, within: '1d' } }),
+    });
     const p = plan({ storage: [storage('store', { path: join(dir, 'store') })], jobs: [j] });
     const r = DRIVERS.restic(j, p, { now: NOW });
     expect(r.errors).toEqual([]);
@@ -54,10 +62,15 @@ describe.skipIf(!requireTools('restic'))('restic argv against restic', () => {
     execFileSync('restic', ['--repo', repo, 'init', '-q'], { env: envOf(backup.env) });
     exec(backup);
     exec(backup);
-    const snaps = JSON.parse(execFileSync('restic', ['--repo', repo, 'snapshots', '--json'], { env: envOf(backup.env), encoding: 'utf8' }));
+    const snaps = JSON.parse(
+      execFileSync('restic', ['--repo', repo, 'snapshots', '--json'], { env: envOf(backup.env), encoding: 'utf8' }),
+    );
     expect(snaps).toHaveLength(2);
     expect(snaps[0].tags).toEqual(['backplan:files']);
-    const files = execFileSync('restic', ['--repo', repo, 'ls', 'latest'], { env: envOf(backup.env), encoding: 'utf8' });
+    const files = execFileSync('restic', ['--repo', repo, 'ls', 'latest'], {
+      env: envOf(backup.env),
+      encoding: 'utf8',
+    });
     expect(files).toContain("it's $(x).txt");
     expect(files).not.toContain('b.tmp');
     const dry = JSON.parse(exec(prune, prune.guard!.argv).toString());
@@ -69,17 +82,29 @@ describe.skipIf(!requireTools('restic'))('restic argv against restic', () => {
 describe.skipIf(!requireTools('borg'))('borg argv against borg', () => {
   it('creates an archive, then prune (guard and real) and compact', () => {
     process.env.BP_TEST_BORG_PW = 'test-passphrase';
-    const j = job('b', { kind: 'borg', paths: [join(dir, 'data')], exclude: ['*.tmp'], to: 'store', passphrase_env: 'BP_TEST_BORG_PW', retention: policy(undefined, { keep: { within: '2d', daily: 3 } }) });
+    const j = job('b', {
+      kind: 'borg',
+      paths: [join(dir, 'data')],
+      exclude: ['*.tmp'],
+      to: 'store',
+      passphrase_env: 'BP_TEST_BORG_PW',
+      retention: policy(undefined, { keep: { within: '2d', daily: 3 } }),
+    });
     const p = plan({ storage: [storage('store', { path: join(dir, 'store') })], jobs: [j] });
     const r = DRIVERS.borg(j, p, { now: NOW });
     expect(r.errors).toEqual([]);
     const [create, prune, compact] = commands(r.steps);
     const repo = join(dir, 'store/b');
-    execFileSync('borg', ['init', '--encryption=repokey', repo], { env: { ...envOf(create.env), BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes' } });
+    execFileSync('borg', ['init', '--encryption=repokey', repo], {
+      env: { ...envOf(create.env), BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes' },
+    });
     exec(create);
     const list = execFileSync('borg', ['list', '--short', repo], { env: envOf(create.env), encoding: 'utf8' });
     expect(list.trim()).toBe('b-20240305T0607Z');
-    const dry = spawnSync(prune.guard!.argv[0], prune.guard!.argv.slice(1), { env: envOf(prune.env), encoding: 'utf8' });
+    const dry = spawnSync(prune.guard!.argv[0], prune.guard!.argv.slice(1), {
+      env: envOf(prune.env),
+      encoding: 'utf8',
+    });
     expect(dry.status).toBe(0);
     expect(dry.stderr).toMatch(/Keeping archive.*b-20240305T0607Z/);
     exec(prune);
@@ -92,15 +117,28 @@ describe.skipIf(!requireTools('gpg'))('gpg stage against gpg', () => {
     const home = join(dir, 'gnupg');
     mkdirSync(home, { mode: 0o700 });
     const env = { ...process.env, GNUPGHOME: home };
-    execFileSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'bp-test@example.net', 'default', 'default', 'never'], { env, stdio: 'ignore' });
-    const j = job('db', { kind: 'pg-dump', database: 'app', to: 'store', encrypt: { gpg: { recipient: 'bp-test@example.net' } } });
+    execFileSync(
+      'gpg',
+      ['--batch', '--passphrase', '', '--quick-gen-key', 'bp-test@example.net', 'default', 'default', 'never'],
+      { env, stdio: 'ignore' },
+    );
+    const j = job('db', {
+      kind: 'pg-dump',
+      database: 'app',
+      to: 'store',
+      encrypt: { gpg: { recipient: 'bp-test@example.net' } },
+    });
     const p = plan({ storage: [storage('store', { path: join(dir, 'store') })], jobs: [j] });
     const r = DRIVERS['pg-dump'](j, p, { now: NOW });
     expect(r.errors).toEqual([]);
     const gpg = commands(r.steps)[1].pipe![0];
     const enc = spawnSync(gpg.argv[0], gpg.argv.slice(1), { env, input: Buffer.from('dump bytes\n') });
     expect(enc.status).toBe(0);
-    const dec = execFileSync('gpg', ['--batch', '--quiet', '--decrypt'], { env, input: enc.stdout, stdio: ['pipe', 'pipe', 'ignore'] });
+    const dec = execFileSync('gpg', ['--batch', '--quiet', '--decrypt'], {
+      env,
+      input: enc.stdout,
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
     expect(dec.toString()).toBe('dump bytes\n');
   }, 60_000);
 });

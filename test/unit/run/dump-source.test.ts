@@ -34,9 +34,13 @@ describe('openDump', () => {
   });
 
   it('reports a decrypter that fails, and a copy that cannot be read', async () => {
-    const bad = openDump(Readable.from([data]), { decrypt: ['sh', '-c', 'cat >/dev/null; echo "gpg: decryption failed: No secret key" >&2; exit 2'] });
+    const bad = openDump(Readable.from([data]), {
+      decrypt: ['sh', '-c', 'cat >/dev/null; echo "gpg: decryption failed: No secret key" >&2; exit 2'],
+    });
     await readAll(bad.stream);
-    expect(await bad.done).toBe('cannot decrypt the copy: gpg exited with status 2: gpg: decryption failed: No secret key');
+    expect(await bad.done).toBe(
+      'cannot decrypt the copy: gpg exited with status 2: gpg: decryption failed: No secret key',
+    );
     const broken = new PassThrough();
     const unread = openDump(broken);
     broken.write(data.subarray(0, 10));

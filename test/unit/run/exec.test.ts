@@ -3,7 +3,16 @@
 // remote environment wrapper (run locally with sh), the built-in archive and its restore test.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,23 +44,57 @@ function env(extra: NodeJS.ProcessEnv = {}): ExecEnv & { redactor: Redactor } {
 }
 
 function cmdStep(fields: Partial<CommandStep>): CommandStep {
-  return { type: 'command', id: 'j/1', job: 'j', phase: 'backup', description: 'test', host: 'local', after: [], argv: ['true'], ...fields };
+  return {
+    type: 'command',
+    id: 'j/1',
+    job: 'j',
+    phase: 'backup',
+    description: 'test',
+    host: 'local',
+    after: [],
+    argv: ['true'],
+    ...fields,
+  };
 }
 
-const out = (dir: string, name = 'o.txt') => ({ host: 'local', path: join(dir, name), partial: join(dir, `${name}.partial`), kind: 'file' as const, via: 'stdout' as const });
+const out = (dir: string, name = 'o.txt') => ({
+  host: 'local',
+  path: join(dir, name),
+  partial: join(dir, `${name}.partial`),
+  kind: 'file' as const,
+  via: 'stdout' as const,
+});
 
 describe('command steps', () => {
-  it('pipes stdout into stdin between stages, writes NAME.partial, fsyncs, renames when every stage succeeded', async () => {
+  it('pipes stdout into stdin between stages, writes NAME.partial, fsyncs, renames when every stage ' +
+    'succeeded', async () => {
     const d = temp();
-    const r = await runCommandStep(cmdStep({ argv: ['printf', '%s', 'hello world'], pipe: [{ host: 'local', argv: ['tr', 'a-z', 'A-Z'] }], output: out(d) }), env());
-    expect(r).toMatchObject({ ok: true, detail: { output: join(d, 'o.txt'), bytes: 11, sha256: createHash('sha256').update('HELLO WORLD').digest('hex') } });
+    const r = await runCommandStep(
+      cmdStep({
+        argv: ['printf', '%s', 'hello world'],
+        pipe: [{ host: 'local', argv: ['tr', 'a-z', 'A-Z'] }],
+        output: out(d),
+      }),
+      env(),
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      detail: { output: join(d, 'o.txt'), bytes: 11, sha256: createHash('sha256').update('HELLO WORLD').digest('hex') },
+    });
     expect(readFileSync(join(d, 'o.txt'), 'utf8')).toBe('HELLO WORLD');
     expect(readdirSync(d)).toEqual(['o.txt']);
   });
 
   it('a failing stage fails the step and leaves neither the partial nor a final file', async () => {
     const d = temp();
-    const r = await runCommandStep(cmdStep({ argv: ['printf', 'data'], pipe: [{ host: 'local', argv: ['sh', '-c', 'cat >/dev/null; echo boom >&2; exit 3'] }], output: out(d) }), env());
+    const r = await runCommandStep(
+      cmdStep({
+        argv: ['printf', 'data'],
+        pipe: [{ host: 'local', argv: ['sh', '-c', 'cat >/dev/null; echo boom >&2; exit 3'] }],
+        output: out(d),
+      }),
+      env(),
+    );
     expect(r.ok).toBe(false);
     expect(r.message).toBe('sh exited with status 3: boom');
     expect(readdirSync(d)).toEqual([]);
@@ -75,12 +118,18 @@ describe('command steps', () => {
     writeFileSync(join(d, 'pw'), 'from-file-secret\n');
     const x = env({ BP_UNIT_SECRET: secret });
     const argv = ['sh', '-c', 'printf "%s|%s" "$A" "$B" > "$1"; echo "leaked: $A" >&2; exit 1', 'sh', join(d, 'got')];
-    const r = await runCommandStep(cmdStep({ argv, env: { A: { fromEnv: 'BP_UNIT_SECRET' }, B: { fromFile: join(d, 'pw') } } }), x);
+    const r = await runCommandStep(
+      cmdStep({ argv, env: { A: { fromEnv: 'BP_UNIT_SECRET' }, B: { fromFile: join(d, 'pw') } } }),
+      x,
+    );
     expect(readFileSync(join(d, 'got'), 'utf8')).toBe(`${secret}|from-file-secret`);
     expect(existsSync(join(d, 'x'))).toBe(false);
     expect(r.ok).toBe(false);
     expect(x.redactor.text(r.message!)).toBe('sh exited with status 1: leaked: ***');
-    const unset = await runCommandStep(cmdStep({ argv: ['true'], env: { A: { fromEnv: 'BP_UNIT_NOT_SET_XYZ' } } }), env());
+    const unset = await runCommandStep(
+      cmdStep({ argv: ['true'], env: { A: { fromEnv: 'BP_UNIT_NOT_SET_XYZ' } } }),
+      env(),
+    );
     expect(unset.message).toBe('environment variable BP_UNIT_NOT_SET_XYZ is not set (it holds A for this step)');
   });
 
@@ -92,23 +141,34 @@ describe('command steps', () => {
     const b = await runCommandStep(cmdStep({ argv: ['touch', marker, '{{base}}'] }), env());
     expect(b.message).toMatch(/placeholder that was never resolved/);
     // A guard without the listing to check the tool against (a step planned by an older version).
-    const c = await runCommandStep(cmdStep({ argv: ['touch', marker], guard: { argv: ['x'], parse: 'restic-forget-json', min: 1 } }), env());
+    const c = await runCommandStep(
+      cmdStep({ argv: ['touch', marker], guard: { argv: ['x'], parse: 'restic-forget-json', min: 1 } }),
+      env(),
+    );
     expect(c.message).toMatch(/no listing to check the tool against.*prune refused, nothing was pruned/);
     expect(existsSync(marker)).toBe(false);
   });
 
   it('checks a read-back (`expect`)', async () => {
-    expect((await runCommandStep(cmdStep({ argv: ['echo', ' off '], expect: { stdout: 'off' } }), env())).ok).toBe(true);
-    expect((await runCommandStep(cmdStep({ argv: ['echo', 'on'], expect: { stdout: 'off' } }), env())).message).toBe('read-back gave `on`, expected `off`');
+    expect((await runCommandStep(cmdStep({ argv: ['echo', ' off '], expect: { stdout: 'off' } }), env())).ok).toBe(
+      true,
+    );
+    expect((await runCommandStep(cmdStep({ argv: ['echo', 'on'], expect: { stdout: 'off' } }), env())).message).toBe(
+      'read-back gave `on`, expected `off`',
+    );
   });
 });
 
 describe('remote environment wrapper', () => {
   it('decodes any value with POSIX sh alone and leaves the rest of stdin to the command', () => {
-    const values = { A: "it's $(touch x) `y` \\ \"q\"\nline2\n\n", B: 'é ünï', C: '' };
+    const values = { A: 'it\'s $(touch x) `y` \\ "q"\nline2\n\n', B: 'é ünï', C: '' };
     const w = remoteEnvWrapper(values, ['sh', '-c', 'printf "%s|%s|%s" "$A" "$B" "$C"; cat']);
     const d = temp();
-    const r = spawnSync(w.argv[0], w.argv.slice(1), { input: Buffer.concat([w.header, Buffer.from('payload\n')]), cwd: d, encoding: 'utf8' });
+    const r = spawnSync(w.argv[0], w.argv.slice(1), {
+      input: Buffer.concat([w.header, Buffer.from('payload\n')]),
+      cwd: d,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(`${values.A}|${values.B}|payload\n`);
     expect(readdirSync(d)).toEqual([]);
@@ -134,14 +194,23 @@ describe('built-in archive', () => {
       description: 'archive',
       host: 'local',
       after: [],
-      builtin: { op: 'archive', paths: [join(d, 'src')], exclude: ['*.log'], format: 'tar.gz', manifest: { host: 'local', path: `${o.path}.sha256`, partial: `${o.path}.sha256.partial` } },
+      builtin: {
+        op: 'archive',
+        paths: [join(d, 'src')],
+        exclude: ['*.log'],
+        format: 'tar.gz',
+        manifest: { host: 'local', path: `${o.path}.sha256`, partial: `${o.path}.sha256.partial` },
+      },
       output: o,
     };
     const r = await runBuiltinStep(step, env());
     expect(r).toMatchObject({ ok: true, detail: { files: 2 } });
     expect(readdirSync(join(d, 'out')).sort()).toEqual(['x-20240101T0000Z.tar.gz', 'x-20240101T0000Z.tar.gz.sha256']);
     const manifest = parseManifest(readFileSync(`${o.path}.sha256`, 'utf8'));
-    expect(manifest.members.map((m) => m.path).sort()).toEqual([`${d.slice(1)}/src/a.txt`, `${d.slice(1)}/src/sub/c.txt`]);
+    expect(manifest.members.map((m) => m.path).sort()).toEqual([
+      `${d.slice(1)}/src/a.txt`,
+      `${d.slice(1)}/src/sub/c.txt`,
+    ]);
     expect(manifest.archive.bytes).toBe(statSync(o.path).size);
     const v = await restoreAndCompare(new LocalFs().read(o.path), manifest, { scratchParent: d });
     expect(v).toMatchObject({ ok: true, checked: 2, problems: [] });
@@ -149,13 +218,27 @@ describe('built-in archive', () => {
     expect(readdirSync(d).sort()).toEqual(['out', 'src']);
 
     // A second archive of a path that does not exist: nothing is written.
-    const bad = await runBuiltinStep({ ...step, builtin: { ...step.builtin, paths: [join(d, 'nope')] }, output: out(join(d, 'out'), 'x-20240102T0000Z.tar.gz') }, env());
+    const bad = await runBuiltinStep(
+      {
+        ...step,
+        builtin: { ...step.builtin, paths: [join(d, 'nope')] },
+        output: out(join(d, 'out'), 'x-20240102T0000Z.tar.gz'),
+      },
+      env(),
+    );
     expect(bad.message).toMatch(/cannot read .*nope: ENOENT/);
     expect(readdirSync(join(d, 'out')).length).toBe(2);
 
     // The manifest is committed with its archive in one call: it must live beside it.
     const elsewhere = `${join(d, 'x-20240103T0000Z.tar.gz')}.sha256`;
-    const apart = await runBuiltinStep({ ...step, builtin: { ...step.builtin, manifest: { host: 'local', path: elsewhere, partial: `${elsewhere}.partial` } }, output: out(join(d, 'out'), 'x-20240103T0000Z.tar.gz') }, env());
+    const apart = await runBuiltinStep(
+      {
+        ...step,
+        builtin: { ...step.builtin, manifest: { host: 'local', path: elsewhere, partial: `${elsewhere}.partial` } },
+        output: out(join(d, 'out'), 'x-20240103T0000Z.tar.gz'),
+      },
+      env(),
+    );
     expect(apart).toEqual({ ok: false, message: 'the archive step must write its manifest beside the archive' });
     expect(readdirSync(join(d, 'out')).length).toBe(2);
   });
@@ -167,7 +250,14 @@ describe('journal', () => {
     const red = new Redactor();
     red.add('topsecret');
     const j = Journal.create(d, 'run-1', red);
-    j.append({ type: 'step-start', job: 'a', step: 'a/1', phase: 'backup', description: 'x', display: 'X=topsecret cmd' });
+    j.append({
+      type: 'step-start',
+      job: 'a',
+      step: 'a/1',
+      phase: 'backup',
+      description: 'x',
+      display: 'X=topsecret cmd',
+    });
     j.append({ type: 'step-end', job: 'a', step: 'a/1', status: 'ok', ms: 1 });
     j.append({ type: 'step-start', job: 'a', step: 'a/2', phase: 'prune', description: 'y', display: 'y' });
     expect(() => Journal.create(d, 'run-1')).toThrow(/EEXIST/);
@@ -182,13 +272,22 @@ describe('journal', () => {
 });
 
 describe('job locks', () => {
-  const deadPid = () => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+  const deadPid = () =>
+    Number(
+      spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout,
+    );
 
   it('one holder at a time; the second is told who holds it', () => {
     const d = temp();
     const l = acquireLock(d, 'job', { run: 'r1', command: 'run' });
-    expect(JSON.parse(readFileSync(lockPath(d, 'job'), 'utf8'))).toMatchObject({ pid: process.pid, host: hostname(), run: 'r1' });
-    expect(() => acquireLock(d, 'job', { run: 'r2', command: 'run' })).toThrow(new RegExp(`job job is already running \\(pid ${process.pid} since .*, run r1\\)`));
+    expect(JSON.parse(readFileSync(lockPath(d, 'job'), 'utf8'))).toMatchObject({
+      pid: process.pid,
+      host: hostname(),
+      run: 'r1',
+    });
+    expect(() => acquireLock(d, 'job', { run: 'r2', command: 'run' })).toThrow(
+      new RegExp(`job job is already running \\(pid ${process.pid} since .*, run r1\\)`),
+    );
     // breakStale never breaks a live lock.
     expect(() => acquireLock(d, 'job', { run: 'r2', command: 'run', breakStale: true })).toThrow(/already running/);
     l.release();
@@ -200,7 +299,18 @@ describe('job locks', () => {
   it('a stale lock (dead pid, reused pid) is reported with how to clear it, and broken only on request', () => {
     const d = temp();
     const pid = deadPid();
-    writeFileSync(lockPath(d, 'job'), JSON.stringify({ job: 'job', pid, host: hostname(), since: 'then', run: 'old', command: 'run', journal: '/j.jsonl' }));
+    writeFileSync(
+      lockPath(d, 'job'),
+      JSON.stringify({
+        job: 'job',
+        pid,
+        host: hostname(),
+        since: 'then',
+        run: 'old',
+        command: 'run',
+        journal: '/j.jsonl',
+      }),
+    );
     let err: unknown;
     try {
       acquireLock(d, 'job', { run: 'r', command: 'run' });
@@ -210,27 +320,54 @@ describe('job locks', () => {
     expect(err).toBeInstanceOf(LockError);
     expect((err as LockError).kind).toBe('stale');
     expect((err as Error).message).toBe(
-      `job job has a stale lock: process ${pid} no longer exists (the run that took it, pid ${pid} since then, run old, was interrupted; its journal is /j.jsonl). ` +
-        `Check that no backup of job is running, then run again with --break-stale-lock, or delete ${lockPath(d, 'job')}`,
+      `job job has a stale lock: process ${pid} no longer exists (the run that took it, pid ${pid} since then, run ` +
+        `old, was interrupted; its journal is /j.jsonl). ` +
+        `Check that no backup of job is running, then run again with --break-stale-lock, or delete ` +
+          `${lockPath(d, 'job')}`,
     );
     expect(existsSync(lockPath(d, 'job'))).toBe(true);
     const broken: string[] = [];
-    const l = acquireLock(d, 'job', { run: 'new', command: 'run', breakStale: true, onBroken: (info, why) => broken.push(`${info.run}: ${why}`) });
+    const l = acquireLock(d, 'job', {
+      run: 'new',
+      command: 'run',
+      breakStale: true,
+      onBroken: (info, why) => broken.push(`${info.run}: ${why}`),
+    });
     expect(broken).toEqual([`old: process ${pid} no longer exists`]);
     l.release();
 
     // Our own pid, but recorded with another process start time: the pid was reused.
     if (procStartOf(process.pid)) {
-      writeFileSync(lockPath(d, 'job'), JSON.stringify({ job: 'job', pid: process.pid, host: hostname(), since: 'then', run: 'old', command: 'run', procStart: '1' }));
-      expect(() => acquireLock(d, 'job', { run: 'r', command: 'run' })).toThrow(`pid ${process.pid} now belongs to another process`);
+      writeFileSync(
+        lockPath(d, 'job'),
+        JSON.stringify({
+          job: 'job',
+          pid: process.pid,
+          host: hostname(),
+          since: 'then',
+          run: 'old',
+          command: 'run',
+          procStart: '1',
+        }),
+      );
+      expect(() => acquireLock(d, 'job', { run: 'r', command: 'run' })).toThrow(
+        `pid ${process.pid} now belongs to another process`,
+      );
     }
   });
 
   it('a lock from another machine counts as live; an unreadable one is reported', () => {
     const d = temp();
-    writeFileSync(lockPath(d, 'job'), JSON.stringify({ job: 'job', pid: 1, host: 'elsewhere', since: 'then', run: 'r0', command: 'run' }));
-    expect(() => acquireLock(d, 'job', { run: 'r', command: 'run', breakStale: true })).toThrow('job job is already running (pid 1 on elsewhere since then, run r0)');
+    writeFileSync(
+      lockPath(d, 'job'),
+      JSON.stringify({ job: 'job', pid: 1, host: 'elsewhere', since: 'then', run: 'r0', command: 'run' }),
+    );
+    expect(() => acquireLock(d, 'job', { run: 'r', command: 'run', breakStale: true })).toThrow(
+      'job job is already running (pid 1 on elsewhere since then, run r0)',
+    );
     writeFileSync(lockPath(d, 'job'), 'garbage');
-    expect(() => acquireLock(d, 'job', { run: 'r', command: 'run' })).toThrow(/its content is not a Backplan lock; delete it once you are sure/);
+    expect(() => acquireLock(d, 'job', { run: 'r', command: 'run' })).toThrow(
+      /its content is not a Backplan lock; delete it once you are sure/,
+    );
   });
 });

@@ -12,7 +12,12 @@ export function storage(name: string, fields: Raw = {}): StorageModel {
 }
 
 export function policy(name: string | undefined, fields: Raw): PolicyModel {
-  return { ...(name ? { name } : {}), at: name ? ['policies', name] : ['inline'], ...(fields as Partial<PolicyModel>), raw: fields };
+  return {
+    ...(name ? { name } : {}),
+    at: name ? ['policies', name] : ['inline'],
+    ...(fields as Partial<PolicyModel>),
+    raw: fields,
+  };
 }
 
 export function job(name: string, fields: Raw): JobModel {
@@ -34,7 +39,13 @@ export function job(name: string, fields: Raw): JobModel {
   };
 }
 
-export function plan(parts: { timezone?: string; hosts?: HostModel[]; storage?: StorageModel[]; policies?: PolicyModel[]; jobs: JobModel[] }): PlanModel {
+export function plan(parts: {
+  timezone?: string;
+  hosts?: HostModel[];
+  storage?: StorageModel[];
+  policies?: PolicyModel[];
+  jobs: JobModel[];
+}): PlanModel {
   return {
     version: 1,
     timezone: parts.timezone ?? 'UTC',
@@ -52,14 +63,28 @@ export const NOW = Date.UTC(2024, 2, 5, 6, 7);
 export const FLEET = {
   hosts: [
     host('scylla', { address: '192.0.2.10', user: 'root', site: 'a' }),
-    host('charybde', { address: '192.0.2.11', user: 'backup', port: 2222, identity: '/etc/backplan/id_ed25519', site: 'b' }),
+    host('charybde', {
+      address: '192.0.2.11',
+      user: 'backup',
+      port: 2222,
+      identity: '/etc/backplan/id_ed25519',
+      site: 'b',
+    }),
     host('here', {}),
   ],
   storage: [
     storage('scylla-pool', { host: 'scylla', media: 'hdd' }),
     storage('charybde-pool', { host: 'charybde', media: 'hdd', path: '/srv/backup' }),
     storage('local-disk', { path: '/var/backups/bp', media: 'ssd' }),
-    storage('offsite', { url: 's3:https://s3.example.net/bucket/restic', site: 'cloud', media: 'object', password_env: 'RESTIC_PW' }),
+    storage('offsite', {
+      url: 's3:https://s3.example.net/bucket/restic',
+      site: 'cloud',
+      media: 'object',
+      password_env: 'RESTIC_PW',
+    }),
   ],
-  policies: [policy('gfs', { keep: { last: 3, daily: 7, weekly: 4, monthly: 12, within: '1y2mo' } }), policy('tiers', { tiers: [{ keep: 'all', until: '15d' }, { every: '1d' }] })],
+  policies: [
+    policy('gfs', { keep: { last: 3, daily: 7, weekly: 4, monthly: 12, within: '1y2mo' } }),
+    policy('tiers', { tiers: [{ keep: 'all', until: '15d' }, { every: '1d' }] }),
+  ],
 };

@@ -10,17 +10,29 @@ import { FLEET, NOW, host, job, plan, policy, storage } from './helpers';
 describe('Incus snapshot store', () => {
   it('lists through the REST API, locally or on a remote', () => {
     expect(listArgv('incus', 'web1')).toEqual(['incus', 'query', '/1.0/instances/web1/snapshots?recursion=1']);
-    expect(listArgv('lxc', 'standby:web1')).toEqual(['lxc', 'query', 'standby:/1.0/instances/web1/snapshots?recursion=1']);
+    expect(listArgv('lxc', 'standby:web1')).toEqual([
+      'lxc',
+      'query',
+      'standby:/1.0/instances/web1/snapshots?recursion=1',
+    ]);
   });
 
-  it('deletes in each client\'s dialect', () => {
-    expect(removeArgv('incus', 'standby:web1', 'backplan-20240101T0000Z')).toEqual(['incus', 'snapshot', 'delete', 'standby:web1', 'backplan-20240101T0000Z']);
+  it("deletes in each client's dialect", () => {
+    expect(removeArgv('incus', 'standby:web1', 'backplan-20240101T0000Z')).toEqual([
+      'incus',
+      'snapshot',
+      'delete',
+      'standby:web1',
+      'backplan-20240101T0000Z',
+    ]);
     expect(removeArgv('/usr/bin/lxc', 'web1', 'snap0')).toEqual(['/usr/bin/lxc', 'delete', 'web1/snap0']);
   });
 
   it('refuses names that could reach a URL or argv as something else', () => {
-    for (const bad of ['web1/../x', 'web1?recursion=2', '-web1', 'a:b:c', 'web 1', '']) expect(() => splitTarget(bad)).toThrow(/not an Incus instance/);
-    for (const bad of ['-rf', 'a/b', 'a b', '']) expect(() => removeArgv('lxc', 'web1', bad)).toThrow(/not a plain snapshot name/);
+    for (const bad of ['web1/../x', 'web1?recursion=2', '-web1', 'a:b:c', 'web 1', ''])
+      expect(() => splitTarget(bad)).toThrow(/not an Incus instance/);
+    for (const bad of ['-rf', 'a/b', 'a b', ''])
+      expect(() => removeArgv('lxc', 'web1', bad)).toThrow(/not a plain snapshot name/);
   });
 
   it('reads names and creation times, oldest first', () => {
@@ -32,7 +44,11 @@ describe('Incus snapshot store', () => {
       ]),
       'web1',
     );
-    expect(out).toEqual([{ name: 'c' }, { name: 'a', created: Date.parse('2024-01-01T00:00:00Z') }, { name: 'b', created: Date.parse('2024-01-02T00:00:00.5Z') }]);
+    expect(out).toEqual([
+      { name: 'c' },
+      { name: 'a', created: Date.parse('2024-01-01T00:00:00Z') },
+      { name: 'b', created: Date.parse('2024-01-02T00:00:00.5Z') },
+    ]);
     expect(() => parseListing('Error', 'web1')).toThrow(/not JSON/);
     expect(() => parseListing('{}', 'web1')).toThrow(/not a list/);
   });
@@ -52,7 +68,7 @@ describe('incus-snapshot: who prunes', () => {
     return r.steps;
   };
 
-  it('an expiry-only policy is Incus\'s: snapshots.expiry, no prune step', () => {
+  it("an expiry-only policy is Incus's: snapshots.expiry, no prune step", () => {
     const s = steps(policy(undefined, { expiry: '7d' }));
     expect((s[0] as CommandStep).argv).toEqual(['incus', 'config', 'set', 'web1', 'snapshots.expiry=7d']);
     expect(s.some((x) => x.type === 'prune')).toBe(false);
@@ -60,7 +76,7 @@ describe('incus-snapshot: who prunes', () => {
 
   it('keep or tiers beside expiry: Backplan prunes it all, Incus gets no expiry of its own', () => {
     const s = steps(policy(undefined, { expiry: '7d', keep: { last: 3 } }));
-    expect(s.map((x) => x.type === 'command' ? (x as CommandStep).argv[1] : x.type)).toEqual(['snapshot', 'prune']);
+    expect(s.map((x) => (x.type === 'command' ? (x as CommandStep).argv[1] : x.type))).toEqual(['snapshot', 'prune']);
   });
 
   it('protects the base shared with the incus-copy jobs that copy it', () => {
@@ -78,9 +94,20 @@ describe('incus-copy with refresh: false', () => {
   it('copies the newest snapshot the live state names', () => {
     const r = copy({ latest: 'backplan-20240305T0000Z', targetExists: false });
     expect(r.errors).toEqual([]);
-    expect((r.steps[0] as CommandStep).argv).toEqual(['incus', 'copy', 'web1/backplan-20240305T0000Z', 'standby:web1', '--mode', 'push', '-c', 'boot.autostart=false']);
+    expect((r.steps[0] as CommandStep).argv).toEqual([
+      'incus',
+      'copy',
+      'web1/backplan-20240305T0000Z',
+      'standby:web1',
+      '--mode',
+      'push',
+      '-c',
+      'boot.autostart=false',
+    ]);
   });
   it('refuses a target that exists, with what to do', () => {
-    expect(copy({ latest: 'backplan-20240305T0000Z', targetExists: true }).errors.join()).toMatch(/standby:web1 exists already: `refresh: false` makes a full copy into a new instance only/);
+    expect(copy({ latest: 'backplan-20240305T0000Z', targetExists: true }).errors.join()).toMatch(
+      /standby:web1 exists already: `refresh: false` makes a full copy into a new instance only/,
+    );
   });
 });

@@ -3,7 +3,8 @@ import { orderJobs, planSteps } from '../../../engine/run/steps/plan-steps';
 import type { CommandStep } from '../../../engine/run/steps/step';
 import { FLEET, NOW, job, plan } from './helpers';
 
-const snap = (name: string, f: Record<string, unknown> = {}) => job(name, { kind: 'zfs-snapshot', host: 'scylla', dataset: `pool/${name}`, ...f });
+const snap = (name: string, f: Record<string, unknown> = {}) =>
+  job(name, { kind: 'zfs-snapshot', host: 'scylla', dataset: `pool/${name}`, ...f });
 
 describe('planSteps ordering', () => {
   it('orders jobs by from/after, keeping declaration order otherwise', () => {
@@ -27,15 +28,24 @@ describe('planSteps ordering', () => {
   });
 
   it('passes what a job makes in this run to the job that copies it', () => {
-    const p = plan({ ...FLEET, jobs: [snap('snap', { pattern: 'bp-%Y%m%d%H%M' }), job('rep', { kind: 'zfs-send', from: 'snap', to: 'charybde-pool', dataset: 'backup/snap' })] });
+    const p = plan({
+      ...FLEET,
+      jobs: [
+        snap('snap', { pattern: 'bp-%Y%m%d%H%M' }),
+        job('rep', { kind: 'zfs-send', from: 'snap', to: 'charybde-pool', dataset: 'backup/snap' }),
+      ],
+    });
     const r = planSteps(p, { now: NOW });
     const send = r.steps.find((s) => s.job === 'rep') as CommandStep;
     expect(send.argv).toEqual(['zfs', 'send', 'pool/snap@bp-202403050607']);
     expect(send.unresolved).toBeUndefined();
   });
 
-  it('prunes after the job\'s own backup step only', () => {
-    const p = plan({ ...FLEET, jobs: [job('r', { kind: 'rsync', paths: '/etc', to: 'local-disk', retention: 'tiers' })] });
+  it("prunes after the job's own backup step only", () => {
+    const p = plan({
+      ...FLEET,
+      jobs: [job('r', { kind: 'rsync', paths: '/etc', to: 'local-disk', retention: 'tiers' })],
+    });
     const r = planSteps(p, { now: NOW });
     expect(r.steps.map((s) => [s.id, s.phase, s.after])).toEqual([
       ['r/1', 'setup', []],
@@ -47,7 +57,10 @@ describe('planSteps ordering', () => {
 
 describe('planSteps problems', () => {
   it('reports a cycle (and what depends on it) as errors, and still plans the rest', () => {
-    const p = plan({ ...FLEET, jobs: [snap('a', { after: ['b'] }), snap('b', { after: ['a'] }), snap('c', { after: ['b'] }), snap('d')] });
+    const p = plan({
+      ...FLEET,
+      jobs: [snap('a', { after: ['b'] }), snap('b', { after: ['a'] }), snap('c', { after: ['b'] }), snap('d')],
+    });
     const r = planSteps(p, { now: NOW });
     expect(r.order).toEqual(['d']);
     expect(r.errors).toEqual([
@@ -58,7 +71,9 @@ describe('planSteps problems', () => {
   });
 
   it('handles a self-dependency and long cycles without recursion trouble', () => {
-    expect(orderJobs(plan({ jobs: [snap('s', { after: ['s'] })] })).blocked).toEqual([{ job: 's', message: 'dependency cycle: s → s' }]);
+    expect(orderJobs(plan({ jobs: [snap('s', { after: ['s'] })] })).blocked).toEqual([
+      { job: 's', message: 'dependency cycle: s → s' },
+    ]);
     const many = Array.from({ length: 20000 }, (_, i) => snap(`j${i}`, { after: i ? [`j${i - 1}`] : [] }));
     const r = orderJobs(plan({ jobs: many }));
     expect(r.order).toHaveLength(20000);
@@ -76,7 +91,12 @@ describe('planSteps problems', () => {
   it('reports unknown kinds, unknown references and driver errors per job', () => {
     const p = plan({
       ...FLEET,
-      jobs: [job('x', { kind: 'tape-robot' }), snap('y', { after: ['ghost'] }), snap('z', { dataset: '-bad' }), snap('fine')],
+      jobs: [
+        job('x', { kind: 'tape-robot' }),
+        snap('y', { after: ['ghost'] }),
+        snap('z', { dataset: '-bad' }),
+        snap('fine'),
+      ],
     });
     const r = planSteps(p, { now: NOW });
     expect(r.errors).toEqual([
@@ -92,11 +112,16 @@ describe('planSteps problems', () => {
     const r = planSteps(p, { now: NOW, job: 'b' });
     expect(r.order).toEqual(['b']);
     expect(r.steps[0].after).toEqual([]);
-    expect(planSteps(p, { now: NOW, job: 'nope' }).errors).toEqual([{ job: 'nope', message: 'no job named `nope` in the plan' }]);
+    expect(planSteps(p, { now: NOW, job: 'nope' }).errors).toEqual([
+      { job: 'nope', message: 'no job named `nope` in the plan' },
+    ]);
   });
 
   it('is deterministic for a given clock', () => {
-    const p = plan({ ...FLEET, jobs: [snap('a'), job('r', { kind: 'restic', paths: '/etc', to: 'offsite', retention: 'gfs' })] });
+    const p = plan({
+      ...FLEET,
+      jobs: [snap('a'), job('r', { kind: 'restic', paths: '/etc', to: 'offsite', retention: 'gfs' })],
+    });
     expect(planSteps(p, { now: NOW })).toEqual(planSteps(p, { now: NOW }));
   });
 });

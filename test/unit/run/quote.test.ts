@@ -1,7 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { absPathProblem, displayQuote, nameProblem, QuoteError, shJoin, shQuote, sshArgv } from '../../../engine/run/exec/quote';
+import {
+  absPathProblem,
+  displayQuote,
+  nameProblem,
+  QuoteError,
+  shJoin,
+  shQuote,
+  sshArgv,
+} from '../../../engine/run/exec/quote';
 import { host } from './helpers';
 
 const HOSTILE = [
@@ -28,7 +36,7 @@ const HOSTILE = [
   '!event',
   '#comment',
   'ünïcødé ✓ 日本',
-  "'$(x)'\"`y`\"\\",
+  '\'$(x)\'"`y`"\\',
   '\r\n\u0007',
 ];
 
@@ -69,7 +77,12 @@ describe('shQuote', () => {
 });
 
 describe('sshArgv', () => {
-  const h = host('charybde', { address: '192.0.2.11', user: 'backup', port: 2222, identity: '/etc/backplan/id_ed25519' });
+  const h = host('charybde', {
+    address: '192.0.2.11',
+    user: 'backup',
+    port: 2222,
+    identity: '/etc/backplan/id_ed25519',
+  });
 
   it('builds a batch-mode ssh argv with port, identity, `--` and quoted words', () => {
     expect(sshArgv(h, ['zfs', 'receive', '-s', 'pool/a b'])).toEqual([
@@ -97,8 +110,11 @@ describe('sshArgv', () => {
     ]);
   });
 
-  it("puts the user's -o options before the defaults, so theirs win (ssh keeps an option's first value); BatchMode stays first", () => {
-    const argv = sshArgv(host('x', { address: 'x.example' }), ['true'], { options: ['ServerAliveInterval=2', 'ConnectTimeout=3'] });
+  it("puts the user's -o options before the defaults, so theirs win (ssh keeps an option's first value); BatchMode " +
+    "stays first", () => {
+    const argv = sshArgv(host('x', { address: 'x.example' }), ['true'], {
+      options: ['ServerAliveInterval=2', 'ConnectTimeout=3'],
+    });
     const first = (name: string) => argv.find((w) => w.startsWith(`${name}=`));
     expect(argv.slice(0, 3)).toEqual(['ssh', '-o', 'BatchMode=yes']);
     expect(first('ServerAliveInterval')).toBe('ServerAliveInterval=2');
@@ -107,7 +123,10 @@ describe('sshArgv', () => {
   });
 
   it('adds connection sharing when asked', () => {
-    const argv = sshArgv(host('x', { address: 'x.example' }), ['true'], { controlPath: '/run/bp/%C', controlPersist: 30 });
+    const argv = sshArgv(host('x', { address: 'x.example' }), ['true'], {
+      controlPath: '/run/bp/%C',
+      controlPersist: 30,
+    });
     expect(argv).toContain('ControlMaster=auto');
     expect(argv).toContain('ControlPath=/run/bp/%C');
     expect(argv).toContain('ControlPersist=30');

@@ -79,7 +79,8 @@ describe('exclude patterns', () => {
 describe('prune decision', () => {
   const day = 86_400_000;
   const now = Date.UTC(2024, 5, 10, 12);
-  const copies = (ages: number[]): Copy[] => ages.map((a, i) => ({ name: `c${i}`, path: `/b/c${i}`, time: now - a * day, type: 'file' as const }));
+  const copies = (ages: number[]): Copy[] =>
+    ages.map((a, i) => ({ name: `c${i}`, path: `/b/c${i}`, time: now - a * day, type: 'file' as const }));
   const spec = (fields: Record<string, unknown>, min = 1): PruneSpec => ({
     engine: 'native',
     policy: policy(undefined, fields),
@@ -109,10 +110,13 @@ describe('prune decision', () => {
     ]);
   });
 
-  it('refuses an engine mismatch (the replication base is protected from live inventory, prune/replication-base.ts)', () => {
+  it('refuses an engine mismatch (the replication base is protected from live inventory, ' +
+    'prune/replication-base.ts)', () => {
     const p = plan({ jobs: [job('snaps', { kind: 'zfs-snapshot' })] });
     const j = p.jobs.get('snaps')!;
-    expect(() => pruneEngine(j, p, { ...spec({ keep: { last: 1 } }), engine: 'restic' })).toThrow(/pruned by native, but the step says restic; refusing/);
+    expect(() => pruneEngine(j, p, { ...spec({ keep: { last: 1 } }), engine: 'restic' })).toThrow(
+      /pruned by native, but the step says restic; refusing/,
+    );
     expect(pruneEngine(j, p, spec({ keep: { last: 1 } })).id).toBe('native');
   });
 

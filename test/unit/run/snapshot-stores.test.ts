@@ -16,7 +16,9 @@ import { job, plan, storage } from './helpers';
 
 describe('snapshot store parsers', () => {
   it('zfs: only the dataset’s own snapshots, oldest first, creation in ms', () => {
-    const text = ['tank/a\t100', 'tank/a@s2\t300', 'tank/a@s1\t200', 'tank/a/child@s1\t250', 'tank/ab@x\t1', ''].join('\n');
+    const text = ['tank/a\t100', 'tank/a@s2\t300', 'tank/a@s1\t200', 'tank/a/child@s1\t250', 'tank/ab@x\t1', ''].join(
+      '\n',
+    );
     expect(parseZfsCreation(text, 'tank/a')).toEqual([
       { name: 's1', created: 200_000 },
       { name: 's2', created: 300_000 },
@@ -47,9 +49,11 @@ describe('replication base (SPEC §8.4)', () => {
         '#!/bin/sh',
         'for a; do ds=$a; done',
         'case "$ds" in',
-        "  tank/src) printf 'tank/src\\t1\\ntank/src@backplan-20240301T0000Z\\t10\\ntank/src@backplan-20240302T0000Z\\t20\\ntank/src@backplan-20240303T0000Z\\t30\\n' ;;",
-        "  back/dst) printf 'back/dst\\t1\\nback/dst@backplan-20240301T0000Z\\t10\\nback/dst@backplan-20240302T0000Z\\t20\\n' ;;",
-        "  back/new) echo \"cannot open 'back/new': dataset does not exist\" >&2; exit 1 ;;",
+        "  tank/src) printf 'tank/src\\t1\\ntank/src@backplan-20240301T0000Z\\t10\\n" +
+          "tank/src@backplan-20240302T0000Z\\t20\\ntank/src@backplan-20240303T0000Z\\t30\\n' ;;",
+        "  back/dst) printf " +
+          "'back/dst\\t1\\nback/dst@backplan-20240301T0000Z\\t10\\nback/dst@backplan-20240302T0000Z\\t20\\n' ;;",
+        '  back/new) echo "cannot open \'back/new\': dataset does not exist" >&2; exit 1 ;;',
         '  *) echo "connection lost" >&2; exit 1 ;;',
         'esac',
         '',
@@ -68,16 +72,27 @@ describe('replication base (SPEC §8.4)', () => {
       storage: [storage('pool', {})],
       jobs: [
         job('snaps', { kind: 'zfs-snapshot', dataset: 'tank/src', retention: { keep: { last: 1 } } }),
-        job('replica', { kind: 'zfs-send', from: 'snaps', to: 'pool', dataset: target, resumable: false, retention: { keep: { last: 1 } } }),
+        job('replica', {
+          kind: 'zfs-send',
+          from: 'snaps',
+          to: 'pool',
+          dataset: target,
+          resumable: false,
+          retention: { keep: { last: 1 } },
+        }),
       ],
     });
-  const pruneOf = (p: ReturnType<typeof mk>, name: string) => planSteps(p, { job: name, now: Date.UTC(2024, 2, 4) }).steps.find((s): s is PruneStep => s.type === 'prune')!;
+  const pruneOf = (p: ReturnType<typeof mk>, name: string) =>
+    planSteps(p, { job: name, now: Date.UTC(2024, 2, 4) }).steps.find((s): s is PruneStep => s.type === 'prune')!;
 
   async function decideFor(p: ReturnType<typeof mk>, name: string) {
     const step = pruneOf(p, name);
     const j = p.jobs.get(name)!;
     const hosts = new Hosts(p);
-    const listed = await listCopies(step.prune.inventory, namerOf(j, p, step.prune), 'UTC', new LocalFs(), { hosts, replica: step.prune.replicaOf !== undefined });
+    const listed = await listCopies(step.prune.inventory, namerOf(j, p, step.prune), 'UTC', new LocalFs(), {
+      hosts,
+      replica: step.prune.replicaOf !== undefined,
+    });
     const d = decide(listed.copies, step.prune, pruneEngine(j, p, step.prune), Date.UTC(2024, 2, 4));
     const kept = await protectReplicationBases(j, p, step.prune, listed, d, { hosts, now: Date.UTC(2024, 2, 4) });
     return { d, kept };
@@ -107,6 +122,8 @@ describe('replication base (SPEC §8.4)', () => {
 
   it('the other side cannot be listed: the prune is refused', async () => {
     await expect(decideFor(mk('back/broken'), 'snaps')).rejects.toThrow(PruneError);
-    await expect(decideFor(mk('back/broken'), 'snaps')).rejects.toThrow(/cannot list the snapshots of replica .*connection lost.*prune refused, nothing was removed/);
+    await expect(decideFor(mk('back/broken'), 'snaps')).rejects.toThrow(
+      /cannot list the snapshots of replica .*connection lost.*prune refused, nothing was removed/,
+    );
   });
 });

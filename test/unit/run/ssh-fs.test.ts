@@ -4,7 +4,17 @@
 // `touch CANARY` would land. Counts the calls (each one an ssh round trip on a real host), and
 // checks hostile names, the refusals and the errors that must name the host and the path.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,14 +54,15 @@ class LoopbackHosts extends Hosts {
   }
   override argv(_host: string, argv: readonly string[]): string[] {
     this.calls.push([...argv]);
-    if (this.down) return ['sh', '-c', 'echo "ssh: connect to host 192.0.2.1 port 22: Connection refused" >&2; exit 255'];
+    if (this.down)
+      return ['sh', '-c', 'echo "ssh: connect to host 192.0.2.1 port 22: Connection refused" >&2; exit 255'];
     return [...this.prefix, 'env', '-C', this.home, 'sh', '-c', shJoin(argv)];
   }
 }
 
 // Every kind of name a shell would act on: command substitution, backticks, `;`, both quotes,
 // a newline, a glob, and a leading dash (a name read as an option by a tool without `--`).
-const HOSTILE = ["-rf $(touch CANARY) `touch CANARY`; touch CANARY 'q' \"dq\" *", '-n', 'line\nbreak $(touch CANARY)'];
+const HOSTILE = ['-rf $(touch CANARY) `touch CANARY`; touch CANARY \'q\' "dq" *', '-n', 'line\nbreak $(touch CANARY)'];
 
 function setup(): { d: string; home: string; hosts: LoopbackHosts; fs: SshFs } {
   const d = temp();
@@ -73,7 +84,8 @@ function noCanary(d: string): void {
 }
 
 describe('SshFs: one remote call per listing and per commit', () => {
-  it('lists, commits and writes an output with its manifest under hostile names, one call each, and no injected command runs', async () => {
+  it('lists, commits and writes an output with its manifest under hostile names, one call each, and no injected ' +
+    'command runs', async () => {
     for (const name of HOSTILE) {
       const { d, hosts, fs } = setup();
       const dir = join(d, name, name);
@@ -123,13 +135,16 @@ describe('SshFs: one remote call per listing and per commit', () => {
     }
   });
 
-  it('never replaces a copy: an existing archive, manifest or directory makes the commit fail, naming the host and the path', async () => {
+  it('never replaces a copy: an existing archive, manifest or directory makes the commit fail, naming the host and ' +
+    'the path', async () => {
     const { d, fs } = setup();
     const out = { partial: join(d, 'a.tar.gz.partial'), path: join(d, 'a.tar.gz') };
     const man = { partial: `${out.path}.sha256.partial`, path: `${out.path}.sha256` };
     writeFileSync(out.path, 'old archive');
     await writeRemote(fs, out.partial, 'new archive');
-    await expect(fs.commitWithManifest(out, man, 'new manifest')).rejects.toThrow(`${out.path} already exists on vault; a copy is never replaced (two runs of this job in the same minute?)`);
+    await expect(fs.commitWithManifest(out, man, 'new manifest')).rejects.toThrow(
+      `${out.path} already exists on vault; a copy is never replaced (two runs of this job in the same minute?)`,
+    );
     expect(readFileSync(out.path, 'utf8')).toBe('old archive');
     // Nothing was written for the manifest; the archive's partial is the caller's to remove.
     expect(readdirSync(d).sort()).toEqual(['a.tar.gz', 'a.tar.gz.partial', 'home']);
@@ -138,20 +153,28 @@ describe('SshFs: one remote call per listing and per commit', () => {
     // either, and the archive does not take its name without it.
     rmSync(out.path);
     writeFileSync(man.path, 'orphan manifest');
-    await expect(fs.commitWithManifest(out, man, 'new manifest')).rejects.toThrow(new RegExp(`^cannot give ${man.partial} its final name ${man.path} on vault: ln failed: .*File exists$`));
+    await expect(fs.commitWithManifest(out, man, 'new manifest')).rejects.toThrow(
+      new RegExp(`^cannot give ${man.partial} its final name ${man.path} on vault: ln failed: .*File exists$`),
+    );
     expect(readFileSync(man.path, 'utf8')).toBe('orphan manifest');
     expect(readdirSync(d).sort()).toEqual(['a.tar.gz.partial', 'a.tar.gz.sha256', 'home']);
 
     // A plain file and a directory (also over a dangling symlink, which `mv -T` would replace).
     writeFileSync(join(d, 'f'), 'old');
     writeFileSync(join(d, 'f.partial'), 'new');
-    await expect(fs.commit(join(d, 'f.partial'), join(d, 'f'), 'file')).rejects.toThrow(new RegExp(`^cannot give ${d}/f.partial its final name ${d}/f on vault: ln failed: .*File exists$`));
+    await expect(fs.commit(join(d, 'f.partial'), join(d, 'f'), 'file')).rejects.toThrow(
+      new RegExp(`^cannot give ${d}/f.partial its final name ${d}/f on vault: ln failed: .*File exists$`),
+    );
     expect(readFileSync(join(d, 'f'), 'utf8')).toBe('old');
     mkdirSync(join(d, 't.partial'));
     mkdirSync(join(d, 't'));
-    await expect(fs.commit(join(d, 't.partial'), join(d, 't'), 'directory')).rejects.toThrow(`${d}/t already exists on vault; a copy is never replaced`);
+    await expect(fs.commit(join(d, 't.partial'), join(d, 't'), 'directory')).rejects.toThrow(
+      `${d}/t already exists on vault; a copy is never replaced`,
+    );
     symlinkSync(join(d, 'nowhere'), join(d, 'u'));
-    await expect(fs.commit(join(d, 't.partial'), join(d, 'u'), 'directory')).rejects.toThrow(`${d}/u already exists on vault; a copy is never replaced`);
+    await expect(fs.commit(join(d, 't.partial'), join(d, 'u'), 'directory')).rejects.toThrow(
+      `${d}/u already exists on vault; a copy is never replaced`,
+    );
     expect(existsSync(join(d, 't.partial'))).toBe(true);
   });
 
@@ -160,7 +183,9 @@ describe('SshFs: one remote call per listing and per commit', () => {
     // The archive's partial is missing: its link fails after the manifest's succeeded.
     const out = { partial: join(d, 'a.tar.gz.partial'), path: join(d, 'a.tar.gz') };
     const man = { partial: `${out.path}.sha256.partial`, path: `${out.path}.sha256` };
-    await expect(fs.commitWithManifest(out, man, 'manifest')).rejects.toThrow(new RegExp(`^cannot give ${out.partial} its final name ${out.path} on vault: ln failed: .*No such file`));
+    await expect(fs.commitWithManifest(out, man, 'manifest')).rejects.toThrow(
+      new RegExp(`^cannot give ${out.partial} its final name ${out.path} on vault: ln failed: .*No such file`),
+    );
     expect(readdirSync(d)).toEqual(['home']);
   });
 
@@ -168,9 +193,20 @@ describe('SshFs: one remote call per listing and per commit', () => {
     const { d, fs } = setup();
     expect(await fs.list(join(d, 'missing'))).toBeUndefined();
     const down = new SshFs('vault', new LoopbackHosts(d, [], true));
-    await expect(down.list(join(d, 'missing'))).rejects.toThrow(`cannot list ${d}/missing on vault: find exited with status 255: ssh: connect to host 192.0.2.1 port 22: Connection refused`);
-    await expect(down.commit(join(d, 'x.partial'), join(d, 'x'), 'file')).rejects.toThrow(`cannot give ${d}/x.partial its final name ${d}/x on vault: ln exited with status 255: ssh: connect`);
-    await expect(down.commitWithManifest({ partial: join(d, 'a.partial'), path: join(d, 'a') }, { partial: join(d, 'a.sha256.partial'), path: join(d, 'a.sha256') }, 'm')).rejects.toThrow(
+    await expect(down.list(join(d, 'missing'))).rejects.toThrow(
+      `cannot list ${d}/missing on vault: find exited with status 255: ssh: connect to host 192.0.2.1 port 22: ` +
+        `Connection refused`,
+    );
+    await expect(down.commit(join(d, 'x.partial'), join(d, 'x'), 'file')).rejects.toThrow(
+      `cannot give ${d}/x.partial its final name ${d}/x on vault: ln exited with status 255: ssh: connect`,
+    );
+    await expect(
+      down.commitWithManifest(
+        { partial: join(d, 'a.partial'), path: join(d, 'a') },
+        { partial: join(d, 'a.sha256.partial'), path: join(d, 'a.sha256') },
+        'm',
+      ),
+    ).rejects.toThrow(
       `cannot give ${d}/a.partial and its manifest their final names on vault: sh exited with status 255: ssh: connect`,
     );
 
@@ -183,6 +219,8 @@ describe('SshFs: one remote call per listing and per commit', () => {
     chmodSync(locked, 0o000);
     const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
     const nobody = new SshFs('vault', new LoopbackHosts('/', asNobody));
-    await expect(nobody.list(locked)).rejects.toThrow(new RegExp(`^cannot list ${locked} on vault: find exited with status 1: .*Permission denied$`));
+    await expect(nobody.list(locked)).rejects.toThrow(
+      new RegExp(`^cannot list ${locked} on vault: find exited with status 1: .*Permission denied$`),
+    );
   });
 });

@@ -24,8 +24,22 @@ function plan(jobs: Record<string, unknown>) {
   });
 }
 
-const hourlyLast3 = { kind: 'btrfs-snapshot', host: 'primary', subvolume: '/data', snapshot_dir: '/snaps', schedule: '0 * * * *', retention: { keep: { last: 3 } } };
-const send = (schedule: string, extra: Record<string, unknown> = {}) => ({ kind: 'btrfs-send', from: 'src', to: 'spare', schedule, retention: { keep: { last: 5 } }, ...extra });
+const hourlyLast3 = {
+  kind: 'btrfs-snapshot',
+  host: 'primary',
+  subvolume: '/data',
+  snapshot_dir: '/snaps',
+  schedule: '0 * * * *',
+  retention: { keep: { last: 3 } },
+};
+const send = (schedule: string, extra: Record<string, unknown> = {}) => ({
+  kind: 'btrfs-send',
+  from: 'src',
+  to: 'spare',
+  schedule,
+  retention: { keep: { last: 5 } },
+  ...extra,
+});
 const BASE = (copy: string) => `replication base shared with ${copy}: never removed`;
 
 describe('a source with a daily send keeps the snapshot last sent', () => {
@@ -121,14 +135,39 @@ describe('a source with two copies keeps the base of each', () => {
   it("each copy's replay sees the source keeping the other copy's base (mirrors copy it)", () => {
     const mirrors = (offsiteEnabled: boolean) =>
       plan({
-        src: { kind: 'incus-snapshot', host: 'primary', instance: 'web', schedule: '0 * * * *', retention: { keep: { last: 3 } } },
-        standby: { kind: 'incus-copy', from: 'src', remote: 'standby', schedule: '30 2 * * *', retention: { keep: { last: 10 } } },
-        offsite: { kind: 'incus-copy', from: 'src', remote: 'offsite', schedule: '30 14 * * *', retention: { keep: { last: 10 } }, enabled: offsiteEnabled },
+        src: {
+          kind: 'incus-snapshot',
+          host: 'primary',
+          instance: 'web',
+          schedule: '0 * * * *',
+          retention: { keep: { last: 3 } },
+        },
+        standby: {
+          kind: 'incus-copy',
+          from: 'src',
+          remote: 'standby',
+          schedule: '30 2 * * *',
+          retention: { keep: { last: 10 } },
+        },
+        offsite: {
+          kind: 'incus-copy',
+          from: 'src',
+          remote: 'offsite',
+          schedule: '30 14 * * *',
+          retention: { keep: { last: 10 } },
+          enabled: offsiteEnabled,
+        },
       });
     const at = from + 2 * D + 3 * H;
     // The standby's copy at 02:30 on day 3 mirrors 02:00, 01:00, 00:00, its own base (day 2,
     // 02:00), and the 14:00 the source keeps for offsite.
-    expect(times(simulateJob(mirrors(true), 'standby', { from, at }))).toEqual([utc(50), utc(49), utc(48), utc(38), utc(26)]);
+    expect(times(simulateJob(mirrors(true), 'standby', { from, at }))).toEqual([
+      utc(50),
+      utc(49),
+      utc(48),
+      utc(38),
+      utc(26),
+    ]);
     expect(times(simulateJob(mirrors(false), 'standby', { from, at }))).toEqual([utc(50), utc(49), utc(48), utc(26)]);
   });
 });
@@ -136,11 +175,27 @@ describe('a source with two copies keeps the base of each', () => {
 describe('incus-copy mirrors pin the primary too', () => {
   // The primary's prune (incus-snapshot with keep/tiers, pruned by Backplan) lists its
   // incus-copy consumers (protectBaseOf) and keeps the newest snapshot the standby shares.
-  const incusSrc = (retention: Record<string, unknown>) => ({ kind: 'incus-snapshot', host: 'primary', instance: 'web', schedule: '0 * * * *', retention });
-  const mirror = (extra: Record<string, unknown> = {}) => ({ kind: 'incus-copy', from: 'src', remote: 'standby', schedule: '30 2 * * *', retention: { keep: { last: 10 } }, ...extra });
+  const incusSrc = (retention: Record<string, unknown>) => ({
+    kind: 'incus-snapshot',
+    host: 'primary',
+    instance: 'web',
+    schedule: '0 * * * *',
+    retention,
+  });
+  const mirror = (extra: Record<string, unknown> = {}) => ({
+    kind: 'incus-copy',
+    from: 'src',
+    remote: 'standby',
+    schedule: '30 2 * * *',
+    retention: { keep: { last: 10 } },
+    ...extra,
+  });
 
   it('a native policy on the primary keeps the base the standby shares', () => {
-    const r = simulateJob(plan({ src: incusSrc({ keep: { last: 3 } }), copy: mirror() }), 'src', { from, at: from + D + 20 * H });
+    const r = simulateJob(plan({ src: incusSrc({ keep: { last: 3 } }), copy: mirror() }), 'src', {
+      from,
+      at: from + D + 20 * H,
+    });
     expect(times(r)).toEqual([utc(44), utc(43), utc(42), utc(26)]);
     expect(r.snapshots[3].reasons).toEqual([BASE('copy')]);
   });
@@ -148,21 +203,44 @@ describe('incus-copy mirrors pin the primary too', () => {
   it("Incus's own expiry keeps no base (Incus knows nothing of the copy)", () => {
     const expiring = incusSrc({ expiry: '3h' });
     const opts = { from, at: from + D + 20 * H };
-    expect(simulateJob(plan({ src: expiring, copy: mirror() }), 'src', opts)).toEqual(simulateJob(plan({ src: expiring }), 'src', opts));
+    expect(simulateJob(plan({ src: expiring, copy: mirror() }), 'src', opts)).toEqual(
+      simulateJob(plan({ src: expiring }), 'src', opts),
+    );
   });
 
   it('refresh: false pins nothing (its standby instance has no snapshots), and the source still simulates', () => {
     const opts = { from, at: from + D + 20 * H };
-    const r = simulateJob(plan({ src: incusSrc({ keep: { last: 3 } }), copy: mirror({ refresh: false }) }), 'src', opts);
+    const r = simulateJob(
+      plan({ src: incusSrc({ keep: { last: 3 } }), copy: mirror({ refresh: false }) }),
+      'src',
+      opts,
+    );
     expect(r).toEqual(simulateJob(plan({ src: incusSrc({ keep: { last: 3 } }) }), 'src', opts));
   });
 });
 
 describe('the replay with copies is the plain replay when no base needs keeping', () => {
-  it('a send right after each source run: same snapshots and statistics as without the copy (tiers, incremental path)', () => {
+  it('a send right after each source run: same snapshots and statistics as without the copy (tiers, incremental ' +
+    'path)', () => {
     const tiers = { tiers: [{ keep: 'all', until: '2d' }, { every: '1d', until: '2w' }, { every: '1w' }] };
-    const src = { kind: 'zfs-snapshot', host: 'primary', dataset: 'tank/data', schedule: '0 */6 * * *', retention: tiers };
-    const withCopy = plan({ src, copy: { kind: 'zfs-send', from: 'src', to: 'spare', dataset: 'backup/data', schedule: '30 */6 * * *', retention: { keep: { last: 3 } } } });
+    const src = {
+      kind: 'zfs-snapshot',
+      host: 'primary',
+      dataset: 'tank/data',
+      schedule: '0 */6 * * *',
+      retention: tiers,
+    };
+    const withCopy = plan({
+      src,
+      copy: {
+        kind: 'zfs-send',
+        from: 'src',
+        to: 'spare',
+        dataset: 'backup/data',
+        schedule: '30 */6 * * *',
+        retention: { keep: { last: 3 } },
+      },
+    });
     const opts = { from, at: from + 60 * D + 7 * H };
     const a = simulateJob(withCopy, 'src', opts);
     const b = simulateJob(plan({ src }), 'src', opts);
@@ -176,12 +254,31 @@ describe('the replay with copies is the plain replay when no base needs keeping'
       host: 'primary',
       dataset: 'tank/data',
       schedule: '*/15 * * * *',
-      retention: { tiers: [{ keep: 'all', until: '2h' }, { every: '1d', until: '3d' }] },
+      retention: {
+        tiers: [
+          { keep: 'all', until: '2h' },
+          { every: '1d', until: '3d' },
+        ],
+      },
     };
     const p = plan({
       src,
-      a: { kind: 'zfs-send', from: 'src', to: 'spare', dataset: 'backup/a', schedule: '10 */5 * * *', retention: { keep: { last: 3 } } },
-      b: { kind: 'zfs-send', from: 'src', to: 'far', dataset: 'backup/b', schedule: '50 3 * * *', retention: { keep: { last: 3 } } },
+      a: {
+        kind: 'zfs-send',
+        from: 'src',
+        to: 'spare',
+        dataset: 'backup/a',
+        schedule: '10 */5 * * *',
+        retention: { keep: { last: 3 } },
+      },
+      b: {
+        kind: 'zfs-send',
+        from: 'src',
+        to: 'far',
+        dataset: 'backup/b',
+        schedule: '50 3 * * *',
+        retention: { keep: { last: 3 } },
+      },
     });
     const opts = { from, at: from + 9 * D + 5 * H + 20 * 60_000 };
     const fast = simulateJob(p, 'src', { ...opts, strategy: 'auto' });
@@ -195,7 +292,9 @@ describe('the replay with copies is the plain replay when no base needs keeping'
 describe('a copy that cannot be read', () => {
   it("makes its source's simulation fail with its name, not guess", () => {
     const p = plan({ src: hourlyLast3, copy: send('0 25 * * *') });
-    expect(() => simulateJob(p, 'src', { from, at: from + D })).toThrow(/job `src`: its copy `copy`: the schedule `0 25 \* \* \*` cannot be read/);
+    expect(() => simulateJob(p, 'src', { from, at: from + D })).toThrow(
+      /job `src`: its copy `copy`: the schedule `0 25 \* \* \*` cannot be read/,
+    );
   });
 });
 
@@ -204,10 +303,25 @@ describe("the editor's projection of a source with copies", () => {
     const { project, projectionKey } = await import('../../../server/projections');
     const mk = (copySchedule: string) =>
       plan({
-        src: { kind: 'zfs-snapshot', host: 'primary', dataset: 'tank/data', schedule: '* * * * *', retention: { keep: { last: 60, daily: 30 } } },
-        copy: { kind: 'zfs-send', from: 'src', to: 'spare', dataset: 'backup/data', schedule: copySchedule, retention: { keep: { last: 30 } } },
+        src: {
+          kind: 'zfs-snapshot',
+          host: 'primary',
+          dataset: 'tank/data',
+          schedule: '* * * * *',
+          retention: { keep: { last: 60, daily: 30 } },
+        },
+        copy: {
+          kind: 'zfs-send',
+          from: 'src',
+          to: 'spare',
+          dataset: 'backup/data',
+          schedule: copySchedule,
+          retention: { keep: { last: 30 } },
+        },
       });
-    expect(projectionKey(mk('0 0 * * *'), 'src', from, 1500)).not.toBe(projectionKey(mk('0 12 * * *'), 'src', from, 1500));
+    expect(projectionKey(mk('0 0 * * *'), 'src', from, 1500)).not.toBe(
+      projectionKey(mk('0 12 * * *'), 'src', from, 1500),
+    );
     const t0 = performance.now();
     const p = project(mk('30 12 * * *'), 'src', from, 1500);
     expect(performance.now() - t0).toBeLessThan(2000);
