@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Entry point of the bundled `backplan` binary.
 import { main } from './main';
+import { guardPipes } from './pipes';
 
+guardPipes();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -35,7 +35,7 @@ export function loadPlan(path: string, now?: number): LoadedPlan {
  * For the commands that act on one plan (plan, simulate, run, prune, verify): the plan named by
  * the single positional, with `--job` checked; exit 1 (after listing them) on check errors.
  */
-export function loadPlanFor(cmd: CommandContext, verb: string, usage: string): { file: string; model: PlanModel } | number {
+export function loadPlanFor(cmd: CommandContext, verb: string, usage = cmd.usageLine): { file: string; model: PlanModel } | number {
   const [file, ...extra] = cmd.positionals;
   if (!file || extra.length > 0) cmd.usage(`${verb} needs exactly one plan file: ${usage}`);
   const job = cmd.string('job');

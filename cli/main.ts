@@ -1,134 +1,121 @@
-// The `backplan` command: one table of subcommands over the shared engine. Every failure is
-// one line on stderr; exit 0 = fine, 1 = the plan has errors or a run failed, 2 = bad usage or
-// unreadable input. No stack traces for users.
+// The `backplan` command: one table of subcommands (commands/table.ts) over the shared engine.
+// Every failure is one line on stderr; exit 0 = fine, 1 = the plan has errors or a run failed,
+// 2 = bad usage or unreadable input. No stack traces for users. The table's declarations are what
+// is parsed and what the help prints; a command's implementation is loaded only when it runs.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { makeContext, type CommandContext } from './command';
+import { makeContext, optionSynopsis, type CommandContext, type CommandDecl } from './command';
+import { COMMANDS, findCommand } from './commands/table';
 import { UsageError } from './errors';
+import { commandHelp, generalHelp } from './help';
 import { createOut, type Out } from './output';
-import { runCheck } from './commands/check';
-import { runPlan } from './commands/plan';
-import { runRetain } from './commands/retain';
-import { runSimulate } from './commands/simulate';
-import { runRun } from './commands/run';
-import { runPrune } from './commands/prune';
-import { runVerify } from './commands/verify';
-import { runExport } from './commands/export';
+import { setChangingThings } from './pipes';
 
-type OptionSpec = NonNullable<ParseArgsConfig['options']>;
-
-interface Command {
-  summary: string;
-  usage: string;
-  options: OptionSpec;
-  run(cmd: CommandContext): number | Promise<number>;
+export interface ParsedArgs {
+  help: boolean;
+  positionals: string[];
+  options: CommandContext['options'];
 }
 
-const format = { format: { type: 'string', short: 'f' } } as const;
+const isHelpFlag = (a: string) => a === '--help' || a === '-h';
 
-const COMMANDS: Record<string, Command> = {
-  check: {
-    summary: 'check plans and print every diagnostic',
-    usage: 'backplan check PLAN... [--format text|json|sarif] [--state-dir D]',
-    options: { ...format, 'state-dir': { type: 'string' } },
-    run: runCheck,
-  },
-  plan: {
-    summary: 'the dry run: every step in order with its host and exact argv',
-    usage: 'backplan plan PLAN [--job J] [--format text|json]',
-    options: { ...format, job: { type: 'string', short: 'j' } },
-    run: runPlan,
-  },
-  simulate: {
-    summary: 'the snapshot set each job will hold at a date, with the pruning engine\'s exact rules',
-    usage: 'backplan simulate PLAN [--job J] [--from ISO] [--at ISO | --horizon DURATION] [--svg FILE] [--format text|json]',
-    options: { ...format, job: { type: 'string', short: 'j' }, from: { type: 'string' }, at: { type: 'string' }, horizon: { type: 'string' }, svg: { type: 'string' } },
-    run: runSimulate,
-  },
-  retain: {
-    summary: 'one pruning decision on a list of snapshots, with an engine\'s exact rules',
-    usage: 'backplan retain --engine restic|borg|pbs|native|incus|velero --policy YAML_OR_JSON --snapshots FILE [--now ISO] [--timezone ZONE] [--tool-version V]',
-    options: { ...format, engine: { type: 'string' }, policy: { type: 'string' }, snapshots: { type: 'string' }, now: { type: 'string' }, timezone: { type: 'string' }, 'tool-version': { type: 'string' } },
-    run: runRetain,
-  },
-  run: {
-    summary: 'run the plan\'s backups for real (or --dry-run: print the steps, change nothing)',
-    usage: 'backplan run PLAN [--job J] [--dry-run] [--state-dir D] [--progress json] [--format text|json] [--break-stale-lock] [--per-host N] [--ssh-option OPT]...',
-    options: { ...format, job: { type: 'string', short: 'j' }, 'dry-run': { type: 'boolean', short: 'n' }, 'state-dir': { type: 'string' }, progress: { type: 'string' }, 'break-stale-lock': { type: 'boolean' }, 'per-host': { type: 'string' }, 'ssh-option': { type: 'string', multiple: true } },
-    run: runRun,
-  },
-  prune: {
-    summary: 'apply a job\'s retention to its live copies now (--dry-run: list what it would remove)',
-    usage: 'backplan prune PLAN --job J [--dry-run] [--state-dir D] [--format text|json] [--break-stale-lock] [--ssh-option OPT]...',
-    options: { ...format, job: { type: 'string', short: 'j' }, 'dry-run': { type: 'boolean', short: 'n' }, 'state-dir': { type: 'string' }, 'break-stale-lock': { type: 'boolean' }, 'ssh-option': { type: 'string', multiple: true } },
-    run: runPrune,
-  },
-  verify: {
-    summary: 'restore test: an archive into a scratch directory against its sha256 manifest, a dump into a scratch database against the source\'s row counts',
-    usage: 'backplan verify PLAN --job J [--copy NAME] [--scratch-dir D] [--state-dir D] [--format text|json] [--break-stale-lock] [--ssh-option OPT]...',
-    options: { ...format, job: { type: 'string', short: 'j' }, copy: { type: 'string' }, 'scratch-dir': { type: 'string' }, 'state-dir': { type: 'string' }, 'break-stale-lock': { type: 'boolean' }, 'ssh-option': { type: 'string', multiple: true } },
-    run: runVerify,
-  },
-  export: {
-    summary: 'hand the plan\'s schedules to native schedulers (systemd timers, cron, Incus, sanoid, Velero, borgmatic)',
-    usage: 'backplan export PLAN --to systemd|cron|incus|sanoid|velero|borgmatic [--job J] [--command PATH] [--format text|json]',
-    options: { ...format, to: { type: 'string' }, job: { type: 'string', short: 'j' }, command: { type: 'string' } },
-    run: runExport,
-  },
-};
-
-export function registerCommand(name: string, command: Command): void {
-  COMMANDS[name] = command;
+/**
+ * The arguments of one command, parsed against its declared options only: an undeclared option,
+ * a missing value, a value outside the declared choices or a missing required option is a
+ * UsageError naming the command (so that the message ends with a pointer to its help).
+ */
+export function parseCommandArgs(decl: CommandDecl, args: string[]): ParsedArgs {
+  const config: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
+  for (const o of decl.options) {
+    config[o.name] = { type: o.value === undefined ? 'boolean' : 'string', ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: config, allowPositionals: true, strict: true });
+  } catch (e) {
+    const beforeDashes = args.indexOf('--') < 0 ? args : args.slice(0, args.indexOf('--'));
+    if (beforeDashes.some(isHelpFlag)) return { help: true, positionals: [], options: {} };
+    throw new UsageError(parseErrorMessage(decl, e as Error & { code?: string }), decl.name);
+  }
+  const options = parsed.values as CommandContext['options'];
+  if (options.help) return { help: true, positionals: [], options: {} };
+  delete options.help;
+  for (const o of decl.options) {
+    const v = options[o.name];
+    if (v === undefined) {
+      if (o.required) throw new UsageError(`${decl.name} needs ${optionSynopsis(o)}`, decl.name);
+      continue;
+    }
+    if (o.choices && typeof v === 'string' && !o.choices.includes(v)) {
+      throw new UsageError(`--${o.name} ${v} is not supported by ${decl.name}; use ${o.choices.join(', ')}`, decl.name);
+    }
+  }
+  return { help: false, positionals: parsed.positionals, options };
 }
 
-function help(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
-  return [
-    'backplan — check, simulate and run a fleet backup plan',
-    '',
-    'Usage:',
-    ...Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}\n  ${' '.repeat(width)}  ${c.usage}`),
-    '',
-    'Every command takes --format text|json. Exit codes: 0 fine, 1 problems found or run failed, 2 bad usage.',
-    'Colour follows NO_COLOR; progress appears only on a terminal.',
-    '',
-  ].join('\n');
+function parseErrorMessage(decl: CommandDecl, e: Error & { code?: string }): string {
+  const first = String(e.message).split('\n')[0];
+  const quoted = /'(-[^'\s]*)/.exec(first)?.[1] ?? '';
+  const long = /(--[\w-]+)/.exec(first)?.[1] ?? quoted;
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${quoted.split('=')[0]} for ${decl.name}`;
+  if (/argument missing/.test(first)) {
+    const o = decl.options.find((d) => `--${d.name}` === long);
+    return `${long} needs a value${o?.value ? ` (${o.value})` : ''}`;
+  }
+  if (/does not take an argument/.test(first)) return `${long} takes no value`;
+  return first.replace(/\.$/, '');
 }
 
 export async function main(argv: string[], out: Out = createOut()): Promise<number> {
   const [name, ...rest] = argv;
   try {
-    if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-      out.write(help());
-      return name === undefined ? 2 : 0;
+    if (name === undefined) {
+      out.error(generalHelp());
+      return 2;
+    }
+    if (name === 'help' || isHelpFlag(name)) {
+      if (rest.length === 0) {
+        out.write(generalHelp());
+        return 0;
+      }
+      const decl = rest.length === 1 ? findCommand(rest[0]) : undefined;
+      if (!decl) throw new UsageError(rest.length === 1 ? unknownCommand(rest[0]) : 'help takes one command name', '');
+      out.write(commandHelp(decl));
+      return 0;
     }
     if (name === '--version' || name === '-V') {
       out.write(`${VERSION}\n`);
       return 0;
     }
-    const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
-    if (!command) throw new UsageError(`unknown command \`${name}\`; commands: ${Object.keys(COMMANDS).join(', ')}`);
-    let parsed;
-    try {
-      parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    } catch (e) {
-      throw new UsageError(`${String((e as Error).message).split('\n')[0]}\nusage: ${command.usage}`);
-    }
-    if (parsed.values.help) {
-      out.write(`${command.summary}\nusage: ${command.usage}\n`);
+    const decl = findCommand(name);
+    if (!decl) throw new UsageError(name.startsWith('-') ? `unknown option ${name.split('=')[0]}` : unknownCommand(name), '');
+    const parsed = parseCommandArgs(decl, rest);
+    if (parsed.help) {
+      out.write(commandHelp(decl));
       return 0;
     }
-    const ctx = makeContext(parsed.positionals, parsed.values as CommandContext['options'], out);
-    return await command.run(ctx);
+    const run = await decl.load();
+    const ctx = makeContext(decl, parsed.positionals, parsed.options, out);
+    setChangingThings(decl.changesThings?.(parsed.options) ?? false);
+    try {
+      return await run(ctx);
+    } finally {
+      setChangingThings(false);
+    }
   } catch (e) {
     out.endProgress();
     if (e instanceof UsageError) {
-      out.error(`backplan: ${e.message}\n`);
+      const hint = e.command === undefined ? '' : `see '${e.command ? `backplan ${e.command} --help` : 'backplan --help'}'\n`;
+      out.error(`backplan: ${e.message}\n${hint}`);
       return 2;
     }
     const msg = String((e as Error)?.message ?? e).split('\n')[0];
     out.error(`backplan: internal error: ${msg}${process.env.BACKPLAN_DEBUG ? `\n${(e as Error)?.stack}` : ' (set BACKPLAN_DEBUG=1 for details)'}\n`);
     return 2;
   }
+}
+
+function unknownCommand(name: string): string {
+  return `unknown command \`${name}\`; commands: ${COMMANDS.map((c) => c.name).join(', ')}`;
 }
 
 declare const __BACKPLAN_VERSION__: string | undefined;

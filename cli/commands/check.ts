@@ -36,7 +36,7 @@ export function checkFile(path: string, now?: number, stateDir?: string): { repo
 }
 
 export function runCheck(cmd: CommandContext): number {
-  const { files, format, out } = { files: cmd.positionals, format: cmd.format(['text', 'json', 'sarif']), out: cmd.out };
+  const { files, format, out } = { files: cmd.positionals, format: cmd.format<'text' | 'json' | 'sarif'>(), out: cmd.out };
   if (files.length === 0) cmd.usage('check needs at least one plan file: backplan check PLAN...');
   const stateOption = cmd.string('state-dir');
   const stateDir = stateOption !== undefined ? resolveStateDir(stateOption) : undefined;

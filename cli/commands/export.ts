@@ -7,14 +7,12 @@ import type { CommandContext } from '../command';
 import { loadPlanFor } from '../load-plan';
 import { paint } from '../output';
 
-const USAGE = `backplan export PLAN --to ${EXPORT_TARGETS.join('|')} [--job J] [--command PATH]`;
-
 export function runExport(cmd: CommandContext): number {
-  const format = cmd.format(['text', 'json']);
+  const format = cmd.format();
   const to = cmd.string('to');
-  if (to === undefined) cmd.usage(`export needs --to: ${USAGE}`);
+  if (to === undefined) cmd.usage(`export needs --to: ${cmd.usageLine}`);
   if (!isExportTarget(to)) cmd.usage(`--to must be one of ${EXPORT_TARGETS.join(', ')} (got \`${to}\`)`);
-  const loaded = loadPlanFor(cmd, 'export', USAGE);
+  const loaded = loadPlanFor(cmd, 'export');
   if (typeof loaded === 'number') return loaded;
   const command = cmd.string('command');
   const r = exportPlan(loaded.model, to, { planPath: resolve(loaded.file), job: cmd.string('job'), ...(command ? { command } : {}) });

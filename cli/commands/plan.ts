@@ -8,8 +8,8 @@ import { loadPlanFor } from '../load-plan';
 import { paint } from '../output';
 
 export function runPlan(cmd: CommandContext): number {
-  const format = cmd.format(['text', 'json']);
-  const loaded = loadPlanFor(cmd, 'plan', 'backplan plan PLAN [--job J]');
+  const format = cmd.format();
+  const loaded = loadPlanFor(cmd, 'plan');
   if (typeof loaded === 'number') return loaded;
   const job = cmd.string('job');
   const result = planSteps(loaded.model, { job, now: Date.now() });

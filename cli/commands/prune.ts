@@ -29,10 +29,10 @@ function text(out: Out, r: PruneJobReport): string {
 }
 
 export async function runPrune(cmd: CommandContext): Promise<number> {
-  const format = cmd.format(['text', 'json']);
+  const format = cmd.format();
   const job = cmd.string('job');
   if (job === undefined) cmd.usage('prune needs --job J: backplan prune PLAN --job J [--dry-run]');
-  const loaded = loadPlanFor(cmd, 'prune', 'backplan prune PLAN --job J [--dry-run]');
+  const loaded = loadPlanFor(cmd, 'prune');
   if (typeof loaded === 'number') return loaded;
   try {
     const r = await pruneJob({

@@ -81,7 +81,7 @@ export function parseSnapshotsFile(path: string, usage: (m: string) => never): {
 }
 
 export function runRetain(cmd: CommandContext): number {
-  const format = cmd.format(['text', 'json']);
+  const format = cmd.format();
   const engineId = cmd.string('engine');
   const policyText = cmd.string('policy');
   const file = cmd.string('snapshots');

@@ -66,11 +66,10 @@ function textReport(out: Out, r: RunReport): string {
 }
 
 export async function runRun(cmd: CommandContext): Promise<number> {
-  const format = cmd.format(['text', 'json']);
+  const format = cmd.format();
   const progress = progressMode(cmd);
   const perHost = perHostOption(cmd);
-  const usage = 'backplan run PLAN [--job J] [--dry-run] [--state-dir D] [--progress json] [--format text|json]';
-  const loaded = loadPlanFor(cmd, 'run', usage);
+  const loaded = loadPlanFor(cmd, 'run');
   if (typeof loaded === 'number') return loaded;
   const job = cmd.string('job');
   const out = cmd.out;

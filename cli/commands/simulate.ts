@@ -40,7 +40,7 @@ function formatJob(j: SimulatedJob, out: Out): string {
 }
 
 export function runSimulate(cmd: CommandContext): number {
-  const format = cmd.format(['text', 'json']);
+  const format = cmd.format();
   const from = timeOption(cmd, 'from');
   const at = timeOption(cmd, 'at');
   const horizon = cmd.string('horizon');
@@ -50,7 +50,7 @@ export function runSimulate(cmd: CommandContext): number {
     if (!d.ok) cmd.usage(`--horizon: ${d.message}`);
   }
   if (at !== undefined && from !== undefined && at < from) cmd.usage('--at is before --from');
-  const loaded = loadPlanFor(cmd, 'simulate', 'backplan simulate PLAN [--job J]');
+  const loaded = loadPlanFor(cmd, 'simulate');
   if (typeof loaded === 'number') return loaded;
   const job = cmd.string('job');
   cmd.out.progress(`simulating ${job ?? 'every job'} …`);

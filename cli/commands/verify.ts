@@ -16,10 +16,10 @@ import { loadPlanFor } from '../load-plan';
 import { sshOptions } from './run';
 
 export async function runVerify(cmd: CommandContext): Promise<number> {
-  const format = cmd.format(['text', 'json']);
+  const format = cmd.format();
   const job = cmd.string('job');
   if (job === undefined) cmd.usage('verify needs --job J: backplan verify PLAN --job J [--copy NAME]');
-  const loaded = loadPlanFor(cmd, 'verify', 'backplan verify PLAN --job J [--copy NAME]');
+  const loaded = loadPlanFor(cmd, 'verify');
   if (typeof loaded === 'number') return loaded;
   try {
     const r = await verifyJob({

@@ -79,11 +79,11 @@ jobs:
     expect(rules(other)).toContain('coverage-3-2-1');
   });
 
-  it('bad usage is one line and exit 2', () => {
+  it('bad usage is one line and a pointer to the help, exit 2', () => {
     for (const args of [['frobnicate'], ['check'], ['check', '--nope', 'x'], ['check', '--format', 'xml', 'examples/local.backplan.yaml']]) {
       const r = backplan(args);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(/^backplan: /);
+      expect(r.stderr).toMatch(/^backplan: [^\n]+\nsee 'backplan (check )?--help'\n$/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
   });
@@ -129,7 +129,7 @@ describe('backplan retain', () => {
     expect(JSON.parse(backplan([...args, '--tool-version', '0.14.0']).stdout).remove).toEqual([{ time: '2026-01-01T09:00:00Z' }]);
     expect(JSON.parse(backplan(args).stdout).keep[1]).toEqual({ time: '2026-01-01T09:00:00Z', reasons: ['oldest daily snapshot'] });
     const bad = backplan([...args, '--tool-version', 'latest']);
-    expect([bad.code, bad.stderr]).toEqual([2, 'backplan: --tool-version latest is not a version such as 0.14.0\n']);
+    expect([bad.code, bad.stderr]).toEqual([2, "backplan: --tool-version latest is not a version such as 0.14.0\nsee 'backplan retain --help'\n"]);
   });
 
   it('refuses a policy the engine cannot express', () => {

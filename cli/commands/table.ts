@@ -1,0 +1,232 @@
+// Every `backplan` command: its options (name, value, meaning, default), two examples and its exit
+// codes. This one table feeds both the argument parser (cli/main.ts: an option that is not here is
+// refused) and the help (cli/help.ts), so the help cannot drift from what is parsed. It imports
+// nothing heavy: the implementations are loaded only when a command runs, so `--help` is fast.
+import type { CommandDecl, OptionDecl } from '../command';
+import { EXPORT_TARGETS } from '../../engine/export/types';
+import type { EngineId } from '../../engine/retention/types';
+
+/** The pruning engines `retain --engine` accepts (a test checks it against the engine's ENGINE_IDS). */
+export const RETAIN_ENGINES = ['restic', 'borg', 'pbs', 'native', 'incus', 'velero'] as const satisfies readonly EngineId[];
+
+const STATE_DIR_DEFAULT = '$BACKPLAN_STATE_DIR, else $XDG_STATE_HOME/backplan, else ~/.local/state/backplan';
+
+const format = (choices: readonly string[]): OptionDecl => ({
+  name: 'format',
+  short: 'f',
+  value: choices.join('|'),
+  choices,
+  meaning: 'output format',
+  default: 'text',
+});
+const job = (meaning: string, dflt: string | undefined): OptionDecl => ({
+  name: 'job',
+  short: 'j',
+  value: 'J',
+  meaning,
+  ...(dflt === undefined ? { required: true } : { default: dflt }),
+});
+const stateDir = (meaning: string, dflt = STATE_DIR_DEFAULT): OptionDecl => ({ name: 'state-dir', value: 'D', meaning, default: dflt });
+const breakStaleLock: OptionDecl = {
+  name: 'break-stale-lock',
+  meaning: 'remove a job lock left by an interrupted run (checked again to be stale first), then go on',
+  default: 'off: a stale lock stops the job with the lock’s details',
+};
+const sshOption: OptionDecl = {
+  name: 'ssh-option',
+  value: 'KEY=VALUE',
+  multiple: true,
+  meaning: 'an extra `ssh -o KEY=VALUE` for every ssh connection (repeatable)',
+  default: 'none: ssh’s own configuration',
+};
+
+export const COMMANDS: CommandDecl[] = [
+  {
+    name: 'check',
+    summary: 'check plans and print every diagnostic',
+    args: 'PLAN...',
+    options: [
+      format(['text', 'json', 'sarif']),
+      stateDir('also read the restore tests `backplan verify` journalled in D (rule no-restore-test)', 'none: no restore-test history is read'),
+    ],
+    examples: [
+      ['backplan check site.backplan.yaml', 'every diagnostic with its line and column, then a summary'],
+      ['backplan check --format sarif plans/*.backplan.yaml > backplan.sarif', 'the diagnostics of several plans as SARIF 2.1.0, for code scanning'],
+    ],
+    exitCodes: [
+      [0, 'no plan has errors (warnings and notes may be printed)'],
+      [1, 'at least one plan has errors'],
+      [2, 'bad usage or an unreadable plan'],
+    ],
+    load: () => import('./check').then((m) => m.runCheck),
+  },
+  {
+    name: 'plan',
+    summary: 'the dry run: every step in order with its host and exact argv',
+    args: 'PLAN',
+    options: [job('only the steps of job J', 'every job'), format(['text', 'json'])],
+    examples: [
+      ['backplan plan site.backplan.yaml', 'every step of every job, in order, with its host and argv'],
+      ['backplan plan site.backplan.yaml --job db-dump --format json', 'the steps of one job as JSON'],
+    ],
+    exitCodes: [
+      [0, 'every job could be planned'],
+      [1, 'the plan has errors, or a job cannot be planned'],
+      [2, 'bad usage or an unreadable plan'],
+    ],
+    load: () => import('./plan').then((m) => m.runPlan),
+  },
+  {
+    name: 'simulate',
+    summary: 'the snapshot set each job will hold at a date, with the pruning engine\'s exact rules',
+    args: 'PLAN',
+    options: [
+      job('only job J', 'every job'),
+      { name: 'from', value: 'ISO', meaning: 'start of the simulated period (ISO 8601 date or time)', default: 'now' },
+      { name: 'at', value: 'ISO', meaning: 'the date whose snapshot set is shown', default: 'from + horizon' },
+      {
+        name: 'horizon',
+        value: 'DURATION',
+        orWith: 'at',
+        meaning: 'how far past --from to simulate (e.g. 90d, 18mo, 2y); not with --at',
+        default: 'the longest age the policy keeps plus 10% (a year if it keeps something forever)',
+      },
+      { name: 'svg', value: 'FILE', meaning: 'also draw the timeline as SVG into FILE (FILE-JOB.svg for each job when there are several)', default: 'no drawing' },
+      format(['text', 'json']),
+    ],
+    examples: [
+      ['backplan simulate site.backplan.yaml --job vm-snapshots --horizon 2y', 'what vm-snapshots holds two years from now, with the rule that keeps each snapshot'],
+      ['backplan simulate site.backplan.yaml --at 2027-06-01 --svg timeline.svg', 'every job\'s snapshot set on 1 June 2027, and its timeline drawn'],
+    ],
+    exitCodes: [
+      [0, 'simulated'],
+      [1, 'the plan has errors (listed on stderr)'],
+      [2, 'bad usage (e.g. both --at and --horizon), an unreadable plan, or a period too long to simulate'],
+    ],
+    load: () => import('./simulate').then((m) => m.runSimulate),
+  },
+  {
+    name: 'retain',
+    summary: 'one pruning decision on a list of snapshots, with an engine\'s exact rules',
+    args: '',
+    options: [
+      { name: 'engine', value: RETAIN_ENGINES.join('|'), required: true, meaning: 'the tool whose pruning rules decide' },
+      { name: 'policy', value: 'YAML_OR_JSON', required: true, meaning: 'the retention policy inline (e.g. \'{keep: {daily: 7}}\') or the name of a file holding it' },
+      { name: 'snapshots', value: 'FILE', required: true, meaning: 'the snapshots: a JSON array of {time, tags?} or one ISO time per line; - reads stdin' },
+      { name: 'now', value: 'ISO', meaning: 'the time of the decision', default: 'the current time' },
+      { name: 'timezone', value: 'ZONE', meaning: 'the IANA zone in which days, weeks and months are counted', default: 'UTC' },
+      { name: 'tool-version', value: 'V', meaning: '--engine restic only: prune as that release does (before 0.16 no oldest snapshot is kept)', default: 'the current release\'s rules' },
+      format(['text', 'json']),
+    ],
+    examples: [
+      ['backplan retain --engine restic --policy \'{keep: {daily: 7, weekly: 4}}\' --snapshots times.txt', 'which of the listed times restic would keep, and why'],
+      ['backplan retain --engine borg --policy policy.yaml --snapshots - --now 2026-01-01 --format json < snapshots.json', 'borg\'s decision on a JSON list read from stdin, as JSON'],
+    ],
+    exitCodes: [
+      [0, 'decided'],
+      [2, 'bad usage: an unknown engine, a policy the engine cannot express, or an unreadable snapshot list'],
+    ],
+    load: () => import('./retain').then((m) => m.runRetain),
+  },
+  {
+    name: 'run',
+    summary: 'run the plan\'s backups for real (or --dry-run: print the steps, change nothing)',
+    args: 'PLAN',
+    options: [
+      job('only job J', 'every enabled job'),
+      { name: 'dry-run', short: 'n', meaning: 'print the steps in order and change nothing (no state directory, no lock)', default: 'off: run for real' },
+      stateDir('where the run journal and the job locks are kept'),
+      { name: 'progress', value: 'json', choices: ['json'], meaning: 'print every event as one JSON line on stdout as it happens', default: 'a progress line on stderr when it is a terminal' },
+      format(['text', 'json']),
+      breakStaleLock,
+      { name: 'per-host', value: 'N', meaning: 'run at most N steps at a time on each host (1 to 64)', default: '1' },
+      sshOption,
+    ],
+    examples: [
+      ['backplan run site.backplan.yaml --dry-run', 'print every step the run would take; nothing is run or changed'],
+      ['backplan run site.backplan.yaml --job db-dump --progress json', 'back up one job, its progress as JSON lines'],
+    ],
+    exitCodes: [
+      [0, 'every job succeeded'],
+      [1, 'the plan has errors, or a job failed (or was skipped because its prerequisite failed)'],
+      [2, 'bad usage or an unreadable plan'],
+    ],
+    changesThings: (o) => !o['dry-run'],
+    load: () => import('./run').then((m) => m.runRun),
+  },
+  {
+    name: 'prune',
+    summary: 'apply a job\'s retention to its live copies now (--dry-run: list what it would remove)',
+    args: 'PLAN',
+    options: [
+      job('the job whose copies are pruned', undefined),
+      { name: 'dry-run', short: 'n', meaning: 'list the copies the policy would remove (and why the others are kept); change nothing', default: 'off: remove them' },
+      stateDir('where the journal and the job locks are kept'),
+      format(['text', 'json']),
+      breakStaleLock,
+      sshOption,
+    ],
+    examples: [
+      ['backplan prune site.backplan.yaml --job db-dump --dry-run', 'the copies of db-dump the policy would remove, and the rule keeping each other one'],
+      ['backplan prune site.backplan.yaml --job db-dump', 'remove them now, journalled'],
+    ],
+    exitCodes: [
+      [0, 'pruned (or, with --dry-run, listed)'],
+      [1, 'the plan has errors, the job is locked, or a copy could not be removed'],
+      [2, 'bad usage or an unreadable plan'],
+    ],
+    changesThings: (o) => !o['dry-run'],
+    load: () => import('./prune').then((m) => m.runPrune),
+  },
+  {
+    name: 'verify',
+    summary: 'restore test: an archive into a scratch directory against its sha256 manifest, a dump into a scratch database against the source\'s row counts',
+    args: 'PLAN',
+    options: [
+      job('the job whose copy is restored', undefined),
+      { name: 'copy', value: 'NAME', meaning: 'the copy to restore', default: 'the newest' },
+      { name: 'scratch-dir', value: 'D', meaning: 'where an archive is restored (then removed)', default: 'the system\'s temporary directory ($TMPDIR or /tmp)' },
+      stateDir('where the journal (read by `backplan check --state-dir`) and the job locks are kept'),
+      format(['text', 'json']),
+      breakStaleLock,
+      sshOption,
+    ],
+    examples: [
+      ['backplan verify site.backplan.yaml --job docs-archive', 'restore the newest copy and compare every file with its manifest'],
+      ['backplan verify site.backplan.yaml --job db-dump --format json', 'restore the newest dump into a scratch database, compare every table\'s row count with the source, as JSON'],
+    ],
+    exitCodes: [
+      [0, 'the copy was restored and matches'],
+      [1, 'the plan has errors, the restore failed, or the copy does not match'],
+      [2, 'bad usage or an unreadable plan'],
+    ],
+    changesThings: () => true,
+    load: () => import('./verify').then((m) => m.runVerify),
+  },
+  {
+    name: 'export',
+    summary: 'hand the plan\'s schedules to native schedulers (systemd timers, cron, Incus, sanoid, Velero, borgmatic)',
+    args: 'PLAN',
+    options: [
+      { name: 'to', value: EXPORT_TARGETS.join('|'), required: true, meaning: 'the scheduler to write files for' },
+      job('only job J', 'every enabled job'),
+      { name: 'command', value: 'PATH', meaning: 'how the scheduler calls Backplan', default: 'backplan' },
+      format(['text', 'json']),
+    ],
+    examples: [
+      ['backplan export site.backplan.yaml --to systemd', 'a .service and a .timer per job, each under a header naming its host and path'],
+      ['backplan export site.backplan.yaml --to cron --command /usr/local/bin/backplan', 'crontab lines that call Backplan by that path'],
+    ],
+    exitCodes: [
+      [0, 'every job the target handles was exported (nothing is written or run)'],
+      [1, 'the plan has errors, or a job cannot be expressed for the target'],
+      [2, 'bad usage or an unreadable plan'],
+    ],
+    load: () => import('./export').then((m) => m.runExport),
+  },
+];
+
+/** The command of this name, or undefined. */
+export function findCommand(name: string): CommandDecl | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
