@@ -10,6 +10,7 @@ import type { ErrorObject } from 'ajv';
 import validatePlan from './generated/schema-validator.cjs';
 import schemaJson from '../../schemas/backplan.schema.json';
 import { closest } from './did-you-mean';
+import { misplacedKey, type KeyMove } from './misplaced';
 
 export type SchemaPath = (string | number)[];
 
@@ -21,6 +22,8 @@ export interface SchemaIssue {
   message: string;
   /** Text that would fix it when put in place of the key or value at fault. */
   suggestion?: string;
+  /** A key written in the wrong place (`expiry` beside `schedule`): where its value belongs. */
+  move?: KeyMove;
 }
 
 /** A JSON Schema node (the schema only uses object and boolean schemas). */
@@ -667,6 +670,15 @@ function mapError(e: ErrorObject, root: unknown, keysAt: KeysAt): Omit<Draft, 'o
       // a failing if/then branch drops the annotations of the keys it declares: when the key
       // is allowed here, the real error is elsewhere and is reported on its own
       if (e.keyword === 'unevaluatedProperties' && allowed.includes(key)) return undefined;
+      const misplaced = misplacedKey(root, at, key, allowed);
+      if (misplaced) {
+        const targets = joinWords(misplaced.targets.map((t) => `\`${t}\``));
+        const message =
+          `unknown key \`${key}\` in ${where(at, root)}: did you mean ${targets}?` +
+          (misplaced.origin ? ` (${misplaced.origin})` : '') +
+          (misplaced.blocked ? ` But ${misplaced.blocked}` : '');
+        return { path: [...at, key], part: 'key', rank: 0, unknownKey: true, message, ...(misplaced.move ? { move: misplaced.move } : {}) };
+      }
       const suggestion = closest(key, allowed);
       const dym = suggestion ? `: did you mean \`${suggestion}\`?` : '';
       const kind = at[0] === 'jobs' && at.length === 2 ? childValue(valueAt(root, at), 'kind') : undefined;
@@ -812,7 +824,13 @@ function finish(drafts: Draft[], root: unknown, keysAt: KeysAt): SchemaIssue[] {
   return out
     .filter((d) => !dropped.has(d) && !hidden(d))
     .sort((a, b) => order.compare(a.path, b.path) || a.order - b.order)
-    .map(({ path, part, message, suggestion }): SchemaIssue => (suggestion === undefined ? { path, part, message } : { path, part, message, suggestion }));
+    .map(({ path, part, message, suggestion, move }): SchemaIssue => ({
+      path,
+      part,
+      message,
+      ...(suggestion !== undefined ? { suggestion } : {}),
+      ...(move !== undefined ? { move } : {}),
+    }));
 }
 
 /** The editor's questions about the schema, in one place (all pure functions over the schema JSON). */
