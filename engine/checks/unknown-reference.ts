@@ -1,10 +1,12 @@
-// A name that points nowhere: job.host and storage.host (hosts), job.storage and job.to
-// (storage), job.retention as a string (policies), job.from and job.after (jobs). The finding
-// sits on the value; the closest defined name is offered as the preferred quick fix.
+// A name that points nowhere: job.host, storage.host and an incus-copy's `remote` (hosts),
+// job.storage and job.to (storage), job.retention as a string (policies), job.from and job.after
+// (jobs). The finding sits on the value; the closest defined name is offered as the preferred
+// quick fix.
 import type { Fix, OffsetRange } from '../findings';
 import { closest } from '../plan/did-you-mean';
 import type { YamlPath } from '../plan/model';
 import type { CheckContext, Rule, RuleFinding } from './rule';
+import { annotatedOf } from './shared/values';
 
 type Kind = 'host' | 'storage' | 'policy' | 'job';
 
@@ -44,6 +46,14 @@ export const rule: Rule = {
   check(ctx) {
     const m = ctx.model;
     const out: RuleFinding[] = [];
+    // host names in fields the schema marks as references only for some kinds (`remote`): read
+    // from the schema walk, so that a `remote` where the kind has none stays a schema error only
+    const remotes = new Map<string, string>();
+    for (const v of annotatedOf(ctx)) {
+      if (v.ref === 'hosts' && v.path.length === 3 && v.path[0] === 'jobs' && v.path[2] === 'remote' && typeof v.value === 'string') {
+        remotes.set(String(v.path[1]), v.value);
+      }
+    }
     for (const s of m.storage.values()) {
       if (s.host !== undefined && !m.hosts.has(s.host)) out.push(report(ctx, 'host', s.host, [...s.at, 'host']));
     }
@@ -55,6 +65,8 @@ export const rule: Rule = {
       if (typeof job.retention === 'string' && !m.policies.has(job.retention)) {
         out.push(report(ctx, 'policy', job.retention, [...at, 'retention']));
       }
+      // `remote` of an incus-copy names the host that receives the copy (also its Incus remote)
+      if (remotes.has(job.name) && !m.hosts.has(remotes.get(job.name)!)) out.push(report(ctx, 'host', remotes.get(job.name)!, [...at, 'remote']));
       if (job.from !== undefined && !m.jobs.has(job.from)) out.push(report(ctx, 'job', job.from, [...at, 'from'], job.name));
       const afterIsList = Array.isArray(job.raw.after);
       job.after.forEach((name, i) => {

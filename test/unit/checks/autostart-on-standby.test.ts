@@ -110,4 +110,25 @@ ${HEAD.replace('version: 1\n', 'version: 1\n')}  copy:
     expect(run(`${HEAD}  copy: { kind: zfs-send, to: spare-pool }\n`).findings).toEqual([]);
     expect(run(`${HEAD}  copy: { kind: incus-copy, to: unknown-pool }\n`).findings).toEqual([]);
   });
+
+  it('a mistyped `remote` is an unknown host; once fixed, the standby copy is reported again', async () => {
+    const { RULES } = await import('../../../engine/checks');
+    const text = `${HEAD}  copy:
+    kind: incus-copy
+    from: snaps
+    remote: spaer
+`;
+    const all = checkText(text, { rules: RULES }).findings;
+    const ref = all.find((f) => f.rule === 'unknown-reference')!;
+    expect(ref && slice(text, ref.range)).toBe('spaer');
+    expect(ref.message).toBe('unknown host `spaer`: did you mean `spare`?');
+    expect(all.filter((f) => f.rule === 'autostart-on-standby')).toEqual([]);
+    const out = applyFix(text, ref);
+    expect(out).toContain('remote: spare\n');
+    const after = checkText(out, { rules: RULES }).findings;
+    expect(after.filter((f) => f.rule === 'unknown-reference')).toEqual([]);
+    expect(after.filter((f) => f.rule === 'autostart-on-standby').map((f) => f.message)).toEqual([
+      '`copy` copies the instance to `spare`, a standby host, with no `autostart: false`, and Incus carries `boot.autostart` over with the copy: the copy would start when `spare` boots, next to the primary. Set `autostart: false`',
+    ]);
+  });
 });

@@ -98,4 +98,45 @@ jobs:
     expect(f[0].range.start).toBe(text.indexOf('web2'));
     expect(f[0].message).toBe('unknown host `web2`: did you mean `web1`?');
   });
+
+  describe('the `remote` of an incus-copy (a host)', () => {
+    const INCUS = `version: 1
+hosts:
+  scylla: { role: primary }
+  incus-snapshot: { role: standby }
+jobs:
+  snaps: { kind: incus-snapshot, host: scylla, instance: web }
+  copy:
+    kind: incus-copy
+    from: snaps
+    remote: incus-snapshto
+    autostart: false
+`;
+
+    it('reports a remote that names no host, with the closest host as the fix', () => {
+      const f = run(INCUS).findings;
+      expect(f.map((x) => [slice(INCUS, x.range), x.message])).toEqual([['incus-snapshto', 'unknown host `incus-snapshto`: did you mean `incus-snapshot`?']]);
+      const text = apply(INCUS, f[0].fixes![0]);
+      expect(text).toContain('remote: incus-snapshot\n');
+      expect(run(text).findings).toEqual([]); // a remote that names a host is fine
+      // a remote on a kind that has none is the schema rule's (`does not apply to kind`)
+      const zfs = `version: 1\nhosts: { h: {} }\njobs:\n  a: { kind: zfs-send, remote: nowhere }\n`;
+      expect(run(zfs).findings).toEqual([]);
+    });
+
+    it('reports a remote inherited through a merge key once', () => {
+      const text = `version: 1
+hosts: { standby: { role: standby } }
+x-copy: &copy { kind: incus-copy, remote: stanby, autostart: false }
+jobs:
+  s: { kind: incus-snapshot, instance: web }
+  a: { <<: *copy, from: s }
+  b: { <<: *copy, from: s, instance: db }
+`;
+      const f = run(text).findings;
+      expect(f).toHaveLength(1);
+      expect(f[0].range.start).toBe(text.indexOf('stanby'));
+      expect(f[0].message).toBe('unknown host `stanby`: did you mean `standby`?');
+    });
+  });
 });
