@@ -1,10 +1,13 @@
 // velero: one `Schedule` resource per velero job (velero.io/v1), for `kubectl apply -f`: the
 // cron in `spec.schedule` (prefixed `CRON_TZ=ZONE` when the job's zone is not UTC: Velero's cron
 // library reads it; Velero ≥ 1.15 — older servers evaluate every schedule in UTC), the
-// namespaces and the TTL from `retention.expiry` in `spec.template`. One file per host that
-// holds the velero CLI and kubeconfig of its jobs.
+// namespaces, the TTL from `retention.expiry`, and the locations of the job's `to` storage
+// (`storageLocation`: its `location`, default its name; `volumeSnapshotLocations`: its
+// `snapshot_location`) in `spec.template`. One file per host that holds the velero CLI and
+// kubeconfig of its jobs.
 // Syntax: https://velero.io/docs/main/api-types/schedule/ (spec.schedule, spec.template =
-// a BackupSpec: includedNamespaces, ttl), https://velero.io/docs/main/api-types/backup/.
+// a BackupSpec: includedNamespaces, ttl, storageLocation, volumeSnapshotLocations),
+// https://velero.io/docs/main/api-types/backup/.
 import { stringify } from 'yaml';
 import type { PlanModel } from '../plan/model';
 import { jobZone } from '../plan/build-model';
@@ -34,13 +37,20 @@ export function exportVelero(plan: PlanModel, _opts: ExportOptions, jobs: string
     const zone = jobZone(plan, job);
     const namespaces = flag(r.argv, 'include-namespaces')!.split(',');
     const ttl = flag(r.argv, 'ttl');
+    const storageLocation = flag(r.argv, 'storage-location');
+    const snapshotLocations = flag(r.argv, 'volume-snapshot-locations');
     const resource = {
       apiVersion: 'velero.io/v1',
       kind: 'Schedule',
       metadata: { name: r.argv[3], namespace: 'velero', labels: { 'app.kubernetes.io/managed-by': 'backplan' } },
       spec: {
         schedule: zone === 'UTC' ? job.schedule : `CRON_TZ=${zone} ${job.schedule}`,
-        template: { includedNamespaces: namespaces, ...(ttl ? { ttl } : {}) },
+        template: {
+          includedNamespaces: namespaces,
+          ...(ttl ? { ttl } : {}),
+          ...(storageLocation ? { storageLocation } : {}),
+          ...(snapshotLocations ? { volumeSnapshotLocations: snapshotLocations.split(',') } : {}),
+        },
       },
     };
     const context = flag(r.argv, 'kubecontext');

@@ -703,7 +703,7 @@ describe('velero', () => {
 });
 
 describe('openstack-image', () => {
-  it('compute: server image create, plus attached volumes uploaded as images', () => {
+  it('compute: server image create, plus attached volumes uploaded as images (force: true)', () => {
     const steps = ok(
       run(
         job('osc', {
@@ -711,6 +711,7 @@ describe('openstack-image', () => {
           flavor: 'compute',
           server: 'vm1',
           volume: 'data1',
+          force: true,
           cloud: 'prod',
           password_env: 'OS_PW',
           retention: 'tiers',
@@ -719,7 +720,18 @@ describe('openstack-image', () => {
     );
     expect(argvs(steps)).toEqual([
       ['openstack', '--os-cloud=prod', 'server', 'image', 'create', '--name', 'osc-20240305T0607Z', '--wait', 'vm1'],
-      ['openstack', '--os-cloud=prod', 'image', 'create', '--volume', 'data1', '--force', 'osc-20240305T0607Z-v1'],
+      [
+        'openstack',
+        '--os-cloud=prod',
+        'image',
+        'create',
+        '--volume',
+        'data1',
+        '--disk-format',
+        'qcow2',
+        '--force',
+        'osc-20240305T0607Z-v1',
+      ],
     ]);
     expect(cmd(steps[0]).env).toEqual({ OS_PASSWORD: { fromEnv: 'OS_PW' } });
     expect(steps[2]).toMatchObject({
@@ -727,10 +739,13 @@ describe('openstack-image', () => {
       prune: { inventory: { type: 'openstack-images', cloud: 'prod', match: 'osc-*' } },
     });
   });
-  it('persistent: the volume is imaged; with storage and no `to`, snapshotted in place', () => {
+  it('persistent: the volume is checked detached and imaged; with storage and no `to`, snapshotted in place', () => {
     expect(
       argvs(ok(run(job('osp', { kind: 'openstack-image', flavor: 'persistent', volume: 'root1', to: 'offsite' })))),
-    ).toEqual([['openstack', 'image', 'create', '--volume', 'root1', '--force', 'osp-20240305T0607Z']]);
+    ).toEqual([
+      ['openstack', 'volume', 'show', '-f', 'value', '-c', 'status', 'root1'],
+      ['openstack', 'image', 'create', '--volume', 'root1', '--disk-format', 'qcow2', 'osp-20240305T0607Z'],
+    ]);
     expect(
       argvs(
         ok(run(job('osp', { kind: 'openstack-image', flavor: 'persistent', volume: 'root1', storage: 'scylla-pool' }))),
