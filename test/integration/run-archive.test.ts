@@ -143,7 +143,7 @@ describe('backplan run examples/local.backplan.yaml', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const [name] = archives(s.backups);
-    expect(name).toMatch(/^docs-archive-\d{8}T\d{4}Z\.tar\.gz$/);
+    expect(name).toMatch(/^docs-archive-\d{8}T\d{6}Z\.tar\.gz$/);
     expect(readdirSync(s.backups).sort()).toEqual([name, `${name}.sha256`]);
     expect(r.stdout).toContain(`ok      ${JOB}: wrote ${join(s.backups, name)}`);
 

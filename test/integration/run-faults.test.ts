@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 const CHECKS = 'checks: { coverage-3-2-1: off, no-restore-test: off, offsite-unencrypted: off, unused: off }';
-const STAMP = /\d{8}T\d{4}Z/;
+const STAMP = /\d{8}T\d{4}(\d{2})?Z/;
 
 function archivesIn(dir: string): string[] {
   return existsSync(dir)
@@ -618,7 +618,7 @@ describe.skipIf(!ok)('kinds whose tool cannot run here (velero, openstack-image,
     const os = calls('openstack');
     expect(os).toHaveLength(2);
     const image = os[0][5];
-    expect(image).toMatch(/^osc-\d{8}T\d{4}Z$/);
+    expect(image).toMatch(/^osc-\d{8}T\d{6}Z$/);
     expect(os).toEqual([
       ['--os-cloud=prod', 'server', 'image', 'create', '--name', image, '--wait', 'vm1'],
       ['--os-cloud=prod', 'image', 'create', '--volume', 'data1', '--force', `${image}-v1`],

@@ -114,8 +114,8 @@ describe.skipIf(!ok)('gpg encryption of archives and dumps', () => {
 
     const [archive] = stored('docs').filter((n) => !n.endsWith('.sha256'));
     const [dump] = stored('shop-db');
-    expect(archive).toMatch(/^docs-\d{8}T\d{4}Z\.tar\.gz\.gpg$/);
-    expect(dump).toMatch(/^shop-db-\d{8}T\d{4}Z\.sql\.gpg$/);
+    expect(archive).toMatch(/^docs-\d{8}T\d{6}Z\.tar\.gz\.gpg$/);
+    expect(dump).toMatch(/^shop-db-\d{8}T\d{6}Z\.sql\.gpg$/);
     for (const [job, name] of [['docs', archive], ['shop-db', dump]]) {
       const path = join(work, 'backups', job, name);
       const bytes = readFileSync(path);

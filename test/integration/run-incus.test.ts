@@ -108,7 +108,7 @@ describe.skipIf(!ok)('Incus through LXD 5.0 (lxc), primary and standby', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(lxd!.lxc('config', 'get', 'exp1', 'snapshots.expiry').trim()).toBe('2d');
     const [snap] = JSON.parse(lxd!.lxc('query', '/1.0/instances/exp1/snapshots?recursion=1')) as { name: string; created_at: string; expires_at: string }[];
-    expect(snap.name).toMatch(/^backplan-\d{8}T\d{4}Z$/);
+    expect(snap.name).toMatch(/^backplan-\d{8}T\d{6}Z$/);
     // LXD reads its clock twice (creation, then expiry): a few milliseconds apart.
     expect(Math.abs(Date.parse(snap.expires_at) - Date.parse(snap.created_at) - 2 * 86_400_000)).toBeLessThan(5_000);
   });
@@ -131,7 +131,7 @@ describe.skipIf(!ok)('Incus through LXD 5.0 (lxc), primary and standby', () => {
     const r = bp(['run', plan]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const [snap] = JSON.parse(lxd!.lxc('query', '/1.0/instances/stale1/snapshots?recursion=1')) as { name: string; expires_at: string }[];
-    expect(snap.name).toMatch(/^backplan-\d{8}T\d{4}Z$/);
+    expect(snap.name).toMatch(/^backplan-\d{8}T\d{6}Z$/);
     // Go's zero time: no deadline, so only Backplan's policy removes it.
     expect(snap.expires_at).toBe('0001-01-01T00:00:00Z');
     // A snapshot made without the flag would carry the instance's deadline.

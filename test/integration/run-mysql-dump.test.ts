@@ -120,7 +120,7 @@ describe.skipIf(!ok)('mysql-dump against a real MariaDB server', () => {
     expect(r.code).toBe(0);
     const [first, ...rest] = dumps();
     expect(rest).toEqual([]);
-    expect(first).toMatch(/^shop-db-\d{8}T\d{4}Z\.sql$/);
+    expect(first).toMatch(/^shop-db-\d{8}T\d{6}Z\.sql$/);
     // While mysqldump ran, only the partial name existed.
     expect(spyLog()).toContain(`mysqldump sees ${first}.partial\n`);
     expect(spyLog()).not.toContain(`mysqldump sees ${first}\n`);
@@ -254,7 +254,7 @@ describe.skipIf(!ok)('mysql-dump against a real MariaDB server', () => {
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const stored = readdirSync(join(vault, job));
-      expect(stored).toEqual([expect.stringMatching(/^remote-shop-\d{8}T\d{4}Z\.sql$/)]);
+      expect(stored).toEqual([expect.stringMatching(/^remote-shop-\d{8}T\d{6}Z\.sql$/)]);
       // sshd's log reaches this process between the (synchronous) CLI calls: let it arrive first.
       const sessions = async () => {
         await new Promise((res) => setTimeout(res, 300));

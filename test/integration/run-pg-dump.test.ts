@@ -173,7 +173,7 @@ describe.skipIf(!ok)('pg-dump against a real PostgreSQL server', () => {
     expect(r.code).toBe(0);
     const [first, ...rest] = dumps();
     expect(rest).toEqual([]);
-    expect(first).toMatch(/^app-db-\d{8}T\d{4}Z\.dump$/);
+    expect(first).toMatch(/^app-db-\d{8}T\d{6}Z\.dump$/);
     // A custom-format archive, whole: pg_restore can list it.
     expect(readFileSync(join(dumpsDir(), first)).subarray(0, 5).toString()).toBe('PGDMP');
     expect(spawnSync('pg_restore', ['--list', join(dumpsDir(), first)]).status).toBe(0);
@@ -274,7 +274,7 @@ describe.skipIf(!ok)('pg-dump against a real PostgreSQL server', () => {
       expect(r.code).toBe(0);
       const stored = readdirSync(join(vault, job));
       expect(stored).toHaveLength(1);
-      expect(stored[0]).toMatch(/^remote-db-\d{8}T\d{4}Z\.dump$/);
+      expect(stored[0]).toMatch(/^remote-db-\d{8}T\d{6}Z\.dump$/);
       const copy = join(vault, job, stored[0]);
       expect(readFileSync(copy).subarray(0, 5).toString()).toBe('PGDMP');
 

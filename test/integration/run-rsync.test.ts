@@ -79,7 +79,7 @@ describe.skipIf(!ok)('rsync to a storage host', () => {
   it('runs twice: dated directories, hard links to the previous one, old ones pruned, verify by checksum', async () => {
     const first = await run();
     const [d1] = dirs().filter((d) => !d.startsWith('2020'));
-    expect(d1).toMatch(/^\d{8}T\d{4}Z$/);
+    expect(d1).toMatch(/^\d{8}T\d{6}Z$/);
     // Pruned by `last: 2`: the oldest directory went, the newest old one stayed.
     expect(dirs()).toEqual(['20200102T0000Z', d1]);
     expect(first.jobs[0].steps.at(-1).detail.removed).toEqual(['20200101T0000Z']);

@@ -87,7 +87,7 @@ describe.skipIf(!ok)('ssh round trips of a remote archive job', () => {
     // An older copy (archive + manifest) for the prune, and a leftover of an interrupted run:
     // each removal is its own journalled call, on top of the same budget, and the leftover is
     // still reported.
-    const old = name.replace(/\d{8}T\d{4}Z/, '20200101T0000Z');
+    const old = name.replace(/\d{8}T\d{6}Z/, '20200101T0000Z');
     renameSync(join(out, name), join(out, old));
     renameSync(join(out, `${name}.sha256`), join(out, `${old}.sha256`));
     writeFileSync(join(out, `${old}.partial`), 'left by an interrupted run');

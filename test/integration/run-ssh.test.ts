@@ -80,7 +80,7 @@ describe.skipIf(!ok)('remote storage over ssh', () => {
     expect(readdirSync(join(state, 'ssh'))).toEqual([]);
 
     // Make it yesterday's copy; the next run's prune (keep last 1) removes it over ssh.
-    const old = first.replace(/\d{8}T\d{4}Z/, '20200101T0000Z');
+    const old = first.replace(/\d{8}T\d{6}Z/, '20200101T0000Z');
     renameSync(join(out, first), join(out, old));
     renameSync(join(out, `${first}.sha256`), join(out, `${old}.sha256`));
     writeFileSync(join(out, `${old}.partial`), 'left by an interrupted run');
@@ -88,7 +88,7 @@ describe.skipIf(!ok)('remote storage over ssh', () => {
     expect(r2.code, r2.stdout + r2.stderr).toBe(0);
     // The old copy and the partial are gone; the new copy is named by the minute of this run.
     const [second] = readdirSync(out).filter((n) => n.endsWith('.tar.gz'));
-    expect(second).toMatch(/^docs-\d{8}T\d{4}Z\.tar\.gz$/);
+    expect(second).toMatch(/^docs-\d{8}T\d{6}Z\.tar\.gz$/);
     expect(second).not.toBe(old);
     expect(readdirSync(out).sort()).toEqual([second, `${second}.sha256`]);
     const v = backplan(['verify', plan, '--job', 'docs', '--state-dir', state, ...sshOpts()], { cwd: work });

@@ -295,7 +295,7 @@ jobs:
     expect(h).toContain('site `campus-b`');
     const host = await hoverText(uri, positionOf(text, 'host: scylla\n    dataset', 7));
     expect(host).toContain('**host** `scylla`');
-    expect(host).toContain('root@192.168.102.146');
+    expect(host).toContain('root@192.168.102.147');
   });
 
   it('retention: the projected set, the rules, the engine’s semantics', async () => {

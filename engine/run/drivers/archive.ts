@@ -20,12 +20,12 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const outHost = to ? k.storageHost(to) : LOCAL;
   const base = to ? k.storagePath(to) : undefined;
   const gpg = k.gpgStage(host);
-  const named = k.copyName(`${job.name}-`);
+  const ext = gpg ? '.tar.gz.gpg' : '.tar.gz';
+  const named = k.copyName(`${job.name}-`, ext);
   const policy = k.policy();
   if (k.errors.length || !base || !named) return k.result();
 
   const dir = `${base}/${job.name}`;
-  const ext = gpg ? '.tar.gz.gpg' : '.tar.gz';
   const output = k.fileOutput(outHost, dir, `${named.name}${ext}`);
   const inventory = { type: 'files' as const, host: outHost, dir, match: `${named.match}${ext}` };
   k.mkdir(outHost, dir);

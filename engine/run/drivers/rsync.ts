@@ -65,7 +65,8 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     dest = `${h.user ? `${h.user}@` : ''}${h.address}:${partial}/`;
     if (k.errors.length) return k.result();
   }
-  const match = named.match === '*' ? '*Z' : named.match;
+  // Default names are bare stamps: `*Z*` keeps other directories (and `-2` suffixes) apart.
+  const match = named.match === '*' ? '*Z*' : named.match;
   const inventory = { type: 'directories' as const, host: sHost, dir, match };
   k.mkdir(sHost, dir);
   k.command(

@@ -73,9 +73,12 @@ export interface NamePair {
 
 export class FsError extends Error {}
 
-/** The message of an output whose final name is taken (two runs in the same minute). */
+/** The message of an output whose final name was taken while the job ran (another writer). */
 function alreadyExists(path: string, where = ''): string {
-  return `${path} already exists${where}; a copy is never replaced (two runs of this job in the same minute?)`;
+  return (
+    `${path} already exists${where}; a copy is never replaced ` +
+    '(something else wrote that name while this run was writing)'
+  );
 }
 
 function code(e: unknown): string {

@@ -38,6 +38,12 @@ export interface DriverContext {
   state?: Record<string, JobState>;
   /** Filled by planSteps with what earlier jobs of this run make. */
   produced?: Record<string, Produced>;
+  /**
+   * Names already present where a job writes its copies (files, directories, snapshots), by
+   * job, read by the runner before the job starts: a copy name that is taken gets a suffix
+   * (`-2`, `-3` ...) instead of failing at the final rename after all the work.
+   */
+  taken?: Record<string, ReadonlySet<string>>;
 }
 
 type DraftOf<T> = T extends unknown ? Omit<T, 'id' | 'job' | 'after'> & { after?: string[] } : never;
@@ -330,14 +336,30 @@ export class Kit {
 
   // ---- naming --------------------------------------------------------------------------------
 
-  /** The copy's name: `pattern` expanded at `now`, or `<prefix>YYYYMMDDTHHMMZ` (UTC). */
-  copyName(defaultPrefix: string): { name: string; match: string } | undefined {
+  /**
+   * The copy's name: `pattern` expanded at `now`, or `<prefix>YYYYMMDDTHHMMSSZ` (UTC). When the
+   * runner found that name taken where the copy goes (`ctx.taken`: the name with `ext`, its
+   * `.partial` or its `.sha256`), the first free `NAME-2`, `NAME-3` ... instead: a copy is never
+   * replaced, and a second run in the same second still gets a name of its own.
+   */
+  copyName(defaultPrefix: string, ext = ''): { name: string; match: string } | undefined {
+    const named = this.baseCopyName(defaultPrefix);
+    if (!named) return undefined;
+    const taken = this.ctx.taken?.[this.job.name];
+    const isTaken = (n: string) =>
+      taken !== undefined && [n + ext, `${n}${ext}.partial`, `${n}${ext}.sha256`].some((x) => taken.has(x));
+    let name = named.name;
+    for (let i = 2; isTaken(name); i++) name = `${named.name}-${i}`;
+    return { name, match: named.match };
+  }
+
+  private baseCopyName(defaultPrefix: string): { name: string; match: string } | undefined {
     const pattern = this.raw.pattern;
     if (pattern === undefined || pattern === null) {
       return { name: `${defaultPrefix}${utcStamp(this.ctx.now)}`, match: `${defaultPrefix}*` };
     }
     if (typeof pattern !== 'string') {
-      this.err('`pattern` must be a string such as `backplan-%Y%m%d-%H%M`', this.at('pattern'));
+      this.err('`pattern` must be a string such as `backplan-%Y%m%d-%H%M%S`', this.at('pattern'));
       return undefined;
     }
     const r = expandPattern(pattern, this.ctx.now, this.timezone());
@@ -499,8 +521,13 @@ export function trimSlash(p: string): string {
   return p.length > 1 ? p.replace(/\/+$/, '') : p;
 }
 
+/**
+ * The default name's stamp, to the second (`20261203T071952Z`): sortable, and two runs in the
+ * same minute get different names. Names to the minute (`20261203T0719Z`, made before) are still
+ * read back (names.ts).
+ */
 export function utcStamp(now: number): string {
-  return DateTime.fromMillis(now, { zone: 'UTC' }).toFormat("yyyyLLdd'T'HHmm'Z'");
+  return DateTime.fromMillis(now, { zone: 'UTC' }).toFormat("yyyyLLdd'T'HHmmss'Z'");
 }
 
 /**
@@ -568,11 +595,11 @@ export function streamToFile(
   const outHost = to ? k.storageHost(to) : LOCAL;
   const base = to ? k.storagePath(to) : undefined;
   const gpg = k.gpgStage(host);
-  const named = k.copyName(`${k.job.name}-`);
+  const fullExt = gpg ? `${ext}.gpg` : ext;
+  const named = k.copyName(`${k.job.name}-`, fullExt);
   const policy = k.policy();
   if (k.errors.length || !producer || !base || !named) return k.result();
   const dir = `${base}/${k.job.name}`;
-  const fullExt = gpg ? `${ext}.gpg` : ext;
   const output = k.fileOutput(outHost, dir, `${named.name}${fullExt}`);
   const inventory = { type: 'files' as const, host: outHost, dir, match: `${named.match}${fullExt}` };
   k.mkdir(outHost, dir);

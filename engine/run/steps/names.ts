@@ -1,10 +1,13 @@
 // Times of a job's copies, read back from their names. A copy's name is made by the driver
-// (driver-kit copyName): `pattern` expanded in the job's zone, or `<prefix>YYYYMMDDTHHMMZ` in
-// UTC; an inventory `match` glob is that name with every time field turned into `*`, plus the
-// extension. `nameTimeParser` inverts this: it returns the copy's time, or undefined for a name
-// that the job cannot have made (those are never pruned).
+// (driver-kit copyName): `pattern` expanded in the job's zone, or `<prefix>YYYYMMDDTHHMMSSZ` in
+// UTC (earlier releases named to the minute, `<prefix>YYYYMMDDTHHMMZ`: still read); either may
+// carry a `-N` suffix, given when the name was already taken. An inventory `match` glob is that
+// name with every time field turned into `*`, plus the extension. `nameTimeParser` inverts this:
+// it returns the copy's time, or undefined for a name that the job cannot have made (those are
+// never pruned).
 import { DateTime } from 'luxon';
 import { expandPattern } from './driver-kit';
+import { incusNameParser, isPongoPattern } from './incus-pattern';
 
 const FIELD: Record<string, { re: string; key: string }> = {
   Y: { re: '(\\d{4})', key: 'Y' },
@@ -17,6 +20,9 @@ const FIELD: Record<string, { re: string; key: string }> = {
   j: { re: '(\\d{3})', key: 'j' },
 };
 
+/** The `-N` a copy name gets when its plain name was taken (driver-kit copyName). */
+const SUFFIX = '(?:-[1-9]\\d*)?';
+
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export type NameTimeParser = (name: string) => number | undefined;
@@ -27,6 +33,8 @@ export type NameTimeParser = (name: string) => number | undefined;
  * @param zone the zone the pattern is expanded in (the default names are UTC)
  */
 export function nameTimeParser(match: string, pattern: unknown, zone: string): NameTimeParser {
+  // Incus's template syntax (`{{ creation_date|date:'LAYOUT' }}`): named as Incus names.
+  if (isPongoPattern(pattern)) return incusNameParser(pattern, zone);
   if (typeof pattern === 'string') {
     const glob = expandPattern(pattern, 0, zone);
     if (!glob.ok || !match.startsWith(glob.match)) return () => undefined;
@@ -46,7 +54,7 @@ export function nameTimeParser(match: string, pattern: unknown, zone: string): N
         keys.push(FIELD[f].key);
       } else return () => undefined;
     }
-    const rx = new RegExp(`${re}${esc(ext)}$`);
+    const rx = new RegExp(`${re}${SUFFIX}${esc(ext)}$`);
     return (name) => {
       const m = rx.exec(name);
       if (!m) return undefined;
@@ -68,18 +76,24 @@ export function nameTimeParser(match: string, pattern: unknown, zone: string): N
     };
   }
   const star = match.indexOf('*');
-  if (star < 0 || match.indexOf('*', star + 1) >= 0) return () => undefined;
-  // Default names end the stamp with `Z`; some drivers keep that `Z` outside the `*` (`*Z`).
-  const rest = match.slice(star + 1);
-  const tail = rest.startsWith('Z') ? esc(rest) : `Z${esc(rest)}`;
-  const rx = new RegExp(`^${esc(match.slice(0, star))}(\\d{4})(\\d{2})(\\d{2})T(\\d{2})(\\d{2})${tail}$`);
+  if (star < 0) return () => undefined;
+  // Default names end the stamp with `Z`; some drivers keep that `Z` outside the `*` (`*Z`, and
+  // rsync's `*Z*`, whose trailing `*` takes the suffix).
+  let rest = match.slice(star + 1);
+  if (rest.startsWith('Z')) rest = rest.slice(1);
+  if (rest === '*') rest = '';
+  if (rest.includes('*')) return () => undefined;
+  const rx = new RegExp(
+    `^${esc(match.slice(0, star))}(\\d{4})(\\d{2})(\\d{2})T(\\d{2})(\\d{2})(\\d{2})?Z${SUFFIX}${esc(rest)}$`,
+  );
   return (name) => {
     const m = rx.exec(name);
     if (!m) return undefined;
+    const second = m[6] === undefined ? 0 : +m[6];
     const t = DateTime.fromObject(
-      { year: +m[1], month: +m[2], day: +m[3], hour: +m[4], minute: +m[5] },
+      { year: +m[1], month: +m[2], day: +m[3], hour: +m[4], minute: +m[5], second },
       { zone: 'UTC' },
     );
-    return t.isValid && t.hour === +m[4] && t.day === +m[3] ? t.toMillis() : undefined;
+    return t.isValid && t.hour === +m[4] && t.day === +m[3] && t.second === second ? t.toMillis() : undefined;
   };
 }

@@ -100,13 +100,13 @@ describe.skipIf(!requireTools('borg'))('borg argv against borg', () => {
     });
     exec(create);
     const list = execFileSync('borg', ['list', '--short', repo], { env: envOf(create.env), encoding: 'utf8' });
-    expect(list.trim()).toBe('b-20240305T0607Z');
+    expect(list.trim()).toBe('b-20240305T060700Z');
     const dry = spawnSync(prune.guard!.argv[0], prune.guard!.argv.slice(1), {
       env: envOf(prune.env),
       encoding: 'utf8',
     });
     expect(dry.status).toBe(0);
-    expect(dry.stderr).toMatch(/Keeping archive.*b-20240305T0607Z/);
+    expect(dry.stderr).toMatch(/Keeping archive.*b-20240305T060700Z/);
     exec(prune);
     exec(compact);
   }, 60_000);

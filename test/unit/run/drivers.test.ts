@@ -68,12 +68,12 @@ describe('archive', () => {
     ]);
     expect(b.output).toEqual({
       host: 'charybde',
-      path: '/srv/backup/ar/ar-20240305T0607Z.tar.gz.gpg',
-      partial: '/srv/backup/ar/ar-20240305T0607Z.tar.gz.gpg.partial',
+      path: '/srv/backup/ar/ar-20240305T060700Z.tar.gz.gpg',
+      partial: '/srv/backup/ar/ar-20240305T060700Z.tar.gz.gpg.partial',
       kind: 'file',
       via: 'stdout',
     });
-    expect(b.builtin.manifest.path).toBe('/srv/backup/ar/ar-20240305T0607Z.tar.gz.gpg.sha256');
+    expect(b.builtin.manifest.path).toBe('/srv/backup/ar/ar-20240305T060700Z.tar.gz.gpg.sha256');
     const p = steps[2];
     if (p.type !== 'prune') throw new Error('prune expected');
     expect(p.prune.inventory).toEqual({
@@ -208,7 +208,7 @@ describe('borg', () => {
     );
     const repo = 'ssh://backup@192.0.2.11:2222/srv/backup/b';
     expect(argvs(steps)).toEqual([
-      ['borg', 'create', '--', `${repo}::b-20240305T0607Z`, '/etc'],
+      ['borg', 'create', '--', `${repo}::b-20240305T060700Z`, '/etc'],
       [
         'borg',
         'prune',
@@ -289,21 +289,21 @@ describe('rsync', () => {
         '--',
         '/etc',
         '/srv/www',
-        'backup@192.0.2.11:/srv/backup/r/20240305T0607Z.partial/',
+        'backup@192.0.2.11:/srv/backup/r/20240305T060700Z.partial/',
       ],
     ]);
     expect(cmd(steps[1]).host).toBe('scylla');
     expect(cmd(steps[1]).output).toEqual({
       host: 'charybde',
-      path: '/srv/backup/r/20240305T0607Z',
-      partial: '/srv/backup/r/20240305T0607Z.partial',
+      path: '/srv/backup/r/20240305T060700Z',
+      partial: '/srv/backup/r/20240305T060700Z.partial',
       kind: 'directory',
       via: 'tool',
     });
     expect(steps[2]).toMatchObject({
       type: 'prune',
       host: 'charybde',
-      prune: { inventory: { type: 'directories', dir: '/srv/backup/r', match: '*Z' } },
+      prune: { inventory: { type: 'directories', dir: '/srv/backup/r', match: '*Z*' } },
     });
   });
 
@@ -323,7 +323,7 @@ describe('rsync', () => {
       '--numeric-ids',
       '--',
       '/etc',
-      '/var/backups/bp/r/20240305T0607Z.partial/',
+      '/var/backups/bp/r/20240305T060700Z.partial/',
     ]);
   });
 
@@ -364,14 +364,14 @@ describe('database dumps', () => {
     ]);
     expect(s.output).toMatchObject({
       host: 'charybde',
-      path: '/srv/backup/db/db-20240305T0607Z.dump.gpg',
+      path: '/srv/backup/db/db-20240305T060700Z.dump.gpg',
       via: 'stdout',
     });
     expect(formatStep(s)).toBe(
       '[scylla] PGPASSWORD="$(cat /etc/bp/pgpw)" pg_dump --format=custom --port=5433 --username=backup --dbname=app' +
         ' | [scylla] gpg --batch --no-tty --encrypt --recipient A1B2C3 --recipient D4E5F6' +
-        ' > [charybde] /srv/backup/db/db-20240305T0607Z.dump.gpg.partial; then mv -T -- ' +
-          '/srv/backup/db/db-20240305T0607Z.dump.gpg.partial /srv/backup/db/db-20240305T0607Z.dump.gpg',
+        ' > [charybde] /srv/backup/db/db-20240305T060700Z.dump.gpg.partial; then mv -T -- ' +
+          '/srv/backup/db/db-20240305T060700Z.dump.gpg.partial /srv/backup/db/db-20240305T060700Z.dump.gpg',
     );
   });
 
@@ -530,7 +530,7 @@ describe('btrfs', () => {
       'snapshot',
       '-r',
       '/data',
-      '/data/.snapshots/backplan-20240305T0607Z',
+      '/data/.snapshots/backplan-20240305T060700Z',
     ]);
   });
 
@@ -565,7 +565,7 @@ describe('incus', () => {
     );
     expect(argvs(steps)).toEqual([
       ['incus', 'config', 'set', 'web1', 'snapshots.expiry=1m 2w'],
-      ['incus', 'snapshot', 'create', 'web1', 'backplan-20240305T0607Z'],
+      ['incus', 'snapshot', 'create', 'web1', 'backplan-20240305T060700Z'],
     ]);
     expect(steps.some((s) => s.type === 'prune')).toBe(false);
   });
@@ -576,7 +576,7 @@ describe('incus', () => {
         hosts: [host('scylla', { address: '192.0.2.10', incus_binary: 'lxc' })],
       }),
     );
-    expect(cmd(steps[0]).argv).toEqual(['lxc', 'snapshot', '--no-expiry', 'web1', 'backplan-20240305T0607Z']);
+    expect(cmd(steps[0]).argv).toEqual(['lxc', 'snapshot', '--no-expiry', 'web1', 'backplan-20240305T060700Z']);
     const incus = ok(run(job('is', { kind: 'incus-snapshot', host: 'scylla', instance: 'web1', retention: 'gfs' })));
     expect(cmd(incus[0]).argv).toEqual([
       'incus',
@@ -584,7 +584,7 @@ describe('incus', () => {
       'create',
       '--no-expiry',
       'web1',
-      'backplan-20240305T0607Z',
+      'backplan-20240305T060700Z',
     ]);
     expect(steps[1]).toMatchObject({
       type: 'prune',
@@ -719,7 +719,7 @@ describe('openstack-image', () => {
       ),
     );
     expect(argvs(steps)).toEqual([
-      ['openstack', '--os-cloud=prod', 'server', 'image', 'create', '--name', 'osc-20240305T0607Z', '--wait', 'vm1'],
+      ['openstack', '--os-cloud=prod', 'server', 'image', 'create', '--name', 'osc-20240305T060700Z', '--wait', 'vm1'],
       [
         'openstack',
         '--os-cloud=prod',
@@ -730,7 +730,7 @@ describe('openstack-image', () => {
         '--disk-format',
         'qcow2',
         '--force',
-        'osc-20240305T0607Z-v1',
+        'osc-20240305T060700Z-v1',
       ],
     ]);
     expect(cmd(steps[0]).env).toEqual({ OS_PASSWORD: { fromEnv: 'OS_PW' } });
@@ -744,13 +744,13 @@ describe('openstack-image', () => {
       argvs(ok(run(job('osp', { kind: 'openstack-image', flavor: 'persistent', volume: 'root1', to: 'offsite' })))),
     ).toEqual([
       ['openstack', 'volume', 'show', '-f', 'value', '-c', 'status', 'root1'],
-      ['openstack', 'image', 'create', '--volume', 'root1', '--disk-format', 'qcow2', 'osp-20240305T0607Z'],
+      ['openstack', 'image', 'create', '--volume', 'root1', '--disk-format', 'qcow2', 'osp-20240305T060700Z'],
     ]);
     expect(
       argvs(
         ok(run(job('osp', { kind: 'openstack-image', flavor: 'persistent', volume: 'root1', storage: 'scylla-pool' }))),
       ),
-    ).toEqual([['openstack', 'volume', 'snapshot', 'create', '--volume', 'root1', '--force', 'osp-20240305T0607Z']]);
+    ).toEqual([['openstack', 'volume', 'snapshot', 'create', '--volume', 'root1', '--force', 'osp-20240305T060700Z']]);
   });
   it('refuses server names starting with a dash', () => {
     expect(run(job('osc', { kind: 'openstack-image', flavor: 'compute', server: '--help' })).errors[0]).toMatch(

@@ -143,7 +143,7 @@ describe('SshFs: one remote call per listing and per commit', () => {
     writeFileSync(out.path, 'old archive');
     await writeRemote(fs, out.partial, 'new archive');
     await expect(fs.commitWithManifest(out, man, 'new manifest')).rejects.toThrow(
-      `${out.path} already exists on vault; a copy is never replaced (two runs of this job in the same minute?)`,
+      `${out.path} already exists on vault; a copy is never replaced (something else wrote that name while this run was writing)`,
     );
     expect(readFileSync(out.path, 'utf8')).toBe('old archive');
     // Nothing was written for the manifest; the archive's partial is the caller's to remove.
