@@ -30,8 +30,12 @@ const PLACEHOLDER = /\{\{[^}]*\}\}/;
 /** Why a step cannot run as planned, or undefined. */
 export function refusal(step: CommandStep | BuiltinStep): string | undefined {
   if (step.unresolved?.length) {
-    return `needs ${step.unresolved.join(', ')} from the live state of its host, which this version of Backplan ` +
-      `cannot read for kind of job \`${step.job}\` yet; step refused`;
+    // Said of the job, not its kind: the state may have been read and found empty (a send whose
+    // source holds no snapshot yet) as well as not be readable for the kind.
+    return (
+      `job \`${step.job}\` needs ${step.unresolved.join(', ')}, which the live state of its hosts did not give ` +
+      '(nothing there yet, or not readable for its kind); step refused'
+    );
   }
   const cmds: Command[] = [...(step.type === 'command' ? [step as Command] : []), ...(step.pipe ?? [])];
   for (const c of cmds) {
