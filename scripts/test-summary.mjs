@@ -35,4 +35,13 @@ if (passed + failed === 0) {
   console.error(`${suite}: no test ran`);
   process.exit(1);
 }
-process.exit(failed > 0 ? 1 : 0);
+// In CI a skipped test is not a passing one: every skip is named, and fails the suite.
+const skips = (report.testResults ?? []).flatMap((r) =>
+  (r.assertionResults ?? [])
+    .filter((a) => a.status === 'pending' || a.status === 'skipped' || a.status === 'todo')
+    .map((a) => `${r.name}: ${a.fullName ?? a.title}`),
+);
+for (const s of skips) console.error(`${suite}: skipped: ${s}`);
+const strict = process.env.BACKPLAN_REQUIRE_INTEGRATION === '1';
+if (strict && skips.length) console.error(`${suite}: BACKPLAN_REQUIRE_INTEGRATION=1 and ${skips.length} test(s) skipped`);
+process.exit(failed > 0 || (strict && skips.length > 0) ? 1 : 0);
