@@ -5,8 +5,12 @@
 // this one the counts; both ids stay independent so either can be turned off.
 // A chain whose data several jobs without `from` read (a restic and a borg of /home) is one chain:
 // the finding sits on the first of them only, names them all, and points at the others.
+// Counts are per data unit (engine/coverage/chains.ts): the finding gives the worst-covered
+// unit's, and names it when the units differ ("`/dumps`, protected by `borg-data` alone: 2
+// copies ..."), so a root reading other data never lends its copies to it; roots of the chain
+// that do not read that unit are pointed at as such.
 import type { RelatedInfo } from '../findings';
-import { chainName, chainsOf, describeCounts, describeTarget, shortfall, locationPath, type Chain } from '../coverage/chains';
+import { chainName, chainsOf, describeCounts, describeTarget, shortfall, locationPath, unitName, unitsDiffer, type Chain } from '../coverage/chains';
 import type { CheckContext, Rule, RuleFinding } from './rule';
 
 function related(ctx: CheckContext, chain: Chain): RelatedInfo[] {
@@ -23,13 +27,17 @@ function related(ctx: CheckContext, chain: Chain): RelatedInfo[] {
   }
   for (const root of chain.roots.slice(1)) {
     if (chain.copies.some((c) => c.via === root)) continue;
-    out.push({ message: `\`${root}\` reads the same data: its copies count in this chain`, range: ctx.locate(['jobs', root], 'key') });
+    const message = chain.worst.roots.includes(root)
+      ? `\`${root}\` reads the same data: its copies count in this chain`
+      : `\`${root}\` does not read ${chain.worst.label}: its copies do not count for it`;
+    out.push({ message, range: ctx.locate(['jobs', root], 'key') });
   }
   return out;
 }
 
 function advice(chain: Chain, miss: NonNullable<ReturnType<typeof shortfall>>): string {
-  const last = chain.members[chain.members.length - 1];
+  const jobs = [...chain.worst.jobs, ...chain.worst.downstream];
+  const last = jobs[jobs.length - 1];
   const todo: string[] = [];
   const onto: string[] = [];
   if (miss.media) onto.push('on another media');
@@ -60,7 +68,7 @@ export const rule: Rule = {
       if (!miss) continue;
       out.push({
         range: ctx.locate(['jobs', chain.root], 'key'),
-        message: `${chain.roots.length > 1 ? `${chainName(chain)}: ` : ''}${describeCounts(chain.counts, target)} — needs ${describeTarget(target)} (checks.coverage): ${advice(chain, miss)}`,
+        message: `${unitsDiffer(chain) ? `${unitName(chain.worst)}: ` : chain.roots.length > 1 ? `${chainName(chain)}: ` : ''}${describeCounts(chain.counts, target)} — needs ${describeTarget(target)} (checks.coverage): ${advice(chain, miss)}`,
         related: related(ctx, chain),
       });
     }

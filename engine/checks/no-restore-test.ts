@@ -9,6 +9,9 @@
 // A `verify` on a kind that `backplan verify` cannot restore-test (velero, openstack-image,
 // vzdump, the snapshot kinds) is reported on that `verify` and never counts: a restore test that
 // cannot run must not make coverage look better.
+// Restore tests count per data unit (engine/coverage/chains.ts): a `verify` on an rsync of /data
+// does not test the /dumps that only a borg job of the chain copies; the finding then names the
+// unit left untested.
 import { chainName, chainsOf } from '../coverage/chains';
 import { kindInfo, RESTORE_TEST_KINDS } from '../kinds';
 import type { Rule, RuleFinding } from './rule';
@@ -50,15 +53,25 @@ export const rule: Rule = {
           message: `the last restore test of \`${m}\` failed (backplan verify, ${v.at}${v.copy ? `, ${v.copy}` : ''}): its copies are not proven restorable. Run \`backplan verify PLAN --job ${m}\` to see why`,
         });
       }
-      if (chain.counts.verified) continue;
-      // Suggest the farthest copy whose kind can be restore-tested (the copy a disaster leaves).
-      const testable = [...chain.copies].reverse().find((c) => {
-        const name = c.via ?? chain.root;
-        return kindInfo(ctx.model.jobs.get(name)?.kind ?? '')?.restoreTest;
-      });
-      const target = testable ? (testable.via ?? chain.root) : undefined;
-      const members =
-        chain.roots.length > 1
+      const unit = chain.unverified;
+      if (!unit) continue;
+      // Suggest the farthest copy whose kind can be restore-tested (the copy a disaster leaves),
+      // made by the job that copies the most untested units.
+      const untested = chain.units.filter((u) => !u.counts.verified);
+      const copiedBy = (name: string) => untested.filter((u) => u.copies.some((c) => (c.via ?? chain.root) === name)).length;
+      let target: string | undefined;
+      let best = 0;
+      for (const u of untested) {
+        for (const c of [...u.copies].reverse()) {
+          const name = c.via ?? chain.root;
+          if (!kindInfo(ctx.model.jobs.get(name)?.kind ?? '')?.restoreTest) continue;
+          const n = copiedBy(name);
+          if (n > best) [best, target] = [n, name];
+        }
+      }
+      const members = chain.units.some((u) => u.counts.verified)
+        ? `no job copying ${unit.label} has`
+        : chain.roots.length > 1
           ? `no job protecting ${chainName(chain)} has`
           : chain.members.length === 1
             ? `\`${chain.root}\` has no`

@@ -5,8 +5,9 @@
 // encrypted repository stays encrypted. `encrypt` on a kind that cannot apply it (zfs-send,
 // incus-copy ...) does not count, and the message gives that kind's own way (engine/kinds.ts).
 // The finding sits on the job's `to` value (else its `remote`, else its key). Disabled jobs are
-// skipped.
-import { chainsOf, isOffsite } from '../coverage/chains';
+// skipped. A job without `from` that reads another job's output directory (chains.ts `parentOf`)
+// copies that output: it is encrypted when the output is.
+import { chainsOf, isOffsite, type Chain } from '../coverage/chains';
 import { kindInfo } from '../kinds';
 import type { JobModel, PlanModel } from '../plan/model';
 import type { Rule, RuleFinding } from './rule';
@@ -18,15 +19,16 @@ function hasEncrypt(job: JobModel): boolean {
   return true;
 }
 
-/** The job that encrypts what `job` writes: itself or one of its `from` ancestors. */
-function encryptedBy(plan: PlanModel, job: JobModel): JobModel | undefined {
+/** The job that encrypts what `job` writes: itself or one of its `from` ancestors (or the job whose output it reads). */
+function encryptedBy(plan: PlanModel, chain: Chain, job: JobModel): JobModel | undefined {
   const seen = new Set<string>();
   let j: JobModel | undefined = job;
   while (j && !seen.has(j.name)) {
     seen.add(j.name);
     const how = kindInfo(j.kind)?.encryption;
     if (how === 'repository' || ((how === 'gpg' || how === undefined) && hasEncrypt(j))) return j;
-    j = j.from !== undefined ? plan.jobs.get(j.from) : undefined;
+    const parent: string | undefined = j.from ?? chain.parentOf[j.name];
+    j = parent !== undefined ? plan.jobs.get(parent) : undefined;
   }
   return undefined;
 }
@@ -52,7 +54,7 @@ export const rule: Rule = {
         const job = plan.jobs.get(name)!;
         const lands = chain.landing[name];
         if (!job.enabled || !lands || !isOffsite(chain.source, lands)) continue;
-        if (encryptedBy(plan, job)) continue;
+        if (encryptedBy(plan, chain, job)) continue;
         const field = job.to !== undefined ? 'to' : job.raw.remote !== undefined ? 'remote' : undefined;
         out.push({
           range: field ? ctx.locate([...job.at, field], 'value') : ctx.locate(job.at, 'key'),

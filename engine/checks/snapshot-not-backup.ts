@@ -4,7 +4,9 @@
 // on the root job key (the first one when several read the same data) and names the job kind
 // that would send the snapshots elsewhere.
 // coverage-3-2-1 fires on the same chain with the counts; this rule is the specific advice.
-import { chainName, chainsOf } from '../coverage/chains';
+// When the chain's data units are covered differently, the message names the unit that only
+// snapshots hold (engine/coverage/chains.ts).
+import { chainName, chainsOf, unitName, unitsDiffer } from '../coverage/chains';
 import type { Rule, RuleFinding } from './rule';
 
 /** The kind that copies each snapshot kind's output to another storage. */
@@ -21,15 +23,16 @@ export const rule: Rule = {
   check(ctx) {
     const out: RuleFinding[] = [];
     for (const chain of chainsOf(ctx)) {
-      if (!chain.enabled || !chain.snapshotOnly) continue;
+      const unit = chain.snapshotUnit;
+      if (!chain.enabled || !unit) continue;
       const root = ctx.model.jobs.get(chain.root)!;
-      const snapJob = chain.members.map((n) => ctx.model.jobs.get(n)!).find((j) => j.enabled && SENDER[j.kind] !== undefined);
+      const snapJob = unit.jobs.map((n) => ctx.model.jobs.get(n)!).find((j) => j.enabled && SENDER[j.kind] !== undefined);
       const sender = snapJob ? SENDER[snapJob.kind] : undefined;
       const how = sender ? `a \`${sender}\` job` : 'a job';
       out.push({
         range: ctx.locate(root.at, 'key'),
         message:
-          `${chainName(chain)} is protected only by snapshots on ${chain.source.label}, where the data itself lives: ` +
+          `${unitsDiffer(chain) ? unitName(unit) : chainName(chain)} is protected only by snapshots on ${unit.source.label}, where the data itself lives: ` +
           `losing that storage loses the snapshots too. Add ${how} with \`from: ${snapJob?.name ?? chain.root}\` ` +
           `and \`to:\` another storage (snapshots are not backups)`,
       });

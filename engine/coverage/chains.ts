@@ -1,35 +1,51 @@
 // Protected-data chains and their 3-2-1 counts (SPEC §5). A pure function of the plan model,
 // shared by the checks, the hovers and `backplan check`'s coverage summary.
 //
-// - A job without `from` starts a chain; the chain's members are the jobs reachable from it
-//   through `from` (the `from` links form a forest: each job has at most one parent; jobs whose
-//   `from` is unknown or part of a cycle belong to no chain — other rules report them).
-// - Enabled roots that read the same data (same host, same paths/dataset/instance/database:
-//   engine/coverage/same-data.ts) are ONE chain: the data is what is protected, so a restic of
-//   /home to the NAS and a borg of /home to a bucket are two copies of one data set. The merged
-//   chain's `root` is the first of them in plan order (findings sit on its key), `roots` lists
-//   them all, and `members` is each root's sub-tree in turn. A disabled root never merges: it
-//   stays a chain of its own that the checks skip, so its jobs add no copy to the others.
-// - Copy 1 is the live data on the chain's source location: the root job's `storage` when it
-//   names a defined storage, else the local disk of the root's host (a synthetic location with
-//   the host's site and unknown media), else (no host either: velero, openstack) the live data
-//   itself, with unknown site and media. Merged roots read the same data on the same host, so
-//   the first root decides; if they disagree about `storage` (a plan mistake: one dataset lives
-//   on one pool) the first root's wins.
-// - Each enabled member adds a copy when its output lands on a location that holds no copy yet
-//   (over the whole merged chain: a storage two roots write to counts once).
+// - A job without `from` (a root) starts a tree: the jobs reachable from it through `from` (the
+//   `from` links form a forest: each job has at most one parent; jobs whose `from` is unknown or
+//   part of a cycle belong to no chain — other rules report them).
+// - A root protects data UNITS (engine/coverage/same-data.ts: paths, datasets, subvolumes,
+//   instances, databases, namespaces), which relate by containment on one host. Enabled roots
+//   whose units overlap (one contains another's) are ONE chain, in plan order: its `root` is the
+//   first of them (findings sit on its key), `roots` lists them all, `members` is each root's
+//   tree in turn. A disabled root never joins: it stays a chain of its own that the checks skip,
+//   so its jobs add no copy to the others. A root without units starts a chain of its own.
+// - Counts are TRUE PER UNIT: the copies of a unit are those made by the trees of the roots whose
+//   data contains it — borg of [/data, /dumps] plus rsync of /data: `/data` has the live data,
+//   borg's and rsync's copies, `/dumps` only the live data and borg's. The chain's `counts`,
+//   `copies`, `media` and `unknownSites` are those of its WORST unit (the one missing most of
+//   `checks.coverage`, then the fewest copies, offsite copies, media; plan order on a tie), which
+//   the findings name; `units` has them all, for the hover.
+// - Outputs read by other roots count like `from`: when an enabled job writes a directory
+//   (same-data.ts outputUnit: `<to.path>/<job>` of a dump, an rsync ...) that a root's data
+//   overlaps — a restic of that directory, a zfs-snapshot of the dataset it lies in — that
+//   root's tree also copies the unit (the root itself adds no live copy: its live data IS the
+//   output). So a pg-dump to a storage in `raidZ/backup_sql`, snapshotted and zfs-sent offsite,
+//   gets the send's copy; the snapshot, on the same pool, adds none (snapshot kinds never do).
+//   A root that reads nothing but copies — each of its units lies inside such an output, or lies
+//   inside the directory (`path`) of a storage that jobs write to and holds one of their outputs
+//   (the snapshot of the dataset a dump storage is) — starts no chain: it is a member of the
+//   chain of the first job whose output it reads (`parentOf` says which). A root that also reads
+//   other data (a dataset holding the dumps and more, a path above the storage) keeps its chain.
+// - Copy 1 is the live data on the unit's source location: the `storage` of the first root
+//   covering it when it names a defined storage, else the local disk of that root's host (a
+//   synthetic location with the host's site and unknown media), else (no host either: velero,
+//   openstack) the live data itself, with unknown site and media. The chain's `source` is its
+//   first root's.
+// - Each enabled job copying a unit adds a copy when its output lands on a location that holds
+//   no copy of that unit yet (a storage two roots write to counts once).
 //   Snapshot kinds never add one: they land on their `storage`, else on the chain's source.
 //   Other kinds land on `to` (a storage name); an `incus-copy` without `to` whose `remote`
 //   names a host lands on that host's local disk. A job with neither lands nowhere we know.
 // - A storage with `replicated: N` is still one copy.
 // - media: distinct declared `media` of the copies (an unknown medium is not counted).
 // - offsite: copies whose site is known and differs from the source's known site.
-// - immutable: copies on `immutable: true` storage. verified: some enabled member has a `verify`
-//   that Backplan can run (its kind has a restore test).
+// - immutable: copies on `immutable: true` storage. verified: some enabled job copying the unit
+//   has a `verify` that Backplan can run (its kind has a restore test).
 // Disabled members (`enabled: false`) are kept in `members` but add no copy and no `verify`.
 import { kindInfo } from '../kinds';
 import type { ChecksModel, JobModel, PlanModel, YamlPath } from '../plan/model';
-import { dataIdentity } from './same-data';
+import { contains, dataUnits, Filesystems, outputUnit, overlaps, storageUnit, type DataUnit, type PathUnit } from './same-data';
 
 export interface ChainLocation {
   /** Identity of the location: `storage:NAME`, `host:NAME` (a host's local disk) or `live:JOB`. */
@@ -63,27 +79,55 @@ export interface CoverageCounts {
   verified: boolean;
 }
 
+/** The 3-2-1 counts of one data unit of a chain. */
+export interface UnitCoverage {
+  /** The unit's identity (same-data.ts). */
+  key: string;
+  /** For messages: "`/home`", "dataset `tank/home`", "database `app`". */
+  label: string;
+  /** The chain's roots whose data contains the unit, in plan order. */
+  roots: string[];
+  /** The jobs of those roots' trees (enabled or not), in order. */
+  jobs: string[];
+  /** Jobs of other trees that count for the unit because their root reads an output of `jobs`. */
+  downstream: string[];
+  source: ChainLocation;
+  /** Copy 1 (live) first, then one per job that added a copy. */
+  copies: ChainCopy[];
+  media: string[];
+  counts: CoverageCounts;
+  unknownSites: ChainLocation[];
+  /** Only snapshots on the source hold it (see Chain.snapshotOnly). */
+  snapshotOnly: boolean;
+}
+
 export interface Chain {
   /** The job that starts the chain (it has no `from`); the first of `roots`. */
   root: string;
   /**
    * Every job without `from` whose data this chain protects, in plan order, `root` first. More
-   * than one when enabled roots read the same data (same-data.ts).
+   * than one when enabled roots read overlapping data (same-data.ts).
    */
   roots: string[];
   /** What the roots read, for messages ("`/home`", "dataset `tank/home`"); set when `roots` has more than one. */
   data?: string;
   /**
    * Each root's sub-tree in turn: the root, then the jobs reachable through `from`, breadth first
-   * (plan order among siblings).
+   * (plan order among siblings); then the trees of roots that only read outputs of these jobs.
    */
   members: string[];
-  /** The root each member descends from (itself for a root). */
+  /** The root each member descends from through `from` (itself for a root). */
   rootOf: Record<string, string>;
+  /** A root without `from` that reads the output of a member: the member it reads (an implicit `from`). */
+  parentOf: Record<string, string>;
   /** Whether the root job is enabled (a disabled chain protects nothing; checks skip it). */
   enabled: boolean;
-  /** Where the protected live data is. */
+  /** Where the protected live data is (the first root's source). */
   source: ChainLocation;
+  /** Every unit of the chain's data, in order of the roots, each with its own counts. */
+  units: UnitCoverage[];
+  /** The least covered unit: `counts`, `copies`, `media`, `unknownSites` are its. */
+  worst: UnitCoverage;
   /** Copy 1 (live) first, then one per job that added a copy, in member order. */
   copies: ChainCopy[];
   /** Where each member's output lands (undefined: unknown, e.g. no `to`). */
@@ -93,8 +137,15 @@ export interface Chain {
   counts: CoverageCounts;
   /** Locations of copies whose site is unknown (offsite cannot be decided for them). */
   unknownSites: ChainLocation[];
-  /** Every enabled member that lands somewhere lands on the source, and one is a snapshot kind. */
+  /**
+   * Some unit is held by the live data alone although a snapshot job protects it: every enabled
+   * job of its trees that lands somewhere lands on the source, and one is a snapshot kind.
+   */
   snapshotOnly: boolean;
+  /** That unit, when `snapshotOnly`. */
+  snapshotUnit?: UnitCoverage;
+  /** The first unit no restore test covers; undefined when every unit is verified. */
+  unverified?: UnitCoverage;
 }
 
 export type CoverageTarget = ChecksModel['coverage'];
@@ -176,24 +227,40 @@ function subTree(children: Map<string, string[]>, root: string): string[] {
   return members;
 }
 
-/** Roots grouped by the data they read, groups and roots in plan order. */
-function groupRoots(plan: PlanModel, baseDir: string | undefined): { roots: JobModel[]; data?: string }[] {
-  const groups: { roots: JobModel[]; data?: string }[] = [];
-  const byData = new Map<string, { roots: JobModel[]; data?: string }>();
-  for (const job of plan.jobs.values()) {
-    if (job.from !== undefined) continue;
-    const id = job.enabled ? dataIdentity(plan, job, baseDir) : undefined;
-    const same = id ? byData.get(id.key) : undefined;
-    if (same) {
-      same.roots.push(job);
+/** "namespace `a`", "namespace `b`" → "namespaces `a`, `b`"; other labels joined as they are. */
+function joinLabels(labels: string[]): string {
+  const out: string[] = [];
+  const byWord = new Map<string, string[]>();
+  for (const l of labels) {
+    const m = /^([a-z]+) (`[^`]*`)$/.exec(l);
+    if (!m) {
+      out.push(l);
       continue;
     }
-    // The first root's words name the data (its paths as written).
-    const group = { roots: [job], ...(id ? { data: id.label } : {}) };
-    groups.push(group);
-    if (id) byData.set(id.key, group);
+    const same = byWord.get(m[1]);
+    if (same) same.push(m[2]);
+    else {
+      const list = [m[2]];
+      byWord.set(m[1], list);
+      out.push(`\0${m[1]}`);
+    }
   }
-  return groups;
+  return out
+    .map((l) => {
+      if (!l.startsWith('\0')) return l;
+      const word = l.slice(1);
+      const list = byWord.get(word)!;
+      return `${word}${list.length > 1 ? 's' : ''} ${list.join(', ')}`;
+    })
+    .join(', ');
+}
+
+/** A job without `from`: its units (undefined: none, or disabled) and its tree. */
+interface RootInfo {
+  job: JobModel;
+  index: number;
+  units?: DataUnit[];
+  tree: string[];
 }
 
 export interface ChainOptions {
@@ -201,63 +268,232 @@ export interface ChainOptions {
   baseDir?: string;
 }
 
+/** Lexicographic rank of counts: lower is worse (more parts of the target missed, then fewer copies, offsite, media). */
+function rank(c: CoverageCounts, target: CoverageTarget): number[] {
+  const s = shortfall(c, target);
+  const missed = s ? Object.values(s).filter(Boolean).length : 0;
+  return [-missed, c.copies, c.offsite, c.media, c.immutable, c.verified ? 1 : 0];
+}
+
+function isWorse(a: CoverageCounts, b: CoverageCounts, target: CoverageTarget): boolean {
+  const ra = rank(a, target);
+  const rb = rank(b, target);
+  for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i] < rb[i];
+  return false;
+}
+
 export function computeChains(plan: PlanModel, options: ChainOptions = {}): Chain[] {
+  const { baseDir } = options;
+  const target = plan.checks.coverage;
+  const fs = new Filesystems(plan);
   const children = childrenIndex(plan);
+
+  const roots: RootInfo[] = [];
+  for (const job of plan.jobs.values()) {
+    if (job.from !== undefined) continue;
+    const units = job.enabled ? dataUnits(plan, job, baseDir) : undefined;
+    roots.push({ job, index: roots.length, ...(units ? { units } : {}), tree: subTree(children, job.name) });
+  }
+  const treeOf = new Map<string, RootInfo>();
+  for (const r of roots) for (const m of r.tree) treeOf.set(m, r);
+
+  // The directories enabled jobs write, in plan order (snapshots write none).
+  const outputs: { job: string; unit: PathUnit }[] = [];
+  for (const job of plan.jobs.values()) {
+    if (!job.enabled || !treeOf.has(job.name) || kindInfo(job.kind)?.snapshot) continue;
+    const unit = outputUnit(plan, job, baseDir);
+    if (unit) outputs.push({ job: job.name, unit });
+  }
+  const outputOf = new Map(outputs.map((o) => [o.job, o.unit]));
+  // Units only relate on one host (cluster): index roots and outputs by it.
+  const byHost = <T>(list: T[], host: (x: T) => string | undefined) => {
+    const m = new Map<string, T[]>();
+    for (const x of list) {
+      const h = host(x);
+      if (h !== undefined) m.set(h, [...(m.get(h) ?? []), x]);
+    }
+    return m;
+  };
+  const hostOf = (r: RootInfo) => r.units?.[0]?.host;
+  const rootsOn = byHost(roots, hostOf);
+  const outputsOn = byHost(outputs, (o) => o.unit.host);
+
+  // The directories of the storages those jobs write to: space the plan declares for copies.
+  const spaces: PathUnit[] = [];
+  for (const o of outputs) {
+    const sp = storageUnit(plan, plan.jobs.get(o.job)!.to!, baseDir);
+    if (sp && !spaces.some((x) => x.key === sp.key)) spaces.push(sp);
+  }
+  // Roots that read nothing but copies: each unit lies inside an output of another tree, or inside
+  // a storage's directory and holds such an output (a snapshot of the dataset a dump storage is).
+  const readsOnlyOutputs = (r: RootInfo) =>
+    r.units !== undefined &&
+    r.units.every((u) => {
+      if (u.family === 'atom' || (u.family === 'filesystem' && u.mount === undefined)) return false;
+      const others = (outputsOn.get(u.host) ?? []).filter((o) => treeOf.get(o.job) !== r);
+      return others.some((o) => contains(o.unit, u, fs)) || (spaces.some((sp) => contains(sp, u, fs)) && others.some((o) => contains(u, o.unit, fs)));
+    });
+  const pure = new Set(roots.filter(readsOnlyOutputs));
+
+  // Enabled roots with overlapping units form one group; the others are groups of their own.
+  let groups: RootInfo[][] = [];
+  const groupOfRoot = new Map<RootInfo, RootInfo[]>();
+  const related = (a: RootInfo, b: RootInfo) =>
+    a.units !== undefined && b.units !== undefined && a.units.some((x) => b.units!.some((y) => overlaps(x, y, fs)));
+  for (const r of roots) {
+    if (pure.has(r)) continue;
+    const hit: RootInfo[][] = [];
+    for (const o of r.units ? (rootsOn.get(hostOf(r)!) ?? []) : []) {
+      const g = groupOfRoot.get(o);
+      if (g && !hit.includes(g) && related(o, r)) hit.push(g);
+    }
+    if (hit.length === 0) {
+      groups.push([r]);
+      groupOfRoot.set(r, groups[groups.length - 1]);
+      continue;
+    }
+    hit.sort((a, b) => a[0].index - b[0].index);
+    const [first, ...rest] = hit;
+    first.push(r, ...rest.flat());
+    first.sort((a, b) => a.index - b.index);
+    for (const x of first) groupOfRoot.set(x, first);
+    if (rest.length > 0) groups = groups.filter((g) => !rest.includes(g));
+  }
+
+  // Attach each reader of outputs to the group of the first job whose output it reads.
+  const groupOfJob = new Map<string, RootInfo[]>();
+  for (const g of groups) for (const r of g) for (const m of r.tree) groupOfJob.set(m, g);
+  const attached = new Map<RootInfo[], { root: RootInfo; via: string }[]>();
+  const waiting = roots.filter((r) => pure.has(r));
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const r of [...waiting]) {
+      const o = (outputsOn.get(hostOf(r)!) ?? []).find((x) => treeOf.get(x.job) !== r && groupOfJob.has(x.job) && r.units!.some((u) => overlaps(x.unit, u, fs)));
+      if (!o) continue;
+      const g = groupOfJob.get(o.job)!;
+      attached.set(g, [...(attached.get(g) ?? []), { root: r, via: o.job }]);
+      for (const m of r.tree) groupOfJob.set(m, g);
+      waiting.splice(waiting.indexOf(r), 1);
+      progress = true;
+    }
+  }
+  // Readers of each other's outputs only (a cycle): each its own chain.
+  for (const r of waiting) groups.push([r]);
+  groups.sort((a, b) => a[0].index - b[0].index);
+
   const chains: Chain[] = [];
-  for (const group of groupRoots(plan, options.baseDir)) {
-    const root = group.roots[0];
+  for (const group of groups) {
+    const root = group[0].job;
     const members: string[] = [];
     const rootOf: Record<string, string> = {};
-    for (const r of group.roots) {
-      for (const m of subTree(children, r.name)) {
+    const parentOf: Record<string, string> = {};
+    for (const r of group) {
+      for (const m of r.tree) {
         members.push(m);
-        rootOf[m] = r.name;
+        rootOf[m] = r.job.name;
+      }
+    }
+    for (const { root: r, via } of attached.get(group) ?? []) {
+      parentOf[r.job.name] = via;
+      for (const m of r.tree) {
+        members.push(m);
+        rootOf[m] = r.job.name;
       }
     }
 
     const source = sourceLocation(plan, root);
-    const copies: ChainCopy[] = [{ location: source, live: true, offsite: false }];
-    const held = new Set([source.key]);
     const landing: Record<string, ChainLocation | undefined> = {};
-    let verified = false;
-    let anySnapshot = false;
-    let allOnSource = true;
-    for (const name of members) {
-      const job = plan.jobs.get(name)!;
-      const info = kindInfo(job.kind);
-      const lands = landingOf(plan, job, source);
-      landing[name] = lands;
-      if (!job.enabled) continue;
-      // A `verify` counts only where `backplan verify` can run it (no-restore-test says so).
-      if (job.verify !== undefined && info?.restoreTest) verified = true;
-      if (info?.snapshot) anySnapshot = true;
-      if (lands && lands.key !== source.key) allOnSource = false;
-      if (!lands || info?.snapshot || held.has(lands.key)) continue;
-      held.add(lands.key);
-      copies.push({ location: lands, via: name, live: false, offsite: isOffsite(source, lands) });
-    }
+    for (const name of members) landing[name] = landingOf(plan, plan.jobs.get(name)!, source);
 
-    const media = [...new Set(copies.map((c) => c.location.media).filter((m): m is string => m !== undefined))].sort();
+    const unitList: DataUnit[] = [];
+    for (const r of group) for (const u of r.units ?? []) if (!unitList.some((x) => x.key === u.key)) unitList.push(u);
+
+    const unitCoverage = (key: string, label: string, covering: RootInfo[]): UnitCoverage => {
+      const src = sourceLocation(plan, covering[0].job);
+      const copies: ChainCopy[] = [{ location: src, live: true, offsite: false }];
+      const held = new Set([src.key]);
+      const jobs: string[] = [];
+      const downstream: string[] = [];
+      let verified = false;
+      let anySnapshot = false;
+      let allOnSource = true;
+      const visited = new Set(covering);
+      const queue = covering.flatMap((r) => r.tree.map((name) => ({ name, own: true })));
+      for (let i = 0; i < queue.length; i++) {
+        const { name, own } = queue[i];
+        const job = plan.jobs.get(name)!;
+        const info = kindInfo(job.kind);
+        (own ? jobs : downstream).push(name);
+        if (!job.enabled) continue;
+        const lands = landingOf(plan, job, src);
+        // A `verify` counts only where `backplan verify` can run it (no-restore-test says so).
+        if (job.verify !== undefined && info?.restoreTest) verified = true;
+        if (own && info?.snapshot) anySnapshot = true;
+        if (own && lands && lands.key !== src.key) allOnSource = false;
+        if (info?.snapshot) continue;
+        if (lands && !held.has(lands.key)) {
+          held.add(lands.key);
+          copies.push({ location: lands, via: name, live: false, offsite: isOffsite(src, lands) });
+        }
+        // Roots that read this job's output copy the unit too (an implicit `from`).
+        const out = outputOf.get(name);
+        if (!out) continue;
+        for (const r of rootsOn.get(out.host) ?? []) {
+          if (visited.has(r) || !r.job.enabled || !r.units?.some((u) => overlaps(u, out, fs))) continue;
+          visited.add(r);
+          for (const m of r.tree) queue.push({ name: m, own: false });
+        }
+      }
+      const media = [...new Set(copies.map((c) => c.location.media).filter((m): m is string => m !== undefined))].sort();
+      return {
+        key,
+        label,
+        roots: covering.map((r) => r.job.name),
+        jobs,
+        downstream,
+        source: src,
+        copies,
+        media,
+        counts: {
+          copies: copies.length,
+          media: media.length,
+          offsite: copies.filter((c) => c.offsite).length,
+          immutable: copies.filter((c) => c.location.immutable).length,
+          verified,
+        },
+        unknownSites: copies.filter((c) => c.location.site === undefined).map((c) => c.location),
+        snapshotOnly: anySnapshot && allOnSource && copies.length === 1,
+      };
+    };
+
+    const units =
+      unitList.length === 0
+        ? [unitCoverage(`job:${root.name}`, `the data of \`${root.name}\``, [group[0]])]
+        : unitList.map((u) => unitCoverage(u.key, u.label, group.filter((r) => r.units?.some((a) => contains(a, u, fs)))));
+    let worst = units[0];
+    for (const u of units) if (isWorse(u.counts, worst.counts, target)) worst = u;
+    const snapshotUnit = units.find((u) => u.snapshotOnly);
+    const unverified = units.find((u) => !u.counts.verified);
+
     chains.push({
       root: root.name,
-      roots: group.roots.map((r) => r.name),
-      ...(group.roots.length > 1 && group.data !== undefined ? { data: group.data } : {}),
+      roots: group.map((r) => r.job.name),
+      ...(group.length > 1 ? { data: joinLabels(unitList.map((u) => u.label)) } : {}),
       members,
       rootOf,
+      parentOf,
       enabled: root.enabled,
       source,
-      copies,
+      units,
+      worst,
+      copies: worst.copies,
       landing,
-      media,
-      counts: {
-        copies: copies.length,
-        media: media.length,
-        offsite: copies.filter((c) => c.offsite).length,
-        immutable: copies.filter((c) => c.location.immutable).length,
-        verified,
-      },
-      unknownSites: copies.filter((c) => c.location.site === undefined).map((c) => c.location),
-      snapshotOnly: anySnapshot && allOnSource && copies.length === 1,
+      media: worst.media,
+      counts: worst.counts,
+      unknownSites: worst.unknownSites,
+      snapshotOnly: snapshotUnit !== undefined,
+      ...(snapshotUnit ? { snapshotUnit } : {}),
+      ...(unverified ? { unverified } : {}),
     });
   }
   return chains;
@@ -275,6 +511,20 @@ const names = (list: readonly string[]): string => {
 export function chainName(chain: Chain): string {
   if (chain.roots.length <= 1) return `\`${chain.root}\``;
   return `the ${chain.data ?? 'same'} data of ${names(chain.roots)}`;
+}
+
+/**
+ * Whether the chain's units are covered differently (borg of [/data, /dumps] with rsync of /data):
+ * then messages name the unit they are about.
+ */
+export function unitsDiffer(chain: Chain): boolean {
+  const first = JSON.stringify(chain.units[0]?.counts);
+  return chain.units.some((u) => JSON.stringify(u.counts) !== first);
+}
+
+/** "`dumps`, protected by `borg-data` alone" / "`/data`, protected by `a` and `b`". */
+export function unitName(unit: UnitCoverage): string {
+  return `${unit.label}, protected by ${names(unit.roots)}${unit.roots.length === 1 ? ' alone' : ''}`;
 }
 
 /** The roots of the chain other than the one `job` descends from (the jobs that protect the same data). */

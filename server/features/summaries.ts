@@ -3,7 +3,7 @@
 import { jobPolicy, jobZone } from '../../engine/plan/build-model';
 import type { PlanModel } from '../../engine/plan/model';
 import type { RefSection } from '../../engine/plan/schema';
-import { chainName, chainOfJob, computeChains, formatChain, otherRoots, type Chain, type ChainCopy } from '../../engine/coverage/chains';
+import { chainName, chainOfJob, computeChains, formatChain, formatCoverage, otherRoots, unitsDiffer, type Chain, type ChainCopy, type UnitCoverage } from '../../engine/coverage/chains';
 import { kindInfo } from '../../engine/kinds';
 import { engineIdFor } from '../../engine/retention/index';
 import { policyRules } from '../../engine/simulate/rules';
@@ -36,19 +36,31 @@ export function copyLine(c: ChainCopy): string {
   return c.live ? `live data on ${l.label} (${facts})` : `${l.label} via ${code(c.via)} (${facts})`;
 }
 
+/** "`/data`: `borg-data`, `rsync-data` — 3 copies · 2 media · 1 offsite ✓" (+ the jobs that copy it from another job's output). */
+function unitLine(a: Analysis, u: UnitCoverage): string {
+  const through = u.copies.filter((c) => c.via !== undefined && u.downstream.includes(c.via)).map((c) => c.via!);
+  const more = through.length > 0 ? `, then ${list(through)} (from its output)` : '';
+  return `- ${u.label}: ${list(u.roots)}${more} — ${formatCoverage(u.counts, a.model.checks.coverage)}`;
+}
+
 /**
  * The chain block of a job: its 3-2-1 line and its copies. When other jobs without `from` read
- * the same data, it names them: their copies count in the same line.
+ * the same data, it names them: their copies count in the same line. When the chain's data
+ * units are covered differently (or copies come from jobs reading an output), it says which jobs
+ * protect which data, one line per unit, and the line and copies are those of the worst unit.
  */
 export function chainMarkdown(a: Analysis, chain: Chain, job?: string): string {
   const line = formatChain(chain, a.model);
   const whose = chain.roots.length > 1 ? chainName(chain) : `chain of ${code(chain.root)}`;
-  const lines = [`**3-2-1** (${whose}): ${line}`];
+  const perUnit = unitsDiffer(chain) || chain.units.some((u) => u.copies.some((c) => c.via !== undefined && u.downstream.includes(c.via)));
+  const lines = [`**3-2-1** (${whose})${perUnit && chain.units.length > 1 ? `, least covered ${chain.worst.label}` : ''}: ${line}`];
   const others = job !== undefined ? otherRoots(chain, job) : [];
-  if (others.length > 0) {
+  if (perUnit) lines.push('', ...chain.units.map((u) => unitLine(a, u)));
+  else if (others.length > 0) {
     lines.push('', `Same data also protected by ${list(others)}: their copies count together with this job’s.`);
   }
   if (!chain.enabled) lines.push('', '_The chain’s first job is disabled: it protects nothing._');
+  if (perUnit && chain.units.length > 1) lines.push('', `Copies of ${chain.worst.label}, the least covered:`);
   lines.push('', ...chain.copies.map((c, i) => `${i + 1}. ${copyLine(c)}`));
   return lines.join('\n');
 }

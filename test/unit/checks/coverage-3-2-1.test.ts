@@ -114,4 +114,69 @@ jobs:
     expect(g.message).toMatch(/^the `\/home` data of `nas-backup`, `usb-backup` and `nas-again`: 3 copies/);
     expect(g.related!.map((r) => slice(again, r.range))).toEqual(['scylla', 'nas-backup', 'usb-backup', 'nas-again']);
   });
+
+  // Issue #10 item 6: counts per piece of data, by containment.
+  it('borg of [/data, /srv/dumps] + rsync of /data: one finding, on the dumps, without rsync’s copy', () => {
+    const text = `${HEAD}jobs:
+  borg-data: { kind: borg, host: scylla, paths: [/data, /srv/dumps], to: bucket }
+  rsync-data: { kind: rsync, host: scylla, paths: [/data], to: local-repo }
+`;
+    const f = run(text).findings;
+    // /data has the live data, borg's and rsync's copies: 3-2-1 met, no finding for rsync-data.
+    expect(f).toHaveLength(1);
+    expect(slice(text, f[0].range)).toBe('borg-data');
+    expect(f[0].message).toBe(
+      '`/srv/dumps`, protected by `borg-data` alone: 2 copies, 1 media, 1 offsite — needs 3 copies, 2 media, 1 offsite (checks.coverage): ' +
+        'add a job with `from: borg-data` whose `to` is a storage on another media',
+    );
+    expect(f[0].related!.map((r) => [slice(text, r.range), r.message])).toEqual([
+      ['scylla', 'copy 1: the live data on the local disk of `scylla` (media unknown, site campus-a)'],
+      ['borg-data', 'a copy on `bucket`, made by `borg-data` (media object, site cloud, offsite, immutable)'],
+      ['rsync-data', '`rsync-data` does not read `/srv/dumps`: its copies do not count for it'],
+    ]);
+  });
+
+  it('never counts copies of different data together: a copy of /data/db is no copy of /data', () => {
+    const text = `${HEAD}jobs:
+  db-files: { kind: restic, host: scylla, paths: [/data/db], to: bucket }
+  all-data: { kind: rsync, host: scylla, paths: [/data], to: local-repo }
+`;
+    const f = run(text).findings;
+    expect(f).toHaveLength(1);
+    expect(f[0].message).toMatch(/^`\/data`, protected by `all-data` alone: 2 copies, 1 media, 0 offsite — /);
+  });
+
+  it('a dump written into a snapshotted dataset that is sent offsite meets 3-2-1 (MiNET backup_sql)', () => {
+    const text = `version: 1
+hosts:
+  scylla: { site: campus-a }
+  charybde: { site: campus-b }
+  sql: { site: campus-a }
+storage:
+  sql-disk: { host: sql, media: ssd }
+  scylla-pool: { host: scylla, media: ssd }
+  sql-backup: { host: scylla, media: ssd, path: /raidZ/backup_sql }
+  charybde-pool: { host: charybde, media: hdd }
+jobs:
+  db-dump: { kind: pg-dump, host: sql, database: inventory, storage: sql-disk, to: sql-backup }
+  sql-snaps: { kind: zfs-snapshot, host: scylla, dataset: raidZ/backup_sql, storage: scylla-pool }
+  sql-send: { kind: zfs-send, from: sql-snaps, to: charybde-pool, dataset: backup/sql }
+`;
+    expect(run(text).findings).toEqual([]);
+    // Mounted elsewhere, said with `mountpoint` (a field the schema accepts on zfs-snapshot).
+    const moved = text.replace('path: /raidZ/backup_sql', 'path: /srv/sql').replace('storage: scylla-pool }', 'storage: scylla-pool, mountpoint: /srv/sql }');
+    const all = checkText(moved, {}).findings;
+    expect(all.filter((x) => x.rule === 'schema' || x.rule === 'coverage-3-2-1')).toEqual([]);
+  });
+
+  it('two Velero jobs on the same namespaces are one data set; a namespace only one reads is reported', () => {
+    const text = (b: string) => `${HEAD}jobs:
+  velero-a: { kind: velero, cluster: k8s, namespaces: [shop, auth], storage: scylla-pool, to: local-repo }
+  velero-b: { kind: velero, cluster: k8s, namespaces: ${b}, storage: scylla-pool, to: bucket }
+`;
+    expect(run(text('[auth, shop]')).findings).toEqual([]);
+    const f = run(text('[shop]')).findings;
+    expect(f).toHaveLength(1);
+    expect(f[0].message).toMatch(/^namespace `auth`, protected by `velero-a` alone: 2 copies, 2 media, 0 offsite — /);
+  });
 });

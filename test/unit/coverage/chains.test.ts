@@ -229,7 +229,7 @@ describe('roots that read the same data are one chain', () => {
     expect(c.counts.copies).toBe(3);
   });
 
-  it('the same paths written differently merge: trailing slashes, order, `.` and `..`', () => {
+  it('the same paths written differently are one unit: trailing slashes, order, `.` and `..`', () => {
     const plan = model(`version: 1
 hosts: { web: { address: web.lan } }
 jobs:
@@ -237,7 +237,13 @@ jobs:
   b: { kind: rsync, host: web, paths: [/etc//, /srv/../home, /home] }
   c: { kind: archive, host: web, paths: [/etc] }
 `);
-    expect(computeChains(plan).map((c) => c.roots)).toEqual([['a', 'b'], ['c']]);
+    // c reads part of what a and b read: one chain, /etc protected by all three, /home by a and b.
+    const chains = computeChains(plan);
+    expect(chains.map((c) => c.roots)).toEqual([['a', 'b', 'c']]);
+    expect(chains[0].units.map((u) => [u.label, u.roots])).toEqual([
+      ['`/home`', ['a', 'b']],
+      ['`/etc`', ['a', 'b', 'c']],
+    ]);
   });
 
   it('relative paths merge when they resolve to the same absolute path', () => {
@@ -271,11 +277,11 @@ jobs:
   vm-a-standby: { kind: incus-copy, host: web, instance: a, remote: web2 }
   vm-b: { kind: incus-snapshot, host: web, instance: b }
 `);
+    // web-home-etc reads web-home's /home too (containment, below); nothing else relates.
     expect(computeChains(plan).map((c) => c.roots)).toEqual([
-      ['web-home'],
+      ['web-home', 'web-home-etc'],
       ['web2-home'],
       ['local-home'],
-      ['web-home-etc'],
       ['web-srv'],
       ['pg-app', 'pg-app-again'],
       ['pg-app-other-cluster'],
@@ -285,26 +291,38 @@ jobs:
     ]);
   });
 
-  it('a zfs chain and a restic of the dataset’s mountpoint stay apart (the mountpoint is not in the plan)', () => {
-    const plan = model(`version: 1
+  it('a dataset is mounted at `/<dataset>` unless `mountpoint` says otherwise; `mountpoint: none` keeps paths out', () => {
+    const jobs = (mp: string) => `version: 1
 hosts: { nas: { address: nas.lan, site: a }, backup: { address: b.lan, site: b } }
 storage:
   tank: { host: nas, media: hdd }
   backup-pool: { host: backup, media: hdd }
   cloud: { site: cloud, media: object }
 jobs:
-  home-snaps: { kind: zfs-snapshot, host: nas, dataset: tank/home, storage: tank }
+  home-snaps: { kind: zfs-snapshot, host: nas, dataset: tank/home, storage: tank${mp} }
   home-send: { kind: zfs-send, from: home-snaps, to: backup-pool, dataset: backup/home }
   home-hourly: { kind: zfs-snapshot, host: nas, dataset: tank/home/, storage: tank }
   home-files: { kind: restic, host: nas, paths: [/tank/home], to: cloud }
   home-recursive: { kind: zfs-snapshot, host: nas, dataset: tank/home, recursive: true, storage: tank }
-`);
-    const chains = computeChains(plan);
-    // Two snapshot jobs of one dataset are one chain; the recursive one also holds the children.
-    expect(chains.map((c) => c.roots)).toEqual([['home-snaps', 'home-hourly'], ['home-files'], ['home-recursive']]);
-    expect(chains[0].counts).toMatchObject({ copies: 2, offsite: 1 });
-    expect(chains[0].snapshotOnly).toBe(false);
-    expect(chains[0].data).toBe('dataset `tank/home`');
+`;
+    const chains = computeChains(model(jobs('')));
+    // The restic reads the dataset's files at its default mountpoint; the recursive snapshot holds it too.
+    expect(chains.map((c) => c.roots)).toEqual([['home-snaps', 'home-hourly', 'home-files', 'home-recursive']]);
+    const unit = (label: string) => chains[0].units.find((u) => u.label === label)!;
+    expect(unit('dataset `tank/home`').roots).toEqual(['home-snaps', 'home-hourly', 'home-files', 'home-recursive']);
+    expect(unit('dataset `tank/home`').counts).toMatchObject({ copies: 3, offsite: 2 });
+    // The children are only in the recursive snapshot (no send) and in the restic of the mountpoint.
+    expect(unit('dataset `tank/home` and its children').roots).toEqual(['home-files', 'home-recursive']);
+    expect(unit('dataset `tank/home` and its children').copies.map((c) => c.via ?? 'live')).toEqual(['live', 'home-files']);
+    expect(chains[0].data).toBe('dataset `tank/home`, `/tank/home`, dataset `tank/home` and its children');
+
+    // Mounted elsewhere (said once, for every job of the dataset): /tank/home is not in it; /export/home is.
+    const moved = computeChains(model(jobs(', mountpoint: /export/home')));
+    expect(moved.map((c) => c.roots)).toEqual([['home-snaps', 'home-hourly', 'home-recursive'], ['home-files']]);
+    const exported = computeChains(model(jobs(', mountpoint: /export/home').replace('paths: [/tank/home]', 'paths: [/export/home/alice]')));
+    expect(exported.map((c) => c.roots)).toEqual([['home-snaps', 'home-hourly', 'home-files', 'home-recursive']]);
+    const none = model(jobs(', mountpoint: none').replace(/  home-(hourly|recursive):.*\n/g, ''));
+    expect(computeChains(none).map((c) => c.roots)).toEqual([['home-snaps'], ['home-files']]);
   });
 
   it('a disabled root makes no copy and does not join: it stays a disabled chain of its own', () => {
