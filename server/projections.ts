@@ -18,6 +18,13 @@ import { baseReach, defaultHorizon, replayedWith, simulateJob, whyNotSimulated, 
 import { rowsOfReasons } from '../engine/simulate/rules';
 import { MS } from '../engine/time/duration';
 import { parseSchedule } from '../engine/time/schedule';
+import { effectiveSchedule } from '../engine/plan/effective-schedule';
+
+/** A job's effective schedule (its own, or the one of the job it follows), parsed; undefined without one. */
+function runSchedule(plan: PlanModel, job: JobModel): ReturnType<typeof parseSchedule> | undefined {
+  const eff = effectiveSchedule(plan, job);
+  return eff.ok ? parseSchedule(eff.expr, eff.zone) : undefined;
+}
 
 /** Runs simulated by the projections of inlay hints and complete hovers. */
 export const FULL_FIRES = 1500;
@@ -70,7 +77,10 @@ function jobShape(plan: PlanModel, job: JobModel): unknown[] {
   return [
     job.kind,
     job.raw.refresh ?? null,
-    job.schedule ?? null,
+    ...(() => {
+      const eff = effectiveSchedule(plan, job);
+      return eff.ok ? [eff.expr, eff.zone] : [null, null];
+    })(),
     job.prune_schedule ?? null,
     job.enabled,
     job.retention === undefined ? null : typeof job.retention === 'string' ? ['named', policyShape(jobPolicy(plan, job))] : policyShape(job.retention),
@@ -87,8 +97,8 @@ export function project(plan: PlanModel, jobName: string, now: number, maxFires:
     if (!job) return done({ job: jobName, error: `no job \`${jobName}\`` });
     const why = whyNotSimulated(plan, job);
     if (why !== undefined && why !== 'disabled') return done({ job: jobName, error: why });
-    const zone = jobZone(plan, job);
-    const parsed = parseSchedule(job.schedule!, zone);
+    const parsed = runSchedule(plan, job);
+    if (!parsed) return done({ job: jobName, error: 'no schedule' });
     if (!parsed.ok) return done({ job: jobName, error: `the schedule cannot be read: ${parsed.message}` });
     const from = hourFloor(now);
     const runs = parsed.schedule.nextRuns(from - 1, 50);
@@ -109,7 +119,7 @@ export function project(plan: PlanModel, jobName: string, now: number, maxFires:
     // The jobs replayed with this one (a copy's source and its other copies, a source's copies):
     // bound their runs as well.
     for (const other of replayedWith(plan, job)) {
-      const otherParsed = other.schedule ? parseSchedule(other.schedule, jobZone(plan, other)) : undefined;
+      const otherParsed = runSchedule(plan, other);
       if (!otherParsed?.ok) continue;
       const otherRuns = otherParsed.schedule.nextRuns(from - 1, maxFires);
       if (otherRuns.length === maxFires && otherRuns[otherRuns.length - 1] < at) {

@@ -20,7 +20,7 @@ import type { JobModel, PlanModel, PolicyModel } from '../plan/model';
 import { dailyChangeBytes, formatChange, formatSize, parseChange, parseSize, type ChangeRate } from '../plan/size';
 import { approxMs, MS, parseDuration } from '../time/duration';
 import { firesPerDay } from '../time/intervals';
-import { scheduleOf } from './shared/schedules';
+import { jobScheduleOf } from './shared/schedules';
 import type { CheckContext, Rule, RuleFinding } from './rule';
 
 const FOREVER_DAYS = 365;
@@ -32,11 +32,12 @@ function durationDays(text: string | undefined): number | undefined {
   return d.ok ? approxMs(d.value) / MS.DAY : undefined;
 }
 
-/** The schedule's average interval in days (one a day when it has none or does not parse). */
-function intervalDays(ctx: CheckContext, job: JobModel, plan: PlanModel): number {
-  const expr = job.schedule?.trim();
-  if (!expr) return 1;
-  const schedule = scheduleOf(ctx, expr, jobZone(plan, job));
+/**
+ * The average interval of the job's effective schedule (its own, else the one of the job it
+ * follows) in days; one a day when it has none or it does not parse.
+ */
+function intervalDays(ctx: CheckContext, job: JobModel): number {
+  const schedule = jobScheduleOf(ctx, job)?.schedule;
   const perDay = schedule ? firesPerDay(schedule) : 0;
   return perDay > 0 ? 1 / perDay : 1;
 }
@@ -128,7 +129,7 @@ export const rule: Rule = {
           if (changeRaw !== undefined && !rate) continue;
           const policy = jobPolicy(plan, job);
           if (typeof job.retention === 'string' && !policy) continue; // unknown-reference reports it
-          const kept = retainedDays(policy, () => intervalDays(ctx, job, plan));
+          const kept = retainedDays(policy, () => intervalDays(ctx, job));
           if (kept === undefined) continue; // duration-invalid reports it
           const forever = !Number.isFinite(kept);
           const days = forever ? FOREVER_DAYS : kept;

@@ -9,7 +9,8 @@
 // and p at or after the min-th later X run. Until then a copy run still finds the snapshot.
 //
 // A snapshot taken at the same minute as a copy run counts for that run only when C lists X in
-// `after` (then C runs once X has finished); otherwise it waits for the next copy run.
+// `after` or follows X (no schedule of its own: it runs after X every time, with X's fires, so
+// each run copies the snapshot X just took); otherwise it waits for the next copy run.
 //
 // Where: C's schedule (what is usually changed), with X's expiry as related information. The
 // message gives the expiry, the longest wait from a snapshot to the copy run that would take it,
@@ -39,7 +40,8 @@ export const rule: Rule = {
       const copyStats = longestOf(ctx, cs.schedule);
       if (!copyStats || copyStats.ms < expiry.deadline.minMs) continue;
 
-      const sameRun = copy.after.includes(source.name);
+      // A copy that follows its source (no schedule of its own) runs right after it, in its run.
+      const sameRun = copy.after.includes(source.name) || cs.owner !== undefined;
       const native = expiry.engine === 'native';
       const minKeep = native ? Math.max(1, Math.floor(Number(expiry.policy?.min ?? 1)) || 1) : 0;
       const copies = firesOf(ctx, cs.schedule);
@@ -79,7 +81,7 @@ export const rule: Rule = {
         range: ctx.locate(cs.path, 'value'),
         message:
           `snapshots of \`${source.name}\` expire ${expiry.text} after they are taken (${who}), ` +
-          `but job \`${copy.name}\` (\`${cs.expr}\`) can run ${wait} after one: the ${localText(worst.snap, cs.zone)} snapshot is gone ` +
+          `but job \`${copy.name}\` (${cs.text}) can run ${wait} after one: the ${localText(worst.snap, cs.zone)} snapshot is gone ` +
           `before the ${localText(worst.run, cs.zone)} run (${cs.zone}) can copy it; run \`${copy.name}\` more often, ` +
           `or make the expiry of \`${source.name}\` longer than ${wait}`,
         related: [{ message: `expiry of \`${source.name}\``, range: site.range }, ...site.related],

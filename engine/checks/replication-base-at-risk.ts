@@ -12,8 +12,9 @@
 //
 // For every enabled copy job C of those kinds with `from: X` (X enabled, both with a valid
 // schedule), over the year after ctx.now, DST included: for each send c_k, its base b is the
-// newest X run at or before it (at the same minute only when C lists X in `after`); the base is
-// at risk when it expires at or before the next send c_k+1. Error on X's expiry (see policySite),
+// newest X run at or before it (at the same minute only when C lists X in `after` or follows it:
+// no schedule of its own); the base is at risk when it expires at or before the next send
+// c_k+1. Error on X's expiry (see policySite),
 // with C's schedule as related information; the message gives the expiry and the longest time a
 // base must survive.
 import { kindInfo } from '../kinds';
@@ -43,7 +44,8 @@ export const rule: Rule = {
       const sourceStats = longestOf(ctx, xs.schedule);
       if (!copyStats || !sourceStats || copyStats.ms + sourceStats.ms < expiry.deadline.minMs) continue;
 
-      const sameRun = copy.after.includes(source.name);
+      // A copy that follows its source (no schedule of its own) runs right after it, in its run.
+      const sameRun = copy.after.includes(source.name) || cs.owner !== undefined;
       const sends = firesOf(ctx, cs.schedule);
       const snaps = firesOf(ctx, xs.schedule);
       let worst: { age: number; base: number; sent: number; next: number } | undefined;
@@ -65,11 +67,11 @@ export const rule: Rule = {
         range: site.range,
         message:
           `${ENGINE_WORDS[expiry.engine]} deletes the snapshots of \`${source.name}\` ${expiry.text} after they are taken, without regard ` +
-          `for replication, but job \`${copy.name}\` (\`${cs.expr}\`) needs its last sent snapshot for ${age}: the ` +
+          `for replication, but job \`${copy.name}\` (${cs.text}) needs its last sent snapshot for ${age}: the ` +
           `${localText(worst.base, zone)} snapshot, sent at ${localText(worst.sent, zone)}, is gone before the next send at ` +
           `${localText(worst.next, zone)} (${zone}), which then has no common base and must copy everything again; ` +
           `make the expiry longer than ${age}, or send more often`,
-        related: [{ message: `schedule of \`${copy.name}\``, range: ctx.locate(cs.path, 'value') }, ...site.related],
+        related: [{ message: `schedule of \`${cs.owner ?? copy.name}\``, range: ctx.locate(cs.schedulePath, 'value') }, ...site.related],
       });
     }
     return dedupe(out);

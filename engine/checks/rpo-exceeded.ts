@@ -7,8 +7,9 @@
 //
 // Where: the job's `rpo` value; with `checks.default_rpo`, the job's schedule (the default is
 // related information). The message gives both lengths and where the longest interval falls.
-// Only the job's own schedule counts: a copy job's data can be older still (its source's
-// interval comes on top), which is not what its rpo field measures here.
+// The schedule is the job's effective one: its own, else (a job with `from` and no schedule,
+// which runs after its source every time) its source's. A copy job's data can be older still
+// (its source's interval comes on top), which is not what its rpo field measures here.
 import { jobRpo, planDeadline } from './shared/policies';
 import { intervalText, jobScheduleOf, spanText, worstOverrun } from './shared/schedules';
 import { dedupe } from './shared/values';
@@ -28,14 +29,22 @@ export const rule: Rule = {
       if (!js) continue;
       const worst = worstOverrun(ctx, js.schedule, planDeadline(rpo.duration, js.zone), true);
       if (!worst) continue;
+      const scheduleSite = {
+        message: js.owner !== undefined ? `schedule of \`${js.owner}\`` : 'schedule',
+        range: ctx.locate(js.schedulePath, 'value'),
+      };
       const rpoText = rpo.fromDefault ? `the plan's default rpo ${rpo.text}` : `its rpo ${rpo.text}`;
       const message =
-        `job \`${job.name}\` can go ${spanText(worst.ms)} without a run (\`${js.expr}\`, ${intervalText(worst, js.zone)}), ` +
+        `job \`${job.name}\` can go ${spanText(worst.ms)} without a run (${js.text}, ${intervalText(worst, js.zone)}), ` +
         `longer than ${rpoText}: schedule it more often, or raise the rpo to at least ${spanText(worst.ms)}`;
       out.push(
         rpo.fromDefault
-          ? { range: ctx.locate(js.path, 'value'), message, related: [{ message: 'default rpo', range: ctx.locate(rpo.path, 'value') }] }
-          : { range: ctx.locate(rpo.path, 'value'), message, related: [{ message: 'schedule', range: ctx.locate(js.path, 'value') }] },
+          ? {
+              range: ctx.locate(js.path, 'value'),
+              message,
+              related: [{ message: 'default rpo', range: ctx.locate(rpo.path, 'value') }, ...(js.owner !== undefined ? [scheduleSite] : [])],
+            }
+          : { range: ctx.locate(rpo.path, 'value'), message, related: [scheduleSite] },
       );
     }
     return dedupe(out);

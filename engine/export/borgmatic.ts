@@ -9,6 +9,7 @@
 // `validate-borgmatic-config` 1.7.7.
 import { stringify } from 'yaml';
 import type { PlanModel } from '../plan/model';
+import { effectiveSchedule } from '../plan/effective-schedule';
 import { steps as borgSteps } from '../run/drivers/borg';
 import type { CommandStep } from '../run/steps/step';
 import type { ExportOptions, ExportResult } from './types';
@@ -38,7 +39,7 @@ export function exportBorgmatic(plan: PlanModel, _opts: ExportOptions, jobs: str
     // The names the job itself writes (driver-kit copyName): UTC stamps, or the job's pattern.
     const pattern = typeof job.raw.pattern === 'string' ? job.raw.pattern : undefined;
     const prefix = pattern ? pattern.slice(0, pattern.indexOf('%')) : `${name}-`;
-    const storage: Record<string, string> = { archive_name_format: pattern ? `{now:${pattern}}` : `${prefix}{utcnow:%Y%m%dT%H%M}Z` };
+    const storage: Record<string, string> = { archive_name_format: pattern ? `{now:${pattern}}` : `${prefix}{utcnow:%Y%m%dT%H%M%S}Z` };
     const pass = create.env?.BORG_PASSPHRASE;
     const notes: string[] = [];
     if (pass && 'fromFile' in pass) storage.encryption_passcommand = `cat ${pass.fromFile}`;
@@ -60,7 +61,13 @@ export function exportBorgmatic(plan: PlanModel, _opts: ExportOptions, jobs: str
       storage,
       ...(Object.keys(retention).length ? { retention } : {}),
     };
-    const head = [`# borgmatic configuration of job ${name} (backplan export --to borgmatic).`, ...(job.schedule ? [`# Schedule: \`${job.schedule}\` — borgmatic does not schedule; start it from a timer.`] : []), ...notes];
+    const eff = effectiveSchedule(plan, job);
+    const when = !eff.ok
+      ? []
+      : eff.via
+        ? [`# No schedule of its own: it runs after \`${eff.via[0]}\`, every time (\`${eff.expr}\`, the schedule of \`${eff.owner.name}\`) — borgmatic does not schedule; start it after that job.`]
+        : [`# Schedule: \`${eff.expr}\` — borgmatic does not schedule; start it from a timer.`];
+    const head = [`# borgmatic configuration of job ${name} (backplan export --to borgmatic).`, ...when, ...notes];
     result.files.push({ host: job.host ?? 'local', path: `/etc/borgmatic.d/${name}.yaml`, jobs: [name], content: `${head.join('\n')}\n${stringify(config)}` });
   }
   return result;

@@ -6,7 +6,7 @@
 // Syntax: crontab(5) of cronie (https://man7.org/linux/man-pages/man5/crontab.5.html): fields
 // `minute hour day-of-month month day-of-week user command` in /etc/cron.d, CRON_TZ.
 import type { PlanModel } from '../plan/model';
-import { invocations, type Invocation } from './backplan-units';
+import { invocations, ridersComment, skipReason, type Invocation } from './backplan-units';
 import { shWord } from './script';
 import type { ExportOptions, ExportResult } from './types';
 
@@ -21,7 +21,8 @@ export function exportCron(plan: PlanModel, opts: ExportOptions, jobs: string[])
   for (const name of jobs) {
     const inv = invocations(plan, plan.jobs.get(name)!, opts);
     for (const p of inv.problems) result.problems.push({ job: name, message: p });
-    if (!inv.ok.length && !inv.problems.length) result.skipped.push({ job: name, reason: 'no schedule: runs only when started by hand or after another job' });
+    const skip = skipReason(name, inv, jobs);
+    if (skip !== undefined) result.skipped.push({ job: name, reason: skip });
     for (const i of inv.ok) byZone.set(i.zone, [...(byZone.get(i.zone) ?? []), i]);
   }
   if (!byZone.size) return result;
@@ -30,8 +31,10 @@ export function exportCron(plan: PlanModel, opts: ExportOptions, jobs: string[])
   for (const [zone, list] of byZone) {
     lines.push(`CRON_TZ=${zone}`);
     for (const i of list) {
+      const riders = ridersComment(i);
+      if (riders) lines.push(riders);
       lines.push(`${i.schedule} root ${i.argv.map(cronWord).join(' ')}`);
-      if (!covered.includes(i.job)) covered.push(i.job);
+      for (const j of [i.job, ...i.riders]) if (!covered.includes(j)) covered.push(j);
     }
     lines.push('');
   }

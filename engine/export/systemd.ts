@@ -5,7 +5,7 @@
 // systemd.service (Type=oneshot, ExecStart quoting: `%` → `%%`, `$` → `$$`), systemd.unit
 // (unit names: ASCII letters, digits, `:_.\` and `-` as separator; systemd-escape for others).
 import type { PlanModel } from '../plan/model';
-import { invocations } from './backplan-units';
+import { invocations, ridersComment, skipReason } from './backplan-units';
 import { onCalendar } from './on-calendar';
 import type { ExportFile, ExportOptions, ExportResult } from './types';
 
@@ -35,7 +35,8 @@ export function exportSystemd(plan: PlanModel, opts: ExportOptions, jobs: string
     const job = plan.jobs.get(name)!;
     const inv = invocations(plan, job, opts);
     for (const p of inv.problems) result.problems.push({ job: name, message: p });
-    if (!inv.ok.length && !inv.problems.length) result.skipped.push({ job: name, reason: 'no schedule: runs only when started by hand or after another job' });
+    const skip = skipReason(name, inv, jobs);
+    if (skip !== undefined) result.skipped.push({ job: name, reason: skip });
     for (const i of inv.ok) {
       const cal = onCalendar(i.schedule, i.zone);
       if (!cal.ok) {
@@ -43,11 +44,14 @@ export function exportSystemd(plan: PlanModel, opts: ExportOptions, jobs: string
         continue;
       }
       const unit = `backplan-${unitEscape(name)}${i.command === 'run' ? '' : `-${i.command}`}`;
+      const riders = ridersComment(i);
+      const covers = [name, ...i.riders];
       const service: ExportFile = {
         host: 'local',
         path: `/etc/systemd/system/${unit}.service`,
-        jobs: [name],
+        jobs: covers,
         content: [
+          ...(riders ? [riders] : []),
           '[Unit]',
           `Description=Backplan: ${i.command} job ${name}`,
           'Wants=network-online.target',
@@ -62,8 +66,9 @@ export function exportSystemd(plan: PlanModel, opts: ExportOptions, jobs: string
       const timer: ExportFile = {
         host: 'local',
         path: `/etc/systemd/system/${unit}.timer`,
-        jobs: [name],
+        jobs: covers,
         content: [
+          ...(riders ? [riders] : []),
           '[Unit]',
           `Description=Backplan: ${i.command} job ${name} at \`${i.schedule}\` (${i.zone})`,
           '',

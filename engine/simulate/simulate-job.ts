@@ -8,6 +8,12 @@
 // or one year when the policy keeps something forever or its reach is unknown (at least 10% past
 // the longest finite age then).
 //
+// A job's runs are the fires of its effective schedule (plan/effective-schedule): its own, else,
+// for a job with `from` and no schedule, the fires of the job it follows, in that job's zone, at
+// the same instants: `backplan run --job X` runs the followers right after X with the run's one
+// clock, so their copies carry X's time (the names are the run's start), and at one instant X's
+// events come first (copy-job.ts).
+//
 // Copy jobs (incus-copy, zfs-send, btrfs-send with `from`) make no snapshots of their own: their
 // history is derived from the source job's (same from/at), see copy-job.ts; the times are the
 // source's snapshot times. A source job with copies is replayed together with all of them, both
@@ -33,6 +39,7 @@ import { rulesWithCounts, type RuleRow } from './rules';
 import { SimulationError, simulate, type SimulateResult } from './simulate';
 import { simulateReplication, type CopyMode, type CopySide, type ReplicaSide } from './copy-job';
 import { kindInfo } from '../kinds';
+import { effectiveSchedule } from '../plan/effective-schedule';
 
 /** More fires than this in one simulation is refused (a minutely schedule over ten years). */
 export const MAX_SIMULATED_FIRES = 6_000_000;
@@ -63,7 +70,10 @@ export interface SimulatedJob {
   job: string;
   engine: EngineId;
   timezone: string;
+  /** The expression of its effective schedule (its own, or the one of the job it follows). */
   schedule: string;
+  /** Set when the job has no schedule of its own: the job whose schedule it runs on (after it). */
+  scheduleOf?: string;
   pruneSchedule?: string;
   from: string;
   at: string;
@@ -197,6 +207,18 @@ function parsedSchedule(expr: string, zone: string, what: string): Schedule {
   return r.schedule;
 }
 
+/**
+ * The job's run schedule: its effective schedule, parsed in its owner's zone; `what` names it
+ * in errors (`schedule`, `schedule of \`X\``). Throws SimulationError when there is none.
+ */
+function runSchedule(plan: PlanModel, job: JobModel, what = 'schedule'): { schedule: Schedule; expr: string; owner?: string } {
+  const eff = effectiveSchedule(plan, job);
+  if (!eff.ok) throw new SimulationError(eff.reason);
+  const owner = eff.via ? eff.owner.name : undefined;
+  const label = owner !== undefined ? `schedule of \`${owner}\` (which ${what === 'schedule' ? 'it' : 'that job'} follows)` : what;
+  return { schedule: parsedSchedule(eff.expr, eff.zone, label), expr: eff.expr, ...(owner !== undefined ? { owner } : {}) };
+}
+
 /** Runs fn, prefixing the message of any failure with the job's name. */
 function forJob<T>(jobName: string, fn: () => T): T {
   try {
@@ -210,7 +232,8 @@ function forJob<T>(jobName: string, fn: () => T): T {
 /** Why a job cannot be simulated, or undefined when it can. */
 export function whyNotSimulated(plan: PlanModel, job: JobModel): string | undefined {
   if (!job.enabled) return 'disabled';
-  if (!job.schedule) return 'no schedule';
+  const eff = effectiveSchedule(plan, job);
+  if (!eff.ok) return eff.reason;
   if (job.retention === undefined) return 'no retention';
   if (!jobPolicy(plan, job)) return `unknown policy \`${String(job.retention)}\``;
   return undefined;
@@ -226,7 +249,8 @@ export function simulateJob(plan: PlanModel, jobName: string, opts: SimulateJobO
     const policy = jobPolicy(plan, job)!;
     const zone = jobZone(plan, job);
     const engine = engineForJob(plan, job, policy);
-    const schedule = parsedSchedule(job.schedule!, zone, 'schedule');
+    const runs = runSchedule(plan, job);
+    const schedule = runs.schedule;
     const pruneSchedule = job.prune_schedule ? parsedSchedule(job.prune_schedule, zone, 'prune_schedule') : undefined;
 
     const from = opts.from ?? opts.now ?? Date.now();
@@ -258,20 +282,21 @@ export function simulateJob(plan: PlanModel, jobName: string, opts: SimulateJobO
     } else {
       result = simulate({ fires, engine, policy, timezone: zone, pruneAt, from, at, strategy: opts.strategy });
     }
-    return jobEntry(job, engine.id, policy, zone, from, at, result);
+    return jobEntry(job, runs, engine.id, policy, zone, from, at, result);
   });
 }
 
 /**
  * The copy jobs that keep a replication base on `source`'s snapshots, in plan order: the enabled
- * jobs of a copying kind (kinds.ts) with `from: source` and a schedule, as its prune lists them
+ * jobs of a copying kind (kinds.ts) with `from: source` and a schedule (their own, or the
+ * source's when they follow it), as its prune lists them
  * (the drivers' `protectBaseOf`; a disabled or unscheduled copy never receives anything, so it
  * shares no snapshot). incus-copy with `refresh: false` is left out: its standby instance has
  * no snapshots to share.
  */
 export function replicasOf(plan: PlanModel, source: JobModel): JobModel[] {
   return [...plan.jobs.values()].filter(
-    (j) => j.from === source.name && j.name !== source.name && j.enabled && j.schedule !== undefined && kindInfo(j.kind)?.copiesFrom === true && !(j.kind === 'incus-copy' && j.raw.refresh === false),
+    (j) => j.from === source.name && j.name !== source.name && j.enabled && effectiveSchedule(plan, j).ok && kindInfo(j.kind)?.copiesFrom === true && !(j.kind === 'incus-copy' && j.raw.refresh === false),
   );
 }
 
@@ -290,13 +315,15 @@ export function replayedWith(plan: PlanModel, job: JobModel): JobModel[] {
  * its slowest copy plus its own (0 without copies, or when a schedule cannot be read).
  */
 export function baseReach(plan: PlanModel, job: JobModel, from: number): number {
-  if (!job.schedule) return 0;
-  const own = parseSchedule(job.schedule, jobZone(plan, job));
+  const eff = effectiveSchedule(plan, job);
+  if (!eff.ok) return 0;
+  const own = parseSchedule(eff.expr, eff.zone);
   if (!own.ok) return 0;
   let slowest = 0;
   for (const c of replicasOf(plan, job)) {
-    const r = parseSchedule(c.schedule!, jobZone(plan, c));
-    if (r.ok) slowest = Math.max(slowest, typicalInterval(r.schedule, from));
+    const ce = effectiveSchedule(plan, c);
+    const r = ce.ok ? parseSchedule(ce.expr, ce.zone) : undefined;
+    if (r?.ok) slowest = Math.max(slowest, typicalInterval(r.schedule, from));
   }
   return slowest > 0 ? slowest + typicalInterval(own.schedule, from) : 0;
 }
@@ -325,7 +352,7 @@ function simulateCopyJob(plan: PlanModel, job: JobModel, from: number, at: numbe
   }
   const srcZone = jobZone(plan, src);
   const srcPolicy = jobPolicy(plan, src);
-  const srcSchedule = parsedSchedule(src.schedule!, srcZone, `schedule of \`${src.name}\``);
+  const srcSchedule = runSchedule(plan, src, `schedule of \`${src.name}\``).schedule;
   const srcPrune = src.prune_schedule ? parsedSchedule(src.prune_schedule, srcZone, `prune_schedule of \`${src.name}\``) : undefined;
   // This copy, even when disabled (it is the one asked for), and every other copy of the source.
   const others = replicasOf(plan, src).filter((c) => c !== job);
@@ -356,7 +383,7 @@ function replicaSide(plan: PlanModel, copy: JobModel, srcZone: string, from: num
     const zone = jobZone(plan, copy);
     if (copy.retention !== undefined && !jobPolicy(plan, copy)) throw new SimulationError(`unknown policy \`${String(copy.retention)}\``);
     const policy = jobPolicy(plan, copy);
-    const schedule = parsedSchedule(copy.schedule!, zone, 'schedule');
+    const schedule = runSchedule(plan, copy).schedule;
     const pruneSchedule = copy.prune_schedule ? parsedSchedule(copy.prune_schedule, zone, 'prune_schedule') : undefined;
     // incus-copy prunes only for a policy with keep or tiers (an expiry alone is not applied on
     // the standby).
@@ -385,6 +412,7 @@ function forCopy<T>(copy: JobModel, fn: () => T): T {
 
 function jobEntry(
   job: JobModel,
+  runs: { expr: string; owner?: string },
   engine: EngineId,
   policy: PolicyModel,
   zone: string,
@@ -399,7 +427,8 @@ function jobEntry(
     job: job.name,
     engine,
     timezone: zone,
-    schedule: job.schedule!,
+    schedule: runs.expr,
+    ...(runs.owner !== undefined ? { scheduleOf: runs.owner } : {}),
     from: iso(from),
     at: iso(at),
     min: r.min,

@@ -7,6 +7,7 @@
 // rule report why.
 import type { JobModel, YamlPath } from '../../plan/model';
 import { jobZone } from '../../plan/build-model';
+import { effectiveSchedule } from '../../plan/effective-schedule';
 import { localParts } from '../../retention/calendar';
 import { intervalStats, YEAR_MS, type Interval } from '../../time/intervals';
 import { zoneTable } from '../../time/offsets';
@@ -127,16 +128,40 @@ export interface JobSchedule {
   expr: string;
   zone: string;
   schedule: Schedule;
-  /** YAML path of the schedule value. */
+  /**
+   * Where a finding about the job's timing goes: its `schedule` value, or its `from` value when
+   * it inherits the schedule of the job it follows.
+   */
   path: YamlPath;
+  /** Set when inherited: the job whose schedule it is (it runs after that job, every time). */
+  owner?: string;
+  /** YAML path of the expression: `path`, or the owner's `schedule` when inherited. */
+  schedulePath: YamlPath;
+  /** `\`0 3 * * *\``, or `\`0 3 * * *\` of \`X\`, which it runs after` when inherited. */
+  text: string;
 }
 
-/** A job's own `schedule`, parsed in the job's zone; undefined when it has none or it is invalid. */
+/**
+ * A job's effective schedule (plan/effective-schedule: its own, else the one of the job it
+ * follows through `from`), parsed in the zone of the job it belongs to; undefined when there is
+ * none or it is invalid.
+ */
 export function jobScheduleOf(ctx: Ctx, job: JobModel): JobSchedule | undefined {
-  if (typeof job.schedule !== 'string') return undefined;
-  const zone = jobZone(ctx.model, job);
-  const schedule = scheduleOf(ctx, job.schedule, zone);
-  return schedule ? { job, expr: job.schedule, zone, schedule, path: [...job.at, 'schedule'] } : undefined;
+  const eff = ctx.memo(`effective-schedule\u0000${job.name}`, () => effectiveSchedule(ctx.model, job));
+  if (!eff.ok) return undefined;
+  const schedule = scheduleOf(ctx, eff.expr, eff.zone);
+  if (!schedule) return undefined;
+  const owner = eff.via ? eff.owner.name : undefined;
+  return {
+    job,
+    expr: eff.expr,
+    zone: eff.zone,
+    schedule,
+    path: owner !== undefined ? [...job.at, 'from'] : eff.path,
+    schedulePath: eff.path,
+    ...(owner !== undefined ? { owner } : {}),
+    text: owner !== undefined ? `\`${eff.expr}\` of \`${owner}\`, which it runs after` : `\`${eff.expr}\``,
+  };
 }
 
 /** The job's `prune_schedule`, parsed in the job's zone. */
@@ -144,7 +169,8 @@ export function pruneScheduleOf(ctx: Ctx, job: JobModel): JobSchedule | undefine
   if (typeof job.prune_schedule !== 'string') return undefined;
   const zone = jobZone(ctx.model, job);
   const schedule = scheduleOf(ctx, job.prune_schedule, zone);
-  return schedule ? { job, expr: job.prune_schedule, zone, schedule, path: [...job.at, 'prune_schedule'] } : undefined;
+  const path = [...job.at, 'prune_schedule'];
+  return schedule ? { job, expr: job.prune_schedule, zone, schedule, path, schedulePath: path, text: `\`${job.prune_schedule}\`` } : undefined;
 }
 
 /** A length of time that a fire-to-deadline function can take: exactly, or at least. */

@@ -10,7 +10,7 @@ import type { JobModel } from '../../plan/model';
 
 export async function readRsyncState(job: JobModel, ctx: LiveContext): Promise<JobState> {
   // Where the job writes, as the driver plans it without live state.
-  const planned = planSteps(ctx.plan, { job: job.name, now: Date.now() });
+  const planned = planSteps(ctx.plan, { job: job.name, now: Date.now(), alone: true });
   const backup = planned.steps.find((s) => s.job === job.name && s.type === 'command' && s.phase === 'backup');
   const inv = backup?.type === 'command' ? backup.inventory : undefined;
   // A job that cannot be planned gets its planning errors when it is planned again.

@@ -319,7 +319,7 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
         let why: string | undefined;
         try {
           const state = await reader(job, { plan: opts.plan, hosts, signal: opts.signal });
-          const again = planSteps(opts.plan, { job: name, now, runId, state: { [name]: state } });
+          const again = planSteps(opts.plan, { job: name, alone: true, now, runId, state: { [name]: state } });
           if (again.errors.length)
             why = `cannot plan with the live state of its hosts: ${again.errors.map((e) => e.message).join('; ')}`;
           else stepsOf.set(name, again.steps);

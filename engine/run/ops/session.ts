@@ -18,7 +18,7 @@ export function stepsFor(plan: PlanModel, job: string, now: number): Step[] {
   // Planned on its own, even when disabled: prune and verify act on what exists.
   const p = planSteps(
     { ...plan, jobs: new Map([...plan.jobs].map(([n, m]) => [n, n === job ? { ...m, enabled: true } : m])) },
-    { job, now },
+    { job, now, alone: true },
   );
   const errs = p.errors.filter((e) => e.job === job);
   if (errs.length) throw new JobOpError(`job ${job}: ${errs.map((e) => e.message).join('; ')}`);

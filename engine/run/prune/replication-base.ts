@@ -19,7 +19,7 @@ export function inventoryOf(plan: PlanModel, jobName: string, now: number): Inve
     ...plan,
     jobs: new Map([...plan.jobs].map(([n, m]) => [n, n === jobName ? { ...m, enabled: true } : m])),
   };
-  const p = planSteps(alone, { job: jobName, now });
+  const p = planSteps(alone, { job: jobName, now, alone: true });
   const errs = p.errors.filter((e) => e.job === jobName);
   if (errs.length)
     throw new PruneError(

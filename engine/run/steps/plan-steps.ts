@@ -1,14 +1,22 @@
 // `backplan plan`: every step of every job, in dependency order (`from` and `after`), with the
 // exact argv of each. Pure: nothing is run or read; live state, when the runner has it, comes
-// in through `opts.state`.
+// in through `opts.state`. With `job: X`, X and the jobs that follow it (plan/effective-schedule:
+// no schedule of their own, `from` X, transitively), as `backplan run --job X` runs them.
+import { followersOf } from '../../plan/effective-schedule';
 import type { JobModel, PlanModel } from '../../plan/model';
 import { driverFor } from '../drivers/index';
 import type { DriverContext, DriverResult, JobState, Produced } from './driver-kit';
 import type { Step } from './step';
 
 export interface PlanStepsOptions {
-  /** Only this job. */
+  /**
+   * Only this job, and the enabled jobs that follow it through `from` without a schedule of
+   * their own (they run after it, every time it runs); not jobs that have their own schedule,
+   * nor jobs that only list it in `after`.
+   */
   job?: string;
+  /** With `job`: that job alone, without its followers (the runner's replanning of one job, prune, verify). */
+  alone?: boolean;
   /** The run's clock (names and dates), epoch milliseconds. */
   now: number;
   runId?: string;
@@ -127,9 +135,12 @@ export function planSteps(plan: PlanModel, opts: PlanStepsOptions): PlanStepsRes
     errors.push({ job: opts.job, message: `no job named \`${opts.job}\` in the plan` });
     return { steps, errors, skipped, order };
   }
+  const only =
+    opts.job === undefined ? undefined : new Set([opts.job, ...(opts.alone ? [] : followersOf(plan, opts.job))]);
+  const selected = (name: string) => only === undefined || only.has(name);
   for (const job of plan.jobs.values()) {
     for (const d of depsOf(job)) {
-      if (!plan.jobs.has(d) && (opts.job === undefined || opts.job === job.name)) {
+      if (!plan.jobs.has(d) && selected(job.name)) {
         errors.push({
           job: job.name,
           message: `${d === job.from ? 'from' : 'after'} \`${d}\` is not a job of this plan`,
@@ -138,13 +149,13 @@ export function planSteps(plan: PlanModel, opts: PlanStepsOptions): PlanStepsRes
     }
   }
   const { order: sorted, blocked } = orderJobs(plan);
-  for (const b of blocked) if (opts.job === undefined || opts.job === b.job) errors.push(b);
+  for (const b of blocked) if (selected(b.job)) errors.push(b);
 
   const produced: Record<string, Produced> = {};
   /** Last non-prune step of each planned job: what its dependants wait for. */
   const done = new Map<string, string>();
   for (const name of sorted) {
-    if (opts.job !== undefined && name !== opts.job) continue;
+    if (!selected(name)) continue;
     const job = plan.jobs.get(name)!;
     if (job.enabled === false) {
       skipped.push({ job: name, reason: 'disabled (enabled: false)' });

@@ -47,6 +47,31 @@ jobs:
     expect(f.related!.map((r) => slice(text, r.range))).toEqual(['1d']);
   });
 
+  it("uses the schedule of the job a copy follows (from, no schedule of its own), in that job's zone", () => {
+    const text = `version: 1
+timezone: UTC
+hosts: { paris: { timezone: Europe/Paris } }
+checks: { default_rpo: 1d }
+jobs:
+  dump: { kind: pg-dump, host: paris, schedule: "0 */6 * * *", rpo: 8h }
+  offsite: { kind: restic, from: dump, rpo: 6h }
+  tape: { kind: restic, from: offsite }
+  manual: { kind: restic, rpo: 1h }
+`;
+    const findings = run(text).findings;
+    expect(findings.map((f) => f.message)).toEqual([
+      'job `offsite` can go 7h without a run (`0 */6 * * *` of `dump`, which it runs after, from 2026-10-25 00:00 to 06:00 (Europe/Paris)), ' +
+        'longer than its rpo 6h: schedule it more often, or raise the rpo to at least 7h',
+    ]);
+    const [f] = findings;
+    expect(slice(text, f.range)).toBe('6h');
+    expect(f.related!.map((r) => [r.message, slice(text, r.range)])).toEqual([['schedule of `dump`', '"0 */6 * * *"']]);
+    // Under a default rpo shorter than the interval, the finding sits on the follower's `from`.
+    const strict = run(text.replace('default_rpo: 1d', 'default_rpo: 5h')).findings;
+    const onTape = strict.find((x) => x.message.startsWith('job `tape`'))!;
+    expect(slice(text.replace('default_rpo: 1d', 'default_rpo: 5h'), onTape.range)).toBe('offsite');
+  });
+
   it('compares an rpo in months with calendar arithmetic', () => {
     const text = `version: 1
 jobs:

@@ -85,6 +85,62 @@ describe('backplan export', () => {
     expect(r.out.skipped).toContainEqual({ job: 'manual', reason: expect.stringContaining('no schedule') });
   });
 
+  it('a job that follows another (from, no schedule) rides in its unit; only unscheduled roots are skipped', () => {
+    const chain = planFile('chain.backplan.yaml', [
+      ...FLEET,
+      'jobs:',
+      '  db:',
+      '    kind: pg-dump',
+      '    host: pve',
+      '    database: app',
+      '    to: nas',
+      '    schedule: "30 2 * * *"',
+      '  db-offsite:',
+      '    kind: restic',
+      '    host: pve',
+      '    from: db',
+      '    paths: [/srv/backup/db]',
+      '    password_env: RESTIC_PW',
+      '    to: nas',
+      '    prune_schedule: "0 5 * * 0"',
+      '  db-tape:',
+      '    kind: restic',
+      '    host: pve',
+      '    from: db-offsite',
+      '    paths: [/srv/backup/db]',
+      '    password_env: RESTIC_PW',
+      '    to: nas',
+      '  manual:',
+      '    kind: pg-dump',
+      '    host: pve',
+      '    database: other',
+      '    to: nas',
+    ]);
+    const sd = json(['export', chain, '--to', 'systemd']);
+    expect(sd.code, sd.stderr).toBe(0);
+    const file = (path: string) => sd.out.files.find((f: { path: string }) => f.path === path);
+    const service = file('/etc/systemd/system/backplan-db.service');
+    expect(service.content).toMatch(/^ExecStart=backplan run \/\S+chain\.backplan\.yaml --job db$/m);
+    expect(service.content).toContain('# Also runs, after db and every time it runs: `db-offsite`, `db-tape`');
+    expect(file('/etc/systemd/system/backplan-db.timer').content).toContain('`db-offsite`, `db-tape`');
+    expect(service.jobs).toEqual(['db', 'db-offsite', 'db-tape']);
+    // Its own prune_schedule still gets its own unit; no run unit of its own.
+    expect(file('/etc/systemd/system/backplan-db\\x2doffsite-prune.timer')).toBeDefined();
+    expect(file('/etc/systemd/system/backplan-db\\x2doffsite.timer')).toBeUndefined();
+    expect(sd.out.skipped).toEqual([{ job: 'manual', reason: 'no schedule: runs only when started by hand' }]);
+
+    const cron = backplan(['export', chain, '--to', 'cron']);
+    expect(cron.code, cron.stderr).toBe(0);
+    expect(cron.stdout).toMatch(/# Also runs, after db and every time it runs: `db-offsite`, `db-tape`.*\n30 2 \* \* \* root backplan run \S+ --job db\n/);
+    expect(cron.stderr).not.toContain('db-offsite');
+
+    // Exported alone, a follower says where it runs.
+    const alone = json(['export', chain, '--to', 'systemd', '--job', 'db-tape']);
+    expect(alone.out.skipped).toEqual([
+      { job: 'db-tape', reason: expect.stringContaining('runs after `db` (`backplan run --job db`)') },
+    ]);
+  });
+
   it('systemd quoting: % and $ are escaped, words with spaces are quoted', () => {
     expect(execWord('/srv/plans/a b.yaml')).toBe('"/srv/plans/a b.yaml"');
     expect(execWord('50%$HOME')).toBe('"50%%$$HOME"');

@@ -117,6 +117,39 @@ describe('planSteps problems', () => {
     ]);
   });
 
+  it('--job X also plans the jobs that follow X (from, no schedule of their own), after it', () => {
+    const send = (name: string, from: string, f: Record<string, unknown> = {}) =>
+      job(name, { kind: 'zfs-send', from, to: 'charybde-pool', dataset: `backup/${name}`, ...f });
+    const p = plan({
+      ...FLEET,
+      jobs: [
+        // Declared before its source: the order still follows `from`.
+        job('offsite', { kind: 'restic', from: 'rep', paths: '/srv/backup/rep', to: 'offsite' }),
+        send('rep', 'src'),
+        snap('src', { schedule: '0 * * * *' }),
+        send('own', 'src', { schedule: '30 * * * *' }),
+        send('off', 'src', { enabled: false }),
+        job('after-only', { kind: 'restic', paths: '/etc', to: 'offsite', after: ['src'] }),
+        snap('other', { schedule: '0 * * * *' }),
+      ],
+    });
+    const r = planSteps(p, { now: NOW, job: 'src' });
+    expect(r.errors).toEqual([]);
+    // rep follows src, offsite follows rep; own has its own schedule, off is disabled, after-only
+    // only orders itself after src: none of them is pulled in.
+    expect(r.order).toEqual(['src', 'rep', 'offsite']);
+    expect(r.skipped).toEqual([]);
+    const first = (name: string) => r.steps.find((s) => s.job === name)!;
+    const last = (name: string) => [...r.steps].reverse().find((s) => s.job === name && s.phase !== 'prune')!;
+    expect(first('rep').after).toContain(last('src').id);
+    expect(first('offsite').after).toContain(last('rep').id);
+    // A follower alone (`backplan run --job rep`) brings its own followers; `alone` plans one job.
+    expect(planSteps(p, { now: NOW, job: 'rep' }).order).toEqual(['rep', 'offsite']);
+    expect(planSteps(p, { now: NOW, job: 'src', alone: true }).order).toEqual(['src']);
+    // A job with its own schedule runs alone.
+    expect(planSteps(p, { now: NOW, job: 'own' }).order).toEqual(['own']);
+  });
+
   it('is deterministic for a given clock', () => {
     const p = plan({
       ...FLEET,

@@ -120,7 +120,7 @@ describe('simulatePlan', () => {
     const r = simulatePlan(plan, { from, at: from + 3 * D });
     expect(r.jobs.map((j) => j.job)).toEqual(['vm-snapshots', 'ny-dump', 'pruned-nightly', 'incus-native', 'incus-backplan', 'repo', 'vz']);
     const why = Object.fromEntries(r.skipped.map((s) => [s.job, s.reason]));
-    expect(why).toMatchObject({ off: 'disabled', manual: 'no schedule', keepall: 'no retention', ghost: 'unknown policy `nope`' });
+    expect(why).toMatchObject({ off: 'disabled', manual: 'no schedule: runs only when started by hand', keepall: 'no retention', ghost: 'unknown policy `nope`' });
     expect(why.broken).toMatch(/^job `broken`: the schedule `0 25 \* \* \*` cannot be read: /);
     // The same instants for every job, written in each job's zone.
     expect(new Set(r.jobs.map((j) => Date.parse(j.at)))).toEqual(new Set([from + 3 * D]));
@@ -131,5 +131,62 @@ describe('simulatePlan', () => {
     const r = simulatePlan(plan, { job: 'repo', from, horizon: '2d' });
     expect(r.jobs.map((j) => j.job)).toEqual(['repo']);
     expect(r.jobs[0].stats.count).toBe(24);
+  });
+});
+
+describe('jobs that follow another (from, no schedule of their own)', () => {
+  const chain = buildModel({
+    version: 1,
+    timezone: 'Europe/Paris',
+    hosts: { scylla: { address: '192.0.2.1' }, nyc: { address: '192.0.2.2', timezone: 'America/New_York' } },
+    jobs: {
+      dump: { kind: 'pg-dump', host: 'nyc', schedule: '0 0 * * *', retention: { keep: { last: 3 } } },
+      // A restic copy of the dump directory, and a copy of that copy: both run after `dump`.
+      offsite: { kind: 'restic', host: 'scylla', from: 'dump', retention: { keep: { daily: 7 } } },
+      tape: { kind: 'restic', host: 'scylla', from: 'offsite', retention: { keep: { last: 2 } } },
+      snap: { kind: 'zfs-snapshot', host: 'scylla', schedule: '0 */6 * * *', retention: { keep: { last: 4 } } },
+      rep: { kind: 'zfs-send', host: 'scylla', from: 'snap', retention: { keep: { last: 10 } } },
+      off: { kind: 'rsync', schedule: '0 * * * *', retention: { keep: { last: 2 } }, enabled: false },
+      orphan: { kind: 'rsync', from: 'off', retention: { keep: { last: 2 } } },
+      root: { kind: 'rsync', retention: { keep: { last: 2 } } },
+    },
+  });
+
+  it('fire with the job they follow, at the same instants (in its zone), transitively', () => {
+    const at = from + 10 * D;
+    const dump = simulateJob(chain, 'dump', { from, at });
+    const tape = simulateJob(chain, 'tape', { from, at });
+    expect(tape.schedule).toBe('0 0 * * *');
+    expect(tape.scheduleOf).toBe('dump');
+    expect(dump.scheduleOf).toBeUndefined();
+    // New York midnights, written in the follower's own zone (Paris).
+    expect(tape.snapshots.map((x) => x.time)).toEqual(['2025-03-10T05:00:00+01:00', '2025-03-09T06:00:00+01:00']);
+    expect(tape.stats.created).toBe(dump.stats.created);
+    const offsite = simulateJob(chain, 'offsite', { from, at });
+    expect(offsite.stats.created).toBe(10);
+    expect(offsite.snapshots[0].time).toBe(tape.snapshots[0].time);
+  });
+
+  it('a send that follows its snapshot job receives each snapshot at the instant it is taken', () => {
+    const at = from + 3 * D;
+    const rep = simulateJob(chain, 'rep', { from, at });
+    expect(rep.scheduleOf).toBe('snap');
+    // Every 6 hours from Mar 1 06:00 Paris through Mar 4 00:00: 12 snapshots sent, the newest
+    // one the very snapshot the source took at that instant.
+    expect(rep.stats.created).toBe(12);
+    expect(rep.stats.count).toBe(10);
+    const snap = simulateJob(chain, 'snap', { from, at });
+    expect(rep.snapshots[0].time).toBe('2025-03-04T00:00:00+01:00');
+    expect(snap.snapshots[0].time).toBe(rep.snapshots[0].time);
+  });
+
+  it('simulatePlan includes them, and says why a job is left out when nothing schedules it', () => {
+    const r = simulatePlan(chain, { from, at: from + 3 * D });
+    expect(r.jobs.map((j) => j.job)).toEqual(['dump', 'offsite', 'tape', 'snap', 'rep']);
+    expect(Object.fromEntries(r.skipped.map((x) => [x.job, x.reason]))).toEqual({
+      off: 'disabled',
+      orphan: 'no schedule: it follows `off`, which is disabled',
+      root: 'no schedule: runs only when started by hand',
+    });
   });
 });
