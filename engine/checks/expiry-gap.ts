@@ -2,10 +2,18 @@
 // For every enabled job with a valid schedule whose pruning engine applies a per-snapshot expiry
 // (native, Incus snapshots.expiry, Velero ttl — restic, borg and PBS have none:
 // retention-unsupported says so), over the year after ctx.now, DST included: fires when some
-// run's snapshot expires at or before the next run (`expiry ≤ interval`; equal counts, the copy
-// is gone at the instant the next one is made). Expiry is measured in the engine's arithmetic:
-// fixed lengths against the longest interval; calendar units (mo, y; days for Incus, which uses
-// Go's AddDate) interval by interval.
+// run's snapshot expires before the next run, or at it (`expiry ≤ interval`) for native and
+// Velero. Expiry is measured in the engine's arithmetic: fixed lengths against the longest
+// interval; calendar units (mo, y; days for Incus, which uses Go's AddDate) interval by interval.
+//
+// Incus: expiry equal to the interval is no gap. The daemon's snapshot task (incusd
+// pruneExpiredAndAutoCreateInstanceSnapshotsTask) runs once a minute; in one run it first
+// deletes the snapshots whose expires_at has passed, then takes the scheduled ones, and
+// expires_at is the creation instant + expiry (GetExpiry). The snapshot taken at a fire is
+// stamped a few milliseconds after that minute's run started, so at the next fire, one interval
+// later, it is deleted in the same run as the new one is taken, or one minute later: never a
+// time without a snapshot (the simulator, engine/retention/expiry.ts, holds 1 throughout). Only
+// an expiry shorter than the interval leaves one: (interval − expiry) with nothing held.
 //
 // Incus and Velero delete a snapshot at its deadline whatever `min` says: between the deadline
 // and the next run nothing is held. Backplan's own pruner (native) removes an expired snapshot
@@ -35,7 +43,8 @@ export const rule: Rule = {
       if (!expiry) continue;
       const js = jobScheduleOf(ctx, job);
       if (!js) continue;
-      const gap = worstOverrun(ctx, js.schedule, expiry.deadline, false);
+      // Incus: strictly shorter (see the header); native and Velero: equal counts.
+      const gap = worstOverrun(ctx, js.schedule, expiry.deadline, expiry.engine === 'incus');
       if (!gap) continue;
       const interval = spanText(gap.ms);
       const when = intervalText(gap, js.zone);
@@ -44,7 +53,10 @@ export const rule: Rule = {
         expiry.engine === 'native'
           ? 'a snapshot has expired by the next run, so the first prune after that run keeps none of the older snapshots but what `min` keeps'
           : 'there are times with no snapshot at all';
-      const advice = `make expiry longer than ${interval}, e.g. ${suggestion}, or run more often`;
+      const advice =
+        expiry.engine === 'incus'
+          ? `make expiry at least ${interval}, e.g. ${suggestion}, or run more often`
+          : `make expiry longer than ${interval}, e.g. ${suggestion}, or run more often`;
       if (expiry.isDefault) {
         out.push({
           range: ctx.locate(js.path, 'value'),
@@ -57,7 +69,7 @@ export const rule: Rule = {
       const fixes: Fix[] = site.onPart ? [replaceValueFix(ctx.text, site.range, suggestion, `Change expiry to \`${suggestion}\``, false)] : [];
       out.push({
         range: site.range,
-        message: `expiry ${expiry.text}${whose} is not longer than the longest interval between runs of job \`${job.name}\` (\`${js.expr}\`: ${interval}, ${when}): ${outcome}; ${advice}`,
+        message: `expiry ${expiry.text}${whose} is ${expiry.engine === 'incus' ? 'shorter than' : 'not longer than'} the longest interval between runs of job \`${job.name}\` (\`${js.expr}\`: ${interval}, ${when}): ${outcome}; ${advice}`,
         ...(site.related.length > 0 ? { related: site.related } : {}),
         ...(fixes.length > 0 ? { fixes } : {}),
       });

@@ -1,8 +1,20 @@
 // Engines where each snapshot carries its own deadline: Incus `snapshots.expiry` and Velero
 // `ttl`. A snapshot is removed once its deadline is reached (deadline ≤ now); nothing else is
-// pruned. The simulator applies this continuously; the real daemons check periodically (Incus
-// every minute, Velero's garbage collector every hour by default), so a real deletion may lag
-// the deadline by up to that period.
+// pruned. The simulator applies this continuously; the real daemons check periodically (Velero's
+// garbage collector every hour by default), so a real deletion may lag the deadline by up to
+// that period.
+//
+// Incus (incusd pruneExpiredAndAutoCreateInstanceSnapshotsTask, the same in LXD 5.0): one task,
+// run once a minute, first deletes every snapshot whose expires_at has passed, then takes the
+// snapshots whose `snapshots.schedule` matches that minute; a scheduled snapshot is stamped
+// expires_at = its creation instant + expiry, a few milliseconds after the run began. So a
+// snapshot expiring exactly one interval after it was taken is deleted in the run that takes
+// the next one, or one minute later: the instance is never without a snapshot, and the
+// simulator (deletion at the deadline, the fire's creation in the same instant counted first)
+// holds 1 throughout, as expiry-gap, which fires for Incus only when expiry is shorter than the
+// interval, agrees. A snapshot Backplan takes itself (`incus snapshot create`) is stamped the
+// same way (snapshots.expiry, or Incus's snapshots.expiry.manual when set) and deleted by the
+// next run of the task after its deadline: up to a minute late.
 //
 // Incus computes the deadline at creation with Go's AddDate on the daemon's local time:
 // created.AddDate(y, m, d + 7·w) + H hours + M minutes. Years, months, weeks and days are

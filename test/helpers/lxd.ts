@@ -91,11 +91,11 @@ function preseed(): string {
 }
 
 /** Start a daemon in `dir`; `started` gets it as soon as it has a pid (so teardown finds it). */
-async function startDaemon(dir: string, started: LxdDaemon[]): Promise<LxdDaemon> {
+async function startDaemon(dir: string, started: LxdDaemon[], extraEnv: Record<string, string> = {}): Promise<LxdDaemon> {
   mkdirSync(dir, { recursive: true });
   const logfile = `${dir}.log`;
   // detached: a session and process group of its own, killed as a whole at the end.
-  const child = spawn('lxd', ['--group', 'root', '--logfile', logfile], { detached: true, stdio: 'ignore', env: { ...process.env, ...NO_NETWORK, LXD_DIR: dir } });
+  const child = spawn('lxd', ['--group', 'root', '--logfile', logfile], { detached: true, stdio: 'ignore', env: { ...process.env, ...NO_NETWORK, ...extraEnv, LXD_DIR: dir } });
   child.unref();
   if (child.pid === undefined) throw new Error('lxd could not be started');
   const d: LxdDaemon = { dir, pid: child.pid, log: () => (existsSync(logfile) ? readFileSync(logfile, 'utf8') : '') };
@@ -137,9 +137,10 @@ async function stopDaemon(d: LxdDaemon): Promise<void> {
 
 /**
  * Start a primary and a standby daemon, the standby added as remote `standby`; with
- * `standby: false` the primary alone (`standby` and `url` are then unset).
+ * `standby: false` the primary alone (`standby` and `url` are then unset). `daemonEnv` is added to
+ * the daemons' environment (e.g. `TZ`, the zone a daemon renders snapshot names in).
  */
-export async function startLxdPair(opts: { standby?: boolean } = {}): Promise<LxdPair> {
+export async function startLxdPair(opts: { standby?: boolean; daemonEnv?: Record<string, string> } = {}): Promise<LxdPair> {
   const dir = mkdtempSync(join(tmpdir(), 'bp-lxd-'));
   const conf = join(dir, 'client');
   mkdirSync(conf);
@@ -166,9 +167,9 @@ export async function startLxdPair(opts: { standby?: boolean } = {}): Promise<Lx
     },
   };
   try {
-    pair.primary = await startDaemon(join(dir, 'primary'), started);
+    pair.primary = await startDaemon(join(dir, 'primary'), started, opts.daemonEnv);
     if (opts.standby === false) return pair;
-    pair.standby = await startDaemon(join(dir, 'standby'), started);
+    pair.standby = await startDaemon(join(dir, 'standby'), started, opts.daemonEnv);
     // The standby listens on a random loopback address and port; another test may hold one.
     const standbyEnv = { LXD_DIR: pair.standby.dir };
     let last = '';

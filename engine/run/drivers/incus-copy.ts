@@ -1,5 +1,7 @@
 // incus-copy — copy an instance (with its snapshots) to a standby server, incrementally:
-// `incus copy INSTANCE REMOTE:INSTANCE --mode push --refresh -c boot.autostart=false`, then set
+// `incus copy SOURCE REMOTE:INSTANCE --mode push --refresh -c boot.autostart=false` (SOURCE the
+// `from` job's instance, INSTANCE the job's `instance`, the name on the standby, by default the
+// same), then set
 // `boot.autostart` on the copy explicitly and read it back (`incus config get`), because Incus
 // carries the source's config over on refresh (SPEC §6 autostart-on-standby). `--refresh` only
 // takes an instance as source (`--refresh can only be used with instances` for INSTANCE/SNAP),
@@ -14,7 +16,7 @@
 // https://linuxcontainers.org/incus/docs/main/reference/manpages/incus/config/set/.
 import type { JobModel, PlanModel } from '../../plan/model';
 import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../steps/driver-kit';
-import { configSet, incusBinary, instanceName } from './incus-snapshot';
+import { configSet, incusBinary, instanceName, snapshotNaming, timelessNamesMessage } from './incus-snapshot';
 
 const REMOTE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -25,9 +27,17 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const hostName = job.host ?? from?.host;
   const host = k.hostRef(hostName, 'host', job.host !== undefined || !from ? k.at('host') : [...from.at, 'host']);
   const { bin } = incusBinary(k, hostName);
+  // The source is the `from` job's instance; `instance` names the copy on the standby (default: the same).
+  const sourceValue = from ? from.raw.instance : job.raw.instance;
+  const source = instanceName(
+    k,
+    sourceValue,
+    'instance',
+    from && from.raw.instance !== undefined ? [...from.at, 'instance'] : k.at(from ? 'from' : 'instance'),
+  );
   const instance = instanceName(
     k,
-    job.raw.instance ?? from?.raw.instance,
+    job.raw.instance ?? sourceValue,
     'instance',
     job.raw.instance !== undefined || !from ? k.at('instance') : [...from.at, 'instance'],
   );
@@ -53,11 +63,16 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   }
   const autostart = auto === true || auto === 1 || auto === 'true' || auto === '1' ? 'true' : 'false';
   const policy = k.policy();
-  if (k.errors.length || !instance || !remote) return k.result();
+  // The copy keeps the source job's snapshot names: list and prune them with its glob.
+  const src = from ? snapshotNaming(new Kit(from, plan, ctx)) : undefined;
+  if (src && !src.holdsTime && policy && (policy.keep !== undefined || policy.tiers !== undefined))
+    k.err(
+      timelessNamesMessage(from!.raw.pattern, `the snapshots of \`${from!.name}\` (and their copies)`),
+      k.at('retention'),
+    );
+  if (k.errors.length || !source || !instance || !remote) return k.result();
 
   const target = `${remote}:${instance}`;
-  // The copy keeps the source job's snapshot names: list and prune them with its glob.
-  const src = from ? new Kit(from, plan, ctx).copyName(DEFAULT_PREFIX) : undefined;
   const inventory = {
     type: 'incus-snapshots' as const,
     host,
@@ -68,10 +83,10 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   if (refresh) {
     k.command(
       'copy',
-      `copy ${instance} to ${target} (incremental)`,
+      `copy ${source} to ${target} (incremental)`,
       {
         host,
-        argv: [bin, 'copy', instance, target, '--mode', 'push', '--refresh', '-c', `boot.autostart=${autostart}`],
+        argv: [bin, 'copy', source, target, '--mode', 'push', '--refresh', '-c', `boot.autostart=${autostart}`],
       },
       {
         inventory,
@@ -90,17 +105,17 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
       return k.result();
     }
     const snap = (from ? ctx.produced?.[from.name]?.name : undefined) ?? k.state.latest;
-    const snapName = snap ?? `{{newest snapshot of ${from?.name ?? instance}}}`;
+    const snapName = snap ?? `{{newest snapshot of ${from?.name ?? source}}}`;
     if (snap !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._:+-]*$/.test(snap)) {
       k.err(`snapshot \`${snap}\` is not a plain snapshot name`);
       return k.result();
     }
     k.command(
       'copy',
-      `copy ${instance}/${snapName} to ${target} (full)`,
+      `copy ${source}/${snapName} to ${target} (full)`,
       {
         host,
-        argv: [bin, 'copy', `${instance}/${snapName}`, target, '--mode', 'push', '-c', `boot.autostart=${autostart}`],
+        argv: [bin, 'copy', `${source}/${snapName}`, target, '--mode', 'push', '-c', `boot.autostart=${autostart}`],
       },
       {
         inventory,
@@ -128,7 +143,7 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
       step.notes = [
         '`copy --refresh` makes the standby hold what the source holds: it deletes there the snapshots the source no ' +
           'longer has, and copies again those pruned here that the source still has. The standby keeps at most what ' +
-            'the source keeps.',
+          'the source keeps.',
       ];
     }
   }

@@ -37,13 +37,13 @@ describe('expiry-gap', () => {
   });
 
   it('says there is no snapshot at all under Incus expiry, and points into a policy used by one job', () => {
-    const text = `version: 1\npolicies:\n  one: { expiry: 1d }\njobs:\n${job('incus', 'incus-snapshot', '0 3 * * *', 'one', '    instance: web\n')}`;
+    const text = `version: 1\npolicies:\n  one: { expiry: 23h }\njobs:\n${job('incus', 'incus-snapshot', '0 3 * * *', 'one', '    instance: web\n')}`;
     const [f] = run(text).findings;
-    expect(f.range.start).toBe(text.indexOf('1d'));
-    expect(slice(text, f.range)).toBe('1d');
+    expect(f.range.start).toBe(text.indexOf('23h'));
+    expect(slice(text, f.range)).toBe('23h');
     expect(f.message).toBe(
-      'expiry 1d (policy `one`) is not longer than the longest interval between runs of job `incus` (`0 3 * * *`: 1d, from 2026-01-15 03:00 to 2026-01-16 03:00 (UTC)): ' +
-        'there are times with no snapshot at all; make expiry longer than 1d, e.g. 2d, or run more often',
+      'expiry 23h (policy `one`) is shorter than the longest interval between runs of job `incus` (`0 3 * * *`: 1d, from 2026-01-15 03:00 to 2026-01-16 03:00 (UTC)): ' +
+        'there are times with no snapshot at all; make expiry at least 1d, e.g. 2d, or run more often',
     );
     expect(f.related!.map((r) => [r.message, slice(text, r.range)])).toEqual([['used by job `incus`', 'one']]);
   });
