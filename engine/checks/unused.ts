@@ -1,6 +1,6 @@
 // Hosts, storage and policies that nothing refers to: a hint, tagged `unnecessary` (editors fade
 // them), on the entry's key. References counted: hosts ← job.host, storage.host, an incus-copy's
-// `remote` naming a host; storage ← job.to, job.storage; policies ← job.retention (a name).
+// `remote` naming a host; storage ← job.to, job.storage, download.to; policies ← job.retention (a name).
 // Disabled jobs still count as references (the entry is in use once the job is re-enabled).
 import type { Rule, RuleFinding } from './rule';
 
@@ -19,6 +19,9 @@ export const rule: Rule = {
       if (typeof j.raw.remote === 'string') hosts.add(j.raw.remote);
       if (j.to !== undefined) storage.add(j.to);
       if (j.storage !== undefined) storage.add(j.storage);
+      const dl = j.raw.download;
+      if (dl !== null && typeof dl === 'object' && typeof (dl as Record<string, unknown>).to === 'string')
+        storage.add((dl as Record<string, unknown>).to as string);
       if (typeof j.retention === 'string') policies.add(j.retention);
     }
     const out: RuleFinding[] = [];

@@ -200,6 +200,17 @@ export function landingOf(plan: PlanModel, job: JobModel, source: ChainLocation 
   return undefined;
 }
 
+/**
+ * Where a job's output lands besides `landingOf`: an openstack-image job's `download: {to}`
+ * (each image saved as a file on that storage, outside the cloud) is a second copy.
+ */
+export function extraLandings(plan: PlanModel, job: JobModel): ChainLocation[] {
+  const dl = job.kind === 'openstack-image' ? job.raw.download : undefined;
+  const to = dl !== null && typeof dl === 'object' ? (dl as Record<string, unknown>).to : undefined;
+  const at = typeof to === 'string' ? storageLocation(plan, to) : undefined;
+  return at ? [at] : [];
+}
+
 /** The jobs whose `from` is each job, in plan order. */
 function childrenIndex(plan: PlanModel): Map<string, string[]> {
   const children = new Map<string, string[]>();
@@ -431,9 +442,10 @@ export function computeChains(plan: PlanModel, options: ChainOptions = {}): Chai
         if (own && info?.snapshot) anySnapshot = true;
         if (own && lands && lands.key !== src.key) allOnSource = false;
         if (info?.snapshot) continue;
-        if (lands && !held.has(lands.key)) {
-          held.add(lands.key);
-          copies.push({ location: lands, via: name, live: false, offsite: isOffsite(src, lands) });
+        for (const at of [lands, ...extraLandings(plan, job)]) {
+          if (!at || held.has(at.key)) continue;
+          held.add(at.key);
+          copies.push({ location: at, via: name, live: false, offsite: isOffsite(src, at) });
         }
         // Roots that read this job's output copy the unit too (an implicit `from`).
         const out = outputOf.get(name);
