@@ -30,6 +30,8 @@ import {
 import { protectReplicationBases } from '../prune/replication-base';
 import { snapshotMadeBy } from '../inventory/index';
 import { ensureStateDir } from '../state/dir';
+import type { JobState } from '../steps/driver-kit';
+import { backupInventory, takenNames } from './taken-names';
 import { formatStep, LOCAL, type Inventory, type PruneStep, type Step } from '../steps/step';
 
 export type JobStatus = 'ok' | 'failed' | 'skipped';
@@ -315,11 +317,12 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
       // Kinds whose steps depend on live state (replication base, resume token ...) are
       // planned again now that the jobs before them ran, with what their hosts hold.
       const reader = stateReaderFor(job.kind);
+      let state: Record<string, JobState> | undefined;
       if (reader) {
         let why: string | undefined;
         try {
-          const state = await reader(job, { plan: opts.plan, hosts, signal: opts.signal });
-          const again = planSteps(opts.plan, { job: name, alone: true, now, runId, state: { [name]: state } });
+          state = { [name]: await reader(job, { plan: opts.plan, hosts, signal: opts.signal }) };
+          const again = planSteps(opts.plan, { job: name, alone: true, now, runId, state });
           if (again.errors.length)
             why = `cannot plan with the live state of its hosts: ${again.errors.map((e) => e.message).join('; ')}`;
           else stepsOf.set(name, again.steps);
@@ -330,6 +333,14 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
           finish(name, 'failed', why);
           return 'failed';
         }
+      }
+      // The copy's name is decided now, before any work: one already taken where the copy goes
+      // (a second run in the same second, a copy restored by hand) gets a `-N` suffix.
+      const output = backupInventory(stepsOf.get(name) ?? []);
+      const taken = output ? await takenNames(output, hosts, opts.signal) : undefined;
+      if (taken?.size) {
+        const again = planSteps(opts.plan, { job: name, alone: true, now, runId, state, taken: { [name]: taken } });
+        if (!again.errors.length) stepsOf.set(name, again.steps);
       }
       // Every program the job starts must be installed where it runs, before anything runs.
       const missing = await preflight(stepsOf.get(name) ?? [], hosts, opts.signal);

@@ -21,6 +21,8 @@ export interface PlanStepsOptions {
   now: number;
   runId?: string;
   state?: Record<string, JobState>;
+  /** Names already present where jobs write their copies (DriverContext.taken). */
+  taken?: Record<string, ReadonlySet<string>>;
 }
 
 export interface PlanStepsResult {
@@ -161,7 +163,8 @@ export function planSteps(plan: PlanModel, opts: PlanStepsOptions): PlanStepsRes
       skipped.push({ job: name, reason: 'disabled (enabled: false)' });
       continue;
     }
-    const planned = planJob(job, plan, { now: opts.now, runId: opts.runId, state: opts.state, produced });
+    const ctx = { now: opts.now, runId: opts.runId, state: opts.state, produced, taken: opts.taken };
+    const planned = planJob(job, plan, ctx);
     if (planned.outcome !== 'planned') {
       errors.push({ job: name, message: planned.message });
       continue;
