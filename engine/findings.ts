@@ -28,6 +28,8 @@ export const RULE_IDS = [
   'offsite-unencrypted',
   'unused',
   'job-not-runnable',
+  'backup-late',
+  'notify-invalid',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

@@ -24,6 +24,8 @@ import { rule as r_secret_inline } from './secret-inline';
 import { rule as r_offsite_unencrypted } from './offsite-unencrypted';
 import { rule as r_unused } from './unused';
 import { rule as r_job_not_runnable } from './job-not-runnable';
+import { rule as r_backup_late } from './backup-late';
+import { rule as r_notify_invalid } from './notify-invalid';
 import type { Rule } from './rule';
 
 export const RULES: readonly Rule[] = [
@@ -51,4 +53,6 @@ export const RULES: readonly Rule[] = [
   r_offsite_unencrypted,
   r_unused,
   r_job_not_runnable,
+  r_backup_late,
+  r_notify_invalid,
 ];

@@ -100,6 +100,8 @@ function scanDoc(doc: Document, text: string): { hits: Hit[]; urls: UrlHit[] } {
         if (!isScalar(pair.key)) continue;
         const key = String(pair.key.value);
         if (depth === 0 && key === 'checks') continue;
+        // The targets of `notify:` (top level, or a job's) are checked by notify-invalid.
+        if (key === 'notify' && (depth === 0 || (path.length === 2 && path[0] === 'jobs'))) continue;
         const childPath = [...path, key];
         const value = pair.value;
         const target = isAlias(value) ? value.resolve(doc) : value;

@@ -164,6 +164,8 @@ export function buildModel(value: unknown): PlanModel {
     policies: new Map(entries(root.policies).map(([n, r]) => [n, buildPolicy(r, ['policies', n], n)])),
     jobs: new Map(entries(root.jobs).map(([n, r]) => [n, buildJob(n, r)])),
     checks: buildChecks(isObj(root.checks) ? root.checks : {}),
+    ...(root.notify !== undefined ? { notify: root.notify } : {}),
+    ...(root.monitoring !== undefined ? { monitoring: root.monitoring } : {}),
   };
 }
 

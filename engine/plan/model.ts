@@ -114,4 +114,8 @@ export interface PlanModel {
   policies: Map<string, PolicyModel>;
   jobs: Map<string, JobModel>;
   checks: ChecksModel;
+  /** The plan-level `notify:` targets as written (engine/ops/notify reads them; a job's own `notify:` in its raw replaces them). */
+  notify?: unknown;
+  /** The plan-level `monitoring:` mapping as written (engine/ops/metrics reads it: textfile, pushgateway). */
+  monitoring?: unknown;
 }

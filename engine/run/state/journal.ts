@@ -13,7 +13,7 @@ import type { Redactor } from '../exec/redact';
 export type StepStatus = 'ok' | 'failed' | 'skipped';
 
 export type JournalRecord =
-  | { type: 'run-start'; command: 'run' | 'prune' | 'verify'; plan: string; jobs: string[]; pid: number; host: string }
+  | { type: 'run-start'; command: 'run' | 'prune' | 'verify' | 'init'; plan: string; jobs: string[]; pid: number; host: string }
   | { type: 'job-start'; job: string }
   | { type: 'job-end'; job: string; status: 'ok' | 'failed' | 'skipped'; message?: string }
   | { type: 'step-start'; job: string; step: string; phase: string; description: string; display: string }
@@ -29,7 +29,10 @@ export type JournalRecord =
   | { type: 'lock-broken'; job: string; lock: Record<string, unknown> }
   | { type: 'remove-start'; job: string; path: string; reason: string }
   | { type: 'remove-end'; job: string; path: string; ok: boolean; message?: string }
-  | { type: 'run-end'; status: 'ok' | 'failed'; ms: number };
+  | { type: 'run-end'; status: 'ok' | 'failed'; ms: number }
+  // A notification that could not be delivered (engine/ops/notify): written after `run-end`
+  // (notifications are sent once the run is journalled), it never changes the run's outcome.
+  | { type: 'notify-failed'; job: string; event: string; target: string; message: string };
 
 export type JournalLine = JournalRecord & { t: string; run: string };
 
@@ -47,6 +50,14 @@ export class Journal {
     const j = new Journal(join(runsDir, `${runId}.jsonl`), runId, redactor);
     j.fd = openSync(j.path, 'wx', 0o600);
     fsyncDir(runsDir);
+    return j;
+  }
+
+  /** Append to the journal of a run that has ended (records written after `run-end`). */
+  static reopen(path: string, redactor?: Redactor): Journal {
+    const base = path.split(/[\\/]/).pop() ?? path;
+    const j = new Journal(path, base.replace(/\.jsonl$/, ''), redactor);
+    j.fd = openSync(path, 'a', 0o600);
     return j;
   }
 
