@@ -204,6 +204,30 @@ export const COMMANDS: CommandDecl[] = [
     load: () => import('./verify').then((m) => m.runVerify),
   },
   {
+    name: 'init',
+    summary: 'create what the jobs write into before their first run: restic and borg repositories, zfs-send parent datasets, receive and storage directories (what exists is left alone)',
+    args: 'PLAN',
+    options: [
+      job('only job J (and the jobs `backplan run --job J` runs with it)', 'every enabled job'),
+      { name: 'dry-run', short: 'n', meaning: 'print every check and creation with its host and argv; read and change nothing (no state directory, no lock)', default: 'off: create what is missing' },
+      stateDir('where the journal and the job locks are kept'),
+      format(['text', 'json']),
+      breakStaleLock,
+      sshOption,
+    ],
+    examples: [
+      ['backplan init site.backplan.yaml --dry-run', 'what init would check and create for every job, with hosts and argv; nothing is run'],
+      ['backplan init site.backplan.yaml --job home-restic', 'restic init of the job\'s repository, unless it is already there'],
+    ],
+    exitCodes: [
+      [0, 'everything the jobs write into exists (created now or already there); with --dry-run, every job could be planned'],
+      [1, 'the plan has errors, a job is locked, or something could not be checked or created'],
+      [2, 'bad usage or an unreadable plan'],
+    ],
+    changesThings: (o) => !o['dry-run'],
+    load: () => import('./init').then((m) => m.runInit),
+  },
+  {
     name: 'export',
     summary: 'hand the plan\'s schedules to native schedulers (systemd timers, cron, Incus, sanoid, Velero, borgmatic)',
     args: 'PLAN',

@@ -17,6 +17,7 @@ import type { ExecEnv } from './exec-env';
 import { checkGuard } from './guard';
 import { FsError, fsFor, type HostFs, type OutputWriter } from './files';
 import { describeExit, exitOk, spawnArgv, type Exit, type Spawned } from './process';
+import { initHint, saysNoRepository } from './missing-repo';
 
 export interface StepResult {
   ok: boolean;
@@ -274,6 +275,9 @@ export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<Ste
   if (!r.ok) {
     const message = await writerReason(writer, r.message);
     await writer?.abort();
+    // A first backup into a repository nobody created: say what to do, not only what restic/borg said.
+    if (step.phase === 'backup' && saysNoRepository(message ?? ''))
+      return { ok: false, message: `${message} ${initHint(step.job)}` };
     return { ok: false, message };
   }
   try {
