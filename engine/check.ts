@@ -25,9 +25,18 @@ export interface CheckOptions {
   verified?: CheckContext['verified'];
   /** The plan file's folder, when the plan is a file (CheckContext.baseDir). */
   baseDir?: string;
+  /** Journalled last successes by job (CheckContext.lastSuccess). */
+  lastSuccess?: CheckContext['lastSuccess'];
 }
 
-export function createContext(parsed: ParsedPlan, model: PlanModel, now: number, verified?: CheckContext['verified'], baseDir?: string): CheckContext {
+export function createContext(
+  parsed: ParsedPlan,
+  model: PlanModel,
+  now: number,
+  verified?: CheckContext['verified'],
+  baseDir?: string,
+  lastSuccess?: CheckContext['lastSuccess'],
+): CheckContext {
   const memo = new Map<string, unknown>();
   const ctx: CheckContext = {
     text: parsed.text,
@@ -37,6 +46,7 @@ export function createContext(parsed: ParsedPlan, model: PlanModel, now: number,
     now,
     ...(verified ? { verified } : {}),
     ...(baseDir !== undefined ? { baseDir } : {}),
+    ...(lastSuccess ? { lastSuccess } : {}),
     locate: (path, part) => locate(parsed.doc, path, part),
     has: (path) => keyExists(parsed.doc, path),
     memo<T>(key: string, compute: () => T): T {
@@ -63,7 +73,7 @@ export function checkParsed(parsed: ParsedPlan, options: CheckOptions = {}): Che
   const rules = options.rules ?? RULES;
   const internalErrors: CheckResult['internalErrors'] = [];
   const model = parsed.value === undefined && parsed.findings.length > 0 ? undefined : buildModel(parsed.value);
-  const ctx = createContext(parsed, model ?? buildModel(undefined), now, options.verified, options.baseDir);
+  const ctx = createContext(parsed, model ?? buildModel(undefined), now, options.verified, options.baseDir, options.lastSuccess);
   const findings: Finding[] = [];
   for (const rule of rules) {
     // Without a readable document only the syntax findings mean anything.

@@ -27,11 +27,18 @@ export class Analysis {
     readonly now: number,
     /** Journalled restore tests of this plan's jobs (no-restore-test), when known. */
     verified?: CheckOptions['verified'],
+    /** Journalled last successes of this plan's jobs (backup-late), when known. */
+    lastSuccess?: CheckOptions['lastSuccess'],
   ) {
     const t0 = performance.now();
     this.lines = new LineIndex(text);
     const baseDir = planFolder(uri);
-    this.result = checkParsed(parsePlan(text), { now, ...(verified ? { verified } : {}), ...(baseDir !== undefined ? { baseDir } : {}) });
+    this.result = checkParsed(parsePlan(text), {
+      now,
+      ...(verified ? { verified } : {}),
+      ...(lastSuccess ? { lastSuccess } : {}),
+      ...(baseDir !== undefined ? { baseDir } : {}),
+    });
     this.ms = performance.now() - t0;
   }
 
@@ -82,6 +89,7 @@ export type Clock = () => number;
 
 /** The journalled restore tests of the plan behind a document (undefined: none known). */
 export type VerifiedOf = (uri: string) => CheckOptions['verified'];
+export type LastSuccessOf = (uri: string) => CheckOptions['lastSuccess'];
 
 export class DocumentStore {
   private readonly cache = new Map<string, Analysis>();
@@ -90,6 +98,7 @@ export class DocumentStore {
     readonly documents: TextDocuments<TextDocument>,
     private readonly clock: Clock = Date.now,
     private readonly verifiedOf: VerifiedOf = () => undefined,
+    private readonly lastSuccessOf: LastSuccessOf = () => undefined,
   ) {}
 
   /** The analysis of the document's current version (computed now if it is not cached). */
@@ -98,7 +107,7 @@ export class DocumentStore {
     if (!doc) return undefined;
     const cached = this.cache.get(uri);
     if (cached && cached.version === doc.version) return cached;
-    const a = new Analysis(uri, doc.version, doc.getText(), this.clock(), this.verifiedOf(uri));
+    const a = new Analysis(uri, doc.version, doc.getText(), this.clock(), this.verifiedOf(uri), this.lastSuccessOf(uri));
     this.cache.set(uri, a);
     return a;
   }

@@ -36,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { resolveStateDir } from '../engine/run/state/dir';
 import { VerifyHistoryReader } from '../engine/run/state/verify-history';
+import { LastSuccessReader } from '../engine/ops/status/history';
 import { DocumentStore, type Analysis, type Clock } from './documents';
 import { codeActions } from './features/code-actions';
 import { codeLenses } from './features/code-lens';
@@ -140,7 +141,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       return undefined;
     }
   };
-  const store = new DocumentStore(documents, () => clock(), verifiedOf);
+  // The same for the last successes journalled by `backplan run` (SPEC §6 backup-late).
+  const successes = new LastSuccessReader();
+  let lastSuccessRead: { key: string; at: number; value: ReturnType<LastSuccessReader['read']> } | undefined;
+  const lastSuccessOf = (uri: string) => {
+    if (!uri.startsWith('file:')) return undefined;
+    try {
+      const stateDir = resolveStateDir(settings.stateDir || undefined);
+      const path = fileURLToPath(uri);
+      const key = `${stateDir}\0${path}`;
+      const now = Date.now();
+      if (lastSuccessRead?.key !== key || now - lastSuccessRead.at > VERIFY_REREAD_MS) lastSuccessRead = { key, at: now, value: successes.read(stateDir, path) };
+      return lastSuccessRead.value;
+    } catch {
+      return undefined;
+    }
+  };
+  const store = new DocumentStore(documents, () => clock(), verifiedOf, lastSuccessOf);
   const projector = new Projector();
   let commands = new Set<string>();
   let capabilities: ClientCapabilities = {};

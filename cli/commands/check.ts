@@ -9,6 +9,7 @@ import { readPlanFile } from '../read-plan';
 import { paint, severityColour, type Out } from '../output';
 import type { CommandContext } from '../command';
 import { verifyHistory } from '../../engine/run/state/verify-history';
+import { LastSuccessReader } from '../../engine/ops/status/history';
 import { resolveStateDir } from '../../engine/run/state/dir';
 
 export interface FileReport {
@@ -18,7 +19,11 @@ export interface FileReport {
 
 export function checkFile(path: string, now?: number, stateDir?: string): { report: FileReport; findings: Finding[]; internal: string[] } {
   const text = readPlanFile(path);
-  const result = checkText(text, { now, baseDir: dirname(resolve(path)), ...(stateDir !== undefined ? { verified: verifyHistory(stateDir, path) } : {}) });
+  const result = checkText(text, {
+    now,
+    baseDir: dirname(resolve(path)),
+    ...(stateDir !== undefined ? { verified: verifyHistory(stateDir, path), lastSuccess: new LastSuccessReader().read(stateDir, path) } : {}),
+  });
   const lines = new LineIndex(text);
   return {
     findings: result.findings,

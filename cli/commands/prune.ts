@@ -2,6 +2,7 @@
 // [--break-stale-lock]`: apply the job's retention to its live copies now. --dry-run lists the
 // real copies the policy would remove, with the reasons of those it keeps, and changes nothing.
 import { resolve } from 'node:path';
+import { publishAfter } from '../publish-metrics';
 import { pruneJob, JobOpError, type PruneJobReport } from '../../engine/run/ops/prune-job';
 import { LockError } from '../../engine/run/state/lock';
 import { PruneError } from '../../engine/run/prune/copies';
@@ -34,13 +35,15 @@ export async function runPrune(cmd: CommandContext): Promise<number> {
   if (job === undefined) cmd.usage('prune needs --job J: backplan prune PLAN --job J [--dry-run]');
   const loaded = loadPlanFor(cmd, 'prune');
   if (typeof loaded === 'number') return loaded;
+  const stateDir = resolveStateDir(cmd.string('state-dir'));
+  const dryRun = Boolean(cmd.options['dry-run']);
   try {
     const r = await pruneJob({
       plan: loaded.model,
       planPath: resolve(loaded.file),
       job: job!,
-      stateDir: resolveStateDir(cmd.string('state-dir')),
-      dryRun: Boolean(cmd.options['dry-run']),
+      stateDir,
+      dryRun,
       breakStaleLock: Boolean(cmd.options['break-stale-lock']),
       sshOptions: sshOptions(cmd),
     });
@@ -52,5 +55,7 @@ export async function runPrune(cmd: CommandContext): Promise<number> {
       return 1;
     }
     throw e;
+  } finally {
+    if (!dryRun) await publishAfter(cmd.out, loaded.model, loaded.file, stateDir);
   }
 }

@@ -5,6 +5,7 @@
 // its prerequisite failed); 2: bad usage or an unreadable plan.
 import { formatSize } from '../../engine/plan/size';
 import { resolve } from 'node:path';
+import { publishAfter } from '../publish-metrics';
 import { planSteps } from '../../engine/run/steps/plan-steps';
 import { runPlan, type RunEvent, type RunReport } from '../../engine/run/ops/run-plan';
 import { resolveStateDir } from '../../engine/run/state/dir';
@@ -99,12 +100,13 @@ export async function runRun(cmd: CommandContext): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let report: RunReport;
+  const stateDir = resolveStateDir(cmd.string('state-dir'));
   try {
     report = await runPlan({
       plan: loaded.model,
       planPath: resolve(loaded.file),
       job,
-      stateDir: resolveStateDir(cmd.string('state-dir')),
+      stateDir,
       breakStaleLock: Boolean(cmd.options['break-stale-lock']),
       perHost,
       sshOptions: sshOptions(cmd),
@@ -119,5 +121,6 @@ export async function runRun(cmd: CommandContext): Promise<number> {
   if (progress === 'json') out.write(`${JSON.stringify({ event: 'summary', ...report })}\n`);
   else if (format === 'json') out.write(`${JSON.stringify(report, null, 2)}\n`);
   else out.write(textReport(out, report));
+  await publishAfter(out, loaded.model, loaded.file, stateDir);
   return report.ok ? 0 : 1;
 }

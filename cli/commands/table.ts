@@ -228,6 +228,28 @@ export const COMMANDS: CommandDecl[] = [
     load: () => import('./init').then((m) => m.runInit),
   },
   {
+    name: 'status',
+    summary: 'the state of each job from the journals (last run, last success, age against its rpo, last restore test); --live also lists the real copies',
+    args: 'PLAN',
+    options: [
+      stateDir('where the journals are read (nothing else is read; no host is contacted without --live)'),
+      { name: 'live', meaning: 'also list every job\'s real copies where they are stored (read-only, over ssh for remote storage) and report the drift from what the plan projects', default: 'off: the journals only' },
+      job('only job J', 'every job'),
+      format(['text', 'json', 'nagios', 'prometheus']),
+      sshOption,
+    ],
+    examples: [
+      ['backplan status site.backplan.yaml', 'one line per job, worst first: ok, late, failed, never or disabled'],
+      ['backplan status site.backplan.yaml --format nagios', 'one Monitoring Plugins line with perfdata, exit 0/1/2/3 for Nagios or Icinga'],
+    ],
+    exitCodes: [
+      [0, 'every job is ok or disabled (--format nagios: OK)'],
+      [1, 'a job is late, failed or never succeeded (--format nagios: 1 WARNING, 2 CRITICAL, 3 UNKNOWN)'],
+      [2, 'bad usage, an unreadable plan or an unreadable state directory'],
+    ],
+    load: () => import('./status').then((m) => m.runStatus),
+  },
+  {
     name: 'export',
     summary: 'hand the plan\'s schedules to native schedulers (systemd timers, cron, Incus, sanoid, Velero, borgmatic)',
     args: 'PLAN',

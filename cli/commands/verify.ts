@@ -4,6 +4,7 @@
 // of a pg-dump or mysql-dump job into a scratch database on the job's server (over ssh when it
 // is remote; an encrypted copy decrypted here) and compare every table's row count with the source.
 import { resolve } from 'node:path';
+import { publishAfter } from '../publish-metrics';
 import { tmpdir } from 'node:os';
 import { verifyJob, JobOpError } from '../../engine/run/ops/verify-job';
 import { LockError } from '../../engine/run/state/lock';
@@ -21,6 +22,7 @@ export async function runVerify(cmd: CommandContext): Promise<number> {
   if (job === undefined) cmd.usage('verify needs --job J: backplan verify PLAN --job J [--copy NAME]');
   const loaded = loadPlanFor(cmd, 'verify');
   if (typeof loaded === 'number') return loaded;
+  const stateDir = resolveStateDir(cmd.string('state-dir'));
   try {
     const r = await verifyJob({
       plan: loaded.model,
@@ -28,7 +30,7 @@ export async function runVerify(cmd: CommandContext): Promise<number> {
       job: job!,
       copy: cmd.string('copy'),
       scratchDir: cmd.string('scratch-dir') ?? tmpdir(),
-      stateDir: resolveStateDir(cmd.string('state-dir')),
+      stateDir,
       breakStaleLock: Boolean(cmd.options['break-stale-lock']),
       sshOptions: sshOptions(cmd),
     });
@@ -50,5 +52,7 @@ export async function runVerify(cmd: CommandContext): Promise<number> {
       return 1;
     }
     throw e;
+  } finally {
+    await publishAfter(cmd.out, loaded.model, loaded.file, stateDir);
   }
 }

@@ -18,6 +18,11 @@ export interface CheckContext {
    */
   verified?: ReadonlyMap<string, { at: string; ok: boolean; copy?: string }>;
   /**
+   * The newest journalled success of each job (ISO time), when the face that checks knows a
+   * state directory and the plan is a saved file (rule backup-late); absent otherwise.
+   */
+  lastSuccess?: ReadonlyMap<string, string>;
+  /**
    * The folder of the plan file, when the plan is a file: relative `paths` of local jobs resolve
    * against it (the 3-2-1 chains compare the data roots read). Absent for a plan checked from memory.
    */

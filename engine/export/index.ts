@@ -4,6 +4,7 @@ import type { PlanModel } from '../plan/model';
 import { exportBorgmatic } from './borgmatic';
 import { exportCron } from './cron';
 import { exportIncus } from './incus';
+import { exportPrometheusRules } from './prometheus-rules';
 import { exportSanoid } from './sanoid';
 import { exportSystemd } from './systemd';
 import { EXPORT_TARGETS, type ExportOptions, type ExportResult, type ExportTarget } from './types';
@@ -18,6 +19,7 @@ const TARGETS: Record<ExportTarget, (plan: PlanModel, opts: ExportOptions, jobs:
   sanoid: exportSanoid,
   velero: exportVelero,
   borgmatic: exportBorgmatic,
+  'prometheus-rules': exportPrometheusRules,
 };
 
 export function isExportTarget(t: unknown): t is ExportTarget {
