@@ -16,6 +16,8 @@
 #   systemd     252.39-1~deb12u2 (`systemd-analyze calendar` checks `export --to systemd`)
 #   prometheus  2.42.0+ds-5+deb12u1 (brings promtool), prometheus-node-exporter 1.5.0-1+b6,
 #               prometheus-pushgateway 1.5.1-2+b5 (the monitoring tests start their own)
+#   apprise     1.2.0-1, python3-aiosmtpd 1.4.3-1.1+deb12u1 (the notification tests: the real
+#               apprise CLI, and an SMTP server that receives the e-mails)
 # On another release the pinned version may not exist: the release's own version is installed
 # and a warning says so (fixtures may then disagree with the tool).
 # Without root (and without passwordless sudo) nothing is installed: a warning is printed and
@@ -42,6 +44,8 @@ PACKAGES=(
   "busybox-static=1:1.35.0-4+deb12u1+b1"
   "borgmatic=1.7.7-1"
   "systemd=252.39-1~deb12u2"
+  "apprise=1.2.0-1"
+  "python3-aiosmtpd=1.4.3-1.1+deb12u1"
   "prometheus=2.42.0+ds-5+deb12u1"
   "prometheus-node-exporter=1.5.0-1+b6"
   "prometheus-pushgateway=1.5.1-2+b5"

@@ -11,6 +11,7 @@ import { resolveStateDir } from '../../engine/run/state/dir';
 import type { CommandContext } from '../command';
 import { paint, type Out } from '../output';
 import { loadPlanFor } from '../load-plan';
+import { Notifier } from '../../engine/ops/notify/lifecycle';
 import { sshOptions } from './run';
 
 function text(out: Out, r: PruneJobReport): string {
@@ -37,6 +38,9 @@ export async function runPrune(cmd: CommandContext): Promise<number> {
   if (typeof loaded === 'number') return loaded;
   const stateDir = resolveStateDir(cmd.string('state-dir'));
   const dryRun = Boolean(cmd.options['dry-run']);
+  // Notifications (SPEC §10) of a real prune: `start`, then its outcome once it is journalled.
+  const notifier = dryRun ? undefined : new Notifier({ plan: loaded.model, planPath: resolve(loaded.file), onWarning: (l) => cmd.out.error(`${l}\n`) });
+  notifier?.start(job!, null);
   try {
     const r = await pruneJob({
       plan: loaded.model,
@@ -48,10 +52,12 @@ export async function runPrune(cmd: CommandContext): Promise<number> {
       sshOptions: sshOptions(cmd),
     });
     cmd.out.write(format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : text(cmd.out, r));
+    await notifier?.finishJob(job!, r.failed.length ? 'failure' : 'success', r.failed.length ? `could not remove ${r.failed.join('; ')}` : `${r.removed.length} removed, ${r.keep.length} kept`, r.journal);
     return r.failed.length ? 1 : 0;
   } catch (e) {
     if (e instanceof JobOpError || e instanceof LockError || e instanceof PruneError || e instanceof FsError) {
       cmd.out.error(`backplan: ${e.message}\n`);
+      await notifier?.finishJob(job!, e instanceof PruneError ? 'warning' : 'failure', `prune ${e instanceof PruneError ? 'refused' : 'failed'}: ${e.message}`);
       return 1;
     }
     throw e;

@@ -12,6 +12,7 @@ import { resolveStateDir } from '../../engine/run/state/dir';
 import { formatStep } from '../../engine/run/steps/step';
 import type { CommandContext } from '../command';
 import { loadPlanFor } from '../load-plan';
+import { Notifier } from '../../engine/ops/notify/lifecycle';
 import { paint, type Out } from '../output';
 
 
@@ -99,6 +100,9 @@ export async function runRun(cmd: CommandContext): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Notifications (SPEC §10): `start` as each job starts, the outcome once the journal is written.
+  const notifier = new Notifier({ plan: loaded.model, planPath: resolve(loaded.file), onWarning: (l) => out.error(`${l}\n`) });
+  let runId: string | null = null;
   let report: RunReport;
   const stateDir = resolveStateDir(cmd.string('state-dir'));
   try {
@@ -111,7 +115,12 @@ export async function runRun(cmd: CommandContext): Promise<number> {
       perHost,
       sshOptions: sshOptions(cmd),
       signal: abort.signal,
-      onEvent: (e) => (progress === 'json' ? out.write(`${JSON.stringify(e)}\n`) : textEvent(out, e)),
+      onEvent: (e) => {
+        if (e.event === 'run-start') runId = e.run;
+        else if (e.event === 'job-start') notifier.start(e.job, runId);
+        if (progress === 'json') out.write(`${JSON.stringify(e)}\n`);
+        else textEvent(out, e);
+      },
     });
   } finally {
     process.off('SIGINT', onSignal);
@@ -121,6 +130,7 @@ export async function runRun(cmd: CommandContext): Promise<number> {
   if (progress === 'json') out.write(`${JSON.stringify({ event: 'summary', ...report })}\n`);
   else if (format === 'json') out.write(`${JSON.stringify(report, null, 2)}\n`);
   else out.write(textReport(out, report));
+  await notifier.finishRun(report);
   await publishAfter(out, loaded.model, loaded.file, stateDir);
   return report.ok ? 0 : 1;
 }

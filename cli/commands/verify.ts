@@ -14,6 +14,7 @@ import { resolveStateDir } from '../../engine/run/state/dir';
 import type { CommandContext } from '../command';
 import { paint } from '../output';
 import { loadPlanFor } from '../load-plan';
+import { Notifier } from '../../engine/ops/notify/lifecycle';
 import { sshOptions } from './run';
 
 export async function runVerify(cmd: CommandContext): Promise<number> {
@@ -23,6 +24,9 @@ export async function runVerify(cmd: CommandContext): Promise<number> {
   const loaded = loadPlanFor(cmd, 'verify');
   if (typeof loaded === 'number') return loaded;
   const stateDir = resolveStateDir(cmd.string('state-dir'));
+  // Notifications (SPEC §10): `start`, then the restore test's outcome once it is journalled.
+  const notifier = new Notifier({ plan: loaded.model, planPath: resolve(loaded.file), onWarning: (l) => cmd.out.error(`${l}\n`) });
+  notifier.start(job!, null);
   try {
     const r = await verifyJob({
       plan: loaded.model,
@@ -45,10 +49,12 @@ export async function runVerify(cmd: CommandContext): Promise<number> {
     } else {
       cmd.out.write(`${paint(cmd.out, 'red', 'FAILED')} ${r.job}: ${r.copy}\n${r.problems.map((p) => `  ${p}`).join('\n')}\n`);
     }
+    await notifier.finishJob(job!, r.ok ? 'success' : 'failure', r.ok ? `restore test of ${r.copy} passed` : `restore test of ${r.copy} failed: ${r.problems.join('; ')}`, r.journal);
     return r.ok ? 0 : 1;
   } catch (e) {
     if (e instanceof JobOpError || e instanceof LockError || e instanceof PruneError || e instanceof FsError) {
       cmd.out.error(`backplan: ${e.message}\n`);
+      await notifier.finishJob(job!, 'failure', `restore test failed: ${e.message}`);
       return 1;
     }
     throw e;

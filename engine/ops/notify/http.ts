@@ -1,9 +1,9 @@
 // `type: http`: one request to a webhook (Slack, Discord, Mattermost, ntfy, Uptime Kuma, any
 // endpoint). `url` (or `url_env`/`url_file`: a webhook URL holds its token), `method` (POST),
-// `headers` (a header written `NAME_env: VAR` or `NAME_file: PATH` takes its value from there),
+// `headers` (values are templates too; a header written `NAME_env: VAR` or `NAME_file: PATH` takes its value from there),
 // `body` (a template over the event JSON, see events.ts; without one the body is the event JSON).
 // Any answer other than 2xx is a failure.
-import { renderBody } from './events';
+import { renderBody, renderText } from './events';
 import { NotifyError, shownUrl, valueOf, type SendContext } from './context';
 
 export function headersOf(ctx: SendContext): Record<string, string> {
@@ -15,7 +15,7 @@ export function headersOf(ctx: SendContext): Record<string, string> {
     if (m) {
       const value = valueOf({ ...ctx, target: { ...ctx.target, raw: { [`h_${m[2]}`]: v } } }, 'h');
       out[m[1]] = value!;
-    } else if (v !== null && v !== undefined) out[k] = String(v);
+    } else if (v !== null && v !== undefined) out[k] = renderText(String(v), ctx.event).replace(/[\r\n]+/g, ' ');
   }
   return out;
 }

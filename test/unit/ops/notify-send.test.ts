@@ -71,6 +71,7 @@ describe('http targets', () => {
     expect(q.headers['content-type']).toMatch(/^text\/plain/);
     expect(q.headers.authorization).toBe('Bearer tk_123');
     expect(q.headers.priority).toBe('high');
+    expect(q.headers.title).toBe('backplan docs-archive');
     const j = renderBody('{"text":"{{message}}"}', EVENT, 'application/json');
     expect(JSON.parse(j.body).text).toBe(EVENT.message);
   });
