@@ -3,6 +3,11 @@
 // restored regular file and compare both with the manifest. The scratch directory is removed
 // afterwards. The extractor never writes outside the scratch directory (absolute and `..`
 // names are refused, as are writes through symbolic links) and does not restore owners.
+// `backplan restore` (engine/run/restore/archive.ts) uses the same extraction and checks with
+// `into`: the archive is extracted into the restore's `.partial` directory, which is kept only
+// when every checksum matched (the caller renames it to the target), and `include` limits the
+// restore to some members. Names are compared exactly as the manifest holds them (a `\` in a
+// name is a character, not a separator).
 import { createHash } from 'node:crypto';
 import { createReadStream, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +52,13 @@ function walkFiles(root: string): string[] {
 export interface RestoreOptions {
   /** Where to make the scratch directory (default: the system's temporary directory). */
   scratchParent?: string;
+  /**
+   * Extract into this existing, empty directory instead of a scratch one, and keep it when the
+   * restore is whole and every checksum matched (on failure it is left to the caller to remove).
+   */
+  into?: string;
+  /** Only these member paths (as the archive names them, no leading `/`) and what is under them. */
+  include?: readonly string[];
   /** The archive is gpg-encrypted: decrypt with `gpg` on this machine. */
   decrypt?: { argv: string[] };
 }
@@ -57,7 +69,10 @@ export async function restoreAndCompare(
   opts: RestoreOptions = {},
 ): Promise<RestoreResult> {
   const problems: string[] = [];
-  const scratch = mkdtempSync(join(opts.scratchParent ?? tmpdir(), 'backplan-verify-'));
+  const scratch = opts.into ?? mkdtempSync(join(opts.scratchParent ?? tmpdir(), 'backplan-verify-'));
+  const include = opts.include?.map((p) => p.replace(/^\/+|\/+$/g, ''));
+  const wanted = (path: string): boolean =>
+    !include || include.some((p) => p === '' || path === p || path.startsWith(`${p}/`));
   const h = createHash('sha256');
   let bytes = 0;
   try {
@@ -66,7 +81,14 @@ export async function restoreAndCompare(
       h.update(d);
       bytes += d.length;
     });
-    const unpack = new Unpack({ cwd: scratch, strict: true, preserveOwner: false, preservePaths: false, unlink: true });
+    const unpack = new Unpack({
+      cwd: scratch,
+      strict: true,
+      preserveOwner: false,
+      preservePaths: false,
+      unlink: true,
+      ...(include ? { filter: (path: string) => wanted(path.replace(/\/+$/, '')) } : {}),
+    });
     const restored = new Promise<void>((resolve, reject) => {
       unpack.on('close', () => resolve());
       unpack.on('error', (e: Error) => reject(e));
@@ -102,10 +124,12 @@ export async function restoreAndCompare(
 
     let checked = 0;
     if (problems.length === 0) {
-      const expected = new Map(manifest.members.map((m) => [m.path, m.sha256]));
+      const members = manifest.members.filter((m) => wanted(m.path));
+      const expected = new Map(members.map((m) => [m.path, m.sha256]));
       const seen = new Set<string>();
       for (const file of walkFiles(scratch)) {
-        const rel = relative(scratch, file).split('\\').join('/');
+        // POSIX paths: `relative` already uses `/`; a `\` is part of a name and stays as it is.
+        const rel = relative(scratch, file);
         const want = expected.get(rel);
         seen.add(rel);
         if (want === undefined) {
@@ -116,14 +140,16 @@ export async function restoreAndCompare(
         if (got !== want) problems.push(`${rel}: sha256 ${got} differs from the manifest's ${want}`);
         else checked++;
       }
-      for (const m of manifest.members)
+      if (include && members.length === 0)
+        problems.push(`the archive holds nothing under ${include.map((p) => `/${p}`).join(', ')}`);
+      for (const m of members)
         if (!seen.has(m.path)) problems.push(`${m.path}: in the manifest but not restored`);
     }
     return { ok: problems.length === 0, archiveSha256, bytes, checked, problems };
   } finally {
     try {
       // A restored tree may hold read-only directories; make sure it can be removed.
-      if (lstatSync(scratch).isDirectory()) rmSync(scratch, { recursive: true, force: true });
+      if (opts.into === undefined && lstatSync(scratch).isDirectory()) rmSync(scratch, { recursive: true, force: true });
     } catch {
       // already gone
     }

@@ -30,7 +30,7 @@ export interface Session extends JobSession {
 }
 
 export function openSession(
-  command: 'prune' | 'verify',
+  command: 'prune' | 'verify' | 'restore',
   plan: PlanModel,
   planPath: string,
   job: string,

@@ -13,7 +13,7 @@ import type { Redactor } from '../exec/redact';
 export type StepStatus = 'ok' | 'failed' | 'skipped';
 
 export type JournalRecord =
-  | { type: 'run-start'; command: 'run' | 'prune' | 'verify' | 'init'; plan: string; jobs: string[]; pid: number; host: string }
+  | { type: 'run-start'; command: 'run' | 'prune' | 'verify' | 'init' | 'restore'; plan: string; jobs: string[]; pid: number; host: string }
   | { type: 'job-start'; job: string }
   | { type: 'job-end'; job: string; status: 'ok' | 'failed' | 'skipped'; message?: string }
   | { type: 'step-start'; job: string; step: string; phase: string; description: string; display: string }

@@ -1,0 +1,28 @@
+// The table of kinds `backplan restore` can restore (ops/restore-job.ts reads it). A kind is
+// either restored as files (FileRestorer: list the copies, fill an empty `.partial` root with the
+// copy's tree) or into a database server (DbRestorer). Adding a kind: restore/<kind>.ts
+// exporting one of those, and its line here; the operation does the rest (choosing the copy,
+// the target checks, `.partial` and the rename, moving the current data aside, the lock, the
+// journal, hooks, --dry-run).
+import { archiveRestorer } from './archive';
+import { borgRestorer } from './borg';
+import { mysqlRestorer, pgRestorer } from './dump';
+import { resticRestorer } from './restic';
+import { rsyncRestorer } from './rsync';
+import type { KindRestorer } from './types';
+
+export const RESTORERS: Record<string, KindRestorer> = {
+  archive: archiveRestorer,
+  rsync: rsyncRestorer,
+  restic: resticRestorer,
+  borg: borgRestorer,
+  'pg-dump': pgRestorer,
+  'mysql-dump': mysqlRestorer,
+};
+
+export function restorerFor(kind: string): KindRestorer | undefined {
+  return Object.hasOwn(RESTORERS, kind) ? RESTORERS[kind] : undefined;
+}
+
+export type { KindRestorer, FileRestorer, DbRestorer, RestoreCopy, CopyListing, RestoreAction } from './types';
+export { RestoreError } from './types';
