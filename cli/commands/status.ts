@@ -10,7 +10,8 @@ import { parsePlan } from '../../engine/plan/parse';
 import { resolveLocalPaths } from '../../engine/plan/resolve-paths';
 import { resolveStateDir } from '../../engine/run/state/dir';
 import { readHistory, StateDirError, type PlanHistory } from '../../engine/ops/status/history';
-import { nagios, planStatus, statusExitCode, veryLate, type JobStatus, type StatusReport } from '../../engine/ops/status/state';
+import { jobInfos, nagios, planStatus, statusExitCode, veryLate, type JobStatus, type StatusReport } from '../../engine/ops/status/state';
+import { cachedPlan } from '../../engine/ops/status/plan-cache';
 import { monitoringOf, writeMetricsFile } from '../../engine/ops/metrics/publish';
 import { renderMetrics } from '../../engine/ops/metrics/metrics';
 import { formatSpan } from '../../engine/time/duration';
@@ -23,18 +24,13 @@ type Format = 'text' | 'json' | 'nagios' | 'prometheus';
 
 const COLOUR: Record<JobStatus['state'], Colour> = { ok: 'green', late: 'yellow', failed: 'red', never: 'red', disabled: 'gray' };
 
-function loadModel(cmd: CommandContext): { file: string; model: PlanModel } {
-  const [file, ...extra] = cmd.positionals;
-  if (!file || extra.length > 0) cmd.usage(`status needs exactly one plan file: ${cmd.usageLine}`);
+function loadModel(cmd: CommandContext, file: string): PlanModel {
   const parsed = parsePlan(readPlanFile(file));
   if (parsed.value === undefined || parsed.value === null || typeof parsed.value !== 'object') {
     const f = parsed.findings[0];
     cmd.usage(`${file}: not a readable plan${f ? ` (${f.message})` : ''}; see backplan check ${file}`);
   }
-  const model = resolveLocalPaths(buildModel(parsed.value), dirname(resolve(file)));
-  const job = cmd.string('job');
-  if (job !== undefined && !model.jobs.has(job)) cmd.usage(`no job \`${job}\` in ${file}; jobs: ${[...model.jobs.keys()].join(', ')}`);
-  return { file, model };
+  return resolveLocalPaths(buildModel(parsed.value), dirname(resolve(file)));
 }
 
 const size = (b: number) => {
@@ -75,10 +71,16 @@ export function statusText(out: Pick<Out, 'color'>, r: StatusReport): string {
 export async function runStatus(cmd: CommandContext): Promise<number> {
   const format = cmd.format<Format>();
   const out = cmd.out;
-  const { file, model } = loadModel(cmd);
+  const [file, ...extra] = cmd.positionals;
+  if (!file || extra.length > 0) cmd.usage(`status needs exactly one plan file: ${cmd.usageLine}`);
   const job = cmd.string('job');
   const stateDir = resolveStateDir(cmd.string('state-dir'));
   const now = Date.now();
+  // The plan's jobs: parsed, or from the state directory's cache while the file is unchanged.
+  let model: PlanModel | undefined;
+  const load = () => (model ??= loadModel(cmd, file));
+  const plan = cmd.options.live ? { jobs: jobInfos(load(), now), monitoring: load().monitoring } : cachedPlan(stateDir, file, load, now);
+  if (job !== undefined && !plan.jobs.some((j) => j.name === job)) cmd.usage(`no job \`${job}\` in ${file}; jobs: ${plan.jobs.map((j) => j.name).join(', ')}`);
   let history: PlanHistory;
   try {
     history = readHistory(stateDir, file);
@@ -91,12 +93,12 @@ export async function runStatus(cmd: CommandContext): Promise<number> {
   if (history.unreadable) out.error(`backplan: ${history.unreadable} journal${history.unreadable === 1 ? '' : 's'} could not be read and ${history.unreadable === 1 ? 'was' : 'were'} left out\n`);
   if (history.empty && format === 'text') out.error(`backplan: no journal in ${stateDir} yet: nothing has run with this state directory\n`);
 
-  const report = planStatus(model, history.jobs, now, job);
+  const report = planStatus(plan.jobs, history.jobs, now, job);
   if (cmd.options.live) {
     const { planDrift } = await import('../../engine/ops/status/live');
     const firstSuccess = new Map<string, string>();
     for (const [name, h] of history.jobs) if (h.firstSuccess) firstSuccess.set(name, h.firstSuccess);
-    const drift = await planDrift(model, now, { only: job, sshOptions: sshOptions(cmd), firstSuccess });
+    const drift = await planDrift(load(), now, { only: job, sshOptions: sshOptions(cmd), firstSuccess });
     for (const j of report.jobs) {
       const d = drift.get(j.job);
       j.drift = d?.drift ?? null;
@@ -115,9 +117,9 @@ export async function runStatus(cmd: CommandContext): Promise<number> {
       return n.code;
     }
     case 'prometheus': {
-      const text = await renderMetrics(model, history.jobs, now);
+      const text = await renderMetrics(plan.jobs, history.jobs, now);
       out.write(text);
-      const cfg = monitoringOf(model, file);
+      const cfg = monitoringOf(plan, file);
       if (cfg.textfile) {
         const w = writeMetricsFile(cfg.textfile, text);
         if (w) out.error(`backplan: warning: ${w}\n`);

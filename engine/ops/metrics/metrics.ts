@@ -5,11 +5,9 @@
 // alerts can tell "never" from "absent"; metrics with no value (duration of a run that never
 // ran, copies never counted, rto not set) are left out rather than reported as 0.
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { JobModel, PlanModel } from '../../plan/model';
-import { durationOf } from '../../checks/shared/policies';
-import { approxMs } from '../../time/duration';
+import type { PlanModel } from '../../plan/model';
 import type { JobHistory } from '../status/history';
-import { expectedIntervalMs, jobDeadline, statusContext } from '../status/state';
+import { jobInfos, type JobInfo } from '../status/state';
 
 export const METRIC_LABELS = ['job_name', 'kind', 'host', 'storage'] as const;
 
@@ -31,15 +29,14 @@ export const METRICS = {
 
 type Labels = Record<(typeof METRIC_LABELS)[number], string>;
 
-export function jobLabels(job: JobModel): Labels {
-  const storage = typeof job.to === 'string' ? job.to : typeof job.storage === 'string' ? job.storage : '';
-  return { job_name: job.name, kind: String(job.kind ?? ''), host: typeof job.host === 'string' ? job.host : '', storage };
+export function jobLabels(job: Pick<JobInfo, 'name' | 'kind' | 'host' | 'storage'>): Labels {
+  return { job_name: job.name, kind: job.kind, host: job.host ?? '', storage: job.storage };
 }
 
 const ts = (iso: string | undefined) => (iso ? Date.parse(iso) / 1000 : 0);
 
-/** The registry holding the plan's metrics at `now` (disabled jobs included: their rpo and runs still mean something). */
-export function planRegistry(plan: PlanModel, history: ReadonlyMap<string, JobHistory>, now: number): Registry {
+/** The registry holding the metrics of the plan's jobs (disabled ones included: their rpo and runs still mean something). */
+export function planRegistry(jobs: readonly JobInfo[], history: ReadonlyMap<string, JobHistory>): Registry {
   const registry = new Registry();
   const labelNames = [...METRIC_LABELS];
   const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames, registers: [registry] });
@@ -58,8 +55,7 @@ export function planRegistry(plan: PlanModel, history: ReadonlyMap<string, JobHi
     rto: gauge(METRICS.rto, 'The job\'s rto.'),
   };
   const runs = new Counter({ name: METRICS.runs, help: 'Finished runs of the job, by result.', labelNames: [...labelNames, 'result'], registers: [registry] });
-  const ctx = statusContext(plan, now);
-  for (const job of plan.jobs.values()) {
+  for (const job of jobs) {
     const l = jobLabels(job);
     const h = history.get(job.name);
     const last = h?.lastRun;
@@ -70,10 +66,8 @@ export function planRegistry(plan: PlanModel, history: ReadonlyMap<string, JobHi
       g.lastRunSuccess.set(l, last.result === 'ok' ? 1 : 0);
     }
     for (const result of ['ok', 'failed', 'skipped'] as const) runs.inc({ ...l, result }, h?.runs[result] ?? 0);
-    const gap = expectedIntervalMs(plan, job, now, ctx);
-    if (gap !== undefined) g.expectedInterval.set(l, gap / 1000);
-    const deadline = jobDeadline(plan, job, now, ctx);
-    if (deadline) g.rpo.set(l, Math.round(deadline.ms / 1000));
+    if (job.gapMs !== undefined) g.expectedInterval.set(l, job.gapMs / 1000);
+    if (job.deadline) g.rpo.set(l, Math.round(job.deadline.ms / 1000));
     if (h?.copies !== undefined) g.copies.set(l, h.copies);
     if (h?.bytes !== undefined) g.bytes.set(l, h.bytes);
     g.lastVerify.set(l, ts(h?.lastVerify?.time));
@@ -81,13 +75,12 @@ export function planRegistry(plan: PlanModel, history: ReadonlyMap<string, JobHi
       g.lastVerifySuccess.set(l, h.lastVerify.ok ? 1 : 0);
       g.lastRestoreDuration.set(l, h.lastVerify.ms / 1000);
     }
-    const rto = durationOf(job.raw?.rto);
-    if (rto) g.rto.set(l, approxMs(rto) / 1000);
+    if (job.rtoMs !== undefined) g.rto.set(l, job.rtoMs / 1000);
   }
   return registry;
 }
 
 /** The plan's metrics in the Prometheus text format. */
-export function renderMetrics(plan: PlanModel, history: ReadonlyMap<string, JobHistory>, now: number): Promise<string> {
-  return planRegistry(plan, history, now).metrics();
+export function renderMetrics(plan: PlanModel | readonly JobInfo[], history: ReadonlyMap<string, JobHistory>, now: number): Promise<string> {
+  return planRegistry(Array.isArray(plan) ? (plan as readonly JobInfo[]) : jobInfos(plan as PlanModel, now), history).metrics();
 }

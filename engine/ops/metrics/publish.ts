@@ -9,6 +9,7 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { PlanModel } from '../../plan/model';
 import { writeFileAtomic } from '../atomic-write';
 import { readHistory } from '../status/history';
+import { cachedPlan } from '../status/plan-cache';
 import { renderMetrics } from './metrics';
 
 export interface MonitoringConfig {
@@ -21,7 +22,7 @@ export interface MonitoringConfig {
 }
 
 /** The plan's `monitoring:` mapping, resolved (`env` for pushgateway_env). */
-export function monitoringOf(plan: PlanModel, planPath: string, env: NodeJS.ProcessEnv = process.env): MonitoringConfig {
+export function monitoringOf(plan: Pick<PlanModel, 'monitoring'>, planPath: string, env: NodeJS.ProcessEnv = process.env): MonitoringConfig {
   const m = plan.monitoring;
   if (!m || typeof m !== 'object' || Array.isArray(m)) return {};
   const raw = m as Record<string, unknown>;
@@ -107,7 +108,8 @@ export async function publishMetrics(
     if (cfg.pushgatewayEnvMissing) warnings.push(`monitoring.pushgateway_env names ${cfg.pushgatewayEnvMissing}, which is not set: the metrics were not pushed`);
     if (!cfg.textfile && !cfg.pushgateway && !opts.always) return { warnings };
     const now = opts.now ?? Date.now();
-    const text = await renderMetrics(plan, readHistory(stateDir, planPath).jobs, now);
+    const jobs = cachedPlan(stateDir, planPath, () => plan, now).jobs;
+    const text = await renderMetrics(jobs, readHistory(stateDir, planPath).jobs, now);
     const out: PublishResult = { warnings, text };
     if (cfg.textfile) {
       const w = writeMetricsFile(cfg.textfile, text);

@@ -4,11 +4,14 @@
 //
 // Every run, prune and verify leaves one journal, `<state>/runs/<run-id>.jsonl`, so a state
 // directory holds thousands of them in time. Each journal is summarised once (summariseJournal)
-// and the summaries of finished journals (those with a `run-end`: an append-only journal never
-// changes after it) are kept in `<state>/status-index.json`, rewritten atomically when it
-// changed. A journal still open (no `run-end`: a run in progress, or one that was killed) is read
-// again each time. The index is a cache: deleting it costs one full read, a corrupt or foreign
-// one is ignored, and a state directory that cannot be written only means no cache.
+// and folded into the history of its plan's jobs (foldSummary: order-independent, newest wins).
+// `<state>/status-index.json` keeps the names of the finished journals (those with a `run-end`:
+// an append-only journal never changes after it) and the histories they fold into, rewritten
+// atomically when it changed: a later read only reads the journals that are new. A journal still
+// open (no `run-end`: a run in progress, or one that was killed) is read again each time. The
+// index is a cache: deleting it costs one full read, a corrupt or foreign one is ignored, a
+// journal that disappeared makes it rebuilt, and a state directory that cannot be written only
+// means no cache.
 //
 // Bad input never throws: a torn or corrupt line is skipped (the lines before and after still
 // count), a journal whose `run-start` declares a `format` above JOURNAL_FORMAT (written by a
@@ -22,7 +25,7 @@ import { writeFileAtomic } from '../atomic-write';
 /** The journal format this reader understands; a `run-start` with a higher `format` is newer. */
 export const JOURNAL_FORMAT = 1;
 const INDEX_FILE = 'status-index.json';
-const INDEX_VERSION = 1;
+const INDEX_VERSION = 2;
 
 export class StateDirError extends Error {}
 
@@ -141,10 +144,12 @@ export interface JobHistory {
   lastSuccess?: string;
   /** End (else start) of the oldest run that succeeded. */
   firstSuccess?: string;
-  /** Bytes of the newest successful run that said how much it wrote. */
+  /** Bytes of the newest successful run (when it said how much it wrote). */
   bytes?: number;
   /** Copies kept by the newest prune. */
   copies?: number;
+  /** When the newest prune that counted `copies` ended. */
+  copiesAt?: string;
   lastVerify?: { time: string; ok: boolean; ms: number };
   /** Finished runs (`backplan run`) by result. */
   runs: Record<'ok' | 'failed' | 'skipped', number>;
@@ -162,25 +167,69 @@ export interface PlanHistory {
   empty: boolean;
 }
 
+type Histories = Record<string, Record<string, JobHistory>>;
+
 interface IndexFile {
   v: number;
-  /** journal file name → its summary (finished journals only) */
-  files: Record<string, JournalSummary>;
+  /** Finished journals already folded into `plans`. */
+  files: string[];
+  /** Journals left out (newer format, foreign), so that they are not read again. */
+  skipped: string[];
+  newer: number;
+  /** plan path → job → history */
+  plans: Histories;
+  /** runs/'s modification time (ns) when it was listed: unchanged, no journal was added or removed since. */
+  dir?: string;
+  /** Journals that were still open (read again each time). */
+  open?: string[];
 }
 
-function readIndex(root: string): IndexFile['files'] {
+const later = (a: string | undefined, b: string | undefined) => (a ?? '') > (b ?? '');
+
+/** Fold one journal's summary into the histories (order-independent: the newest record wins, counts add up). */
+export function foldSummary(plans: Histories, s: JournalSummary): void {
+  const jobs = (plans[s.plan] ??= {});
+  for (const [job, r] of Object.entries(s.jobs)) {
+    const h = (jobs[job] ??= { runs: { ok: 0, failed: 0, skipped: 0 } });
+    const when = r.end ?? r.start;
+    if (r.copies !== undefined && (h.copiesAt === undefined || !later(h.copiesAt, when))) {
+      h.copies = r.copies;
+      h.copiesAt = when ?? '';
+    }
+    if (s.command === 'verify') {
+      if (r.verify && !later(h.lastVerify?.time, r.verify.time)) h.lastVerify = r.verify;
+      continue;
+    }
+    if (s.command !== 'run') continue;
+    if (r.result !== 'running') h.runs[r.result === 'interrupted' ? 'failed' : r.result]++;
+    // A run in progress does not replace the previous result until it ends.
+    if (r.result !== 'running' || !h.lastRun) {
+      if (!h.lastRun || h.lastRun.result === 'running' || !later(h.lastRun.start, r.start))
+        h.lastRun = { id: s.run, ...(r.start ? { start: r.start } : {}), ...(r.end ? { end: r.end } : {}), result: r.result };
+    }
+    if (r.result === 'ok' && when) {
+      if (h.firstSuccess === undefined || later(h.firstSuccess, when)) h.firstSuccess = when;
+      if (!later(h.lastSuccess, when)) {
+        h.lastSuccess = when;
+        if (r.bytes !== undefined) h.bytes = r.bytes;
+      }
+    }
+  }
+}
+
+function readIndex(root: string): IndexFile | undefined {
   try {
     const idx = JSON.parse(readFileSync(join(root, INDEX_FILE), 'utf8')) as IndexFile;
-    if (idx && idx.v === INDEX_VERSION && idx.files && typeof idx.files === 'object') return idx.files;
+    if (idx && idx.v === INDEX_VERSION && Array.isArray(idx.files) && Array.isArray(idx.skipped) && idx.plans && typeof idx.plans === 'object') return idx;
   } catch {
     // absent, torn or foreign: rebuilt
   }
-  return {};
+  return undefined;
 }
 
-function writeIndex(root: string, files: IndexFile['files']): void {
+function writeIndex(root: string, idx: IndexFile): void {
   try {
-    writeFileAtomic(join(root, INDEX_FILE), JSON.stringify({ v: INDEX_VERSION, files } satisfies IndexFile), 0o600);
+    writeFileAtomic(join(root, INDEX_FILE), JSON.stringify(idx), 0o600);
   } catch {
     // a read-only state directory: no cache, same answer
   }
@@ -191,13 +240,10 @@ export interface ReadOptions {
   index?: boolean;
 }
 
-/** The summaries of every journal in `<stateDir>/runs` (any plan), with the counts of those left out. */
-export function readSummaries(stateDir: string, opts: ReadOptions = {}): { summaries: JournalSummary[]; newer: number; unreadable: number; empty: boolean } {
-  const root = resolve(stateDir);
+function journalNames(root: string): string[] | undefined {
   const runs = join(root, 'runs');
-  let names: string[];
   try {
-    names = readdirSync(runs).filter((f) => f.endsWith('.jsonl'));
+    return readdirSync(runs).filter((f) => f.endsWith('.jsonl'));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -208,108 +254,100 @@ export function readSummaries(stateDir: string, opts: ReadOptions = {}): { summa
         if (e2 instanceof StateDirError) throw e2;
         if ((e2 as NodeJS.ErrnoException).code !== 'ENOENT') throw new StateDirError(`cannot read state directory ${root}: ${(e2 as Error).message}`);
       }
-      return { summaries: [], newer: 0, unreadable: 0, empty: true };
+      return undefined;
     }
     if (code === 'ENOTDIR') throw new StateDirError(`state directory ${root} is not a directory`);
-    throw new StateDirError(`cannot read the journals in ${runs}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new StateDirError(`cannot read the journals in ${runs}: ${code ?? (e as Error).message}`);
   }
+}
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** The history of every job of every plan journalled in `stateDir`. Throws StateDirError only. */
+export function readHistories(stateDir: string, opts: ReadOptions = {}): { plans: Histories; journals: number; newer: number; unreadable: number; empty: boolean } {
+  const root = resolve(stateDir);
   const useIndex = opts.index !== false;
-  const cached = useIndex ? readIndex(root) : {};
-  const next: IndexFile['files'] = {};
-  let changed = false;
-  const summaries: JournalSummary[] = [];
-  let newer = 0;
+  let dirStamp: string | undefined;
+  try {
+    dirStamp = String(statSync(join(root, 'runs'), { bigint: true }).mtimeNs);
+  } catch {
+    // journalNames says why
+  }
+  let idx = useIndex ? readIndex(root) : undefined;
+  // Nothing added or removed since the index was written: no need to list thousands of names.
+  const unchanged = idx !== undefined && dirStamp !== undefined && idx.dir === dirStamp;
+  const names = unchanged ? [...idx!.files, ...idx!.skipped, ...(idx!.open ?? [])] : journalNames(root);
+  if (!names) return { plans: {}, journals: 0, newer: 0, unreadable: 0, empty: true };
+  const present = new Set(names);
+  // A journal that was removed (by hand) cannot be unfolded: start again.
+  if (idx && !unchanged && (idx.files.some((f) => !present.has(f)) || idx.skipped.some((f) => !present.has(f)))) idx = undefined;
+  const base: IndexFile = idx ?? { v: INDEX_VERSION, files: [], skipped: [], newer: 0, plans: {} };
+  const known = new Set([...base.files, ...base.skipped]);
+  let changed = !idx;
   let unreadable = 0;
+  const open: JournalSummary[] = [];
+  const openNames: string[] = [];
   for (const name of names) {
-    const hit = cached[name];
-    if (hit) {
-      next[name] = hit;
-      summaries.push(hit);
-      continue;
-    }
+    if (known.has(name)) continue;
     let text: string;
     try {
-      text = readFileSync(join(runs, name), 'utf8');
+      text = readFileSync(join(root, 'runs', name), 'utf8');
     } catch {
       unreadable++;
       continue;
     }
     const p = summariseJournal(text);
     if (!p.ok) {
-      if (p.why === 'newer') newer++;
+      base.skipped.push(name);
+      if (p.why === 'newer') base.newer++;
+      changed = true;
       continue;
     }
     if (!p.summary.run) p.summary.run = name.slice(0, -'.jsonl'.length);
-    summaries.push(p.summary);
     if (p.summary.finished) {
-      next[name] = p.summary;
+      foldSummary(base.plans, p.summary);
+      base.files.push(name);
       changed = true;
+    } else {
+      open.push(p.summary);
+      openNames.push(name);
     }
   }
-  if (useIndex && (changed || Object.keys(cached).length !== Object.keys(next).length)) writeIndex(root, next);
-  return { summaries, newer, unreadable, empty: false };
-}
-
-const later = (a: string | undefined, b: string | undefined) => (a ?? '') > (b ?? '');
-
-/** Fold the summaries of the plan at `planPath` into one history per job. */
-export function historyOf(summaries: readonly JournalSummary[], planPath: string): Map<string, JobHistory> {
-  const plan = resolve(planPath);
-  const out = new Map<string, JobHistory>();
-  // Oldest first, so that the newest overrides.
-  const mine = summaries.filter((s) => s.plan === plan).sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
-  const copiesAt = new Map<string, string>();
-  for (const s of mine) {
-    for (const [job, r] of Object.entries(s.jobs)) {
-      let h = out.get(job);
-      if (!h) out.set(job, (h = { runs: { ok: 0, failed: 0, skipped: 0 } }));
-      const when = r.end ?? r.start;
-      if (r.copies !== undefined && !later(copiesAt.get(job), when)) {
-        h.copies = r.copies;
-        copiesAt.set(job, when ?? '');
-      }
-      if (s.command === 'verify') {
-        if (r.verify && !later(h.lastVerify?.time, r.verify.time)) h.lastVerify = r.verify;
-        continue;
-      }
-      if (s.command !== 'run') continue;
-      if (r.result !== 'running') {
-        const k = r.result === 'interrupted' ? 'failed' : r.result;
-        h.runs[k]++;
-      }
-      if (r.result === 'running' && h.lastRun) continue; // the previous run stands until this one ends
-      if (!h.lastRun || !later(h.lastRun.start, r.start)) h.lastRun = { id: s.run, ...(r.start ? { start: r.start } : {}), ...(r.end ? { end: r.end } : {}), result: r.result };
-      if (r.result === 'ok' && when && (h.firstSuccess === undefined || later(h.firstSuccess, when))) h.firstSuccess = when;
-      if (r.result === 'ok' && when && !later(h.lastSuccess, when)) {
-        h.lastSuccess = when;
-        if (r.bytes !== undefined) h.bytes = r.bytes;
-      }
-    }
+  if (dirStamp !== base.dir || String(base.open ?? []) !== String(openNames)) changed = true;
+  base.dir = dirStamp;
+  base.open = openNames;
+  if (useIndex && changed) writeIndex(root, base);
+  let plans = base.plans;
+  if (open.length) {
+    plans = clone(plans);
+    for (const s of open) foldSummary(plans, s);
   }
-  return out;
+  return { plans, journals: base.files.length + open.length, newer: base.newer, unreadable, empty: false };
 }
 
 /** The history of every job of the plan at `planPath`, from the journals of `stateDir`. */
 export function readHistory(stateDir: string, planPath: string, opts: ReadOptions = {}): PlanHistory {
-  const r = readSummaries(stateDir, opts);
-  return { jobs: historyOf(r.summaries, planPath), journals: r.summaries.length, newer: r.newer, unreadable: r.unreadable, empty: r.empty };
+  const r = readHistories(stateDir, opts);
+  const jobs = new Map(Object.entries(r.plans[resolve(planPath)] ?? {}));
+  return { jobs, journals: r.journals, newer: r.newer, unreadable: r.unreadable, empty: r.empty };
 }
 
-/**
- * Reads the last successes again and again (the language server, on each check): summaries of
- * finished journals are kept in memory (and in the index), so only new journals are read.
- */
+/** Fold summaries into one history per job of the plan at `planPath` (tests, tools). */
+export function historyOf(summaries: readonly JournalSummary[], planPath: string): Map<string, JobHistory> {
+  const plans: Histories = {};
+  for (const s of summaries) foldSummary(plans, s);
+  return new Map(Object.entries(plans[resolve(planPath)] ?? {}));
+}
+
+/** The newest success of each job of the plan at `planPath` (ISO time), for the checks (backup-late). */
 export class LastSuccessReader {
-  /** The newest success of each job of the plan at `planPath` (ISO time), from `<stateDir>/runs`. */
   read(stateDir: string, planPath: string): Map<string, string> {
     const out = new Map<string, string>();
-    let h: Map<string, JobHistory>;
     try {
-      h = readHistory(stateDir, planPath).jobs;
+      for (const [job, j] of readHistory(stateDir, planPath).jobs) if (j.lastSuccess) out.set(job, j.lastSuccess);
     } catch {
-      return out;
+      // an unreadable state directory: no journal state, the rule stays quiet
     }
-    for (const [job, j] of h) if (j.lastSuccess) out.set(job, j.lastSuccess);
     return out;
   }
 }

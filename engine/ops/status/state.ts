@@ -11,7 +11,7 @@ import type { JobModel, PlanModel } from '../../plan/model';
 import { jobZone } from '../../plan/build-model';
 import { durationOf } from '../../checks/shared/policies';
 import { jobScheduleOf, longestOf } from '../../checks/shared/schedules';
-import { subtractDuration } from '../../time/duration';
+import { approxMs, subtractDuration } from '../../time/duration';
 import type { JobHistory, RunResult } from './history';
 
 export type JobState = 'ok' | 'late' | 'failed' | 'never' | 'disabled';
@@ -84,25 +84,67 @@ export function jobState(job: Pick<JobModel, 'enabled'>, history: JobHistory | u
 
 const secs = (ms: number) => Math.round(ms) / 1000;
 
-/** The status of one job of the plan. */
-export function jobStatus(plan: PlanModel, job: JobModel, history: JobHistory | undefined, now: number, ctx: Ctx = statusContext(plan, now)): JobStatus {
+/** What status and the metrics need of a job of the plan: computed once (and cached, plan-cache.ts). */
+export interface JobInfo {
+  name: string;
+  kind: string;
+  host: string | null;
+  /** Its `to`, else its `storage`; '' when none. */
+  storage: string;
+  enabled: boolean;
+  deadline?: JobDeadline;
+  /** Longest interval of its effective schedule (ms). */
+  gapMs?: number;
+  /** Its `rto` (ms, months and years approximated). */
+  rtoMs?: number;
+}
+
+/** The JobInfo of one job at `now`. */
+export function jobInfo(plan: PlanModel, job: JobModel, now: number, ctx: Ctx = statusContext(plan, now)): JobInfo {
   const deadline = jobDeadline(plan, job, now, ctx);
+  const gapMs = expectedIntervalMs(plan, job, now, ctx);
+  const rto = durationOf(job.raw?.rto);
+  return {
+    name: job.name,
+    kind: String(job.kind ?? ''),
+    host: typeof job.host === 'string' ? job.host : null,
+    storage: typeof job.to === 'string' ? job.to : typeof job.storage === 'string' ? job.storage : '',
+    enabled: job.enabled !== false,
+    ...(deadline ? { deadline } : {}),
+    ...(gapMs !== undefined ? { gapMs } : {}),
+    ...(rto ? { rtoMs: approxMs(rto) } : {}),
+  };
+}
+
+/** The JobInfo of every job, in plan order. */
+export function jobInfos(plan: PlanModel, now: number): JobInfo[] {
+  const ctx = statusContext(plan, now);
+  return [...plan.jobs.values()].map((j) => jobInfo(plan, j, now, ctx));
+}
+
+/** The status of one job. */
+export function statusOf(info: JobInfo, history: JobHistory | undefined, now: number): JobStatus {
   const last = history?.lastRun;
   const duration = last?.start && last.end ? secs(Date.parse(last.end) - Date.parse(last.start)) : null;
   const v = history?.lastVerify;
   return {
-    job: job.name,
-    kind: job.kind,
-    host: typeof job.host === 'string' ? job.host : null,
-    state: jobState(job, history, deadline?.ms, now),
+    job: info.name,
+    kind: info.kind,
+    host: info.host,
+    state: jobState(info, history, info.deadline?.ms, now),
     lastRun: last ? { id: last.id, start: last.start ?? null, end: last.end ?? null, durationSeconds: duration, result: last.result } : null,
     lastSuccess: history?.lastSuccess ?? null,
     ageSeconds: history?.lastSuccess ? Math.max(0, Math.round((now - Date.parse(history.lastSuccess)) / 1000)) : null,
-    rpoSeconds: deadline ? Math.round(deadline.ms / 1000) : null,
+    rpoSeconds: info.deadline ? Math.round(info.deadline.ms / 1000) : null,
     copies: history?.copies ?? null,
     bytes: history?.bytes ?? null,
     lastVerify: v ? { time: v.time, result: v.ok ? 'ok' : 'failed', durationSeconds: secs(v.ms) } : null,
   };
+}
+
+/** The status of one job of the plan (for the `late` notification and other single-job callers). */
+export function jobStatus(plan: PlanModel, job: JobModel, history: JobHistory | undefined, now: number, ctx: Ctx = statusContext(plan, now)): JobStatus {
+  return statusOf(jobInfo(plan, job, now, ctx), history, now);
 }
 
 export interface StatusReport {
@@ -110,13 +152,13 @@ export interface StatusReport {
   jobs: JobStatus[];
 }
 
-/** The status of every job (or of `only`), worst first, then in plan order. */
-export function planStatus(plan: PlanModel, history: ReadonlyMap<string, JobHistory>, now: number, only?: string): StatusReport {
-  const ctx = statusContext(plan, now);
+/** The status of every job (or of `only`), worst first, then in plan order. `plan`: the model, or its JobInfos. */
+export function planStatus(plan: PlanModel | readonly JobInfo[], history: ReadonlyMap<string, JobHistory>, now: number, only?: string): StatusReport {
+  const infos = Array.isArray(plan) ? (plan as readonly JobInfo[]) : jobInfos(plan as PlanModel, now);
   const jobs: JobStatus[] = [];
-  for (const job of plan.jobs.values()) {
-    if (only !== undefined && job.name !== only) continue;
-    jobs.push(jobStatus(plan, job, history.get(job.name), now, ctx));
+  for (const info of infos) {
+    if (only !== undefined && info.name !== only) continue;
+    jobs.push(statusOf(info, history.get(info.name), now));
   }
   const rank = (s: JobState) => STATE_ORDER.indexOf(s);
   const order = new Map(jobs.map((j, i) => [j.job, i]));

@@ -14,59 +14,12 @@ import { renderMetrics } from '../../../engine/ops/metrics/metrics';
 import { planName, pushUrl } from '../../../engine/ops/metrics/publish';
 import { checkText } from '../../../engine/check';
 import { appendRaw, writeJournal } from '../../helpers/journals';
+import { STATUS_PLAN as PLAN } from '../../helpers/status-plan';
 
 const HOUR = 3600_000;
 const NOW = Date.parse('2026-06-10T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export const PLAN = `version: 1
-timezone: UTC
-monitoring: { textfile: metrics/backplan.prom }
-hosts:
-  here: { site: home }
-storage:
-  disk: { host: here, media: ssd, path: /srv/backups }
-jobs:
-  fresh:
-    kind: archive
-    host: here
-    paths: [/srv/a]
-    to: disk
-    schedule: "0 3 * * *"
-    rpo: 1d
-    retention: { keep: { last: 3 } }
-    verify: { schedule: "0 5 * * 0", restore: latest }
-  stale:
-    kind: archive
-    host: here
-    paths: [/srv/b]
-    to: disk
-    schedule: "0 3 * * *"
-    rpo: 1d
-    retention: { keep: { last: 3 } }
-  broken:
-    kind: archive
-    host: here
-    paths: [/srv/c]
-    to: disk
-    schedule: "0 3 * * *"
-    retention: { keep: { last: 3 } }
-  newbie:
-    kind: archive
-    host: here
-    paths: [/srv/d]
-    to: disk
-    schedule: "0 */6 * * *"
-    retention: { keep: { last: 3 } }
-  parked:
-    kind: archive
-    host: here
-    paths: [/srv/e]
-    to: disk
-    enabled: false
-    retention: { keep: { last: 3 } }
-checks: { coverage-3-2-1: off }
-`;
 
 function capture(): Out & { stdout: string; stderr: string } {
   const o = {
@@ -274,10 +227,16 @@ describe('bad input', () => {
   it('a corrupt index is rebuilt; a finished journal is read once and then served from the index', () => {
     history();
     const a = readHistory(state, planFile);
-    expect(JSON.parse(readFileSync(join(state, 'status-index.json'), 'utf8')).v).toBe(1);
-    writeFileSync(join(state, 'status-index.json'), '{"v":1,"files":');
+    expect(JSON.parse(readFileSync(join(state, 'status-index.json'), 'utf8')).files).toHaveLength(6);
+    writeFileSync(join(state, 'status-index.json'), '{"v":2,"files":');
     const b = readHistory(state, planFile);
     expect([...b.jobs]).toEqual([...a.jobs]);
+    // a journal added later is folded in; one removed makes the index rebuilt
+    const id = writeJournal(state, planFile, 'run', [{ job: 'newbie', start: iso(NOW - HOUR), end: iso(NOW - HOUR + 1000) }]);
+    expect(readHistory(state, planFile).jobs.get('newbie')!.lastSuccess).toBe(iso(NOW - HOUR + 1000));
+    rmSync(join(state, 'runs', `${id}.jsonl`));
+    expect(readHistory(state, planFile).jobs.has('newbie')).toBe(false);
+    expect([...readHistory(state, planFile).jobs]).toEqual([...a.jobs]);
   });
 });
 
