@@ -7,6 +7,12 @@
 // fails if that name exists) and the partial unlinked; a directory is renamed after checking
 // the name is free (under the job's lock). The directory is fsynced after the rename.
 //
+// Removal is atomic from the point of view of every listing: each name is first renamed, in its
+// own directory, to `.deleting-NAME` (which no listing takes for a copy), the directory fsynced,
+// and only then deleted. A kill in the middle of a recursive delete leaves a `.deleting-` name,
+// never a half-deleted tree under a copy's name; the next prune of the job removes it. Several
+// names (an archive, then its manifest) are renamed in the order given before any is deleted.
+//
 // Over ssh each remote call is a round trip through the host's ControlMaster, which dominates a
 // small job's time: listing, committing, and writing + committing a manifest with its output
 // are each one call, a fixed script with the paths as positional arguments (ssh-scripts.ts).
@@ -30,7 +36,21 @@ import { pipeline } from 'node:stream/promises';
 import { fsyncDir } from '../state/dir';
 import type { Hosts } from './hosts';
 import { capture, describeExit, exitOk, spawnArgv, type Exit } from './process';
-import { COMMIT_DIRECTORY, COMMIT_FILE, COMMIT_WITH_MANIFEST, EXIT, LIST } from './ssh-scripts';
+import { COMMIT_DIRECTORY, COMMIT_FILE, COMMIT_WITH_MANIFEST, EXIT, LIST, REMOVE_HIDDEN } from './ssh-scripts';
+
+/** What a name being removed is renamed to first, in the same directory (ignored by listings). */
+export const DELETING_PREFIX = '.deleting-';
+
+/** `DIR/.deleting-NAME` for `DIR/NAME`. */
+export function deletingName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return `${path.slice(0, i + 1)}${DELETING_PREFIX}${path.slice(i + 1)}`;
+}
+
+export interface RemoveItem {
+  path: string;
+  type: 'file' | 'directory';
+}
 
 export interface DirEntry {
   name: string;
@@ -51,7 +71,16 @@ export interface HostFs {
   list(dir: string): Promise<DirEntry[] | undefined>;
   exists(path: string): Promise<boolean>;
   mkdirp(dir: string): Promise<void>;
+  /** Remove one name, atomically for listings (removeAll with one item). */
   remove(path: string, type: 'file' | 'directory'): Promise<void>;
+  /**
+   * Rename every item, in the order given, to its `.deleting-` name in the same directory (one
+   * left there by an interrupted removal is deleted first), sync the directory, then delete
+   * them. A name already gone is not an error. All items are in one directory.
+   */
+  removeAll(items: readonly RemoveItem[]): Promise<void>;
+  /** Delete a name as it is (a `.deleting-` leftover: already hidden from listings). */
+  purge(path: string, type: 'file' | 'directory'): Promise<void>;
   createWriter(partial: string): Promise<OutputWriter>;
   /** Give `partial` its final name; refuses to replace an existing `path`. */
   commit(partial: string, path: string, kind: 'file' | 'directory'): Promise<void>;
@@ -113,9 +142,33 @@ export class LocalFs implements HostFs {
   }
 
   async remove(path: string, type: 'file' | 'directory'): Promise<void> {
+    await this.removeAll([{ path, type }]);
+  }
+
+  async removeAll(items: readonly RemoveItem[]): Promise<void> {
+    if (!items.length) return;
+    const hidden: RemoveItem[] = [];
+    for (const it of items) {
+      const to = deletingName(it.path);
+      try {
+        // A leftover of an earlier interrupted removal of the same name goes first (a
+        // directory cannot be renamed over a non-empty one).
+        if (await this.exists(to)) await this.purge(to, 'directory');
+        renameSync(it.path, to);
+        hidden.push({ path: to, type: it.type });
+      } catch (e) {
+        if (code(e) === 'ENOENT') continue;
+        throw new FsError(`cannot rename ${it.path} to ${to} (to remove it): ${code(e)}`);
+      }
+    }
+    fsyncDir(dirname(items[0].path));
+    for (const h of hidden) await this.purge(h.path, h.type);
+  }
+
+  async purge(path: string, type: 'file' | 'directory'): Promise<void> {
+    void type;
     try {
-      if (type === 'directory') rmSync(path, { recursive: true, force: true });
-      else unlinkSync(path);
+      rmSync(path, { recursive: true, force: true });
     } catch (e) {
       if (code(e) !== 'ENOENT') throw new FsError(`cannot remove ${path}: ${code(e)}`);
     }
@@ -286,10 +339,25 @@ export class SshFs implements HostFs {
   }
 
   async remove(path: string, type: 'file' | 'directory'): Promise<void> {
-    await this.run(
-      type === 'directory' ? ['rm', '-rf', '--', path] : ['rm', '-f', '--', path],
-      `cannot remove ${path}`,
-    );
+    await this.removeAll([{ path, type }]);
+  }
+
+  async removeAll(items: readonly RemoveItem[]): Promise<void> {
+    if (!items.length) return;
+    // One call: every rename (in order), the directory sync, then every delete.
+    const r = await this.script(REMOVE_HIDDEN, [
+      dirname(items[0].path),
+      ...items.flatMap((it) => [it.path, deletingName(it.path)]),
+    ]);
+    if (exitOk(r)) return;
+    const names = items.map((it) => it.path).join(', ');
+    if (r.code === EXIT.link) throw this.failure(`cannot rename ${names} (to remove it)`, 'mv', r);
+    throw this.failure(`cannot remove ${names}`, 'rm', r);
+  }
+
+  async purge(path: string, type: 'file' | 'directory'): Promise<void> {
+    void type;
+    await this.run(['rm', '-rf', '--', path], `cannot remove ${path}`);
   }
 
   async createWriter(partial: string): Promise<OutputWriter> {

@@ -66,3 +66,26 @@ export const COMMIT_WITH_MANIFEST = [
   'sync -- "$1" 2>/dev/null',
   'exit 0',
 ].join('\n');
+
+/**
+ * Remove names atomically for listings: `$1` their directory, then pairs `NAME HIDDEN` (HIDDEN
+ * is `DIR/.deleting-NAME`). Each NAME that exists is renamed to HIDDEN (a HIDDEN left by an
+ * interrupted removal deleted first), in the order given, the directory synced, and only then
+ * are the hidden names deleted.
+ */
+export const REMOVE_HIDDEN = [
+  'd=$1; shift; set -- "$@" --end--',
+  'while [ "$1" != --end-- ]; do',
+  '  if test -e "$1" || test -L "$1"; then',
+  `    rm -rf -- "$2" || exit ${EXIT.unlink}`,
+  `    mv -T -- "$1" "$2" || exit ${EXIT.link}`,
+  '    set -- "$@" "$2"',
+  '  fi',
+  '  shift 2',
+  'done',
+  'shift',
+  'sync -- "$d" 2>/dev/null',
+  `if [ "$#" -gt 0 ]; then rm -rf -- "$@" || exit ${EXIT.unlink}; fi`,
+  'sync -- "$d" 2>/dev/null',
+  'exit 0',
+].join('\n');

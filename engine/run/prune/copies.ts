@@ -5,10 +5,21 @@
 // and a time that parses from the name); a copy's final name exists only once it was whole,
 // so every listed copy is a successful one. `.partial` names are interrupted writes: never
 // copies, and removed as stale only by a run that holds the job's lock.
+//
+// Removing a copy is atomic for every listing (HostFs.removeAll): its name is renamed to
+// `.deleting-NAME` first, in the same directory, and only then deleted; an archive is renamed
+// before its manifest, so a kill at any moment leaves either the whole copy or no copy at all.
+// Listings never take a `.deleting-` name for a copy; the next prune (under the job's lock)
+// deletes those leftovers, and manifests (`NAME.sha256`) whose archive is gone, and reports them.
+// Snapshots (zfs destroy, btrfs subvolume delete, incus/lxc snapshot delete) are removed by their
+// tool in one atomic operation: the snapshot is listed whole until it is gone (zfs destroys in one
+// transaction group, btrfs unlinks the subvolume in one transaction and frees its extents in the
+// background, the Incus/LXD daemon removes it in an operation that does not depend on the client
+// staying alive), so they need no hidden name.
 import { engineFor } from '../../retention/index';
 import type { RetentionEngine } from '../../retention/types';
 import type { JobModel, PlanModel } from '../../plan/model';
-import type { HostFs } from '../exec/files';
+import { DELETING_PREFIX, type HostFs } from '../exec/files';
 import type { Hosts } from '../exec/hosts';
 import { isSnapshotInventory, snapshotPath, storeFor } from '../inventory/index';
 import type { SnapshotStore } from '../inventory/types';
@@ -29,8 +40,12 @@ export interface Listed {
   copies: Copy[];
   /** Names that match the job's glob but cannot be its copies (no parsable time). Never touched. */
   ignored: { name: string; why: string }[];
-  /** Leftovers of interrupted writes of this job (`NAME.partial`, `NAME.sha256.partial`). */
-  partials: { name: string; path: string; type: 'file' | 'directory' }[];
+  /**
+   * Leftovers of interrupted runs of this job: writes (`NAME.partial`, `NAME.sha256.partial`),
+   * removals (`.deleting-NAME`, `how: 'deleting'`) and manifests whose archive is gone
+   * (`NAME.sha256` without `NAME`, `how: 'orphan'`).
+   */
+  partials: { name: string; path: string; type: 'file' | 'directory'; how?: 'partial' | 'deleting' | 'orphan' }[];
   /** Manifests beside the copies (`NAME.sha256`), by copy name. */
   companions: Map<string, string>;
   /** Snapshot inventories: the store the copies were listed from (and are removed through). */
@@ -116,15 +131,30 @@ export async function listCopies(
   const parse = nameTimeParser(match, job.raw.pattern, job.raw.pattern !== undefined ? timezone : 'UTC');
   const listed: Listed = { copies: [], ignored: [], partials: [], companions: new Map() };
   const names = new Set(entries.map((e) => e.name));
+  const ofJob = (n: string) => rx.test(n) && parse(n) !== undefined;
   for (const e of entries) {
     const path = `${dir}/${e.name}`;
+    if (e.name.startsWith(DELETING_PREFIX)) {
+      // Never a copy, whatever the rest of its name; only this job's names are cleaned.
+      let of = e.name.slice(DELETING_PREFIX.length);
+      for (const ext of ['.partial', '.sha256']) if (of.endsWith(ext)) of = of.slice(0, -ext.length);
+      if (ofJob(of) && e.type !== 'other') listed.partials.push({ name: e.name, path, type: e.type, how: 'deleting' });
+      continue;
+    }
     if (e.name.endsWith('.partial')) {
       const base = e.name.slice(0, -'.partial'.length);
       const of = base.endsWith('.sha256') ? base.slice(0, -'.sha256'.length) : base;
       if (rx.test(of) && e.type !== 'other') listed.partials.push({ name: e.name, path, type: e.type });
       continue;
     }
-    if (e.name.endsWith('.sha256') && rx.test(e.name.slice(0, -'.sha256'.length))) continue;
+    if (e.name.endsWith('.sha256') && rx.test(e.name.slice(0, -'.sha256'.length))) {
+      const of = e.name.slice(0, -'.sha256'.length);
+      // A manifest whose archive is gone: an archive removal interrupted between its two names
+      // (or older Backplan that deleted them one by one). Never a copy; cleaned under the lock.
+      if (!names.has(of) && e.type === 'file' && ofJob(of))
+        listed.partials.push({ name: e.name, path, type: 'file', how: 'orphan' });
+      continue;
+    }
     if (!rx.test(e.name)) continue;
     if (e.type !== want) {
       listed.ignored.push({ name: e.name, why: `is a ${e.type}, not a ${want}` });
@@ -220,19 +250,20 @@ export async function removeCopies(
       }
       continue;
     }
-    for (const [path, type] of [
-      [c.path, c.type],
-      ...(listed.companions.has(c.name) ? [[listed.companions.get(c.name)!, 'file']] : []),
-    ] as [string, 'file' | 'directory'][]) {
-      hooks.before(path, path === c.path ? 'not kept by the policy' : `manifest of ${c.name}`);
-      try {
-        await fs.remove(path, type);
-        hooks.after(path, true);
-        if (path === c.path) removed.push(c.name);
-      } catch (e) {
-        hooks.after(path, false, (e as Error).message);
-        failed.push(`${path}: ${(e as Error).message}`);
-      }
+    // The copy first (it leaves every listing at once), then its manifest, both renamed to
+    // their `.deleting-` names before either is deleted.
+    const items = [
+      { path: c.path, type: c.type },
+      ...(listed.companions.has(c.name) ? [{ path: listed.companions.get(c.name)!, type: 'file' as const }] : []),
+    ];
+    for (const it of items) hooks.before(it.path, it.path === c.path ? 'not kept by the policy' : `manifest of ${c.name}`);
+    try {
+      await fs.removeAll(items);
+      for (const it of items) hooks.after(it.path, true);
+      removed.push(c.name);
+    } catch (e) {
+      for (const it of items) hooks.after(it.path, false, (e as Error).message);
+      failed.push(`${c.path}: ${(e as Error).message}`);
     }
   }
   return { removed, failed };
@@ -248,9 +279,18 @@ export async function removePartials(
   const out: string[] = [];
   for (const p of listed.partials) {
     if (keepPaths.has(p.path)) continue;
-    hooks.before(p.path, 'left by an interrupted run');
+    hooks.before(
+      p.path,
+      p.how === 'deleting'
+        ? 'left by an interrupted removal'
+        : p.how === 'orphan'
+          ? 'manifest of an archive that is gone'
+          : 'left by an interrupted run',
+    );
     try {
-      await fs.remove(p.path, p.type);
+      // A `.deleting-` name is already out of every listing: deleted as it is.
+      if (p.how === 'deleting') await fs.purge(p.path, p.type);
+      else await fs.remove(p.path, p.type);
       hooks.after(p.path, true);
       out.push(p.name);
     } catch (e) {

@@ -135,6 +135,32 @@ describe('SshFs: one remote call per listing and per commit', () => {
     }
   });
 
+  it('removes a copy and its manifest in one call: both renamed to `.deleting-` names first (an old leftover of ' +
+    'the same name replaced), then deleted; hostile names stay names', async () => {
+    for (const name of HOSTILE) {
+      const { d, hosts, fs } = setup();
+      const dir = join(d, name);
+      mkdirSync(join(dir, `${name}.d`, 'sub'), { recursive: true });
+      writeFileSync(join(dir, `${name}.d`, 'sub', 'f'), 'x');
+      writeFileSync(join(dir, `${name}.tar.gz`), 'a');
+      writeFileSync(join(dir, `${name}.tar.gz.sha256`), 'm');
+      // A leftover of an interrupted removal of the same directory name.
+      mkdirSync(join(dir, `.deleting-${name}.d`, 'old'), { recursive: true });
+      writeFileSync(join(dir, 'keep'), 'k');
+      hosts.calls.length = 0;
+      await fs.removeAll([
+        { path: join(dir, `${name}.tar.gz`), type: 'file' },
+        { path: join(dir, `${name}.tar.gz.sha256`), type: 'file' },
+      ]);
+      await fs.remove(join(dir, `${name}.d`), 'directory');
+      // A name already gone is not an error.
+      await fs.remove(join(dir, 'gone'), 'file');
+      expect(hosts.calls).toHaveLength(3);
+      expect(readdirSync(dir)).toEqual(['keep']);
+      noCanary(d);
+    }
+  });
+
   it('never replaces a copy: an existing archive, manifest or directory makes the commit fail, naming the host and ' +
     'the path', async () => {
     const { d, fs } = setup();
