@@ -3,6 +3,7 @@
 // contacted unless --live. The plan is parsed, not checked: a plan with errors still has a
 // status. Exit 0 when every job is ok or disabled, 1 otherwise, 2 on bad usage or unreadable
 // input; --format nagios exits 0/1/2/3 as the Monitoring Plugins do.
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { buildModel } from '../../engine/plan/build-model';
 import type { PlanModel } from '../../engine/plan/model';
@@ -105,6 +106,15 @@ export async function runStatus(cmd: CommandContext): Promise<number> {
       if (d && d.drift === null && format === 'text') out.error(`backplan: ${j.job}: no drift: ${d.note}\n`);
       if (d?.drift && 'copies' in d) j.copies = d.copies;
     }
+  }
+
+  // `late` notifications, once per late episode (only when some job is late: the plan is then parsed).
+  if (report.jobs.some((j) => j.state === 'late') && existsSync(stateDir)) {
+    const { notifyLateJobs } = await import('../../engine/ops/notify/late');
+    await notifyLateJobs(report, load(), stateDir, {
+      planPath: resolve(file),
+      onWarning: (l) => out.error(`${l}\n`),
+    });
   }
 
   switch (format) {
