@@ -18,6 +18,7 @@ import { checkGuard } from './guard';
 import { FsError, fsFor, type HostFs, type OutputWriter } from './files';
 import { describeExit, exitOk, spawnArgv, type Exit, type Spawned } from './process';
 import { initHint, saysNoRepository } from './missing-repo';
+import { toolLockedMessage } from './tool-lock';
 
 export interface StepResult {
   ok: boolean;
@@ -256,7 +257,12 @@ export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<Ste
   let guarded: Record<string, unknown> | undefined;
   if (step.guard) {
     const g = await checkGuard(step, x);
-    if (!g.ok) return { ok: false, message: g.message, detail: g.detail };
+    if (!g.ok)
+      return {
+        ok: false,
+        message: toolLockedMessage(step.argv, g.message ?? '') ?? g.message,
+        detail: g.detail,
+      };
     guarded = g.detail;
   }
   const cmds: Command[] = [
@@ -278,7 +284,8 @@ export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<Ste
     // A first backup into a repository nobody created: say what to do, not only what restic/borg said.
     if (step.phase === 'backup' && saysNoRepository(message ?? ''))
       return { ok: false, message: `${message} ${initHint(step.job)}` };
-    return { ok: false, message };
+    // A repository locked by the tool (a killed run's stale lock): say which and what clears it.
+    return { ok: false, message: toolLockedMessage(step.argv, message ?? '') ?? message };
   }
   try {
     if (writer) await writer.finish();

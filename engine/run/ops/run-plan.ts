@@ -13,6 +13,7 @@ import { Hosts } from '../exec/hosts';
 import { runBuiltinStep, runCommandStep, type StepResult } from '../exec/execute';
 import { preflight } from '../exec/preflight';
 import { fsFor } from '../exec/files';
+import { staleToolLockHint, toolUnlockStep } from '../exec/tool-lock';
 import { Redactor } from '../exec/redact';
 import { Journal, type JournalRecord } from '../state/journal';
 import { acquireLock, LockError, type Lock } from '../state/lock';
@@ -300,6 +301,7 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
           command: 'run',
           journal: journal.path,
           breakStale: opts.breakStaleLock,
+          staleHint: staleToolLockHint(job.kind, stepsOf.get(name) ?? []),
           onBroken: (info, why) => {
             j({ type: 'lock-broken', job: name, lock: { ...info } });
             emit({
@@ -347,6 +349,32 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
       if (missing !== undefined) {
         finish(name, 'failed', missing);
         return 'failed';
+      }
+      // Backplan's stale lock was broken: no run of the job is alive, so the lock its tool left
+      // in the repository (restic, borg) is stale too and is cleared before anything else.
+      const unlock = lock.brokeStale ? toolUnlockStep(job.kind, stepsOf.get(name) ?? []) : undefined;
+      if (unlock) {
+        const u0 = Date.now();
+        j({
+          type: 'step-start',
+          job: name,
+          step: unlock.id,
+          phase: unlock.phase,
+          description: unlock.description,
+          display: formatStep(unlock),
+        });
+        emit({ event: 'step-start', job: name, step: unlock.id, phase: unlock.phase, description: unlock.description });
+        const r = await runCommandStep(unlock, { hosts, redactor, signal: opts.signal, env: opts.env });
+        const ms = Date.now() - u0;
+        const status: JobStatus = r.ok ? 'ok' : 'failed';
+        const message = r.message !== undefined ? redactor.text(r.message) : undefined;
+        j({ type: 'step-end', job: name, step: unlock.id, status, ms, ...(message ? { message } : {}) });
+        emit({ event: 'step-end', job: name, step: unlock.id, status, ms, ...(message ? { message } : {}) });
+        steps.push({ id: unlock.id, phase: unlock.phase, status, ms, ...(message ? { message } : {}) });
+        if (!r.ok) {
+          finish(name, 'failed', `${unlock.id}: ${message ?? 'failed'}`, steps);
+          return 'failed';
+        }
       }
       const ok = new Set<string>();
       const madeThisRun = new Set<string>();

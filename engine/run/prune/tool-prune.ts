@@ -8,9 +8,10 @@ import { Hosts } from '../exec/hosts';
 import { Redactor } from '../exec/redact';
 import type { JobSession, PruneJobOptions, PruneJobReport } from '../ops/types';
 import type { CommandStep, Step } from '../steps/step';
+import { toolUnlockStep } from '../exec/tool-lock';
 
 /** What `pruneJob` opens for a prune that changes something (lock, journal, ssh masters). */
-export type ToolPruneSession = JobSession;
+export type ToolPruneSession = JobSession & { lock?: { brokeStale?: unknown } };
 
 function repositoryOf(step: CommandStep): string {
   const repo = step.argv.find((a) => a.startsWith('--repo='));
@@ -62,17 +63,20 @@ export async function pruneWithTool(
   let status: 'ok' | 'failed' = 'failed';
   let out = baseReport(opts, guarded, undefined);
   try {
-    for (const step of pruneSteps) {
+    // Backplan's stale lock was broken (no run of the job is alive): the tool's lock left in the
+    // repository by that run is cleared first (restic unlock, borg break-lock).
+    const unlock = s.lock?.brokeStale ? toolUnlockStep(opts.plan.jobs.get(opts.job)?.kind ?? '', steps) : undefined;
+    for (const step of [...(unlock ? [unlock] : []), ...pruneSteps]) {
       const s0 = Date.now();
       s.journal.append({
         type: 'step-start',
         job: opts.job,
         step: step.id,
-        phase: 'prune',
+        phase: step.phase,
         description: step.description,
         display: step.description,
       });
-      s.emit({ event: 'step-start', job: opts.job, step: step.id, phase: 'prune', description: step.description });
+      s.emit({ event: 'step-start', job: opts.job, step: step.id, phase: step.phase, description: step.description });
       const r = await runCommandStep(step, { hosts: s.hosts, redactor: s.redactor });
       const message = r.message !== undefined ? s.redactor.text(r.message) : undefined;
       const st = r.ok ? 'ok' : 'failed';

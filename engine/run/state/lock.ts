@@ -47,6 +47,8 @@ export class LockError extends Error {
 export interface Lock {
   path: string;
   info: LockInfo;
+  /** Set when this lock was taken by breaking a stale one: no run of the job is alive. */
+  brokeStale?: { info: LockInfo; why: string };
   release(): void;
 }
 
@@ -113,12 +115,13 @@ function busyMessage(job: string, info: LockInfo): string {
   return `job ${job} is already running (${describeHolder(info)}); wait for it to finish`;
 }
 
-function staleMessage(job: string, path: string, info: LockInfo, why: string): string {
+function staleMessage(job: string, path: string, info: LockInfo, why: string, hint?: string): string {
   return (
     `job ${job} has a stale lock: ${why} (the ${info.command} that took it, ${describeHolder(info)}, was interrupted` +
     `${info.journal ? `; its journal is ${info.journal}` : ''}). Check that no backup of ${job} is running, then run ` +
       `again with ` +
-    `--break-stale-lock, or delete ${path}`
+    `--break-stale-lock, or delete ${path}` +
+    (hint ? `. ${hint}` : '')
   );
 }
 
@@ -155,6 +158,8 @@ export interface AcquireOptions {
   command: string;
   journal?: string;
   breakStale?: boolean;
+  /** A sentence added to the stale-lock message (what else --break-stale-lock clears). */
+  staleHint?: string;
   /** Called with the stale lock's content when it was broken (for the journal). */
   onBroken?(info: LockInfo, why: string): void;
 }
@@ -174,6 +179,7 @@ export function acquireLock(locksDir: string, job: string, opts: AcquireOptions)
     ...(bootId() ? { bootId: bootId() } : {}),
   };
   const tmp = `${path}.${process.pid}.${Math.random().toString(16).slice(2, 10)}.tmp`;
+  let broke: Lock['brokeStale'];
   writeExclusive(tmp, `${JSON.stringify(info)}\n`);
   try {
     if (!tryLink(tmp, path)) {
@@ -191,9 +197,10 @@ export function acquireLock(locksDir: string, job: string, opts: AcquireOptions)
           'unreadable',
         );
       } else if (!opts.breakStale) {
-        throw new LockError(staleMessage(job, path, held.info, held.why), 'stale');
+        throw new LockError(staleMessage(job, path, held.info, held.why, opts.staleHint), 'stale');
       } else {
         breakStaleLock(path, job);
+        broke = { info: held.info, why: held.why };
         opts.onBroken?.(held.info, held.why);
         if (!tryLink(tmp, path)) {
           const now = inspectLock(path);
@@ -214,6 +221,7 @@ export function acquireLock(locksDir: string, job: string, opts: AcquireOptions)
   return {
     path,
     info,
+    ...(broke ? { brokeStale: broke } : {}),
     release() {
       if (released) return;
       released = true;
