@@ -338,6 +338,19 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
           },
         });
       for (const u of units) actions.push(...restorer.restore(ctx, copy, u.root, u.include));
+      // Each --path given with --to must be in the copy (a tool restores nothing for a path it
+      // does not hold, without an error).
+      if (opts.to !== undefined)
+        for (const p of paths)
+          actions.push({
+            description: `check that the copy holds ${p}`,
+            host: thost,
+            argv: ['test', '-e', `${units[0].root}${p}`],
+            async run() {
+              if (!(await fs.exists(`${units[0].root}${p}`)))
+                throw new RestoreError(`${copy.name} holds nothing at ${p}; nothing was changed`);
+            },
+          });
       for (const u of units)
         if (u.take !== u.root)
           actions.push({

@@ -71,6 +71,15 @@ export const borgRestorer: FileRestorer = {
         argv,
         async run() {
           const r = await runTool({ host: backup.host, argv, ...(backup.env ? { env: backup.env } : {}) }, ctx.x, local ? root : undefined);
+          if (!r.error && r.code !== 0 && include.length && /Include pattern .* never matched/.test(r.stderr)) {
+            // borg extracts what the other patterns matched, into the .partial the operation removes.
+            const missing = include.filter((p) => r.stderr.includes(`'${rel(p)}' never matched`));
+            throw new RestoreError(
+              ctx.x.redactor.text(
+                `${copy.name} holds nothing at ${(missing.length ? missing : include).join(', ')}; nothing was changed`,
+              ),
+            );
+          }
           if (r.error || r.code !== 0) throw fail(ctx, `cannot extract ${copy.name}`, r);
         },
       },

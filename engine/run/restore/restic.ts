@@ -17,8 +17,17 @@ function fail(ctx: KindContext, what: string, r: { code: number | null; stderr: 
   return new RestoreError(ctx.x.redactor.text(`${what}: ${r.error ?? `restic exited with status ${r.code}: ${last}`}`));
 }
 
+/**
+ * A path as a restic `--include` pattern that matches only itself (and what is under it): restic
+ * matches each path component with Go's filepath.Match, where `\\`, `*`, `?` and `[` are special,
+ * so each of them (and `]`) is escaped with a backslash.
+ */
+export function resticLiteral(path: string): string {
+  return path.replace(/[\\*?[\]]/g, (c) => `\\${c}`);
+}
+
 export function resticRestoreArgv(ctx: KindContext, copy: RestoreCopy, root: string, include: readonly string[]): string[] {
-  return [...global(ctx), 'restore', copy.aliases?.[0] ?? copy.path, `--target=${root}`, ...include.map((p) => `--include=${p}`)];
+  return [...global(ctx), 'restore', copy.aliases?.[0] ?? copy.path, `--target=${root}`, ...include.map((p) => `--include=${resticLiteral(p)}`)];
 }
 
 export const resticRestorer: FileRestorer = {
