@@ -27,6 +27,8 @@ export interface CheckOptions {
   baseDir?: string;
   /** Journalled last successes by job (CheckContext.lastSuccess). */
   lastSuccess?: CheckContext['lastSuccess'];
+  /** Journalled measured restores by job (CheckContext.restores). */
+  restores?: CheckContext['restores'];
 }
 
 export function createContext(
@@ -36,6 +38,7 @@ export function createContext(
   verified?: CheckContext['verified'],
   baseDir?: string,
   lastSuccess?: CheckContext['lastSuccess'],
+  restores?: CheckContext['restores'],
 ): CheckContext {
   const memo = new Map<string, unknown>();
   const ctx: CheckContext = {
@@ -47,6 +50,7 @@ export function createContext(
     ...(verified ? { verified } : {}),
     ...(baseDir !== undefined ? { baseDir } : {}),
     ...(lastSuccess ? { lastSuccess } : {}),
+    ...(restores ? { restores } : {}),
     locate: (path, part) => locate(parsed.doc, path, part),
     has: (path) => keyExists(parsed.doc, path),
     memo<T>(key: string, compute: () => T): T {
@@ -73,7 +77,7 @@ export function checkParsed(parsed: ParsedPlan, options: CheckOptions = {}): Che
   const rules = options.rules ?? RULES;
   const internalErrors: CheckResult['internalErrors'] = [];
   const model = parsed.value === undefined && parsed.findings.length > 0 ? undefined : buildModel(parsed.value);
-  const ctx = createContext(parsed, model ?? buildModel(undefined), now, options.verified, options.baseDir, options.lastSuccess);
+  const ctx = createContext(parsed, model ?? buildModel(undefined), now, options.verified, options.baseDir, options.lastSuccess, options.restores);
   const findings: Finding[] = [];
   for (const rule of rules) {
     // Without a readable document only the syntax findings mean anything.

@@ -30,6 +30,7 @@ export const RULE_IDS = [
   'job-not-runnable',
   'backup-late',
   'notify-invalid',
+  'rto-exceeded',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

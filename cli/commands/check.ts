@@ -11,6 +11,7 @@ import type { CommandContext } from '../command';
 import { verifyHistory } from '../../engine/run/state/verify-history';
 import { LastSuccessReader } from '../../engine/ops/status/history';
 import { resolveStateDir } from '../../engine/run/state/dir';
+import { restoreHistory } from '../../engine/recovery/measured';
 
 export interface FileReport {
   path: string;
@@ -22,7 +23,7 @@ export function checkFile(path: string, now?: number, stateDir?: string): { repo
   const result = checkText(text, {
     now,
     baseDir: dirname(resolve(path)),
-    ...(stateDir !== undefined ? { verified: verifyHistory(stateDir, path), lastSuccess: new LastSuccessReader().read(stateDir, path) } : {}),
+    ...(stateDir !== undefined ? { verified: verifyHistory(stateDir, path), lastSuccess: new LastSuccessReader().read(stateDir, path), restores: restoreHistory(stateDir, path) } : {}),
   });
   const lines = new LineIndex(text);
   return {

@@ -4,6 +4,7 @@ import type { Finding, Fix, OffsetRange, RelatedInfo, RuleId, Severity } from '.
 import type { PlanModel, YamlPath } from '../plan/model';
 import type { ParsedPlan } from '../plan/parse';
 import type { Part } from '../plan/locate';
+import type { MeasuredRestore } from '../recovery/measured';
 
 export interface CheckContext {
   text: string;
@@ -22,6 +23,11 @@ export interface CheckContext {
    * state directory and the plan is a saved file (rule backup-late); absent otherwise.
    */
   lastSuccess?: ReadonlyMap<string, string>;
+  /**
+   * The newest measured restore of each job (a journalled `backplan verify` or `backplan restore`
+   * with its duration), when the face that checks knows a state directory (rule rto-exceeded).
+   */
+  restores?: ReadonlyMap<string, MeasuredRestore>;
   /**
    * The folder of the plan file, when the plan is a file: relative `paths` of local jobs resolve
    * against it (the 3-2-1 chains compare the data roots read). Absent for a plan checked from memory.
