@@ -12,6 +12,9 @@ export const COMMAND_LIST = [
   { id: LENS.simulateRetention, title: 'Simulate retention', icon: '$(graph-line)', runsSomething: false, needsPlan: true },
   { id: LENS.showCoverage, title: 'Show 3-2-1 coverage', icon: '$(shield)', runsSomething: false, needsPlan: true },
   { id: 'backplan.export', title: 'Export to native schedulers', icon: '$(export)', runsSomething: false, needsPlan: true },
+  { id: 'backplan.showStatus', title: 'Show status', icon: '$(pulse)', runsSomething: false, needsPlan: true },
+  { id: 'backplan.openMetrics', title: 'Open metrics file', icon: '$(graph)', runsSomething: false, needsPlan: true },
+  { id: 'backplan.refreshStatus', title: 'Refresh status', icon: '$(refresh)', runsSomething: false, needsPlan: false },
   { id: 'backplan.showOutput', title: 'Open output', icon: '$(output)', runsSomething: false, needsPlan: false },
   { id: 'backplan.restartServer', title: 'Restart language server', icon: '$(debug-restart)', runsSomething: false, needsPlan: false },
 ] as const;

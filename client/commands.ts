@@ -9,10 +9,12 @@ import { dryRun, type DryRunProvider } from './dry-run';
 import { exportPlan } from './export';
 import { runNow, UNTRUSTED_MESSAGE } from './run-now';
 import { simulateRetention } from './simulate-view';
+import type { StatusService } from './status-view';
 
 export interface Services {
   ctx: Ctx;
   dryRuns: DryRunProvider;
+  status: StatusService;
 }
 
 type Handler = (s: Services, arg?: unknown) => Promise<void> | void;
@@ -23,6 +25,9 @@ const HANDLERS: Record<CommandId, Handler> = {
   'backplan.simulateRetention': (s, a) => simulateRetention(s.ctx, a),
   'backplan.showCoverage': (s, a) => showCoverage(s.ctx, a),
   'backplan.export': (s, a) => exportPlan(s.ctx, a),
+  'backplan.showStatus': (s, a) => s.status.show(a),
+  'backplan.openMetrics': (s, a) => s.status.openMetrics(a),
+  'backplan.refreshStatus': (s) => s.status.refreshAll(),
   'backplan.showOutput': (s) => s.ctx.output.show(),
   'backplan.restartServer': async (s) => {
     if (s.ctx.client) await s.ctx.client.restart();

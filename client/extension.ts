@@ -10,6 +10,7 @@ import { Ctx, LANGUAGE_ID } from './context';
 import { DRY_RUN_SCHEME, DryRunProvider } from './dry-run';
 import { SECTION, serverSettings } from './settings';
 import { ValidationStatus } from './status';
+import { StatusService } from './status-view';
 
 let ctx: Ctx | undefined;
 
@@ -22,7 +23,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ ctx:
 
   const dryRuns = new DryRunProvider(c);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(DRY_RUN_SCHEME, dryRuns));
-  context.subscriptions.push(...registerCommands({ ctx: c, dryRuns }));
+  const jobStatus = new StatusService(c);
+  context.subscriptions.push(jobStatus);
+  context.subscriptions.push(...registerCommands({ ctx: c, dryRuns, status: jobStatus }));
 
   const status = new ValidationStatus(() => c.settings()['validation.budgetMs']);
   context.subscriptions.push(status);

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { spawnCli } from './cli';
 import { basename, planFileOnDisk, planTarget, type Ctx } from './context';
 import { requestPlan } from './data';
+import { fireRunEnded } from './run-ended';
 import { logLine, parseEvent, summarize, type RunEventJson } from './run-events';
 
 export const UNTRUSTED_MESSAGE = 'Backplan: this workspace is not trusted, so Backplan runs nothing here. Trust the workspace (Manage Workspace Trust) to run backups.';
@@ -105,6 +106,7 @@ export async function runNow(ctx: Ctx, arg: unknown): Promise<void> {
         child.on('close', (code, signal) => {
           if (buf.trim()) onLine(buf);
           ctx.log(`backplan run exited with ${code ?? signal}`);
+          fireRunEnded(t.uri);
           const openOutput = 'Open output';
           const show = (p: Thenable<string | undefined>) => void p.then((b) => b === openOutput && ctx.output.show());
           if (summary) {
