@@ -6,6 +6,7 @@ import type { PlanModel } from './plan/model';
 import { parsePlan, type ParsedPlan } from './plan/parse';
 import { RULES } from './checks';
 import type { CheckContext, Rule } from './checks/rule';
+import { applyAccepts, collectAccepts } from './checks/shared/accept';
 
 export interface CheckResult {
   parsed: ParsedPlan;
@@ -78,12 +79,14 @@ export function checkParsed(parsed: ParsedPlan, options: CheckOptions = {}): Che
   const internalErrors: CheckResult['internalErrors'] = [];
   const model = parsed.value === undefined && parsed.findings.length > 0 ? undefined : buildModel(parsed.value);
   const ctx = createContext(parsed, model ?? buildModel(undefined), now, options.verified, options.baseDir, options.lastSuccess, options.restores);
-  const findings: Finding[] = [];
+  let findings: Finding[] = [];
+  const ran = new Set<string>();
   for (const rule of rules) {
     // Without a readable document only the syntax findings mean anything.
     if (!model && rule.id !== 'yaml-syntax') continue;
     const level = ctx.model.checks.levels[rule.id];
     if (level === 'off') continue;
+    ran.add(rule.id);
     let out;
     try {
       out = ctx.memo(findingsKey(rule.id), () => rule.check(ctx));
@@ -103,6 +106,22 @@ export function checkParsed(parsed: ParsedPlan, options: CheckOptions = {}): Che
       });
     }
   }
+  if (model) findings = accepting(ctx, findings, ran);
   findings.sort((a, b) => a.range.start - b.range.start || a.range.end - b.range.end || a.rule.localeCompare(b.rule));
   return { parsed, model, findings, internalErrors };
+}
+
+/**
+ * SPEC §7: the accepts of the plan turn the findings they name into information with their
+ * reason; an accept that matched nothing is reported (accept-invalid, at its level). The quick fix
+ * that writes an accept is the editor's (server/features/code-actions.ts).
+ */
+function accepting(ctx: CheckContext, findings: Finding[], ran: ReadonlySet<string>): Finding[] {
+  const { accepts } = ctx.memo('accepts', () => collectAccepts(ctx.text, ctx.doc, ctx.parsed.value));
+  const level = ctx.model.checks.levels['accept-invalid'];
+  const stale =
+    level === 'off' || !ran.has('accept-invalid')
+      ? null
+      : (range: Finding['range'], message: string): Finding => ({ rule: 'accept-invalid', severity: level ?? 'warning', message, range, tags: ['unnecessary'] });
+  return applyAccepts(findings, accepts, ran, stale);
 }

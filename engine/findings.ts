@@ -31,6 +31,7 @@ export const RULE_IDS = [
   'backup-late',
   'notify-invalid',
   'rto-exceeded',
+  'accept-invalid',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -64,4 +65,6 @@ export interface Finding {
   related?: RelatedInfo[];
   tags?: ('unnecessary' | 'deprecated')[];
   fixes?: Fix[];
+  /** The reason of the `accept:` (or `# backplan: accept` comment) that accepted it (SPEC §7). */
+  accepted?: string;
 }

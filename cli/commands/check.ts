@@ -15,7 +15,7 @@ import { restoreHistory } from '../../engine/recovery/measured';
 
 export interface FileReport {
   path: string;
-  diagnostics: { rule: string; severity: string; message: string; range: { start: Position; end: Position } }[];
+  diagnostics: { rule: string; severity: string; message: string; range: { start: Position; end: Position }; accepted?: string }[];
 }
 
 export function checkFile(path: string, now?: number, stateDir?: string): { report: FileReport; findings: Finding[]; internal: string[] } {
@@ -36,6 +36,7 @@ export function checkFile(path: string, now?: number, stateDir?: string): { repo
         severity: f.severity,
         message: f.message,
         range: { start: lines.position(f.range.start), end: lines.position(f.range.end) },
+        ...(f.accepted !== undefined ? { accepted: f.accepted } : {}),
       })),
     },
   };

@@ -27,6 +27,7 @@ import { rule as r_job_not_runnable } from './job-not-runnable';
 import { rule as r_backup_late } from './backup-late';
 import { rule as r_notify_invalid } from './notify-invalid';
 import { rule as r_rto_exceeded } from './rto-exceeded';
+import { rule as r_accept_invalid } from './accept-invalid';
 import type { Rule } from './rule';
 
 export const RULES: readonly Rule[] = [
@@ -57,4 +58,5 @@ export const RULES: readonly Rule[] = [
   r_backup_late,
   r_notify_invalid,
   r_rto_exceeded,
+  r_accept_invalid,
 ];

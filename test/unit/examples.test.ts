@@ -1,18 +1,12 @@
-// The plans of examples/ are documentation: each must check without errors, and every finding
-// it still has must be a gap the scenario really has, said so in the plan itself.
-//
-// Convention: a finding is accepted by a comment on the line just above the line it is reported
-// on, of the form
-//     # accepted: RULE[, RULE...] — why the scenario has this gap
-// (the rule ids of the findings on the next line, then an em dash and the reason). A finding on
-// a line without such a comment fails the test, and so does an `# accepted:` comment whose next
-// line has no finding of one of its rules (a gap that was fixed while its comment stayed).
-// Several findings of one rule on one line (dst-schedule reports each clock change) count once.
+// The plans of examples/ are documentation: each must check without an error or a warning.
+// A gap the scenario really has is accepted in the plan itself, with its reason (SPEC §7:
+// `accept: {RULE: "reason"}` on the entry, or a `# backplan: accept RULE — reason` comment above
+// the line): it is then information whose message gives the reason, and an accept that matches
+// nothing any more is a warning (accept-invalid), so a gap that was fixed cannot keep its accept.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkText } from '../../engine/check';
-import { RULE_IDS } from '../../engine/findings';
 import { backplan, ROOT } from '../helpers/cli';
 
 const NOW = Date.parse('2026-11-22T00:00:00Z');
@@ -21,33 +15,18 @@ const EXAMPLES = readdirSync(join(ROOT, 'examples'))
   .sort();
 const read = (file: string) => readFileSync(join(ROOT, 'examples', file), 'utf8');
 
-const ACCEPTED = /^\s*#\s*accepted:(.*)$/;
-const FORM = /^\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)\s+—\s+(\S.*)$/;
-
-/** `rule@line` (1-based) for every finding an `# accepted:` comment announces. */
-function acceptedOf(text: string): { expected: string[]; malformed: string[] } {
-  const expected: string[] = [];
-  const malformed: string[] = [];
-  text.split('\n').forEach((line, i) => {
-    const m = ACCEPTED.exec(line);
-    if (!m) return;
-    const form = FORM.exec(m[1]);
-    const rules = form ? form[1].split(',').map((r) => r.trim()) : [];
-    if (!form || rules.some((r) => !(RULE_IDS as readonly string[]).includes(r))) {
-      malformed.push(`line ${i + 1}: ${line.trim()}`);
-      return;
-    }
-    for (const r of rules) expected.push(`${r}@${i + 2}`);
-  });
-  return { expected: [...new Set(expected)].sort(), malformed };
-}
-
 /** 1-based line of a UTF-16 offset. */
 function lineOf(text: string, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
 }
+
+/** `rule@line: message` of every error and warning. */
+const problems = (text: string) =>
+  checkText(text, { now: NOW })
+    .findings.filter((f) => f.severity === 'error' || f.severity === 'warning')
+    .map((f) => `${f.rule}@${lineOf(text, f.range.start)}: ${f.message}`);
 
 describe('examples/', () => {
   it('holds the five scenarios', () => {
@@ -63,16 +42,17 @@ describe('examples/', () => {
   describe.each(EXAMPLES)('%s', (file) => {
     const text = read(file);
 
-    it('checks without errors; every finding left is an accepted gap, every accepted gap is found', () => {
+    it('checks with no error and no warning; every accepted gap says why', () => {
       const result = checkText(text, { now: NOW });
       expect(result.internalErrors).toEqual([]);
       expect(result.model).toBeDefined();
-      const errors = result.findings.filter((f) => f.severity === 'error').map((f) => `${f.rule}@${lineOf(text, f.range.start)}: ${f.message}`);
-      expect(errors).toEqual([]);
-      const { expected, malformed } = acceptedOf(text);
-      expect(malformed, 'an `# accepted:` comment must read `# accepted: RULE[, RULE] — reason`').toEqual([]);
-      const found = [...new Set(result.findings.map((f) => `${f.rule}@${lineOf(text, f.range.start)}`))].sort();
-      expect(found).toEqual(expected);
+      expect(problems(text)).toEqual([]);
+      for (const f of result.findings.filter((x) => x.accepted !== undefined)) {
+        expect(f.severity).toBe('info');
+        expect(f.accepted!.length).toBeGreaterThan(10);
+        expect(f.message.startsWith(`accepted: ${f.accepted}`)).toBe(true);
+      }
+      expect(text, 'the old `# accepted:` comments are gone').not.toMatch(/^\s*#\s*accepted:/m);
     });
 
     it('gives a dry-run plan as JSON, with every job in it and no errors', () => {
@@ -89,23 +69,21 @@ describe('examples/', () => {
   });
 });
 
-describe('the accepted-comment convention', () => {
-  it('reads rule ids and the line below; refuses a comment without rule or reason', () => {
-    const text = ['jobs:', '  # accepted: coverage-3-2-1, no-restore-test — why', '  j:', '  # accepted: no reason here', '  # accepted: not-a-rule — why', ''].join('\n');
-    expect(acceptedOf(text)).toEqual({
-      expected: ['coverage-3-2-1@3', 'no-restore-test@3'],
-      malformed: ['line 4: # accepted: no reason here', 'line 5: # accepted: not-a-rule — why'],
-    });
+describe('accepted gaps of the examples', () => {
+  it('are real: without its accept a gap is a warning again', () => {
+    const text = read('zfs-proxmox.backplan.yaml');
+    const noKey = text.replace(/\n    accept:\n      coverage-3-2-1: "live \+ replica here[^\n]*/, '');
+    expect(noKey).not.toBe(text);
+    expect(problems(noKey).map((p) => p.split(':')[0])).toEqual(['coverage-3-2-1@40']);
+    const noComment = text.replace(/\n *# backplan: accept offsite-unencrypted[^\n]*/, '');
+    expect(noComment).not.toBe(text);
+    expect(problems(noComment).map((p) => p.split(':')[0])).toEqual(['offsite-unencrypted@60']);
   });
 
-  it('fails a plan whose gap was fixed while its comment stayed, and a plan with a new warning', () => {
+  it('go stale when the gap is fixed: the accept itself is then reported', () => {
     const text = read('microk8s.backplan.yaml');
-    // a comment with no finding under it
-    const stale = text.replace('    rpo: 5h', '    # accepted: rpo-exceeded — stale\n    rpo: 5h');
-    const found = (t: string) => [...new Set(checkText(t, { now: NOW }).findings.map((f) => `${f.rule}@${lineOf(t, f.range.start)}`))].sort();
-    expect(found(stale)).not.toEqual(acceptedOf(stale).expected);
-    // a new warning with no comment
-    const fresh = text.replace('rpo: 5h', 'rpo: 4h');
-    expect(found(fresh)).not.toEqual(acceptedOf(fresh).expected);
+    const stale = text.replace('    rpo: 5h', '    accept: { rpo-exceeded: "the cluster is rebuilt from git in an hour" }\n    rpo: 5h');
+    expect(stale).not.toBe(text);
+    expect(problems(stale)).toEqual([expect.stringMatching(/^accept-invalid@\d+: nothing to accept: job '[^']+' has no rpo-exceeded finding/)]);
   });
 });
