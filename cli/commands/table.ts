@@ -281,6 +281,28 @@ export const COMMANDS: CommandDecl[] = [
     load: () => import('./restore').then((m) => m.runRestore),
   },
   {
+    name: 'runbook',
+    summary: 'the disaster-recovery runbook: per host that can be lost, what is lost, where the copies are, the restore order with each step\'s argv, the secrets by name; what cannot be recovered first',
+    args: 'PLAN',
+    options: [
+      { name: 'lost', value: 'HOST', multiple: true, meaning: 'a chapter for this host only (repeatable)', default: 'a chapter for every host of the plan' },
+      stateDir('also read the journals in D: the newest copy\'s age against the rpo, the last measured restore against the rto', 'none: ages and restore times are left unknown'),
+      { name: 'at', value: 'ISO', meaning: 'write the runbook as of this time (ages are counted to it; the output is then the same on every run)', default: 'now, said in a "generated at" header line' },
+      { name: 'format', short: 'f', value: 'markdown|html|json', choices: ['markdown', 'html', 'json'], meaning: 'output format (html: one standalone page for printing)', default: 'markdown' },
+      { name: 'out', value: 'FILE', meaning: 'write the runbook into FILE (atomically: a temporary file renamed over it)', default: 'standard output' },
+    ],
+    examples: [
+      ['backplan runbook site.backplan.yaml --out RUNBOOK.md', 'the whole runbook as Markdown, one chapter per host'],
+      ['backplan runbook site.backplan.yaml --lost scylla --state-dir /var/lib/backplan --format html --out scylla.html', 'the printable page for losing scylla, with copy ages and measured restore times'],
+    ],
+    exitCodes: [
+      [0, 'the runbook was written'],
+      [1, 'the plan has errors'],
+      [2, 'bad usage (an unknown --lost host, a bad --at), an unreadable plan, or --out cannot be written'],
+    ],
+    load: () => import('./runbook').then((m) => m.runRunbook),
+  },
+  {
     name: 'export',
     summary: 'hand the plan\'s schedules to native schedulers (systemd timers, cron, Incus, sanoid, Velero, borgmatic)',
     args: 'PLAN',

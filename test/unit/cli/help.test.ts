@@ -12,7 +12,7 @@ import { ENGINE_IDS } from '../../../engine/retention';
 import { EXPORT_TARGETS } from '../../../engine/export';
 import { backplan, CLI, ensureBuilt, ROOT } from '../../helpers/cli';
 
-const NAMES = ['check', 'simulate', 'retain', 'plan', 'run', 'prune', 'verify', 'restore', 'init', 'status', 'export'];
+const NAMES = ['check', 'simulate', 'retain', 'plan', 'run', 'prune', 'verify', 'restore', 'runbook', 'init', 'status', 'export'];
 
 describe('the command table', () => {
   it('declares every command of the README, each with two examples and its exit codes', () => {
