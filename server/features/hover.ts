@@ -17,7 +17,8 @@ import { nameIndex } from '../names';
 import { FULL_FIRES, QUICK_FIRES, roughAge, ruleProjections, type Projection } from '../projections';
 import { engineDocMarkdown } from '../retention-docs';
 import { nodeAt, type Path } from '../yaml-path';
-import { code, jobOfPath, type FeatureEnv } from './env';
+import { code, jobOfPath, nodeByPath, type FeatureEnv } from './env';
+import { invalidRetention } from './inlay-hints';
 import { summary } from './summaries';
 
 export const NEXT_RUNS = 5;
@@ -218,6 +219,8 @@ function retentionHover(a: Analysis, job: string, env: FeatureEnv, doc?: string)
   const policy = jobPolicy(plan, j);
   if (!policy) return joinParts(doc, typeof j.retention === 'string' ? `Policy ${code(j.retention)} is not defined.` : undefined);
   const engine = engineForJob(plan, j, policy);
+  const invalid = invalidRetention(a, j.retention, nodeByPath(a.parsed.doc, ['jobs', job, 'retention']) ?? undefined);
+  if (invalid) return joinParts(`**Retention of ${code(job)}**\n\n_No projection: the policy is invalid (${invalid})._`, doc);
   const p = hoverProjection(a, job, env);
   return joinParts(projectionMarkdown(p, `**Retention of ${code(job)}** (${typeof j.retention === 'string' ? `policy ${code(j.retention)}` : 'inline'})`), engineDocMarkdown(engine.id, engine.release), doc);
 }
@@ -228,8 +231,12 @@ function policyHover(a: Analysis, name: string, env: FeatureEnv): string | undef
   const users = [...plan.jobs.values()].filter((j) => j.retention === name);
   const engines = new Set<string>();
   const parts: (string | undefined)[] = [head];
-  for (const u of users.slice(0, 2)) {
-    parts.push(projectionMarkdown(hoverProjection(a, u.name, env), `**For job ${code(u.name)}**`));
+  const invalid = users.length > 0 ? invalidRetention(a, name, undefined) : undefined;
+  if (invalid) parts.push(`_No projection: the policy is invalid (${invalid})._`);
+  else {
+    for (const u of users.slice(0, 2)) {
+      parts.push(projectionMarkdown(hoverProjection(a, u.name, env), `**For job ${code(u.name)}**`));
+    }
   }
   for (const u of users) {
     const e = engineForJob(plan, u, plan.policies.get(name));

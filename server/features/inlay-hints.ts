@@ -82,11 +82,16 @@ export function inlayHints(a: Analysis, range: Range, env: FeatureEnv): InlayRes
     const vr = value?.range;
     const inlineVisible = inline && !!vr && a.lines.position(vr[0]).line <= last && a.lines.position(vr[1]).line >= first;
     if (!(at !== undefined && visible(at)) && !inlineVisible) continue;
+    const invalid = invalidRetention(a, job.retention, value);
+    if (invalid) {
+      if (at !== undefined) push(at, INVALID_LABEL, invalid);
+      continue;
+    }
     const p = projectionOf(name);
     if (!p) continue;
     const line = summaryLine(p);
     if (line && at !== undefined) push(at, line, tooltipOf(p));
-    if (inlineVisible && value) ruleHints(a, value, p, '', push);
+    if (inlineVisible && value) ruleHints(a, value, [p], push);
   }
 
   if (env.settings.inlayHints.retention) {
@@ -104,8 +109,11 @@ export function inlayHints(a: Analysis, range: Range, env: FeatureEnv): InlayRes
       if (!inRange(e)) continue;
       const list = users.get(name);
       if (!list || list.length === 0) continue;
-      const p = projectionOf(list[0]);
-      if (p) ruleHints(a, e.value, p, list.length > 1 ? ` (${list[0]})` : '', push);
+      if (invalidRetention(a, name, e.value)) continue; // its diagnostic says why; no number
+      // every job's projection (a shared policy shows the spread over its jobs), or none yet
+      const ps = list.map((j) => projectionOf(j));
+      if (ps.some((p) => !p)) continue;
+      ruleHints(a, e.value, ps as Projection[], push);
     }
   }
   out.sort((x, y) => x.position.line - y.position.line || x.position.character - y.position.character);
@@ -132,54 +140,89 @@ function hintOffset(a: Analysis, key: Node | undefined, value: Node | undefined)
   return colon >= 0 && a.lines.position(colon).line === keyLine ? colon + 1 : key.range[1];
 }
 
-const ruleLabel = (r: RuleProjection): string => `≈${r.count} kept${r.oldestAge !== undefined && r.count > 0 ? `, oldest ${roughAge(r.oldestAge)}` : ''}`;
+/** The label of an invalid retention: no projected number (the diagnostic says what is wrong). */
+export const INVALID_LABEL = 'invalid: nothing projected';
 
-/** Per tier / per keep rule / expiry hints inside the policy `policy` (its mapping node). */
-function ruleHints(a: Analysis, policy: Node, p: Projection, suffix: string, push: (offset: number, label: string, tooltip?: string) => void): void {
-  const rows = new Map(ruleProjections(p).map((r) => [r.id, r]));
-  if (rows.size === 0) return;
+/**
+ * The message of an error of retention-invalid or retention-unsupported inside the policy the job
+ * uses (`retention` a policy name: that policy's entry; inline: the retention value), if any.
+ */
+export function invalidRetention(a: Analysis, retention: unknown, inlineValue: Node | undefined): string | undefined {
+  const node = typeof retention === 'string' ? sectionEntries(a, 'policies').get(retention)?.value : inlineValue;
+  const r = node?.range;
+  if (!r) return undefined;
+  const f = a.result.findings.find(
+    (x) => (x.rule === 'retention-invalid' || x.rule === 'retention-unsupported') && x.severity === 'error' && x.range.start >= r[0] && x.range.start < r[1],
+  );
+  return f ? `${f.rule}: ${f.message}` : undefined;
+}
+
+/** Longest inlay label, in characters: VS Code cuts longer ones (editor.inlayHints.maximumLength, 43). */
+export const MAX_LABEL = 43;
+
+const figures = (r: RuleProjection): string => `≈${r.count} kept${r.oldestAge !== undefined && r.count > 0 ? `, oldest ${roughAge(r.oldestAge)}` : ''}`;
+
+/**
+ * One rule's hint for the jobs of a policy: `≈7 kept, oldest 7d` for one job; for several, the
+ * spread and how many jobs (`≈7–14 kept, oldest 7d–14d · 2 jobs`), each job's figures in the
+ * tooltip.
+ */
+function ruleLabel(rows: RuleProjection[]): string {
+  if (rows.length === 1) return figures(rows[0]);
+  const counts = rows.map((r) => r.count);
+  const lo = Math.min(...counts);
+  const hi = Math.max(...counts);
+  const ages = rows.filter((r) => r.oldestAge !== undefined && r.count > 0).map((r) => r.oldestAge!);
+  const agesText = ages.map(roughAge);
+  const loAge = ages.length > 0 ? roughAge(Math.min(...ages)) : undefined;
+  const hiAge = ages.length > 0 ? roughAge(Math.max(...ages)) : undefined;
+  const oldest = loAge === undefined ? '' : new Set(agesText).size === 1 ? `, oldest ${loAge}` : `, oldest ${loAge}–${hiAge}`;
+  return `≈${lo === hi ? lo : `${lo}–${hi}`} kept${oldest} · ${rows.length} jobs`;
+}
+
+/** The tooltip of a rule's hint: what the rule is, and each job's figures when there are several. */
+function ruleTooltip(rows: RuleProjection[], jobs: string[], ps: Projection[]): string {
+  const per = rows.length > 1 ? `\n${rows.map((r, i) => `${jobs[i]}: ${figures(r)}`).join('\n')}` : '';
+  return `${rows[0].label}.${per}\n${tooltipOf(ps[0]) ?? ''}`.trim();
+}
+
+/**
+ * Per tier / per keep rule / expiry hints inside the policy `policy` (its mapping node), for the
+ * projections of the jobs that use it. Each hint goes right after the value of its rule (in a
+ * flow mapping or sequence too), so that every label is short enough to be read whole.
+ */
+function ruleHints(a: Analysis, policy: Node, ps: Projection[], push: (offset: number, label: string, tooltip?: string) => void): void {
+  const tables = ps.map((p) => new Map(ruleProjections(p).map((r) => [r.id, r])));
+  if (tables.every((t) => t.size === 0)) return;
+  const jobs = ps.map((p) => p.job);
   const doc = a.parsed.doc;
   if (!isMap(policy)) return;
-  const tooltip = tooltipOf(p);
+  const rowsOf = (id: string): RuleProjection[] | undefined => {
+    const rows = tables.map((t) => t.get(id));
+    return rows.every((r): r is RuleProjection => !!r) ? rows : undefined;
+  };
+  const hint = (offset: number | undefined, id: string) => {
+    const rows = rowsOf(id);
+    if (rows && offset !== undefined) push(offset, ruleLabel(rows), ruleTooltip(rows, jobs, ps));
+  };
 
   const tiers = nodeByPath(doc, ['tiers'], policy);
   if (isSeq(tiers)) {
-    if (tiers.flow && tiers.range) {
-      const parts = tiers.items.map((_, i) => rows.get(`tier-${i + 1}`)).filter((r): r is RuleProjection => !!r);
-      if (parts.length > 0) push(tiers.range[1], parts.map((r) => `${r.label}: ${ruleLabel(r)}`).join(' · ') + suffix, tooltip);
-    } else {
-      tiers.items.forEach((item, i) => {
-        const row = rows.get(`tier-${i + 1}`);
-        const off = itemEnd(a, item as Node | null);
-        if (row && off !== undefined) push(off, ruleLabel(row) + suffix, `${row.label}. ${tooltip ?? ''}`);
-      });
-    }
+    tiers.items.forEach((item, i) => hint(tiers.flow ? (item as Node | null)?.range?.[1] : itemEnd(a, item as Node | null), `tier-${i + 1}`));
   }
 
   const keep = nodeByPath(doc, ['keep'], policy);
   const keepRules = [...COUNT_RULES, ...WITHIN_RULES] as readonly string[];
   if (isMap(keep)) {
-    if (keep.flow && keep.range) {
-      const parts: string[] = [];
-      for (const pair of keep.items) {
-        const id = isScalar(pair.key) ? String(pair.key.value) : '';
-        const row = rows.get(id);
-        if (row && keepRules.includes(id)) parts.push(`${row.label.replace(/^(\w+) .*/, '$1')} ${ruleLabel(row)}`);
-      }
-      if (parts.length > 0) push(keep.range[1], parts.join(' · ') + suffix, tooltip);
-    } else {
-      for (const pair of keep.items) {
-        const id = isScalar(pair.key) ? String(pair.key.value) : '';
-        const row = rows.get(id);
-        const v = pair.value as Node | null;
-        if (row && keepRules.includes(id) && v?.range) push(v.range[1], ruleLabel(row) + suffix, `${row.label}. ${tooltip ?? ''}`);
-      }
+    for (const pair of keep.items) {
+      const id = isScalar(pair.key) ? String(pair.key.value) : '';
+      const v = pair.value as Node | null;
+      if (keepRules.includes(id) && v?.range) hint(v.range[1], id);
     }
   }
 
   const expiry = nodeByPath(doc, ['expiry'], policy);
-  const row = rows.get('expiry');
-  if (row && expiry?.range && isScalar(expiry)) push(expiry.range[1], ruleLabel(row) + suffix, tooltip);
+  if (expiry?.range && isScalar(expiry)) hint(expiry.range[1], 'expiry');
 }
 
 /** End of a sequence item on its first line (a flow mapping or scalar), else undefined. */
