@@ -16,7 +16,7 @@ import { EnvError, remoteEnvWrapper, resolveEnv } from './env';
 import type { ExecEnv } from './exec-env';
 import { checkGuard } from './guard';
 import { FsError, fsFor, type HostFs, type OutputWriter } from './files';
-import { describeExit, exitOk, spawnArgv, type Exit, type Spawned } from './process';
+import { DEFAULT_STALL_MS, describeExit, exitOk, spawnArgv, Watchdog, type Exit, type Spawned, type StepTimeout } from './process';
 import { initHint, saysNoRepository } from './missing-repo';
 import { toolLockedMessage } from './tool-lock';
 
@@ -59,6 +59,7 @@ async function spawnStages(
   x: ExecEnv,
   firstHasInput: boolean,
   lastHasSink: boolean,
+  onActivity?: () => void,
 ): Promise<Stage[]> {
   // Resolve every secret before anything starts: a missing one fails the step cleanly.
   const envs: Record<string, string>[] = [];
@@ -86,6 +87,7 @@ async function spawnStages(
       stdin: hasInput || header ? 'pipe' : 'ignore',
       stdout: i < cmds.length - 1 || lastHasSink ? 'pipe' : 'ignore',
       signal: x.signal,
+      onActivity,
     });
     stages.push({ cmd, spawned, header });
   });
@@ -136,12 +138,18 @@ async function runPipeline(
   cmds: readonly Command[],
   x: ExecEnv,
   sink: { writer?: OutputWriter; collect?: boolean },
+  limits: StepTimeout = { stallMs: DEFAULT_STALL_MS },
 ): Promise<PipelineResult> {
   const wantsOut = Boolean(sink.writer || sink.collect);
   let stages: Stage[];
+  // The step's bound: any output or progress resets the stall timer (watchdog below).
+  let onStop: (reason: string) => void = () => undefined;
+  const dog = new Watchdog(limits, (reason) => onStop(reason));
+  const touch = () => dog.touch();
   try {
-    stages = await spawnStages(cmds, x, source !== undefined, wantsOut);
+    stages = await spawnStages(cmds, x, source !== undefined, wantsOut, touch);
   } catch (e) {
+    void dog.dispose();
     source?.destroy();
     if (e instanceof EnvError || e instanceof FsError) return { ok: false, message: e.message };
     return { ok: false, message: (e as Error).message };
@@ -156,9 +164,13 @@ async function runPipeline(
     failures.push({ rank, message: msg });
     if (stopping) return;
     stopping = true;
-    for (const s of stages) if (s.spawned.child.exitCode === null) s.spawned.child.kill('SIGTERM');
+    for (const s of stages) s.spawned.killGroup('SIGTERM');
     source?.destroy();
   };
+  for (const s of stages) dog.watch(s.spawned);
+  const names = cmds.map((c) => `${c.host === 'local' ? '' : `[${c.host}] `}${c.argv[0]}`).join(' | ');
+  onStop = (reason) =>
+    fail(`${names || 'the step'} stopped: ${reason}; SIGTERM, then SIGKILL, to its process group(s)`, -2);
   if (x.signal?.aborted) fail('interrupted (the run was stopped)', -1);
   x.signal?.addEventListener('abort', () => fail('interrupted (the run was stopped)', -1), { once: true });
   const waits: Promise<unknown>[] = [];
@@ -217,7 +229,12 @@ async function runPipeline(
   } else if (upstream) {
     upstream.resume();
   }
+  // Data moving through the pipeline is progress (an archive being written, a dump streaming).
+  source?.on('data', touch);
+  for (const s of stages) s.spawned.child.stdout?.on('data', touch);
   await Promise.all([...exits, ...waits]);
+  await dog.dispose();
+  if (dog.stopped) return { ok: false, message: failures.sort((a, b) => a.rank - b.rank)[0].message };
   if (x.signal?.aborted) return { ok: false, message: 'interrupted (the run was stopped)' };
   if (failures.length) return { ok: false, message: failures.sort((a, b) => a.rank - b.rank)[0].message };
   return {
@@ -277,7 +294,7 @@ export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<Ste
   } catch (e) {
     return { ok: false, message: (e as Error).message };
   }
-  const r = await runPipeline(undefined, cmds, x, { writer, collect: Boolean(step.expect) });
+  const r = await runPipeline(undefined, cmds, x, { writer, collect: Boolean(step.expect) }, step.timeout);
   if (!r.ok) {
     const message = await writerReason(writer, r.message);
     await writer?.abort();
@@ -344,7 +361,7 @@ export async function runBuiltinStep(step: BuiltinStep, x: ExecEnv): Promise<Ste
     source.stream.destroy();
     return { ok: false, message: (e as Error).message };
   }
-  const r = await runPipeline(source.stream, step.pipe ?? [], x, { writer });
+  const r = await runPipeline(source.stream, step.pipe ?? [], x, { writer }, step.timeout);
   if (!r.ok) {
     const message = await writerReason(writer, r.message);
     await writer.abort();

@@ -13,6 +13,7 @@
 // guard reads `restic version` first: a host whose restic follows other rules than declared is
 // refused before anything runs, with the line to add to the plan.
 import { spawn } from 'node:child_process';
+import { DEFAULT_STALL_MS, Watchdog, type StepTimeout } from './process';
 import { getEngine, resticEngineFor } from '../../retention/index';
 import { parseResticVersion, resticReleaseOf } from '../../retention/restic';
 import type { Command, CommandStep, PruneGuard } from '../steps/step';
@@ -54,6 +55,7 @@ export async function runTool(
   cmd: Command,
   x: ExecEnv,
   cwd?: string,
+  limits: StepTimeout = { stallMs: DEFAULT_STALL_MS },
 ): Promise<{ code: number | null; stdout: string; stderr: string; error?: string }> {
   let env: Record<string, string>;
   try {
@@ -79,19 +81,36 @@ export async function runTool(
       shell: false,
       env: spawnEnv,
       stdio: [header ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      signal: x.signal,
+      // Its own process group, bounded like a step (a dry run that hangs must not hang prune).
+      detached: true,
       ...(cwd ? { cwd } : {}),
     });
+    let exited = false;
+    const killGroup = (sig: NodeJS.Signals, evenAfterExit = false) => {
+      if ((exited && !evenAfterExit) || child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // already gone
+      }
+    };
+    const onAbort = () => killGroup('SIGTERM');
+    x.signal?.addEventListener('abort', onAbort, { once: true });
+    const dog = new Watchdog(limits, (reason) => {
+      error ??= `${cmd.argv[0]} stopped: ${reason}; SIGTERM, then SIGKILL, to its process group`;
+    });
+    dog.watch({ child, done: Promise.resolve({ code: null, signal: null, stderr: '' }), killGroup });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
     let error: string | undefined;
     const take = (into: Buffer[]) => (d: Buffer) => {
+      dog.touch();
       size += d.length;
       if (size <= MAX_OUTPUT) into.push(d);
       else if (!error) {
         error = `${cmd.argv[0]} printed more than ${MAX_OUTPUT} bytes`;
-        child.kill('SIGTERM');
+        killGroup('SIGTERM');
       }
     };
     child.stdout!.on('data', take(out));
@@ -101,14 +120,18 @@ export async function runTool(
     child.on('error', (e: NodeJS.ErrnoException) => {
       error ??= e.code === 'ENOENT' ? `${cmd.argv[0]}: command not found` : `${cmd.argv[0]}: ${e.message}`;
     });
-    child.on('close', (code) =>
+    child.once('exit', () => (exited = true));
+    child.on('close', async (code) => {
+      exited = true;
+      x.signal?.removeEventListener('abort', onAbort);
+      await dog.dispose();
       resolve({
         code,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         ...(error ? { error } : {}),
-      }),
-    );
+      });
+    });
   });
 }
 

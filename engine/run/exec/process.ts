@@ -1,11 +1,22 @@
 // Spawning one argv, never through a shell (SPEC §8.1): `shell: false`, the program is argv[0]
 // and every other element reaches it as one argument, whatever characters it holds.
+//
+// Each child is the leader of its own process group (`detached`), so that stopping it stops
+// everything it started (`killGroup`: kill(-pid)); a cancelled run (`signal`) stops the group.
+// A Watchdog bounds a step: no output and no progress for `stallMs`, or more than `totalMs`
+// in all, and it is stopped: SIGTERM to every group, SIGKILL KILL_GRACE_MS later.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface Spawned {
   child: ChildProcess;
   /** Resolves when the process has exited and its stderr is drained. */
   done: Promise<Exit>;
+  /**
+   * Send `sig` to the child's whole process group; once the child itself has exited only with
+   * `evenAfterExit` (what it started may live on in its group, whose id is not reused while so).
+   */
+  killGroup(sig: NodeJS.Signals, evenAfterExit?: boolean): void;
 }
 
 export interface Exit {
@@ -25,6 +36,8 @@ export interface SpawnOptions {
   stdout: 'pipe' | 'ignore';
   signal?: AbortSignal;
   cwd?: string;
+  /** Called on every chunk of stderr (a watchdog's sign of life). */
+  onActivity?(): void;
 }
 
 export function spawnArgv(argv: readonly string[], opts: SpawnOptions): Spawned {
@@ -34,14 +47,35 @@ export function spawnArgv(argv: readonly string[], opts: SpawnOptions): Spawned 
     env: opts.env ?? process.env,
     stdio: [opts.stdin, opts.stdout, 'pipe'],
     cwd: opts.cwd,
-    signal: opts.signal,
-    killSignal: 'SIGTERM',
+    // Its own process group: stopping the step stops what the program started too.
+    detached: true,
     windowsHide: true,
+  });
+  let exited = false;
+  const killGroup = (sig: NodeJS.Signals, evenAfterExit = false) => {
+    if ((exited && !evenAfterExit) || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      if (exited) return;
+      try {
+        child.kill(sig);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const onAbort = () => killGroup('SIGTERM');
+  if (opts.signal?.aborted) queueMicrotask(onAbort);
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  child.once('exit', () => {
+    exited = true;
   });
   let stderr = '';
   let spawnError: string | undefined;
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => {
+    opts.onActivity?.();
     stderr += d;
     if (stderr.length > 2 * STDERR_TAIL) stderr = stderr.slice(-STDERR_TAIL);
   });
@@ -54,9 +88,137 @@ export function spawnArgv(argv: readonly string[], opts: SpawnOptions): Spawned 
       if (e.name === 'AbortError') return;
       spawnError = e.code === 'ENOENT' ? `${argv[0]}: command not found` : `${argv[0]}: ${e.message}`;
     });
-    child.on('close', (code, signal) => resolve({ code, signal, stderr: stderr.slice(-STDERR_TAIL), spawnError }));
+    child.on('close', (code, signal) => {
+      exited = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolve({ code, signal, stderr: stderr.slice(-STDERR_TAIL), spawnError });
+    });
   });
-  return { child, done };
+  return { child, done, killGroup };
+}
+
+/** Time between SIGTERM and SIGKILL of a step that is stopped. */
+export const KILL_GRACE_MS = 10_000;
+
+export interface StepTimeout {
+  /** No output and no progress for this long: stopped. */
+  stallMs: number;
+  /** Running longer than this in all: stopped (none: unbounded). */
+  totalMs?: number;
+}
+
+/** When a job sets no `timeout`: a step silent and idle for 30 minutes is taken as hung. */
+export const DEFAULT_STALL_MS = 30 * 60_000;
+
+export function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}min`;
+  return `${Math.round(ms / 1000)}s`;
+}
+
+/** Bytes a process read and wrote (/proc/PID/io rchar + wchar), or undefined where unreadable. */
+function ioOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const t = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const n = (k: string) => Number(new RegExp(`^${k}: (\\d+)$`, 'm').exec(t)?.[1] ?? 0);
+    return n('rchar') + n('wchar');
+  } catch {
+    return undefined;
+  }
+}
+
+function groupAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Bounds a step's processes: `touch()` on any output or progress; `watch(p)` adds a process,
+ * whose read/write counters (local processes) count as progress too. On a stall or past the
+ * total, `onStop(reason)` is called once and every watched group gets SIGTERM, then SIGKILL.
+ */
+export class Watchdog {
+  private last = Date.now();
+  private readonly t0 = Date.now();
+  private readonly procs: Spawned[] = [];
+  private readonly io = new Map<Spawned, number | undefined>();
+  private timer: NodeJS.Timeout | undefined;
+  private killTimer: NodeJS.Timeout | undefined;
+  stopped: string | undefined;
+
+  constructor(
+    private readonly limits: StepTimeout,
+    private readonly onStop: (reason: string) => void,
+  ) {
+    const every = Math.max(200, Math.min(5_000, Math.floor(limits.stallMs / 4)));
+    this.timer = setInterval(() => this.check(), every);
+    this.timer.unref();
+  }
+
+  touch(): void {
+    this.last = Date.now();
+  }
+
+  watch(p: Spawned): void {
+    this.procs.push(p);
+    this.io.set(p, ioOf(p.child.pid));
+  }
+
+  private check(): void {
+    for (const p of this.procs) {
+      const now = ioOf(p.child.pid);
+      if (now !== undefined && now !== this.io.get(p)) {
+        this.io.set(p, now);
+        this.touch();
+      }
+    }
+    const t = Date.now();
+    if (this.limits.totalMs !== undefined && t - this.t0 >= this.limits.totalMs)
+      this.stop(`ran longer than its total timeout of ${formatMs(this.limits.totalMs)}`);
+    else if (t - this.last >= this.limits.stallMs)
+      this.stop(`no output and no progress for ${formatMs(this.limits.stallMs)} (its stall timeout)`);
+  }
+
+  private stop(reason: string): void {
+    if (this.stopped) return;
+    this.stopped = reason;
+    this.end();
+    this.onStop(reason);
+    for (const p of this.procs) p.killGroup('SIGTERM');
+    // SIGKILL goes out even when the leaders exited on SIGTERM: what they started (a child
+    // that ignores SIGTERM) is still in their groups.
+    this.killTimer = setTimeout(() => {
+      for (const p of this.procs) p.killGroup('SIGKILL', true);
+    }, Math.min(KILL_GRACE_MS, Math.max(1_000, this.limits.stallMs)));
+    this.killTimer.unref();
+  }
+
+  /** The step ended: no more checks (a pending SIGKILL of a stopped step still goes out). */
+  end(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The step is over: no more checks; a step that was stopped still waits for its SIGKILL. */
+  async dispose(): Promise<void> {
+    this.end();
+    if (!this.stopped || !this.killTimer) return;
+    // Whatever of the stopped step survives SIGTERM is gone before the step is reported (and its
+    // lock released): wait for the SIGKILL unless every group is already empty.
+    const t = this.killTimer;
+    const deadline = Date.now() + KILL_GRACE_MS + 1_000;
+    while (Date.now() < deadline && this.procs.some((p) => groupAlive(p.child.pid))) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    clearTimeout(t);
+    for (const p of this.procs) p.killGroup('SIGKILL', true);
+  }
 }
 
 /** One line that says how a process ended, with the last line of its stderr. */

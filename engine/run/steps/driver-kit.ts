@@ -380,10 +380,48 @@ export class Kit {
 
   // ---- steps ---------------------------------------------------------------------------------
 
+  /**
+   * The job's `timeout`, for each of its steps: `timeout: 20min` (the stall timeout: no output
+   * and no progress for that long) or `timeout: { stall: 20min, total: 6h }` (and never longer
+   * than `total` in all). Durations in `s`, `min`, `h`, `d`, combinable (`1h30min`).
+   */
+  stepTimeout(): { stallMs: number; totalMs?: number } | undefined {
+    const t = this.raw.timeout;
+    if (t === undefined || t === null) return undefined;
+    const at = this.at('timeout');
+    if (typeof t === 'string') {
+      const ms = stepDurationMs(t);
+      if (ms === undefined) this.err(`\`timeout\` ${STEP_DURATION_HINT}`, at);
+      return ms === undefined ? undefined : { stallMs: ms };
+    }
+    if (typeof t !== 'object' || Array.isArray(t) || Object.keys(t).some((k) => k !== 'stall' && k !== 'total')) {
+      this.err('`timeout` must be a duration (the stall timeout) or `{ stall: DURATION, total: DURATION }`', at);
+      return undefined;
+    }
+    const o = t as { stall?: unknown; total?: unknown };
+    const get = (k: 'stall' | 'total'): number | undefined => {
+      if (o[k] === undefined) return undefined;
+      const ms = typeof o[k] === 'string' ? stepDurationMs(o[k] as string) : undefined;
+      if (ms === undefined) this.err(`\`timeout.${k}\` ${STEP_DURATION_HINT}`, [...at, k]);
+      return ms;
+    };
+    const stall = get('stall');
+    const total = get('total');
+    if (stall === undefined && total === undefined) return undefined;
+    return { stallMs: stall ?? DEFAULT_STEP_STALL_MS, ...(total !== undefined ? { totalMs: total } : {}) };
+  }
+
   add(draft: StepDraft): Step {
     const id = `${this.job.name}/${this.steps.length + 1}`;
     const prev = this.steps[this.steps.length - 1];
-    const step = { ...draft, id, job: this.job.name, after: draft.after ?? (prev ? [prev.id] : []) } as Step;
+    const timeout = this.steps.length === 0 ? this.stepTimeout() : this.steps[0].timeout;
+    const step = {
+      ...draft,
+      id,
+      job: this.job.name,
+      after: draft.after ?? (prev ? [prev.id] : []),
+      ...(timeout ? { timeout } : {}),
+    } as Step;
     this.steps.push(step);
     return step;
   }
@@ -515,6 +553,24 @@ export class Kit {
     const path = `${dir}/${name}`;
     return { host, path, partial: `${path}.partial`, kind: 'file', via: 'stdout' };
   }
+}
+
+/** The runner's stall timeout when a job sets none (exec/process.ts DEFAULT_STALL_MS, the same). */
+export const DEFAULT_STEP_STALL_MS = 30 * 60_000;
+const STEP_DURATION_HINT = 'must be a duration such as `30s`, `20min`, `6h` or `1h30min` (units `s min h d`), above 0';
+const STEP_UNITS: Record<string, number> = { s: 1_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30s`, `20min`, `1h30min` ... in milliseconds; undefined when not such a duration or 0. */
+export function stepDurationMs(text: string): number | undefined {
+  const rx = /\s*(\d+)\s*(s|min|h|d)\s*/gy;
+  let ms = 0;
+  let m: RegExpExecArray | null;
+  let end = 0;
+  while ((m = rx.exec(text)) !== null) {
+    ms += Number(m[1]) * STEP_UNITS[m[2]];
+    end = rx.lastIndex;
+  }
+  return end === text.length && end > 0 && ms > 0 ? ms : undefined;
 }
 
 export function trimSlash(p: string): string {

@@ -68,6 +68,12 @@ export interface StepBase {
   after: string[];
   notes?: string[];
   unresolved?: string[];
+  /**
+   * The job's `timeout`: a step with no output and no progress for `stallMs`, or running longer
+   * than `totalMs`, is stopped (SIGTERM, then SIGKILL to its process groups) and fails. None:
+   * the runner's default stall timeout (exec/process.ts DEFAULT_STALL_MS), no total.
+   */
+  timeout?: { stallMs: number; totalMs?: number };
 }
 
 export interface PruneGuard {
