@@ -18,6 +18,8 @@ import {
   type CompletionList,
   type CompletionParams,
   type DefinitionParams,
+  type DocumentFormattingParams,
+  type DocumentRangeFormattingParams,
   type DocumentSymbol,
   type FoldingRange,
   type Hover,
@@ -30,6 +32,7 @@ import {
   type PrepareRenameResult,
   type ReferenceParams,
   type RenameParams,
+  type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +48,7 @@ import { coverage } from './features/coverage';
 import { definition } from './features/definition';
 import type { FeatureEnv } from './features/env';
 import { foldingRanges } from './features/folding';
+import { formatDocument, formatRange } from './features/formatting';
 import { hover } from './features/hover';
 import { inlayHints } from './features/inlay-hints';
 import { planRequest } from './features/plan';
@@ -198,6 +202,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         codeLensProvider: { resolveProvider: false },
         inlayHintProvider: { resolveProvider: false },
+        documentFormattingProvider: true,
+        documentRangeFormattingProvider: true,
       },
       serverInfo: { name: 'backplan', version: VERSION },
     };
@@ -309,6 +315,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onDocumentSymbol(guarded('documentSymbol', [] as DocumentSymbol[], doc, (a) => documentSymbols(a)));
   connection.onFoldingRanges(
     guarded('foldingRange', [] as FoldingRange[], doc, (a) => foldingRanges(a, capabilities.textDocument?.foldingRange?.rangeLimit ?? undefined)),
+  );
+  connection.onDocumentFormatting(guarded('formatting', [] as TextEdit[], doc, (a, p: DocumentFormattingParams) => formatDocument(a, p.options)));
+  connection.onDocumentRangeFormatting(
+    guarded('rangeFormatting', [] as TextEdit[], doc, (a, p: DocumentRangeFormattingParams) => formatRange(a, p.range, p.options)),
   );
   connection.onCodeAction(guarded('codeAction', [] as CodeAction[], doc, (a, p: CodeActionParams) => codeActions(a, p)));
   connection.onCodeLens(guarded('codeLens', [] as CodeLens[], doc, (a, _p, t) => codeLenses(a, env(t))));
