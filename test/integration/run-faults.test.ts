@@ -533,7 +533,7 @@ describe.skipIf(!ok)('kinds whose tool cannot run here (velero, openstack-image,
         '  pbs: { host: pve, media: hdd }',
         'jobs:',
         '  k8s: { kind: velero, host: here, namespaces: [app, db], cluster: prod-ctx, retention: { expiry: 30d } }',
-        '  osc: { kind: openstack-image, host: here, flavor: compute, server: vm1, volume: data1, cloud: prod }',
+        '  osc: { kind: openstack-image, host: here, flavor: compute, server: vm1, volume: data1, cloud: prod, force: true }',
         '  vz: { kind: vzdump, host: pve, vmid: [100, 101], to: pbs, retention: { keep: { last: 2, daily: 7 } } }',
         CHECKS,
         '',
@@ -614,14 +614,15 @@ describe.skipIf(!ok)('kinds whose tool cannot run here (velero, openstack-image,
       '--kubecontext=prod-ctx',
       '--wait',
     ]);
-    // openstack server image create --name NAME --wait SERVER; openstack image create --volume VOL --force NAME
+    // openstack server image create --name NAME --wait SERVER; then the attached data volume (force: true):
+    // openstack image create --volume VOL --disk-format qcow2 --force NAME
     const os = calls('openstack');
     expect(os).toHaveLength(2);
     const image = os[0][5];
     expect(image).toMatch(/^osc-\d{8}T\d{6}Z$/);
     expect(os).toEqual([
       ['--os-cloud=prod', 'server', 'image', 'create', '--name', image, '--wait', 'vm1'],
-      ['--os-cloud=prod', 'image', 'create', '--volume', 'data1', '--force', `${image}-v1`],
+      ['--os-cloud=prod', 'image', 'create', '--volume', 'data1', '--disk-format', 'qcow2', '--force', `${image}-v1`],
     ]);
     // vzdump VMID... --storage ID --mode snapshot --prune-backups keep-...=N,... (on host pve, over ssh)
     expect(calls('vzdump')).toEqual([
