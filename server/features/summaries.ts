@@ -8,6 +8,7 @@ import { kindInfo } from '../../engine/kinds';
 import { engineIdFor } from '../../engine/retention/index';
 import { policyRules } from '../../engine/simulate/rules';
 import { describeSchedule } from '../../engine/time/words';
+import { rtoOf, restoreDependencies } from '../../engine/recovery/rto';
 import { planFolder, type Analysis } from '../documents';
 import { code } from './env';
 
@@ -129,6 +130,11 @@ export function summary(a: Analysis, section: RefSection, name: string): string 
         const rules = policyRules(engine, policy).map((r) => r.label).join(' · ');
         lines.push('', `Retention ${typeof j.retention === 'string' ? code(j.retention) : '(inline)'}: ${rules || 'keeps everything'} — pruned by ${engine}`);
       } else if (info) lines.push('', `Pruned by ${info.engine}`);
+      const rto = rtoOf(j);
+      if (rto) {
+        const deps = restoreDependencies(plan, name).map((d) => d.job);
+        lines.push('', `**RTO** ${code(rto.text)}${deps.length ? ` — its restore needs ${list(deps)} first: rto-exceeded sums their last measured restores with this job’s` : ''}`);
+      }
       const chain = chainOfJob(chainsOf(a), name);
       if (chain) lines.push('', chainMarkdown(a, chain, name));
       return lines.join('\n');
