@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { readSettings, SECTION, type BackplanSettings } from './settings';
 import type { CliLocation } from './cli';
+import { logTime } from './log-time';
 
 export const LANGUAGE_ID = 'backplan';
 
@@ -26,7 +27,7 @@ export class Ctx {
   }
 
   log(line: string): void {
-    this.output.appendLine(`[${new Date().toLocaleTimeString()}] ${line}`);
+    this.output.appendLine(`[${logTime(new Date())}] ${line}`);
   }
 }
 

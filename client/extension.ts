@@ -49,7 +49,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ ctx:
     initializationOptions,
     synchronize: { configurationSection: SECTION },
     middleware: {
-      provideCodeLenses: (doc, token, next) => (c.settings(doc.uri)['codeLens.enabled'] ? next(doc, token) : []),
+      provideCodeLenses: async (doc, token, next) => {
+        if (!c.settings(doc.uri)['codeLens.enabled']) return [];
+        const lenses = await next(doc, token);
+        // An untrusted workspace runs nothing (SPEC §8.9): no "Run now" to click there.
+        return vscode.workspace.isTrusted ? lenses : lenses?.filter((l) => l.command?.command !== 'backplan.runNow');
+      },
       didChange: (e, next) => {
         status.edited(e.document.uri.toString());
         return next(e);

@@ -26,6 +26,12 @@ interface SettingSpec<K extends keyof BackplanSettings> {
   description: string;
   /** Machine-specific or able to run something: ignored in untrusted workspaces. */
   restricted?: boolean;
+  /**
+   * `window` for the two paths (cli.path, stateDir): `machine-overridable` hides a setting from
+   * the User tab of every remote window (code-server is one), where it shows only under Remote;
+   * `window` shows under User, Remote and Workspace alike. A workspace could set them under either
+   * scope, so `restricted` is what keeps an untrusted workspace from choosing them.
+   */
   minimum?: number;
   maximum?: number;
   scope?: 'window' | 'resource' | 'machine-overridable' | 'machine';
@@ -59,13 +65,13 @@ export const SETTINGS: { [K in keyof BackplanSettings]: SettingSpec<K> } = {
   'cli.path': {
     default: '',
     restricted: true,
-    scope: 'machine-overridable',
+    scope: 'window',
     description: 'Path of a `backplan` executable to use for runs, dry runs and simulations. Empty: the one shipped with the extension.',
   },
   stateDir: {
     default: '',
     restricted: true,
-    scope: 'machine-overridable',
+    scope: 'window',
     description: 'Directory where runs keep their journal and job locks (`backplan run --state-dir`). The restore tests journalled there by `backplan verify` also inform the `no-restore-test` check. Empty: the command\'s default.',
   },
 };

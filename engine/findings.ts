@@ -32,6 +32,7 @@ export const RULE_IDS = [
   'notify-invalid',
   'rto-exceeded',
   'accept-invalid',
+  'path-missing',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

@@ -36,15 +36,23 @@ export function toDiagnostic(uri: string, lines: LineIndex, f: Finding): Diagnos
     severity: SEVERITY[f.severity] ?? DiagnosticSeverity.Error,
     code: f.rule,
     source: SOURCE,
-    message: f.message,
+    message: plainMessage(f.message),
   };
   if (f.tags && f.tags.length > 0) d.tags = f.tags.map((t) => TAGS[t]).filter((t) => t !== undefined);
   if (f.related && f.related.length > 0) {
     d.relatedInformation = f.related.map(
-      (r): DiagnosticRelatedInformation => ({ location: { uri, range: toRange(lines, r.range) }, message: r.message }),
+      (r): DiagnosticRelatedInformation => ({ location: { uri, range: toRange(lines, r.range) }, message: plainMessage(r.message) }),
     );
   }
   return d;
+}
+
+/**
+ * A finding's message as an editor shows it: diagnostics are plain text (VS Code prints Markdown
+ * backticks as they are), so the engine's `name` becomes 'name'. The CLI keeps its own style.
+ */
+export function plainMessage(message: string): string {
+  return message.replace(/`([^`\n]*)`/g, "'$1'");
 }
 
 export function toTextEdit(lines: LineIndex, e: EngineEdit): TextEdit {

@@ -28,6 +28,7 @@ import { rule as r_backup_late } from './backup-late';
 import { rule as r_notify_invalid } from './notify-invalid';
 import { rule as r_rto_exceeded } from './rto-exceeded';
 import { rule as r_accept_invalid } from './accept-invalid';
+import { rule as r_path_missing } from './path-missing';
 import type { Rule } from './rule';
 
 export const RULES: readonly Rule[] = [
@@ -59,4 +60,5 @@ export const RULES: readonly Rule[] = [
   r_notify_invalid,
   r_rto_exceeded,
   r_accept_invalid,
+  r_path_missing,
 ];

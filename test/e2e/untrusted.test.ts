@@ -1,10 +1,11 @@
 // The same extension in a workspace that is NOT trusted (code-server started without
 // --disable-workspace-trust; the workspace opens in Restricted Mode): the plan is still checked,
-// but "Run backup now" is refused before anything runs, with no confirmation asked.
+// but "Run backup now" is refused before anything runs, with no confirmation asked, and the
+// "Run now" code lens is not shown.
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { e2eToolsReady, findFiles, launchBrowser, openWorkbench, ROOT, screenshot, startWorkbench, type Browser, type Page, type Workbench } from './harness';
-import { openFile, runCommand, toasts } from './workbench';
+import { codeLenses, openFile, runCommand, toasts } from './workbench';
 
 const ready = e2eToolsReady();
 
@@ -33,6 +34,12 @@ describe.skipIf(!ready)('Backplan in an untrusted workspace', () => {
 
   it('opens in Restricted Mode', async () => {
     await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+  });
+
+  it('shows no "Run now" lens: only what runs nothing (Dry run, Simulate retention)', async () => {
+    await openFile(page, 'local.backplan.yaml');
+    await expect.poll(async () => (await codeLenses(page).allTextContents()).join(' · '), { timeout: 45_000 }).toMatch(/Dry run.*Simulate retention/);
+    expect((await codeLenses(page).allTextContents()).join(' · ')).not.toMatch(/Run now/);
   });
 
   it('refuses "Run backup now" and runs nothing', async () => {

@@ -56,7 +56,7 @@ jobs:
 describe('misplaced keys: the quick fix moves them', () => {
   it('`expiry` beside `schedule` → `retention.expiry`, created in place, comment kept', async () => {
     const { uri, diag, actions } = await fixesAt(PLAN, 'schema', 'expiry: 7d');
-    expect(diag.message).toBe('unknown key `expiry` in job `web-snapshots` (kind `incus-snapshot`): did you mean `retention.expiry`?');
+    expect(diag.message).toBe("unknown key 'expiry' in job 'web-snapshots' (kind 'incus-snapshot'): did you mean 'retention.expiry'?");
     const action = actions.find((a) => a.title === 'Move to retention.expiry')!;
     expect(action, actions.map((a) => a.title).join(', ')).toBeDefined();
     expect(action.isPreferred).toBe(true);
@@ -80,7 +80,7 @@ describe('misplaced keys: the quick fix moves them', () => {
       '    retention:\n      # keep a week of snapshots\n      expiry: 7d\n    keep_daily: 7   # from borgmatic\n',
     );
     const { uri, diag, actions } = await fixesAt(text, 'schema', 'keep_daily');
-    expect(diag.message).toContain('did you mean `retention.keep.daily`?');
+    expect(diag.message).toContain("did you mean 'retention.keep.daily'?");
     const action = actions.find((a) => a.title === 'Move to retention.keep.daily')!;
     expect(action, actions.map((a) => a.title).join(', ')).toBeDefined();
     const out = applyEdits(text, action.edit!.changes![uri]);
@@ -91,7 +91,7 @@ describe('misplaced keys: the quick fix moves them', () => {
   it('no fix that would break the plan when `retention` names a policy', async () => {
     const text = PLAN.replace('jobs:\n', 'policies:\n  minet: { expiry: 30d }\njobs:\n').replace('    expiry: 7d ', '    retention: minet\n    expiry: 7d ');
     const { diag, actions } = await fixesAt(text, 'schema', 'expiry: 7d');
-    expect(diag.message).toContain('`retention` names the policy `minet` here, so it cannot be merged');
+    expect(diag.message).toContain("'retention' names the policy 'minet' here, so it cannot be merged");
     expect(actions.filter((a) => a.title.startsWith('Move'))).toEqual([]);
   });
 });
@@ -108,7 +108,7 @@ describe('`remote` of an incus-copy is a host reference', () => {
   it('a mistyped remote is an unknown host, fixed by the quick fix', async () => {
     const typo = COPY.replace('remote: incus-snapshot', 'remote: incus-snapshto');
     const { uri, diag, actions } = await fixesAt(typo, 'unknown-reference', 'incus-snapshto');
-    expect(diag.message).toBe('unknown host `incus-snapshto`: did you mean `incus-snapshot`?');
+    expect(diag.message).toBe("unknown host 'incus-snapshto': did you mean 'incus-snapshot'?");
     const action = actions.find((a) => a.title === 'Change to incus-snapshot')!;
     expect(action).toBeDefined();
     expect(applyEdits(typo, action.edit!.changes![uri])).toBe(COPY);

@@ -15,6 +15,7 @@ import type {
   WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { RULE_IDS } from '../../engine/findings';
+import { plainMessage } from '../../server/convert';
 import { backplan, ROOT } from '../helpers/cli';
 import { applyEdits, LspClient, marked, positionOf, readRepo, RICH_CAPABILITIES, uriOf } from './harness';
 
@@ -82,7 +83,8 @@ describe('diagnostics', () => {
       await other.open(uri, readRepo(`examples/${file}`));
       const diags = await other.diagnosticsFor(uri, 1);
       const cli = JSON.parse(backplan(['check', '--format', 'json', `examples/${file}`]).stdout);
-      const expected = cli.files[0].diagnostics.map((d: { rule: string; message: string; range: unknown }) => ({ code: d.rule, message: d.message, range: d.range }));
+      // the same message, its `names` quoted 'names' (diagnostics are plain text in the editor)
+      const expected = cli.files[0].diagnostics.map((d: { rule: string; message: string; range: unknown }) => ({ code: d.rule, message: plainMessage(d.message), range: d.range }));
       expect(diags.map((d) => ({ code: d.code, message: d.message, range: d.range }))).toEqual(expected);
       for (const d of diags) {
         expect(d.source).toBe('backplan');
@@ -100,13 +102,13 @@ describe('diagnostics', () => {
       range: { start: { line: 8, character: 10 }, end: { line: 8, character: 15 } },
       severity: 1,
       source: 'backplan',
-      message: 'unknown host `scyla`: did you mean `scylla`?',
+      message: "unknown host 'scyla': did you mean 'scylla'?",
     });
     const dm = (await openText(readRepo('test/lsp/golden/duration-bare-m.yaml'))).diagnostics.find((x) => x.code === 'duration-invalid')!;
     expect(dm.range).toEqual({ start: { line: 14, character: 30 }, end: { line: 14, character: 32 } });
     const sk = (await openText(readRepo('test/lsp/golden/schema-unknown-key.yaml'))).diagnostics.find((x) => x.code === 'schema')!;
     expect(sk.range).toEqual({ start: { line: 11, character: 4 }, end: { line: 11, character: 11 } });
-    expect(sk.message).toContain('did you mean `schedule`?');
+    expect(sk.message).toContain("did you mean 'schedule'?");
   });
 
   it('yaml-syntax at the error, one per error', async () => {

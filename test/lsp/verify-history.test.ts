@@ -47,7 +47,7 @@ describe('restore tests from the state directory', () => {
       const finding = (ds: { code?: unknown }[]) => ds.find((d) => d.code === 'no-restore-test') as { severity?: number; message: string } | undefined;
       const withHistory = finding(await client.diagnosticsFor(uri, 1));
       expect(withHistory?.severity).toBe(3);
-      expect(withHistory?.message).toMatch(/a restore test of `docs` passed on \d{4}-\d{2}-\d{2} \(backplan verify\), but nothing repeats it/);
+      expect(withHistory?.message).toMatch(/a restore test of 'docs' passed on \d{4}-\d{2}-\d{2} \(backplan verify\), but nothing repeats it/);
 
       // A state directory without journals: nothing is known, the warning is back.
       await client.conn.sendNotification('workspace/didChangeConfiguration', { settings: { backplan: { stateDir: join(work, 'empty') } } });

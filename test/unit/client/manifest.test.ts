@@ -38,6 +38,9 @@ describe('extension manifest', () => {
     expect(pkg.contributes.configuration.properties).toEqual(manifestProperties());
     expect(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations).toEqual(restrictedSettings());
     expect(restrictedSettings()).toEqual(['backplan.cli.path', 'backplan.stateDir']);
+    // shown under User and Workspace (machine-overridable showed them only under Remote), and
+    // still ignored while the workspace is untrusted (restrictedConfigurations above)
+    for (const k of restrictedSettings()) expect(pkg.contributes.configuration.properties[k].scope, k).toBe('window');
   });
 
   it('sends the server its settings in the shape of server/protocol.ts, defaults included', () => {
