@@ -1,7 +1,7 @@
 // Hover: schedules (words + the next runs in the job's zone and in UTC), durations (normalised
 // and their length), names (what they point to), jobs (the chain's 3-2-1 line), retention (the
-// projected set at the horizon, which rules keep what, and how the pruning engine reads the
-// policy), and every other key: its documentation from the schema.
+// projected set at the horizon, which rules keep what, the pruning engine's notes about the forms
+// the policy uses and a link to the rest), and every other key: its documentation from the schema.
 import { DateTime } from 'luxon';
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver/node';
 import { jobPolicy, jobZone } from '../../engine/plan/build-model';
@@ -49,9 +49,11 @@ export function hover(a: Analysis, position: Position, env: FeatureEnv): Hover |
   const job = jobOfPath(path);
   if (job && path[2] === 'retention' && (path.length === 3 || at.part === 'key')) {
     const policy = retentionRef ? summary(a, 'policies', name.name) : undefined;
-    return md(joinParts(retentionHover(a, job, env), policy, describe(path, value)));
+    // the key's general documentation (every form of a policy) only when no projection is shown
+    const r = retentionHover(a, job, env);
+    return md(joinParts(r.text, policy, r.projected ? undefined : describe(path, value)));
   }
-  if (job && path[2] === 'retention' && path.length > 3) return md(joinParts(describe(path, value), retentionHover(a, job, env)));
+  if (job && path[2] === 'retention' && path.length > 3) return md(joinParts(describe(path, value), retentionHover(a, job, env).text));
 
   if (at.part === 'value' && at.scalar) {
     const field = safeField(path, value);
@@ -212,17 +214,18 @@ export function projectionMarkdown(p: Projection, title: string): string {
   return lines.join('\n');
 }
 
-function retentionHover(a: Analysis, job: string, env: FeatureEnv, doc?: string): string | undefined {
+function retentionHover(a: Analysis, job: string, env: FeatureEnv): { text?: string; projected: boolean } {
   const plan = a.model;
   const j = plan.jobs.get(job);
-  if (!j) return doc;
+  if (!j) return { projected: false };
   const policy = jobPolicy(plan, j);
-  if (!policy) return joinParts(doc, typeof j.retention === 'string' ? `Policy ${code(j.retention)} is not defined.` : undefined);
+  if (!policy) return { text: typeof j.retention === 'string' ? `Policy ${code(j.retention)} is not defined.` : undefined, projected: false };
   const engine = engineForJob(plan, j, policy);
   const invalid = invalidRetention(a, j.retention, nodeByPath(a.parsed.doc, ['jobs', job, 'retention']) ?? undefined);
-  if (invalid) return joinParts(`**Retention of ${code(job)}**\n\n_No projection: the policy is invalid (${invalid})._`, doc);
+  if (invalid) return { text: `**Retention of ${code(job)}**\n\n_No projection: the policy is invalid (${invalid})._`, projected: false };
   const p = hoverProjection(a, job, env);
-  return joinParts(projectionMarkdown(p, `**Retention of ${code(job)}** (${typeof j.retention === 'string' ? `policy ${code(j.retention)}` : 'inline'})`), engineDocMarkdown(engine.id, engine.release), doc);
+  const title = `**Retention of ${code(job)}** (${typeof j.retention === 'string' ? `policy ${code(j.retention)}` : 'inline'})`;
+  return { text: joinParts(projectionMarkdown(p, title), engineDocMarkdown(engine.id, engine.release, policy)), projected: true };
 }
 
 function policyHover(a: Analysis, name: string, env: FeatureEnv): string | undefined {
@@ -238,11 +241,12 @@ function policyHover(a: Analysis, name: string, env: FeatureEnv): string | undef
       parts.push(projectionMarkdown(hoverProjection(a, u.name, env), `**For job ${code(u.name)}**`));
     }
   }
+  const policy = plan.policies.get(name);
   for (const u of users) {
-    const e = engineForJob(plan, u, plan.policies.get(name));
-    engines.add(engineDocMarkdown(e.id, e.release));
+    const e = engineForJob(plan, u, policy);
+    engines.add(engineDocMarkdown(e.id, e.release, policy));
   }
-  if (engines.size === 0) engines.add(engineDocMarkdown('native'));
+  if (engines.size === 0) engines.add(engineDocMarkdown('native', undefined, policy));
   for (const e of engines) parts.push(e);
   return joinParts(...parts);
 }

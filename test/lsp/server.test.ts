@@ -310,6 +310,28 @@ jobs:
     expect(h).toContain('**in order**');
   });
 
+  it('retention hover: only the engine notes about the forms the policy uses, then a link to the rest', async () => {
+    const text =
+      'version: 1\nhosts:\n  h: { address: 10.0.0.1 }\nstorage:\n  repo: { host: h, media: hdd }\njobs:\n  files:\n    kind: restic\n    host: h\n    paths: [/srv]\n' +
+      '    to: repo\n    password_env: P\n    schedule: "0 3 * * *"\n    retention:\n      keep: { last: 3 }\n';
+    const { uri } = await openText(text);
+    const h = await hoverText(uri, positionOf(text, 'retention:', 2));
+    expect(h).toContain('**Retention of `files`**');
+    expect(h).toMatch(/\*\*3 held\*\*/);
+    expect(h).toMatch(/\| last 3 \| 3 \|/);
+    expect(h).toContain('**Pruned by restic `forget --prune`**');
+    expect(h).toContain('“oldest daily snapshot”');
+    expect(h).not.toMatch(/tiers|within|independent|time zone|ISO week/);
+    expect(h).toContain('[retention in the README](README.md#the-plan-format)');
+    expect(h.split('\n').length).toBeLessThanOrEqual(30);
+    // a policy with `within` and calendar counts gets those notes
+    const within = text.replace('keep: { last: 3 }', 'keep: { within: 2d, daily: 7, weekly: 4 }');
+    const w = await hoverText((await openText(within)).uri, positionOf(within, 'retention:', 2));
+    expect(w).toContain('`within D` keeps everything newer than **the newest snapshot** − D');
+    expect(w).toContain('Rules are **independent**');
+    expect(w).not.toContain('tiers');
+  });
+
   it('retention of a busy schedule: bounded, and says so; the full projection follows', async () => {
     const text =
       'version: 1\nhosts:\n  h: { address: 10.0.0.1 }\njobs:\n  often:\n    kind: zfs-snapshot\n    host: h\n    dataset: tank/x\n' +
