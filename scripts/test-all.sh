@@ -14,7 +14,7 @@ npm install --no-audit --no-fund --loglevel=error
 npm run build
 npm run typecheck
 
-# Each suite ends with a plain `SUITE: N passed, M failed` line computed from vitest's JSON report
+# Each suite ends with a plain `N passed, M failed` line, alone on its line, computed from vitest's JSON report
 # (scripts/test-summary.mjs); a suite that ran no test fails. Both suites run even when the first
 # fails, so one run shows everything; the exit status is the worst of the two.
 REPORTS=test-results

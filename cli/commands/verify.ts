@@ -3,6 +3,7 @@
 // an archive job into a scratch directory and compare every file with the sha256 manifest, or
 // of a pg-dump or mysql-dump job into a scratch database on the job's server (over ssh when it
 // is remote; an encrypted copy decrypted here) and compare every table's row count with the source.
+// Text ends with the measured restore time, "verified 1.2 GiB in 41 s (RTO 4h: ok)" (SPEC §11).
 import { resolve } from 'node:path';
 import { publishAfter } from '../publish-metrics';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { paint } from '../output';
 import { loadPlanFor } from '../load-plan';
 import { Notifier } from '../../engine/ops/notify/lifecycle';
 import { sshOptions } from './run';
+import { measuredLine } from './restore';
 
 export async function runVerify(cmd: CommandContext): Promise<number> {
   const format = cmd.format();
@@ -49,6 +51,7 @@ export async function runVerify(cmd: CommandContext): Promise<number> {
     } else {
       cmd.out.write(`${paint(cmd.out, 'red', 'FAILED')} ${r.job}: ${r.copy}\n${r.problems.map((p) => `  ${p}`).join('\n')}\n`);
     }
+    if (format !== 'json' && r.ok) cmd.out.write(`${measuredLine('verified', r.bytes, r.durationSeconds ?? 0, r.rto)}\n`);
     await notifier.finishJob(job!, r.ok ? 'success' : 'failure', r.ok ? `restore test of ${r.copy} passed` : `restore test of ${r.copy} failed: ${r.problems.join('; ')}`, r.journal);
     return r.ok ? 0 : 1;
   } catch (e) {

@@ -28,11 +28,11 @@ export async function simulatedHeld(plan: string, job: string, from: number, at:
   return j.snapshots.map((s) => Date.parse(s.time)).sort((a, b) => a - b);
 }
 
-/** `backplan-YYYYMMDDTHHMMZ` → epoch ms. */
+/** `backplan-YYYYMMDDTHHMMSSZ` (or the older `backplan-YYYYMMDDTHHMMZ`) → epoch ms. */
 export function defaultNameTime(name: string): number {
-  const m = /^backplan-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z$/.exec(name);
+  const m = /^backplan-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?Z$/.exec(name);
   if (!m) throw new Error(`not a default snapshot name: ${name}`);
-  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0));
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();

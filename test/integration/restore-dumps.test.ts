@@ -25,14 +25,15 @@ const myOk = mariadbAvailable();
 const gpgOk = myOk && requireTools('gpg', 'gpgconf');
 const SECRET = `pw-${randomBytes(9).toString('hex')}`;
 
-function restoreEnds(state: string, job: string): Record<string, unknown>[] {
+function endsOf(state: string, job: string, command: 'restore' | 'verify' = 'restore'): Record<string, unknown>[] {
   const runs = join(state, 'runs');
   return readdirSync(runs)
     .sort()
     .map((f) => readJournal(join(runs, f)))
-    .filter((j) => j.some((l) => l.type === 'run-start' && l.command === 'restore'))
-    .map((j) => j.find((l) => l.type === 'step-end' && l.step === `${job}/restore`) as unknown as Record<string, unknown>);
+    .filter((j) => j.some((l) => l.type === 'run-start' && l.command === command))
+    .map((j) => j.find((l) => l.type === 'step-end' && l.step === `${job}/${command}`) as unknown as Record<string, unknown>);
 }
+const restoreEnds = (state: string, job: string) => endsOf(state, job);
 
 describe.skipIf(!pgOk)('backplan restore of a pg-dump job', () => {
   let pg: PgServer | undefined;
@@ -86,6 +87,14 @@ describe.skipIf(!pgOk)('backplan restore of a pg-dump job', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const whole = digest('appdb');
+    // verify measures its restore: the line, and duration and bytes in the journal.
+    const v = await cli('verify', '--job', JOB);
+    expect(v.stderr).toBe('');
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/\nverified \d+(\.\d)? KiB in \d+(\.\d)? s \(RTO 2h: ok\)\n$/);
+    const [vend] = endsOf(join(work, 'state'), JOB, 'verify');
+    expect((vend.detail as { bytes: number }).bytes).toBeGreaterThan(10_000);
+    expect((vend.detail as { durationSeconds: number }).durationSeconds).toBeGreaterThan(0);
     // After the dump: rows deleted and changed, a table dropped.
     pg!.sql('appdb', "DELETE FROM items WHERE id > 400; UPDATE items SET name = 'garbage' WHERE id < 10; DROP TABLE audit.\"log entries\"");
     const changed = digest('appdb');
@@ -286,6 +295,10 @@ describe.skipIf(!myOk)('backplan restore of a mysql-dump job', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\nrestored \d+(\.\d)? KiB in \d+(\.\d)? s\n$/);
     expect(counts('vault')).toBe('500 3');
+    // No rto on the job: the verify line has no parenthesis either.
+    const v = await cli('verify', '--job', 'vault-db');
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/\nverified \d+(\.\d)? KiB in \d+(\.\d)? s\n$/);
     expect(digest('vault')).toBe(whole);
   }, 120_000);
 });

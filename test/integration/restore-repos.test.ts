@@ -123,13 +123,15 @@ function tree(root: string): string[] {
   return out.sort();
 }
 
-function restoreEnd(b: Box): Record<string, unknown>[] {
+function endsOf(b: Box, command: 'restore' | 'verify'): Record<string, unknown>[] {
   const runs = join(b.state, 'runs');
   return readdirSync(runs)
+    .sort()
     .map((f) => readJournal(join(runs, f)))
-    .filter((j) => j.some((l) => l.type === 'run-start' && l.command === 'restore'))
-    .map((j) => j.find((l) => l.type === 'step-end' && l.step === 'files/restore') as unknown as Record<string, unknown>);
+    .filter((j) => j.some((l) => l.type === 'run-start' && l.command === command))
+    .map((j) => j.find((l) => l.type === 'step-end' && l.step === `files/${command}`) as unknown as Record<string, unknown>);
 }
+const restoreEnd = (b: Box) => endsOf(b, 'restore');
 
 async function backup(b: Box): Promise<void> {
   const run = await b.cli('run');
@@ -151,6 +153,17 @@ describe.skipIf(kinds.length === 0).each(kinds)('backplan restore of a %s job', 
     const b = box(kind);
     const before = tree(b.src);
     await backup(b);
+    // verify measures its restore too: the line, and duration and bytes in the journal.
+    const v = await b.cli('verify', '--job', 'files', '--scratch-dir', b.dir);
+    expect(v.stderr).toBe('');
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/\nverified \d+\.\d KiB in \d+(\.\d)? s \(RTO 4h: ok\)\n$/);
+    const [vend] = endsOf(b, 'verify');
+    expect(vend).toMatchObject({ status: 'ok' });
+    const vdetail = vend.detail as { bytes: number; durationSeconds: number };
+    expect(vdetail.bytes).toBeGreaterThan(40_000);
+    expect(vdetail.bytes).toBeLessThan(45_000);
+    expect(vdetail.durationSeconds).toBeGreaterThan(0);
     damageSource(b);
 
     const to = join(b.dir, 'restored');
@@ -278,11 +291,17 @@ describe.skipIf(kinds.length === 0).each(kinds)('backplan restore of a %s job', 
     expect(statSync(b.dir).isDirectory()).toBe(true);
   }, 180_000);
 
-  it('says when the RTO is exceeded', async () => {
+  it('restore and verify say when the RTO is exceeded', async () => {
     const b = box(kind, '0min');
     await backup(b);
     const r = await b.cli('restore', '--job', 'files', '--to', join(b.dir, 'r'));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\nrestored \d+\.\d KiB in \d+(\.\d)? s \(RTO 0min: exceeded\)\n$/);
+    const v = await b.cli('verify', '--job', 'files', '--scratch-dir', b.dir);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/\nverified \d+\.\d KiB in \d+(\.\d)? s \(RTO 0min: exceeded\)\n$/);
+    const j = await b.cli('verify', '--job', 'files', '--scratch-dir', b.dir, '--format', 'json');
+    expect(JSON.parse(j.stdout)).toMatchObject({ ok: true, rto: { text: '0min', ok: false } });
+    expect(JSON.parse(j.stdout).durationSeconds).toBeGreaterThan(0);
   }, 120_000);
 });

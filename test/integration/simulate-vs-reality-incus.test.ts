@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backplan, ensureBuilt } from '../helpers/cli';
 import { backplanAt, lxdAvailable, startLxdPair, type LxdPair } from '../helpers/lxd';
+import { defaultNameTime } from '../helpers/simulate-vs-reality';
 
 const ok = lxdAvailable();
 let lxd: LxdPair | undefined;
@@ -42,12 +43,8 @@ function planText(): string {
   return lines.join('\n');
 }
 
-/** `backplan-20260101T1200Z` → epoch ms. */
-function timeOf(name: string): number {
-  const m = /^backplan-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z$/.exec(name);
-  if (!m) throw new Error(`not a Backplan snapshot name: ${name}`);
-  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
-}
+/** `backplan-20260101T120000Z` → epoch ms. */
+const timeOf = defaultNameTime;
 
 describe.skipIf(!ok)('simulate vs reality: incus-snapshot on LXD over 61 days of schedule fires', () => {
   it('the snapshots left on each instance are the set backplan simulate predicts', async () => {

@@ -60,7 +60,7 @@ describe.skipIf(!ok)('restic killed in the middle of a backup', () => {
     const init = await backplan(['init', plan, '--state-dir', state], { env });
     expect(init.code, init.stdout + init.stderr).toBe(0);
 
-    // Kill the run (and the restic it started) with SIGKILL once restic has written for a while.
+    // Kill the run (and the restic it started) with SIGKILL while restic holds its lock.
     const c = spawn(process.execPath, [CLI, 'run', plan, '--state-dir', state, '--progress', 'json'], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -73,7 +73,10 @@ describe.skipIf(!ok)('restic killed in the middle of a backup', () => {
       }),
     );
     await started;
-    await new Promise((r) => setTimeout(r, 2500));
+    // Kill as soon as restic holds its lock (polled: a fixed wait lets a fast machine finish).
+    const locks = join(repo, 'locks');
+    const holding = () => { try { return readdirSync(locks).length > 0; } catch { return false; } };
+    for (let i = 0; i < 400 && !holding(); i++) await new Promise((r) => setTimeout(r, 25));
     const kids = spawnSync('pgrep', ['-P', String(c.pid)], { encoding: 'utf8' })
       .stdout.split('\n')
       .filter(Boolean)

@@ -48,10 +48,11 @@ describe.skipIf(!haveNvim)('Neovim 0.7 as an LSP client', () => {
     expect(r.status, `nvim exited with ${r.status}\n${r.stdout}\n${r.stderr}`).toBe(0);
     const result = JSON.parse(readFileSync(out, 'utf8')) as NvimResult;
     expect(result.diagnostics_arrived).toBe(true);
-    // the offsite-unencrypted warning of vm-replica, exactly where `backplan check` puts it
+    // the offsite-unencrypted finding of vm-replica, exactly where `backplan check` puts it:
+    // accepted in the example (`# backplan: accept`), so shown as information, not a warning
     const to = positionOf(text, 'to: charybde-pool', 4);
     const offsite = result.diagnostics.find((d) => d.code === 'offsite-unencrypted');
-    expect(offsite).toMatchObject({ lnum: to.line, col: to.character, end_lnum: to.line, end_col: to.character + 'charybde-pool'.length, source: 'backplan', severity: 2 });
+    expect(offsite).toMatchObject({ lnum: to.line, col: to.character, end_lnum: to.line, end_col: to.character + 'charybde-pool'.length, source: 'backplan', severity: 3 });
     expect(result.diagnostics.filter((d) => d.code === 'coverage-3-2-1').length).toBeGreaterThan(0);
     for (const d of result.diagnostics) expect(d.source).toBe('backplan');
     expect(result.hover).toContain('At 0 minutes past the hour, every 6 hours');

@@ -13,7 +13,6 @@
 import { DateTime } from 'luxon';
 import { dirname } from 'node:path';
 import type { JobModel, PlanModel } from '../../plan/model';
-import { approxMs, parseDuration } from '../../time/duration';
 import { fsFor } from '../exec/files';
 import { Hosts } from '../exec/hosts';
 import { displayArgv, LOCAL } from '../exec/quote';
@@ -32,6 +31,7 @@ import {
 } from '../restore/types';
 import type { BuiltinStep, CommandStep, Step } from '../steps/step';
 import type { RunEvent } from './run-plan';
+import { rtoOf, secondsSince, type RtoVerdict } from './rto';
 import { openSession, stepsFor, type Session } from './session';
 import { JobOpError } from './types';
 
@@ -70,7 +70,7 @@ export interface RestoreJobReport {
   message?: string;
   actions: { description: string; host: string; argv?: string[] }[];
   journal?: string;
-  rto?: { text: string; seconds: number; ok: boolean };
+  rto?: RtoVerdict;
   hookProblems: string[];
 }
 
@@ -86,14 +86,6 @@ function hook(job: JobModel, which: 'before' | 'after'): string[] | undefined {
   if (!Array.isArray(v) || v.length === 0 || v.some((w) => typeof w !== 'string'))
     throw new JobOpError(`job ${job.name}: restore.${which} must be an argv list of strings`);
   return v as string[];
-}
-
-function rtoOf(job: JobModel, seconds: number): RestoreJobReport['rto'] {
-  const text = job.raw.rto;
-  if (typeof text !== 'string') return undefined;
-  const d = parseDuration(text);
-  if (!d.ok) return undefined;
-  return { text, seconds: approxMs(d.value) / 1000, ok: seconds * 1000 <= approxMs(d.value) };
 }
 
 function choose(listing: CopyListing, opts: RestoreJobOptions): RestoreCopy | undefined {
@@ -434,7 +426,7 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
     }
     report.bytes = failure ? 0 : await bytesOf();
     report.movedAside = movedOf() ?? null;
-    report.durationSeconds = Math.round((Date.now() - t0) / 100) / 10;
+    report.durationSeconds = secondsSince(t0);
     report.result = failure ? 'failed' : 'ok';
     if (failure) report.message = redactor.text(failure.message);
     const rto = rtoOf(job, report.durationSeconds);

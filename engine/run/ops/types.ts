@@ -9,6 +9,7 @@ import type { Hosts } from '../exec/hosts';
 import type { Redactor } from '../exec/redact';
 import type { Journal } from '../state/journal';
 import type { RunEvent } from './run-plan';
+import type { RtoVerdict } from './rto';
 
 export class JobOpError extends Error {}
 
@@ -70,4 +71,8 @@ export interface VerifyJobReport extends RestoreResult {
   tables?: TableCount[];
   /** One line for people when the kind verifies otherwise than by a manifest or row counts (rsync, incus-copy). */
   summary?: string;
+  /** The measured restore time (SPEC §11), as journalled on the verify step's end (with `bytes`). */
+  durationSeconds?: number;
+  /** The job's `rto` against durationSeconds, when the job has one and the restore test passed. */
+  rto?: RtoVerdict;
 }

@@ -3,7 +3,9 @@
 // directory, compared with its manifest (builtin/restore.ts); a pg-dump or mysql-dump into a
 // scratch database on the job's server, whose row counts are compared with the source's
 // (verify/dump.ts); the kinds with a restore test of their own through verify/<kind>.ts.
-// The result is journalled.
+// The result is journalled, with the measured restore time (SPEC §11): the verify step's end
+// record carries `durationSeconds` (since the verify started) and `bytes` (what was restored,
+// 0 when the kind does not say), and the report compares the duration with the job's `rto`.
 import type { JobModel } from '../../plan/model';
 import { fsFor, type HostFs } from '../exec/files';
 import type { Hosts } from '../exec/hosts';
@@ -16,7 +18,8 @@ import { verifyReplica } from '../verify/replica';
 import { describeTarget, DUMP_KINDS, dumpTarget, verifyDump } from '../verify/dump';
 import { verifyRsyncJob } from '../verify/rsync';
 import { verifyRepoJob } from '../verify/repo';
-import { openSession, stepsFor } from './session';
+import { rtoOf, secondsSince } from './rto';
+import { openSession, stepsFor, type Session } from './session';
 import { JobOpError, type VerifyJobOptions, type VerifyJobReport } from './types';
 
 export type { VerifyJobOptions, VerifyJobReport } from './types';
@@ -40,7 +43,7 @@ async function verifyBy(
   test: (steps: Step[], hosts: Hosts) => Promise<KindVerifyResult>,
 ): Promise<VerifyJobReport> {
   const steps = stepsFor(opts.plan, opts.job, t0);
-  const s = openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts);
+  const s = openVerifySession(opts, t0);
   let status: 'ok' | 'failed' = 'failed';
   const stepId = `${opts.job}/verify`;
   try {
@@ -80,8 +83,28 @@ async function verifyBy(
 
 type KindVerifier = (opts: VerifyJobOptions, job: JobModel, t0: number) => Promise<VerifyJobReport>;
 
-const verifySession = (opts: VerifyJobOptions) => () =>
-  openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts);
+/** Duration of each verify, by its options: set when its step end is journalled. */
+const measuredSeconds = new WeakMap<VerifyJobOptions, number>();
+
+/**
+ * A verify session whose journal adds the measured restore time to the verify step's end:
+ * `durationSeconds` since `t0` and `bytes` (the kind's own count when it gives one, else 0).
+ */
+function openVerifySession(opts: VerifyJobOptions, t0: number): Session {
+  const s = openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts);
+  const append = s.journal.append.bind(s.journal);
+  const stepId = `${opts.job}/verify`;
+  s.journal.append = (record) => {
+    if (record.type !== 'step-end' || record.step !== stepId) return append(record);
+    const durationSeconds = secondsSince(t0);
+    measuredSeconds.set(opts, durationSeconds);
+    const bytes = typeof record.detail?.bytes === 'number' ? record.detail.bytes : 0;
+    return append({ ...record, detail: { ...record.detail, bytes, durationSeconds } });
+  };
+  return s;
+}
+
+const verifySession = (opts: VerifyJobOptions, t0: number) => () => openVerifySession(opts, t0);
 
 /** Kinds with a restore test of their own; archive and the dumps are verified below, in verifyJob. */
 const KIND_VERIFIERS: Record<string, KindVerifier> = {
@@ -112,16 +135,25 @@ const KIND_VERIFIERS: Record<string, KindVerifier> = {
         ),
     ]),
   ),
-  restic: (opts, _job, t0) => verifyRepoJob(opts, stepsFor(opts.plan, opts.job, t0), verifySession(opts)),
-  borg: (opts, _job, t0) => verifyRepoJob(opts, stepsFor(opts.plan, opts.job, t0), verifySession(opts)),
-  rsync: (opts, _job, t0) => verifyRsyncJob(opts, stepsFor(opts.plan, opts.job, t0), verifySession(opts)),
+  restic: (opts, _job, t0) => verifyRepoJob(opts, stepsFor(opts.plan, opts.job, t0), verifySession(opts, t0)),
+  borg: (opts, _job, t0) => verifyRepoJob(opts, stepsFor(opts.plan, opts.job, t0), verifySession(opts, t0)),
+  rsync: (opts, _job, t0) => verifyRsyncJob(opts, stepsFor(opts.plan, opts.job, t0), verifySession(opts, t0)),
 };
 
 export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport> {
   const t0 = Date.now();
   const job = opts.plan.jobs.get(opts.job);
   if (!job) throw new JobOpError(`no job named \`${opts.job}\` in the plan`);
-  if (Object.hasOwn(KIND_VERIFIERS, job.kind)) return KIND_VERIFIERS[job.kind](opts, job, t0);
+  // A copy of the options: the key of this verify's measured duration.
+  const own = { ...opts };
+  const r = Object.hasOwn(KIND_VERIFIERS, job.kind) ? await KIND_VERIFIERS[job.kind](own, job, t0) : await verifyOwn(own, job, t0);
+  const durationSeconds = measuredSeconds.get(own) ?? secondsSince(t0);
+  const rto = r.ok ? rtoOf(job, durationSeconds) : undefined;
+  return { ...r, durationSeconds, ...(rto ? { rto } : {}) };
+}
+
+/** Archives and dumps: restored here (builtin/restore.ts) or into a scratch database (verify/dump.ts). */
+async function verifyOwn(opts: VerifyJobOptions, job: JobModel, t0: number): Promise<VerifyJobReport> {
   if (job.kind !== 'archive' && !DUMP_KINDS.has(job.kind)) {
     const kinds = ['archive', ...DUMP_KINDS, ...Object.keys(KIND_VERIFIERS)];
     throw new JobOpError(
@@ -137,7 +169,7 @@ export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport
   if (!inv) throw new JobOpError(`job ${opts.job}: no ${job.kind} step to verify`);
   const db = DUMP_KINDS.has(job.kind) ? dumpTarget(job, opts.plan, t0) : undefined;
   if (db && !db.target) throw new JobOpError(`job ${opts.job}: ${db.errors.join('; ')}`);
-  const s = openSession('verify', opts.plan, opts.planPath, opts.job, opts.stateDir, opts);
+  const s = openVerifySession(opts, t0);
   let status: 'ok' | 'failed' = 'failed';
   const stepId = `${opts.job}/verify`;
   try {

@@ -23,7 +23,7 @@ async function sha256(path: string): Promise<string> {
 }
 
 /** Compare every regular file under `restored` with the same path under `source`. */
-async function compareTree(restored: string, source: string, problems: string[]): Promise<number> {
+async function compareTree(restored: string, source: string, problems: string[], size: { bytes: number }): Promise<number> {
   let checked = 0;
   let entries;
   try {
@@ -35,9 +35,10 @@ async function compareTree(restored: string, source: string, problems: string[])
   for (const e of entries) {
     const r = join(restored, e.name);
     const s = join(source, e.name);
-    if (e.isDirectory()) checked += await compareTree(r, s, problems);
+    if (e.isDirectory()) checked += await compareTree(r, s, problems, size);
     else if (e.isFile()) {
       checked++;
+      size.bytes += (await lstat(r)).size;
       const st = await lstat(s).catch(() => undefined);
       if (!st?.isFile()) problems.push(`${s}: in the snapshot but no longer a file in the source`);
       else if ((await sha256(r)) !== (await sha256(s))) problems.push(`${s}: differs from the source`);
@@ -114,22 +115,23 @@ export async function verifyRepoJob(
     const r = await runTool({ host: LOCAL, argv: restore, ...env }, x, scratch);
     const problems: string[] = [];
     let checked = 0;
+    const size = { bytes: 0 };
     if (r.error || r.code !== 0)
       problems.push(
         s.redactor.text(
           r.error ?? `${restore[0]} exited with status ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
         ),
       );
-    else for (const p of paths) checked += await compareTree(join(scratch, p), p, problems);
+    else for (const p of paths) checked += await compareTree(join(scratch, p), p, problems, size);
     if (checked === 0 && problems.length === 0) problems.push('the snapshot holds no file of the source paths');
     status = problems.length ? 'failed' : 'ok';
-    const detail = { copy, checked, problems: problems.slice(0, 20) };
+    const detail = { copy, checked, bytes: size.bytes, problems: problems.slice(0, 20) };
     s.journal.append({ type: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
     s.emit({ event: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
     return {
       ok: problems.length === 0,
       archiveSha256: '',
-      bytes: 0,
+      bytes: size.bytes,
       checked,
       problems,
       job: opts.job,

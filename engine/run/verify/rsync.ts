@@ -14,6 +14,8 @@ export interface RsyncVerifyResult {
   ok: boolean;
   /** Regular files compared. */
   checked: number;
+  /** Bytes of the files compared (rsync --stats), when rsync said. */
+  bytes?: number;
   problems: string[];
 }
 
@@ -62,7 +64,10 @@ export async function verifyRsyncCopy(backup: CommandStep, copyPath: string, x: 
   }
   const reg = /Number of files: [\d,.]+ \(reg: ([\d,.]+)/.exec(r.stdout);
   const checked = reg ? Number(reg[1].replace(/[,.]/g, '')) : 0;
-  return { ok: problems.length === 0, checked, problems };
+  // The bytes read and compared (rsync --stats: the source's regular files).
+  const size = /Total file size: ([\d,.]+) bytes/.exec(r.stdout);
+  const bytes = size ? Number(size[1].replace(/[,.]/g, '')) : 0;
+  return { ok: problems.length === 0, checked, bytes, problems };
 }
 
 /** What `verifyJob` opens around a verify (lock, journal, ssh masters). */
@@ -114,13 +119,13 @@ export async function verifyRsyncJob(
     const r = await verifyRsyncCopy(backup, copy.path, { hosts: s.hosts, redactor: s.redactor });
     const problems = r.problems.map((p) => s.redactor.text(p));
     status = r.ok ? 'ok' : 'failed';
-    const detail = { copy: copy.name, checked: r.checked, problems: problems.slice(0, 20) };
+    const detail = { copy: copy.name, checked: r.checked, bytes: r.bytes ?? 0, problems: problems.slice(0, 20) };
     s.journal.append({ type: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
     s.emit({ event: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
     return {
       ok: r.ok,
       archiveSha256: '',
-      bytes: 0,
+      bytes: r.bytes ?? 0,
       checked: r.checked,
       problems,
       job: opts.job,
