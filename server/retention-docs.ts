@@ -22,6 +22,8 @@ export interface PolicyForms {
   expiry: boolean;
   /** `min` written in the policy. */
   min: boolean;
+  /** duplicity's chain counts (`full`, `incrementals_of`). */
+  chains: boolean;
 }
 
 const CALENDAR = ['hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
@@ -37,6 +39,7 @@ export function policyForms(p: PolicyModel): PolicyForms {
     tiers: (p.tiers?.length ?? 0) > 0,
     expiry: p.expiry !== undefined,
     min: p.min !== undefined,
+    chains: k.full !== undefined || k.incrementals_of !== undefined,
   };
 }
 
@@ -108,6 +111,15 @@ export const ENGINE_DOCS: Record<EngineId, EngineDoc> = {
       { text: 'Each snapshot is deleted by Incus itself at creation + expiry, computed with Go’s AddDate on the server’s wall clock (1d across a DST change is 23 or 25 h; Jan 31 + 1mo = Mar 3).' },
       { text: 'Nothing else is pruned, and `min` does not apply: Incus deletes expired snapshots whatever their number, so the set can run empty.' },
       { text: 'Incus checks every minute, so a real deletion may lag its deadline by up to a minute.' },
+    ],
+  },
+  duplicity: {
+    title: 'duplicity 0.8 `remove-*` commands (with `--force`)',
+    lines: [
+      { text: 'Backups are **chains**: a full (`size`) and the incrementals after it (`size × change` each); a restore point needs its whole chain, so a chain is only ever removed whole, and the current chain never.' },
+      { text: 'A run is a full when the last full is older than `full_every` (its `--full-if-older-than`), else an incremental; durations are duplicity’s fixed units (`mo` = 30 days, `y` = 365 days).' },
+      { text: '`within D` (`remove-older-than`): a chain goes when its **newest** set is older than now − D; one newer set keeps the whole chain.', when: (f) => f.within },
+      { text: '`full: N` (`remove-all-but-n-full`) keeps the N newest chains; `incrementals_of: N` (`remove-all-inc-of-but-n-full`) drops the incrementals of older chains and keeps their fulls. They run in the order within, full, incrementals_of.', when: (f) => f.chains },
     ],
   },
   velero: {

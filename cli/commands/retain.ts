@@ -17,6 +17,7 @@ const POLICY_KEYS = new Set(['keep', 'tiers', 'expiry', 'min']);
 const KEEP_KEYS = new Set([
   'last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly',
   'within', 'within_hourly', 'within_daily', 'within_weekly', 'within_monthly', 'within_yearly', 'tags',
+  'full', 'incrementals_of',
 ]);
 
 export function parsePolicyArg(text: string, usage: (m: string) => never): PolicyModel {
@@ -52,11 +53,14 @@ export function parseSnapshotsFile(path: string, usage: (m: string) => never): {
   const text = path === '-' ? readFileSync(0, 'utf8') : readPlanFile(path);
   const written: string[] = [];
   const snapshots: SnapshotIn[] = [];
-  const add = (time: unknown, tags: unknown, where: string) => {
+  const add = (time: unknown, tags: unknown, where: string, type?: unknown) => {
     const t = typeof time === 'string' ? parseTime(time) : NaN;
     if (!Number.isFinite(t)) usage(`${path}: ${where}: \`${String(time)}\` is not an ISO 8601 time`);
     if (tags !== undefined && !(Array.isArray(tags) && tags.every((x) => typeof x === 'string'))) usage(`${path}: ${where}: tags must be a list of strings`);
-    snapshots.push({ time: t, id: String(written.length), ...(tags ? { tags: tags as string[] } : {}) });
+    // duplicity's sets: `type` full or incremental (a chain is a full and the incrementals after it).
+    if (type !== undefined && type !== 'full' && type !== 'incremental') usage(`${path}: ${where}: type must be full or incremental`);
+    const typed = type === undefined ? {} : { type: type as 'full' | 'incremental' };
+    snapshots.push({ time: t, id: String(written.length), ...(tags ? { tags: tags as string[] } : {}), ...typed });
     written.push(String(time));
   };
   const trimmed = text.trim();
@@ -69,7 +73,10 @@ export function parseSnapshotsFile(path: string, usage: (m: string) => never): {
     }
     (list as unknown[]).forEach((item, i) => {
       if (typeof item === 'string') add(item, undefined, `item ${i}`);
-      else if (typeof item === 'object' && item !== null) add((item as { time?: unknown }).time, (item as { tags?: unknown }).tags, `item ${i}`);
+      else if (typeof item === 'object' && item !== null) {
+        const o = item as { time?: unknown; tags?: unknown; type?: unknown };
+        add(o.time, o.tags, `item ${i}`, o.type);
+      }
       else usage(`${path}: item ${i} must be {"time": ...} or an ISO time`);
     });
   } else {

@@ -7,7 +7,15 @@ import { EXPORT_TARGETS } from '../../engine/export/types';
 import type { EngineId } from '../../engine/retention/types';
 
 /** The pruning engines `retain --engine` accepts (a test checks it against the engine's ENGINE_IDS). */
-export const RETAIN_ENGINES = ['restic', 'borg', 'pbs', 'native', 'incus', 'velero'] as const satisfies readonly EngineId[];
+export const RETAIN_ENGINES = [
+  'restic',
+  'borg',
+  'pbs',
+  'native',
+  'incus',
+  'velero',
+  'duplicity',
+] as const satisfies readonly EngineId[];
 
 const STATE_DIR_DEFAULT = '$BACKPLAN_STATE_DIR, else $XDG_STATE_HOME/backplan, else ~/.local/state/backplan';
 

@@ -49,6 +49,10 @@ export interface KeepModel {
   within_monthly?: string;
   within_yearly?: string;
   tags?: string[][];
+  /** duplicity: keep the N newest chains (`remove-all-but-n-full`). */
+  full?: number;
+  /** duplicity: incrementals only in the N newest chains (`remove-all-inc-of-but-n-full`). */
+  incrementals_of?: number;
 }
 
 export interface TierModel {

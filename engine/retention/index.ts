@@ -4,22 +4,45 @@
 import { kindInfo } from '../kinds';
 import type { JobModel, PlanModel, PolicyModel } from '../plan/model';
 import { borgEngine } from './borg';
-import { hasExpiry, hasTiers, keepOf } from './common';
+import { duplicityEngine } from './duplicity';
+import { hasExpiry, hasTiers, isSet, keepOf } from './common';
 import { incusEngine, veleroEngine } from './expiry';
 import { nativeEngine } from './native';
 import { pbsEngine } from './pbs';
 import { resticEngine, resticEngineFor } from './restic';
-import type { EngineId, RetentionEngine } from './types';
+import type { EngineId, RetentionEngine, Unsupported } from './types';
 
-export const ENGINE_IDS = ['restic', 'borg', 'pbs', 'native', 'incus', 'velero'] as const satisfies readonly EngineId[];
+export const ENGINE_IDS = [
+  'restic',
+  'borg',
+  'pbs',
+  'native',
+  'incus',
+  'velero',
+  'duplicity',
+] as const satisfies readonly EngineId[];
+
+/** `keep.full` and `keep.incrementals_of` count duplicity chains: no other engine has chains. */
+function chainKeys(policy: PolicyModel | undefined, id: EngineId): Unsupported[] {
+  const keep = keepOf(policy);
+  return (['full', 'incrementals_of'] as const)
+    .filter((k) => isSet(keep?.[k]))
+    .map((k) => ({ key: ['keep', k], message: `\`keep.${k}\` counts duplicity chains; the ${id} engine has no chains` }));
+}
+
+/** The engine, refusing the chain-only keys besides its own refusals. */
+function withoutChains(e: RetentionEngine): RetentionEngine {
+  return { ...e, unsupported: (p) => [...e.unsupported(p), ...chainKeys(p, e.id)] };
+}
 
 const ENGINES: Record<EngineId, RetentionEngine> = {
-  restic: resticEngine,
-  borg: borgEngine,
-  pbs: pbsEngine,
-  native: nativeEngine,
-  incus: incusEngine,
-  velero: veleroEngine,
+  restic: withoutChains(resticEngine),
+  borg: withoutChains(borgEngine),
+  pbs: withoutChains(pbsEngine),
+  native: withoutChains(nativeEngine),
+  incus: withoutChains(incusEngine),
+  velero: withoutChains(veleroEngine),
+  duplicity: duplicityEngine,
 };
 
 export function isEngineId(id: string): id is EngineId {
@@ -56,7 +79,7 @@ export interface ToolVersions {
 /** The engine that prunes a job of `kind` with `policy`, with the rules of the declared tool versions. */
 export function engineFor(kind: string, policy?: PolicyModel, versions: ToolVersions = {}): RetentionEngine {
   const id = engineIdFor(kind, policy);
-  return id === 'restic' ? resticEngineFor(versions.restic) : getEngine(id);
+  return id === 'restic' ? withoutChains(resticEngineFor(versions.restic)) : getEngine(id);
 }
 
 /** The `tool_versions` declared on a host (the tools run on the job's host). */
@@ -74,6 +97,7 @@ export function engineForJob(plan: PlanModel, job: JobModel, policy?: PolicyMode
 
 export type { EngineId, RetentionEngine } from './types';
 export { borgEngine } from './borg';
+export { duplicityEngine } from './duplicity';
 export { resticEngine, resticEngineFor } from './restic';
 export { nativeEngine } from './native';
 export { pbsEngine } from './pbs';

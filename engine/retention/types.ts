@@ -6,6 +6,8 @@ export interface SnapshotIn {
   tags?: string[];
   /** Free identifier carried through (a snapshot name, a restic id ...). */
   id?: string;
+  /** duplicity: a full backup set or an incremental (a chain is a full and the incrementals after it). */
+  type?: 'full' | 'incremental';
 }
 
 export interface KeptSnapshot {
@@ -28,7 +30,7 @@ export interface RetentionContext {
   timezone: string;
 }
 
-export type EngineId = 'restic' | 'borg' | 'pbs' | 'native' | 'incus' | 'velero';
+export type EngineId = 'restic' | 'borg' | 'pbs' | 'native' | 'incus' | 'velero' | 'duplicity';
 
 export interface Unsupported {
   /** The policy key at fault, relative to the policy (e.g. ['keep', 'within_hourly'] or ['tiers']). */

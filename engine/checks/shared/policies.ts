@@ -145,6 +145,7 @@ export const ENGINE_WORDS: Readonly<Record<EngineId, string>> = {
   restic: 'restic forget',
   borg: 'borg prune',
   pbs: 'Proxmox prune-backups',
+  duplicity: 'duplicity remove-*',
 };
 
 export interface JobRpo {
