@@ -1,7 +1,7 @@
 // `backplan status PLAN [--state-dir D] [--live] [--job J] [--format text|json|nagios|prometheus]`
 // (SPEC §10): the state of each job from the journals of the state directory; no host is
 // contacted unless --live. The plan is parsed, not checked: a plan with errors still has a
-// status. Exit 0 when every job is ok or disabled, 1 otherwise, 2 on bad usage or unreadable
+// status. Exit 0 when every job is ok or disabled (and, with --live, none drifted), 1 otherwise, 2 on bad usage or unreadable
 // input; --format nagios exits 0/1/2/3 as the Monitoring Plugins do.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -11,7 +11,7 @@ import { parsePlan } from '../../engine/plan/parse';
 import { resolveLocalPaths } from '../../engine/plan/resolve-paths';
 import { resolveStateDir } from '../../engine/run/state/dir';
 import { readHistory, StateDirError, type PlanHistory } from '../../engine/ops/status/history';
-import { jobInfos, nagios, planStatus, statusExitCode, veryLate, type JobStatus, type StatusReport } from '../../engine/ops/status/state';
+import { drifted, jobInfos, nagios, planStatus, statusExitCode, veryLate, type JobStatus, type StatusReport } from '../../engine/ops/status/state';
 import { cachedPlan } from '../../engine/ops/status/plan-cache';
 import { monitoringOf, writeMetricsFile } from '../../engine/ops/metrics/publish';
 import { renderMetrics } from '../../engine/ops/metrics/metrics';
@@ -62,10 +62,16 @@ export function statusText(out: Pick<Out, 'color'>, r: StatusReport): string {
   const lines = rows.map((row, i) => {
     const state = paint(out, COLOUR[r.jobs[i].state], row[0].padEnd(widths[0]));
     const cells = [state, paint(out, 'bold', row[1].padEnd(widths[1])), row[2].padEnd(widths[2]), row[3].padEnd(widths[3]), row[4].padEnd(widths[4]), row[5]];
-    return cells.join('  ').trimEnd();
+    // Drift, each copy named: what is there and should not be, what should be there and is not.
+    const j = r.jobs[i];
+    const named = [
+      ...(j.drift?.extra ?? []).map((n) => `    extra: ${n} (its retention would already have removed it)`),
+      ...(j.drift?.missing ?? []).map((t) => `    missing: the copy of ${t.slice(0, 16).replace('T', ' ')}Z`),
+    ];
+    return [cells.join('  ').trimEnd(), ...named].join('\n');
   });
   const n = (s: string) => r.jobs.filter((j) => j.state === s).length;
-  lines.push(`${r.jobs.length} jobs: ${n('ok')} ok, ${n('late')} late${r.jobs.some(veryLate) ? ` (${r.jobs.filter(veryLate).length} by more than twice the rpo)` : ''}, ${n('failed')} failed, ${n('never')} never, ${n('disabled')} disabled`);
+  lines.push(`${r.jobs.length} jobs: ${n('ok')} ok, ${n('late')} late${r.jobs.some(veryLate) ? ` (${r.jobs.filter(veryLate).length} by more than twice the rpo)` : ''}, ${n('failed')} failed, ${n('never')} never, ${n('disabled')} disabled${r.jobs.some((j) => j.drift !== undefined) ? `; ${r.jobs.filter(drifted).length} with copies that differ from the plan` : ''}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -252,7 +252,7 @@ export const COMMANDS: CommandDecl[] = [
     ],
     exitCodes: [
       [0, 'every job is ok or disabled (--format nagios: OK)'],
-      [1, 'a job is late, failed or never succeeded (--format nagios: 1 WARNING, 2 CRITICAL, 3 UNKNOWN)'],
+      [1, 'a job is late, failed or never succeeded, or with --live its copies differ from the plan (--format nagios: 1 WARNING, 2 CRITICAL, 3 UNKNOWN)'],
       [2, 'bad usage, an unreadable plan or an unreadable state directory'],
     ],
     load: () => import('./status').then((m) => m.runStatus),

@@ -166,9 +166,14 @@ export function planStatus(plan: PlanModel | readonly JobInfo[], history: Readon
   return { at: new Date(now).toISOString(), jobs };
 }
 
-/** Exit code of `backplan status`: 0 when every job is ok or disabled, else 1. */
+/** A job whose real copies differ from what the plan projects (`--live` only). */
+export function drifted(j: JobStatus): boolean {
+  return !!j.drift && (j.drift.missing.length > 0 || j.drift.extra.length > 0);
+}
+
+/** Exit code of `backplan status`: 0 when every job is ok or disabled and none drifted, else 1. */
 export function statusExitCode(r: StatusReport): number {
-  return r.jobs.every((j) => j.state === 'ok' || j.state === 'disabled') ? 0 : 1;
+  return r.jobs.every((j) => (j.state === 'ok' || j.state === 'disabled') && !drifted(j)) ? 0 : 1;
 }
 
 /** A job late by more than twice its rpo (Nagios CRITICAL). */
@@ -182,13 +187,15 @@ export function nagios(r: StatusReport): { line: string; code: 0 | 1 | 2 | 3 } {
   const failed = r.jobs.filter((j) => j.state === 'failed').map((j) => j.job);
   const never = r.jobs.filter((j) => j.state === 'never').map((j) => j.job);
   const late = r.jobs.filter((j) => j.state === 'late');
+  const drift = r.jobs.filter(drifted).map((j) => j.job);
   const critical = failed.length + never.length + late.filter(veryLate).length > 0;
-  const code: 0 | 1 | 2 = critical ? 2 : late.length ? 1 : 0;
+  const code: 0 | 1 | 2 = critical ? 2 : late.length || drift.length ? 1 : 0;
   const word = ['OK', 'WARNING', 'CRITICAL'][code];
   const bits: string[] = [];
   if (failed.length) bits.push(`failed: ${failed.join(', ')}`);
   if (never.length) bits.push(`never ran: ${never.join(', ')}`);
   if (late.length) bits.push(`late: ${late.map((j) => j.job).join(', ')}`);
+  if (drift.length) bits.push(`copies differ from the plan: ${drift.join(', ')}`);
   const summary = bits.length ? bits.join('; ') : `${count('ok')} of ${r.jobs.length} jobs ok${count('disabled') ? ` (${count('disabled')} disabled)` : ''}`;
   const enabled = r.jobs.length - count('disabled');
   const perf = [
