@@ -26,10 +26,27 @@
 // server's 30-day default: the finding then sits on the schedule. A quick fix (not preferred:
 // it is a judgement call) sets a roomy expiry when the range is the expiry itself.
 import type { Fix } from '../findings';
-import { jobExpiry, policySite, roomyDuration } from './shared/policies';
+import { jobExpiry, policySite, policyUsers, roomyDuration } from './shared/policies';
 import { intervalText, jobScheduleOf, spanText, worstOverrun } from './shared/schedules';
 import { dedupe, replaceValueFix } from './shared/values';
-import type { Rule, RuleFinding } from './rule';
+import { insertPair } from './shared/insert';
+import type { JobModel } from '../plan/model';
+import type { CheckContext, Rule, RuleFinding } from './rule';
+
+/**
+ * The fix of a Velero job that relies on the default ttl: writes the suggested expiry into its
+ * inline retention, its own named policy, or a new `retention` when it has none.
+ */
+function setExpiryFix(ctx: CheckContext, job: JobModel, value: string): Fix[] | undefined {
+  const r = job.retention;
+  const edit =
+    r === undefined
+      ? insertPair(ctx.text, ctx.doc, job.at, 'retention', `{ expiry: ${value} }`)
+      : typeof r === 'string'
+        ? policyUsers(ctx, r).length <= 1 ? insertPair(ctx.text, ctx.doc, ['policies', r], 'expiry', value) : undefined
+        : insertPair(ctx.text, ctx.doc, [...job.at, 'retention'], 'expiry', value);
+  return edit ? [{ title: `Set expiry to \`${value}\``, edits: [edit] }] : undefined;
+}
 
 export const rule: Rule = {
   id: 'expiry-gap',
@@ -58,9 +75,11 @@ export const rule: Rule = {
           ? `make expiry at least ${interval}, e.g. ${suggestion}, or run more often`
           : `make expiry longer than ${interval}, e.g. ${suggestion}, or run more often`;
       if (expiry.isDefault) {
+        const fix = setExpiryFix(ctx, job, suggestion);
         out.push({
           range: ctx.locate(js.path, 'value'),
           message: `Velero's default ttl (${expiry.text}) is not longer than the longest interval between runs of \`${js.expr}\` (${interval}, ${when}): ${outcome}; set \`retention: { expiry: ${suggestion} }\` or run more often`,
+          ...(fix ? { fixes: fix } : {}),
         });
         continue;
       }

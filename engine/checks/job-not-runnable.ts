@@ -11,7 +11,7 @@
 // reference, a schema error, an inline secret, a bad duration or cron ...), or while its retention
 // is one its pruning engine cannot express (retention-unsupported).
 import { isMap, isScalar } from 'yaml';
-import type { OffsetRange, RuleId } from '../findings';
+import type { Fix, OffsetRange, RuleId } from '../findings';
 import { jobPolicy } from '../plan/build-model';
 import type { JobModel, PlanModel } from '../plan/model';
 import { resolveLocalPaths } from '../plan/resolve-paths';
@@ -19,6 +19,7 @@ import { engineForJob } from '../retention/index';
 import type { DriverProblem } from '../run/steps/driver-kit';
 import { planJob } from '../run/steps/plan-steps';
 import type { CheckContext, Rule, RuleFinding } from './rule';
+import { envNameOf, insertPair } from './shared/insert';
 
 /** Rules whose errors already say why such a job cannot run. */
 const COVERING: readonly RuleId[] = [
@@ -101,6 +102,21 @@ function retentionUnsupported(ctx: CheckContext, job: JobModel): boolean {
   return policy !== undefined && engineForJob(ctx.model, job, policy).unsupported(policy).length > 0;
 }
 
+/**
+ * The fix of a restic job without a repository password: `password_env` with a variable named
+ * after the job (the restic driver says `restic needs the repository password`).
+ */
+function passwordFix(ctx: CheckContext, job: JobModel, message: string): Fix[] | undefined {
+  if (job.kind !== 'restic' || !message.startsWith('restic needs the repository password')) return undefined;
+  const name = `BACKPLAN_${envNameOf(job.name)}_PASSWORD`;
+  const edit = insertPair(ctx.text, ctx.doc, job.at, 'password_env', name);
+  if (!edit) return undefined;
+  const title =
+    `Read the password from the environment: \`password_env: ${name}\` ` +
+    `(export ${name} where backplan runs)`;
+  return [{ title, edits: [edit], preferred: true }];
+}
+
 function findingsFor(ctx: CheckContext, plan: PlanModel, job: JobModel, own: OffsetRange | undefined): RuleFinding[] {
   const planned = planJob(job, plan, { now: ctx.now });
   // An unknown kind is the schema's; a driver that throws is a bug of Backplan, which
@@ -110,9 +126,11 @@ function findingsFor(ctx: CheckContext, plan: PlanModel, job: JobModel, own: Off
   return problems.map((p) => {
     const range = p.at ? ctx.locate(p.at, 'value') : ctx.locate(job.at, 'key');
     const outside = own !== undefined && !(range.start >= own.start && range.end <= own.end);
+    const fixes = passwordFix(ctx, job, p.message);
     return {
       range,
       message: p.message,
+      ...(fixes ? { fixes } : {}),
       // On a host or storage several jobs share: say which job cannot run.
       ...(outside ? { related: [{ message: `job \`${job.name}\` cannot run`, range: ctx.locate(job.at, 'key') }] } : {}),
     };

@@ -13,10 +13,29 @@
 // does not test the /dumps that only a borg job of the chain copies; the finding then names the
 // unit left untested.
 import { chainName, chainsOf } from '../coverage/chains';
+import type { Fix } from '../findings';
 import { kindInfo, RESTORE_TEST_KINDS } from '../kinds';
-import type { Rule, RuleFinding } from './rule';
+import type { CheckContext, Rule, RuleFinding } from './rule';
+import { insertPair } from './shared/insert';
 
 const day = (iso: string) => iso.slice(0, 10);
+
+/** The restore test the message suggests. */
+const VERIFY = '{ schedule: "@weekly", restore: sample }';
+
+/** The quick fix that writes the suggested `verify` into `target` (the message's job). */
+function verifyFix(ctx: CheckContext, target: string | undefined): Fix[] | undefined {
+  if (target === undefined) return undefined;
+  const edit = insertPair(ctx.text, ctx.doc, ['jobs', target], 'verify', VERIFY);
+  if (!edit) return undefined;
+  const title = `Add a weekly restore test to \`${target}\`: \`verify: ${VERIFY}\``;
+  return [{ title, edits: [edit], preferred: true }];
+}
+
+const fixes = (ctx: CheckContext, target: string | undefined) => {
+  const f = verifyFix(ctx, target);
+  return f ? { fixes: f } : {};
+};
 
 const advice = (verb: string, target: string | undefined) =>
   target !== undefined
@@ -87,6 +106,7 @@ export const rule: Rule = {
           message:
             `${members} \`verify\`: a restore test of \`${passed.job}\` passed on ${day(passed.v!.at)} (backplan verify), but nothing repeats it. ` +
             advice('Schedule one on', target),
+          ...fixes(ctx, target),
         });
         continue;
       }
@@ -95,6 +115,7 @@ export const rule: Rule = {
         message:
           `${members} \`verify\`: nothing tests that its copies can be restored. ` +
           advice('Add a restore test to', target),
+        ...fixes(ctx, target),
       });
     }
     return out;

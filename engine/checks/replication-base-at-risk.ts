@@ -18,9 +18,10 @@
 // with C's schedule as related information; the message gives the expiry and the longest time a
 // base must survive.
 import { kindInfo } from '../kinds';
-import { ENGINE_WORDS, jobExpiry, policySite } from './shared/policies';
+import type { Fix } from '../findings';
+import { ENGINE_WORDS, jobExpiry, policySite, policyUsers, roomyDuration } from './shared/policies';
 import { firesOf, firstAfter, jobScheduleOf, localText, longestOf, spanText } from './shared/schedules';
-import { dedupe } from './shared/values';
+import { dedupe, replaceValueFix } from './shared/values';
 import type { Rule, RuleFinding } from './rule';
 
 export const rule: Rule = {
@@ -63,6 +64,26 @@ export const rule: Rule = {
       const site = policySite(ctx, source, ['expiry']);
       const age = spanText(worst.age);
       const zone = cs.zone;
+      // the fix sets an expiry comfortably longer than the age the base must reach
+      const longer = roomyDuration(worst.age, expiry.engine === 'velero');
+      const onPolicy = typeof source.retention === 'string' ? source.retention : undefined;
+      const at = site.onPart ? site.range : ctx.locate(['policies', onPolicy!, 'expiry'], 'value');
+      const others = onPolicy
+        ? policyUsers(ctx, onPolicy)
+            .filter((j) => j.name !== source.name)
+            .map((j) => `\`${j.name}\``)
+        : [];
+      const shared = others.length > 0 ? `, in policy \`${onPolicy}\` also used by ${others.join(', ')}` : '';
+      const written = ctx.text.slice(at.start, at.end).replace(/^["']|["']$/g, '').trim();
+      const fixes: Fix[] = expiry.isDefault || written !== expiry.text ? [] : [
+        replaceValueFix(
+          ctx.text,
+          at,
+          longer,
+          `Change expiry to \`${longer}\` (longer than ${age})${shared}`,
+          others.length === 0,
+        ),
+      ];
       out.push({
         range: site.range,
         message:
@@ -72,6 +93,7 @@ export const rule: Rule = {
           `${localText(worst.next, zone)} (${zone}), which then has no common base and must copy everything again; ` +
           `make the expiry longer than ${age}, or send more often`,
         related: [{ message: `schedule of \`${cs.owner ?? copy.name}\``, range: ctx.locate(cs.schedulePath, 'value') }, ...site.related],
+        ...(fixes.length > 0 ? { fixes } : {}),
       });
     }
     return dedupe(out);

@@ -146,6 +146,24 @@ function scanDoc(doc: Document, text: string): { hits: Hit[]; urls: UrlHit[] } {
   return { hits, urls };
 }
 
+/**
+ * When the mapping already has `KEY_env` beside the secret, renaming would write that key twice:
+ * the fix removes the secret's line instead (block mappings only).
+ */
+function sibling(doc: Document, text: string, h: Hit, newKey: string): Fix | undefined {
+  const parent = doc.getIn(h.path.slice(0, -1), true);
+  if (!isMap(parent) || parent.flow) return undefined;
+  const env = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === newKey);
+  if (!env) return undefined;
+  const start = text.lastIndexOf('\n', h.keyRange.start - 1) + 1;
+  if (!/^ *$/.test(text.slice(start, h.keyRange.start))) return undefined;
+  const valueEnd = h.written.endsWith('\n') ? h.range.end - 1 : h.range.end;
+  const nl = text.indexOf('\n', valueEnd);
+  const end = nl < 0 ? text.length : nl + 1;
+  const title = `Remove the secret: \`${newKey}\` is already set beside it`;
+  return { title, edits: [{ range: { start, end }, newText: '' }], preferred: true };
+}
+
 export const rule: Rule = {
   id: 'secret-inline',
   defaultSeverity: 'error',
@@ -179,8 +197,9 @@ export const rule: Rule = {
       }
       const name = suggestion.get(h)!;
       const newKey = `${h.key}_env`;
-      const fix: Fix = {
-        title: `Read it from the environment: \`${newKey}: ${name}\``,
+      // the title says where the secret goes: the fix only writes the variable's name
+      const fix: Fix = sibling(ctx.doc, ctx.text, h, newKey) ?? {
+        title: `Read it from the environment: \`${newKey}: ${name}\` (then export ${name} where backplan runs)`,
         edits: [
           { range: h.keyRange, newText: newKey },
           { range: h.range, newText: name + (h.written.endsWith('\n') ? '\n' : '') },
