@@ -55,6 +55,8 @@ export const KINDS: Record<string, KindInfo> = {
   velero: k('velero', 'velero', false, false, ['namespaces'], advice('enable server-side encryption of the bucket (e.g. S3 SSE with a KMS key), or carry the bucket offsite with restic'), false),
   'openstack-image': k('openstack-image', 'native', false, false, ['server', 'volume'], advice('use encrypted Cinder volume types and Glance image encryption, configured in the cloud'), false),
   vzdump: k('vzdump', 'pbs', false, false, ['vmid'], advice(`use a Proxmox Backup Server storage with client-side encryption, or ${VIA_RESTIC}`), false),
+  // duplicity encrypts every volume with gpg itself (a passphrase or encrypt.gpg's key).
+  duplicity: k('duplicity', 'duplicity', false, false, ['paths'], 'repository', true),
 };
 
 export const KIND_NAMES = Object.keys(KINDS);

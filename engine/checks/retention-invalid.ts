@@ -60,7 +60,8 @@ function keepRules(policy: PolicyModel): { present: boolean; keeps: boolean } {
   const keep = policy.raw.keep;
   if (keep === null || typeof keep !== 'object' || Array.isArray(keep)) return { present: false, keeps: false };
   const k = keep as Record<string, unknown>;
-  const counts = COUNT_RULES.some((r) => countOf(k[r]) !== 0);
+  // duplicity's chain counts keep chains.
+  const counts = [...COUNT_RULES, 'full', 'incrementals_of'].some((r) => countOf(k[r]) !== 0);
   const withins = WITHIN_RULES.some((r) => {
     const d = durationOf(k[r]);
     // A within that does not parse is duration-invalid's: count it as a rule so as not to pile on.

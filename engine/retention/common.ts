@@ -114,7 +114,7 @@ export function hasExpiry(policy: PolicyModel | undefined): boolean {
 /** True when the keep mapping holds at least one rule that keeps something (restic's !Empty()). */
 export function keepHasRules(keep: KeepModel | undefined): boolean {
   if (!keep) return false;
-  if (COUNT_RULES.some((r) => countOf(keep[r]) !== 0)) return true;
+  if ([...COUNT_RULES, 'full', 'incrementals_of'].some((r) => countOf(keep[r as CountRule]) !== 0)) return true;
   if (WITHIN_RULES.some((r) => isSet(keep[r]) && String(keep[r]).trim() !== '')) return true;
   return Array.isArray(keep.tags) && keep.tags.length > 0;
 }

@@ -4,6 +4,7 @@ import * as archive from './archive';
 import * as borg from './borg';
 import * as btrfsSend from './btrfs-send';
 import * as btrfsSnapshot from './btrfs-snapshot';
+import * as duplicity from './duplicity';
 import * as incusCopy from './incus-copy';
 import * as incusSnapshot from './incus-snapshot';
 import * as mysqlDump from './mysql-dump';
@@ -32,6 +33,7 @@ export const DRIVERS: Record<string, Driver> = {
   velero: velero.steps,
   'openstack-image': openstackImage.steps,
   vzdump: vzdump.steps,
+  duplicity: duplicity.steps,
 };
 
 export function driverFor(kind: string): Driver | undefined {

@@ -164,7 +164,7 @@ jobs:
       {
         path: ['jobs', 'web', 'passphrase_env'],
         part: 'key',
-        message: '`passphrase_env` does not apply to kind `restic` (it is a field of `borg`)',
+        message: '`passphrase_env` does not apply to kind `restic` (it is a field of `borg`, `duplicity`)',
       },
       {
         path: ['jobs', 'web', 'pasword_env'],
