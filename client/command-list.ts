@@ -2,7 +2,7 @@
 // import): the manifest's `contributes.commands` is built from it and checked against it
 // (test/unit/client/manifest.test.ts); commands.ts gives each id its handler, and the compiler
 // makes sure every id here has one.
-import { COMMANDS as LENS } from '../server/protocol';
+import { COMMANDS as LENS, REFERENCE_COMMAND } from '../server/protocol';
 
 export const CATEGORY = 'Backplan';
 
@@ -17,6 +17,7 @@ export const COMMAND_LIST = [
   { id: 'backplan.refreshStatus', title: 'Refresh status', icon: '$(refresh)', runsSomething: false, needsPlan: false },
   { id: 'backplan.showOutput', title: 'Open output', icon: '$(output)', runsSomething: false, needsPlan: false },
   { id: 'backplan.restartServer', title: 'Restart language server', icon: '$(debug-restart)', runsSomething: false, needsPlan: false },
+  { id: REFERENCE_COMMAND, title: 'Open reference', icon: '$(book)', runsSomething: false, needsPlan: false },
 ] as const;
 
 export type CommandId = (typeof COMMAND_LIST)[number]['id'];

@@ -7,6 +7,7 @@ import type { Ctx } from './context';
 import { showCoverage } from './coverage';
 import { dryRun, type DryRunProvider } from './dry-run';
 import { exportPlan } from './export';
+import { showReference } from './reference';
 import { runNow, UNTRUSTED_MESSAGE } from './run-now';
 import { simulateRetention } from './simulate-view';
 import type { StatusService } from './status-view';
@@ -32,6 +33,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'backplan.restartServer': async (s) => {
     if (s.ctx.client) await s.ctx.client.restart();
   },
+  'backplan.showReference': (s, a) => showReference(s.ctx, a),
 };
 
 export function registerCommands(s: Services): vscode.Disposable[] {

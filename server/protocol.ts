@@ -21,6 +21,13 @@ export const COMMANDS = {
 } as const;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
+/**
+ * Opens the reference page of a rule (argument: the rule id) in a Markdown preview. When the
+ * client lists it in `commands`, each diagnostic's `codeDescription.href` is this command's URI;
+ * otherwise the file URI of the page shipped beside the server, when there is one.
+ */
+export const REFERENCE_COMMAND = 'backplan.showReference';
+
 /** Arguments of the lens commands: `{uri, job}` on a job, `{uri, policy}` on a policy. */
 export interface JobCommandArgs {
   uri: string;

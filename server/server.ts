@@ -73,6 +73,7 @@ import {
   type SimulateResult,
 } from './protocol';
 import { Validator } from './validation';
+import { referenceHref, type ReferenceHref } from './reference';
 
 declare const __BACKPLAN_VERSION__: string;
 const VERSION = typeof __BACKPLAN_VERSION__ === 'string' ? __BACKPLAN_VERSION__ : 'dev';
@@ -166,7 +167,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let commands = new Set<string>();
   let capabilities: ClientCapabilities = {};
   const log = (m: string) => connection.console.error(m);
-  const validator = new Validator(connection, store, () => settings, log);
+  let referenceLinks: ReferenceHref = () => undefined;
+  const validator = new Validator(connection, store, () => settings, log, () => referenceLinks);
   let inlayRefreshWanted = false;
 
   const env = (token?: CancellationToken): FeatureEnv => ({
@@ -180,6 +182,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     capabilities = params.capabilities ?? {};
     const init = (isObject(params.initializationOptions) ? params.initializationOptions : {}) as InitializationOptions & { now?: unknown };
     commands = new Set(Array.isArray(init.commands) ? init.commands.filter((c): c is string => typeof c === 'string') : []);
+    // a link only for a client that shows one (LSP 3.16 codeDescriptionSupport)
+    referenceLinks = capabilities.textDocument?.publishDiagnostics?.codeDescriptionSupport ? referenceHref(commands) : () => undefined;
     // the settings may come as `settings`, as the `backplan` section, or as flat `backplan.*` keys
     settings = mergeSettings(DEFAULT_SETTINGS, init.settings ?? (init as { backplan?: unknown }).backplan);
     const flat = Object.fromEntries(Object.entries(init).filter(([k]) => k.startsWith('backplan.')));

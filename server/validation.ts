@@ -6,6 +6,7 @@ import type { Connection } from 'vscode-languageserver/node';
 import type { DocumentStore } from './documents';
 import { countBySeverity, diagnostics } from './features/diagnostics';
 import { STATUS_NOTIFICATION, type Settings, type StatusParams } from './protocol';
+import { withReferences, type ReferenceHref } from './reference';
 
 export class Validator {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -17,6 +18,8 @@ export class Validator {
     private readonly store: DocumentStore,
     private readonly settings: () => Settings,
     private readonly log: (message: string) => void,
+    /** Where each rule's reference page is (codeDescription.href), known once the client said hello. */
+    private readonly references: () => ReferenceHref = () => () => undefined,
   ) {}
 
   /** Validate `uri` after the debounce delay (or `delay` ms). */
@@ -36,7 +39,7 @@ export class Validator {
       const a = this.store.analysis(uri);
       if (!a) return;
       if (this.store.version(uri) !== a.version) return; // a newer change is on its way
-      const diags = diagnostics(a);
+      const diags = withReferences(diagnostics(a), this.references());
       void this.connection.sendDiagnostics({ uri, version: a.version, diagnostics: diags });
       this.published.set(uri, a.version);
       const status: StatusParams = {
