@@ -12,6 +12,7 @@
 import type { RelatedInfo } from '../findings';
 import { chainName, chainsOf, describeCounts, describeTarget, shortfall, locationPath, unitName, unitsDiffer, type Chain } from '../coverage/chains';
 import type { CheckContext, Rule, RuleFinding } from './rule';
+import { coverageFix } from './shared/coverage-fix';
 
 function related(ctx: CheckContext, chain: Chain): RelatedInfo[] {
   const out: RelatedInfo[] = [];
@@ -66,10 +67,12 @@ export const rule: Rule = {
       if (!chain.enabled) continue;
       const miss = shortfall(chain.counts, target);
       if (!miss) continue;
+      const fix = coverageFix(ctx, chain, target);
       out.push({
         range: ctx.locate(['jobs', chain.root], 'key'),
         message: `${unitsDiffer(chain) ? `${unitName(chain.worst)}: ` : chain.roots.length > 1 ? `${chainName(chain)}: ` : ''}${describeCounts(chain.counts, target)} — needs ${describeTarget(target)} (checks.coverage): ${advice(chain, miss)}`,
         related: related(ctx, chain),
+        ...(fix ? { fixes: [fix] } : {}),
       });
     }
     return out;

@@ -359,3 +359,70 @@ ${extra}`;
     expect(after.filter((d) => d.code === 'schema')).toEqual([]);
   });
 });
+
+describe('coverage-3-2-1: copy jobs that close the gap', () => {
+  const FILES = `jobs:
+  files:
+    kind: restic
+    host: web
+    paths: [/srv/www]
+    to: nas
+    password_env: RESTIC_PASSWORD
+    schedule: "0 3 * * *"   # nightly
+    verify: { schedule: "@weekly", restore: sample }
+`;
+
+  it('a restic copy of the output onto the storage on another site and media', async () => {
+    const text = `${HEAD}${FILES}`;
+    const { before, action, after, out } = await applyFix(text, 'coverage-3-2-1', 'files:', 'Add a copy job');
+    expect(before.find((d) => d.code === 'coverage-3-2-1')!.message).toContain('2 copies, 1 media, 0 offsite');
+    expect(action.title).toBe('Add a copy job files-to-far to far');
+    expect(out).toBe(
+      `${text}  files-to-far:\n    kind: restic\n    from: files\n    host: web\n    paths: [/srv/backups/files]\n` +
+        '    to: far\n    password_env: BACKPLAN_FILES_TO_FAR_PASSWORD\n',
+    );
+    expect(after.filter((d) => d.code === 'coverage-3-2-1')).toEqual([]);
+  });
+
+  it('a storage skeleton too when no storage is on another site', async () => {
+    const text = `version: 1
+hosts:
+  web: { address: 10.0.0.1, site: campus-a }
+storage:
+  nas: { host: web, media: hdd, path: /srv/backups }   # the only one
+${FILES}`;
+    const { action, after, out } = await applyFix(text, 'coverage-3-2-1', 'files:', 'Add a copy job');
+    expect(action.title).toBe(
+      'Add a copy job files-to-offsite-files to offsite-files (new storage offsite-files: fill in its url)',
+    );
+    expect(out).toContain(
+      '# the only one\n  offsite-files: { site: offsite, media: object, url: "s3:https://s3.example.org/offsite-files" }\n',
+    );
+    expect(out).toContain('  files-to-offsite-files:\n    kind: restic\n    from: files\n');
+    expect(after.filter((d) => d.code === 'coverage-3-2-1')).toEqual([]);
+  });
+
+  it('zfs: zfs-send jobs from the snapshot job, as many as copies are missing', async () => {
+    const text = `${HEAD.replace('storage:\n', 'storage:\n  spare: { host: vault, media: hdd }\n')}jobs:
+  snaps:
+    kind: zfs-snapshot
+    host: web
+    dataset: tank/www
+    storage: nas
+    schedule: "0 */6 * * *"
+    retention: { keep: { hourly: 24, daily: 7 } }
+    verify: { schedule: "@weekly", restore: sample }
+`;
+    const { action, after, out } = await applyFix(text, 'coverage-3-2-1', 'snaps:', 'Add copy jobs');
+    expect(action.title).toBe('Add copy jobs snaps-to-far, snaps-to-spare to far, spare');
+    expect(parse(out).jobs['snaps-to-far']).toEqual({
+      kind: 'zfs-send',
+      from: 'snaps',
+      host: 'web',
+      to: 'far',
+      dataset: 'tank/www',
+    });
+    expect(parse(out).jobs['snaps-to-spare'].dataset).toBe('tank/www-spare');
+    expect(after.filter((d) => d.code === 'coverage-3-2-1')).toEqual([]);
+  });
+});

@@ -81,39 +81,45 @@ function lineEnd(text: string, at: number): number {
   return nl < 0 ? text.length : nl > 0 && text[nl - 1] === '\r' ? nl - 1 : nl;
 }
 
-/** An edit that adds `key: value` (or `key:` then `lines` below it) at the end of mapping `map`. */
-function appendTo(
-  text: string,
-  map: YAMLMap,
-  key: string,
-  value: string | Field[],
-  step: string,
-): TextEdit | undefined {
+/** One item to add to a mapping: its key and a one-line value, or fields of a nested mapping. */
+type Item = [key: string, value: string | Field[]];
+
+const flowOf = (value: string | Field[]) =>
+  typeof value === 'string' ? value : `{ ${value.map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
+
+/** The block lines of `items` at `indent` (nested fields one `step` deeper, or on one line when `oneLine`). */
+function blockLines(items: Item[], indent: string, step: string, oneLine = false): string[] {
+  return items.flatMap(([key, value]) =>
+    typeof value === 'string' || oneLine
+      ? [`${indent}${key}: ${flowOf(value)}`]
+      : [`${indent}${key}:`, ...value.map(([k, v]) => `${indent}${step}${k}: ${v}`)],
+  );
+}
+
+/** An edit that adds `items` at the end of mapping `map`. */
+function appendTo(text: string, map: YAMLMap, items: Item[], step: string): TextEdit | undefined {
   const eol = eolOf(text);
   const r = rangeOf(map);
   if (!r) return undefined;
-  const flowValue = typeof value === 'string' ? value : `{ ${value.map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
   if (map.flow) {
     const close = text.lastIndexOf('}', r[1] - 1);
     if (close < r[0] || /[\r\n]/.test(text.slice(r[0], close))) return undefined;
+    const flow = items.map(([k, v]) => `${k}: ${flowOf(v)}`).join(', ');
     const inner = text.slice(r[0] + 1, close).trim();
-    if (inner === '') return { range: { start: r[0], end: close + 1 }, newText: `{ ${key}: ${flowValue} }` };
+    if (inner === '') return { range: { start: r[0], end: close + 1 }, newText: `{ ${flow} }` };
     const at = r[0] + 1 + text.slice(r[0] + 1, close).trimEnd().length;
-    return { range: { start: at, end: at }, newText: `, ${key}: ${flowValue}` };
+    return { range: { start: at, end: at }, newText: `, ${flow}` };
   }
   const indent = keyIndent(text, map);
   const end = endOf(text, map);
   if (indent === undefined || end === undefined) return undefined;
-  // entries written as one-line flow mappings (`nas: { host: web }`) get a new one alike
+  // entries written as one-line flow mappings (`nas: { host: web }`) get new ones alike
+  const last = rangeOf((map.items[map.items.length - 1] as Pair | undefined)?.value);
   const lastValue = (map.items[map.items.length - 1] as Pair | undefined)?.value;
   const oneLine =
-    isMap(lastValue) && lastValue.flow && !/[\r\n]/.test(text.slice(rangeOf(lastValue)![0], rangeOf(lastValue)![1]));
-  const lines =
-    typeof value === 'string' || oneLine
-      ? [`${indent}${key}: ${flowValue}`]
-      : [`${indent}${key}:`, ...value.map(([k, v]) => `${indent}${step}${k}: ${v}`)];
+    isMap(lastValue) && lastValue.flow && last !== undefined && !/[\r\n]/.test(text.slice(last[0], last[1]));
   const at = lineEnd(text, end);
-  return { range: { start: at, end: at }, newText: eol + lines.join(eol) };
+  return { range: { start: at, end: at }, newText: eol + blockLines(items, indent, step, oneLine).join(eol) };
 }
 
 /**
@@ -129,49 +135,49 @@ export function insertPair(
 ): TextEdit | undefined {
   const map = mapAt(doc, path);
   if (!map || ownPair(map, key)) return undefined;
-  return appendTo(text, map, key, value, indentStep(text, doc));
+  return appendTo(text, map, [[key, value]], indentStep(text, doc));
 }
 
 /**
- * An edit that adds entry `name` with `fields` at the end of top-level section `section`
- * (`hosts`, `storage`, `policies`, `jobs`): block style in a block section, one flow mapping in a
- * flow one. A missing or empty section is written before `jobs:` (after the document when there
- * is no `jobs`).
+ * An edit that adds `entries` (a name and its fields each) at the end of top-level section
+ * `section` (`hosts`, `storage`, `policies`, `jobs`): block style in a block section, flow
+ * mappings where the section's entries are written so. A missing or empty section is written
+ * before `jobs:` (after the document when there is no `jobs`). Undefined when a name is taken.
  */
-export function insertEntry(
+export function insertEntries(
   text: string,
   doc: Document | undefined,
   section: string,
-  name: string,
-  fields: Field[],
+  entries: [name: string, fields: Field[]][],
 ): TextEdit | undefined {
   const root = doc?.contents;
-  if (!isMap(root)) return undefined;
+  if (!isMap(root) || entries.length === 0) return undefined;
   const eol = eolOf(text);
   const step = indentStep(text, doc);
   const pair = ownPair(root, section);
-  const block = (indent: string) => [`${indent}${name}:`, ...fields.map(([k, v]) => `${indent}${step}${k}: ${v}`)];
+  const block = blockLines(entries, step, step);
   if (pair && isMap(pair.value) && pair.value.items.length > 0) {
-    if (pair.value.items.some((p) => isScalar(p.key) && String(p.key.value) === name)) return undefined;
-    return appendTo(text, pair.value, name, fields, step);
+    const names = new Set(pair.value.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '')));
+    if (entries.some(([name]) => names.has(name))) return undefined;
+    return appendTo(text, pair.value, entries, step);
   }
   if (pair) {
-    // `hosts:` with nothing, or `hosts: {}`: the entry goes below the key
+    // `hosts:` with nothing, or `hosts: {}`: the entries go below the key
     const k = rangeOf(pair.key);
     if (!k || indentAt(text, k[0]) !== '') return undefined;
     const v = pair.value;
-    const entry = eol + block(step).join(eol);
+    const below = eol + block.join(eol);
     if (v === null || v === undefined || (isScalar(v) && v.value === null)) {
-      return { range: { start: lineEnd(text, k[1]), end: lineEnd(text, k[1]) }, newText: entry };
+      return { range: { start: lineEnd(text, k[1]), end: lineEnd(text, k[1]) }, newText: below };
     }
     const r = rangeOf(v);
     if (!isMap(v) || !r || !v.flow) return undefined;
     const colon = text.indexOf(':', k[1]);
-    return colon < 0 || colon > r[0] ? undefined : { range: { start: colon + 1, end: r[1] }, newText: entry };
+    return colon < 0 || colon > r[0] ? undefined : { range: { start: colon + 1, end: r[1] }, newText: below };
   }
   const jobs = ownPair(root, 'jobs');
   const jk = rangeOf(jobs?.key);
-  const lines = [`${section}:`, ...block(step)];
+  const lines = [`${section}:`, ...block];
   if (section !== 'jobs' && jk && indentAt(text, jk[0]) === '') {
     // before `jobs:` and the comment lines right above it
     let at = lineStart(text, jk[0]);
@@ -185,6 +191,17 @@ export function insertEntry(
   const end = text.length;
   const sep = end === 0 || text.endsWith('\n') ? '' : eol;
   return { range: { start: end, end }, newText: sep + lines.join(eol) + eol };
+}
+
+/** insertEntries with one entry. */
+export function insertEntry(
+  text: string,
+  doc: Document | undefined,
+  section: string,
+  name: string,
+  fields: Field[],
+): TextEdit | undefined {
+  return insertEntries(text, doc, section, [[name, fields]]);
 }
 
 /** `name` as an environment variable name: upper snake case (`web-files` → `WEB_FILES`). */
