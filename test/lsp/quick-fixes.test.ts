@@ -396,7 +396,8 @@ ${FILES}`;
       'Add a copy job files-to-offsite-files to offsite-files (new storage offsite-files: fill in its url)',
     );
     expect(out).toContain(
-      '# the only one\n  offsite-files: { site: offsite, media: object, url: "s3:https://s3.example.org/offsite-files" }\n',
+      '# the only one\n' +
+        '  offsite-files: { site: offsite, media: object, url: "s3:https://s3.example.org/offsite-files" }\n',
     );
     expect(out).toContain('  files-to-offsite-files:\n    kind: restic\n    from: files\n');
     expect(after.filter((d) => d.code === 'coverage-3-2-1')).toEqual([]);
