@@ -18,6 +18,7 @@
 #               prometheus-pushgateway 1.5.1-2+b5 (the monitoring tests start their own)
 #   apprise     1.2.0-1, python3-aiosmtpd 1.4.3-1.1+deb12u1 (the notification tests: the real
 #               apprise CLI, and an SMTP server that receives the e-mails)
+#   duplicity   0.8.22-1+b3 (chains, remove-* commands; the simulate-vs-reality and round-trip tests)
 # On another release the pinned version may not exist: the release's own version is installed
 # and a warning says so (fixtures may then disagree with the tool).
 # Without root (and without passwordless sudo) nothing is installed: a warning is printed and
@@ -49,6 +50,7 @@ PACKAGES=(
   "prometheus=2.42.0+ds-5+deb12u1"
   "prometheus-node-exporter=1.5.0-1+b6"
   "prometheus-pushgateway=1.5.1-2+b5"
+  "duplicity=0.8.22-1+b3"
 )
 
 installed_version() {

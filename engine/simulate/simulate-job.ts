@@ -40,6 +40,8 @@ import { SimulationError, simulate, type SimulateResult } from './simulate';
 import { simulateReplication, type CopyMode, type CopySide, type ReplicaSide } from './copy-job';
 import { kindInfo } from '../kinds';
 import { effectiveSchedule } from '../plan/effective-schedule';
+import { chainSummary, fullEveryMs, runTypes, typedEngine, type ChainSummary } from './duplicity-chains';
+import type { BackupSetType } from '../retention/duplicity';
 
 /** More fires than this in one simulation is refused (a minutely schedule over ten years). */
 export const MAX_SIMULATED_FIRES = 6_000_000;
@@ -79,8 +81,10 @@ export interface SimulatedJob {
   at: string;
   /** The min applied (0 for incus and velero, which delete expired snapshots whatever their number). */
   min: number;
-  /** Held at `at`, newest first. */
-  snapshots: { time: string; reasons: string[] }[];
+  /** Held at `at`, newest first (duplicity: with each set's type). */
+  snapshots: { time: string; reasons: string[]; type?: BackupSetType }[];
+  /** duplicity jobs: the chains held at `at`, their restore points and projected storage. */
+  duplicity?: ChainSummary;
   stats: {
     created: number;
     removed: number;
@@ -279,6 +283,17 @@ export function simulateJob(plan: PlanModel, jobName: string, opts: SimulateJobO
         { source: own, sourceName: job.name, copies: copies.map((c) => replicaSide(plan, c, zone, from, at)), from, at, strategy: opts.strategy },
         `job \`${job.name}\``,
       ).source;
+    } else if (engine.id === 'duplicity') {
+      // Each run's set type, from the run times and full_every (duplicity-chains.ts).
+      const types = runTypes(fires, fullEveryMs(job));
+      const typeAt = new Map(fires.map((t, i) => [t, types[i]]));
+      const typed = typedEngine(engine, typeAt);
+      result = simulate({ fires, engine: typed, policy, timezone: zone, pruneAt, from, at, strategy: opts.strategy });
+      const entry = jobEntry(job, runs, engine.id, policy, zone, from, at, result);
+      const held = result.snapshots.map((s) => typeAt.get(s.time) ?? 'incremental');
+      entry.snapshots.forEach((s, i) => (s.type = held[i]));
+      entry.duplicity = chainSummary(job, undefined, held);
+      return entry;
     } else {
       result = simulate({ fires, engine, policy, timezone: zone, pruneAt, from, at, strategy: opts.strategy });
     }
