@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { restoreJob, type RestoreJobReport } from '../../engine/run/ops/restore-job';
 import { JobOpError } from '../../engine/run/ops/types';
+import { restorerFor } from '../../engine/run/restore/index';
 import { LockError } from '../../engine/run/state/lock';
 import { PruneError } from '../../engine/run/prune/copies';
 import { FsError } from '../../engine/run/exec/files';
@@ -58,7 +59,8 @@ export async function runRestore(cmd: CommandContext): Promise<number> {
   const loaded = loadPlanFor(cmd, 'restore');
   if (typeof loaded === 'number') return loaded;
   const kind = loaded.model.jobs.get(job)?.kind;
-  const isDb = kind === 'pg-dump' || kind === 'mysql-dump';
+  // A database, a namespace, a server or a guest id is a name, not a path.
+  const isName = kind !== undefined && restorerFor(kind) !== undefined && restorerFor(kind)!.target !== 'files';
   const paths = cmd.options.path as string[] | undefined;
   try {
     const r = await restoreJob({
@@ -69,7 +71,7 @@ export async function runRestore(cmd: CommandContext): Promise<number> {
       ...(cmd.string('copy') !== undefined ? { copy: cmd.string('copy') } : {}),
       ...(at !== undefined ? { at } : {}),
       // A directory target given relative is relative to where the command runs (local targets).
-      ...(to !== undefined ? { to: isDb || to.startsWith('/') ? to : resolve(to) } : {}),
+      ...(to !== undefined ? { to: isName || to.startsWith('/') ? to : resolve(to) } : {}),
       inPlace,
       yes: Boolean(cmd.options.yes),
       ...(paths ? { paths } : {}),

@@ -216,7 +216,9 @@ function toolActions(plan: PlanModel, job: JobModel, storage: string | undefined
   const copy: RestoreCopy = { name: NEWEST, time: now, path: NEWEST, host, storage: storage ?? '' };
   try {
     const actions =
-      restorer.target === 'database'
+      restorer.target === 'tool'
+        ? restorer.restore(ctx, copy, { to: target, inPlace: false, stamp: 'STAMP', placeholder: true }).actions
+        : restorer.target === 'database'
         ? restorer.restore(ctx, copy, { database: target, stamp: 'STAMP' }).actions
         : restorer.restore(ctx, copy, `${target}.partial`, []);
     return actions.map((a) => ({
@@ -395,9 +397,11 @@ function chapter(plan: PlanModel, host: string, chains: ReturnType<typeof comput
   const steps: RestoreStep[] = ordered.map((d, i) => {
     const isDb = DB_KINDS.has(d.job.kind);
     const storage = d.copy.location.storage;
-    const target = isDb ? databaseOf(d.job) : `${RESTORE_ROOT}/${d.job.name}`;
-    const notes: string[] = [];
     const restorer = restorerFor(d.job.kind);
+    // A kind restored by its own tool makes a new object: its name is the reader's to choose.
+    const byTool = restorer?.target === 'tool' ? restorer : undefined;
+    const target = isDb ? databaseOf(d.job) : byTool ? byTool.placeholder : `${RESTORE_ROOT}/${d.job.name}`;
+    const notes: string[] = [];
     const backplan = restorer
       ? [
           'backplan', 'restore', input.planPath, '--job', d.job.name,
@@ -410,11 +414,18 @@ function chapter(plan: PlanModel, host: string, chains: ReturnType<typeof comput
     else if (typeof tool === 'string') notes.push(`the tool argv cannot be shown: ${tool}; the \`backplan restore --dry-run\` line lists it on the day`);
     else notes.push(`\`${NEWEST}\` stands for the copy \`backplan restore\` chooses (the newest good one); the dry run names it`);
     if (d.job !== d.via) notes.push(`the copy is ${d.via.name}'s replica of ${d.job.name}'s output, on ${storage ?? d.copy.location.label}`);
-    if (!isDb && restorer) notes.push(`restored under ${target} (each path at ${target} + its absolute path); move it into place once checked`);
+    if (byTool) notes.push(`restored by ${d.job.kind}'s own tool as a new object: put a free name for ${target}; nothing existing is replaced`);
+    else if (!isDb && restorer) notes.push(`restored under ${target} (each path at ${target} + its absolute path); move it into place once checked`);
     if (isDb) notes.push(`restored into the database ${target} on the job's server (it must not exist or be empty)`);
     const rootKind = d.root?.kind;
     if (d.root && d.root.name !== d.job.name && rootKind !== undefined && !restorerFor(rootKind) && d.job.from === d.root.name)
       notes.push(`this gives back ${d.root.name}'s output (${rootKind}); put that back with ${rootKind}'s own restore`);
+    const rootTool = rootKind !== undefined ? restorerFor(rootKind) : undefined;
+    if (d.root && d.root.name !== d.job.name && rootTool?.target === 'tool' && d.job.from === d.root.name)
+      notes.push(
+        `this gives back ${d.root.name}'s output (${rootKind}): put it back where ${d.root.name} keeps it, then ` +
+          `\`backplan restore ${input.planPath} --job ${d.root.name} --to ${rootTool.placeholder}\``,
+      );
     const sum = rtoSum(plan, d.job.name, input.journal?.restores);
     const sec = secretsOf(plan, d.job, storage);
     for (const s of sec) {

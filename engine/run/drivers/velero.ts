@@ -19,9 +19,9 @@ import { goDuration } from '../steps/translate';
 import { Kit, type DriverContext, type DriverResult } from '../steps/driver-kit';
 import { DateTime } from 'luxon';
 
-const NAMESPACE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?|\*)$/;
+export const NAMESPACE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?|\*)$/;
 /** A Kubernetes object name (DNS subdomain): what a BackupStorageLocation or VolumeSnapshotLocation is called. */
-const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+export const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** The Velero locations of the job's `to`: `--storage-location` and `--volume-snapshot-locations`. */
 function locations(k: Kit): { storage?: string; snapshots: string[] } {
@@ -88,7 +88,7 @@ function common(k: Kit): { host: string; flags: string[]; ttl?: string; location
 }
 
 /** A Kubernetes object name for this job: lowercase letters, digits and '-'. */
-function objectName(job: JobModel, suffix: string): string {
+export function objectName(job: JobModel, suffix: string): string {
   return `${job.name.replace(/[._]/g, '-')}${suffix}`.slice(0, 63).replace(/-+$/, '');
 }
 

@@ -14,8 +14,8 @@ import { capture, describeExit, exitOk } from './process';
 /** Prints each name that `command -v` cannot find, NUL-terminated. */
 const SCRIPT = 'for n do command -v -- "$n" >/dev/null 2>&1 || printf "%s\\0" "$n"; done';
 
-/** Programs each host must have for `steps`, in the order the steps use them. */
-export function programsByHost(steps: readonly Step[]): Map<string, string[]> {
+/** Programs each host must have for `steps` (or bare commands: a restore's), in the order they use them. */
+export function programsByHost(steps: readonly (Step | Command)[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const add = (c: Command) => {
     const name = c.argv[0];
@@ -25,8 +25,9 @@ export function programsByHost(steps: readonly Step[]): Map<string, string[]> {
     out.set(c.host, list);
   };
   for (const s of steps) {
-    if (s.type === 'command') add(s);
-    if (s.type === 'command' || s.type === 'builtin') for (const c of s.pipe ?? []) add(c);
+    if (!('type' in s)) add(s);
+    else if (s.type === 'command') add(s);
+    if ('type' in s && (s.type === 'command' || s.type === 'builtin')) for (const c of s.pipe ?? []) add(c);
   }
   return out;
 }
@@ -41,7 +42,7 @@ function where(hosts: Hosts, host: string): string {
  * when every program is there. Runs nothing but the check itself.
  */
 export async function preflight(
-  steps: readonly Step[],
+  steps: readonly (Step | Command)[],
   hosts: Hosts,
   signal?: AbortSignal,
 ): Promise<string | undefined> {

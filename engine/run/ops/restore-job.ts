@@ -32,6 +32,7 @@ import {
 import type { BuiltinStep, CommandStep, Step } from '../steps/step';
 import type { RunEvent } from './run-plan';
 import { rtoOf, secondsSince, type RtoVerdict } from './rto';
+import { findToolCopy, planToolRestore } from './restore-tool';
 import { openSession, stepsFor, type Session } from './session';
 import { JobOpError } from './types';
 
@@ -195,7 +196,7 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
       `--in-place restores over the job's own ${restorer.target === 'database' ? 'database' : 'paths'} (the current data is moved aside first): add --yes to confirm`,
     );
   const paths = (opts.paths ?? []).map((p) => checkAbs(p, '--path'));
-  if (restorer.target === 'database' && paths.length) throw new JobOpError(`--path is for files; a ${job.kind} copy is restored whole`);
+  if (restorer.target !== 'files' && paths.length) throw new JobOpError(`--path is for files; a ${job.kind} copy is restored whole`);
   const stamp = restoreStamp(now);
   const steps = stepsFor(opts.plan, opts.job, now);
 
@@ -259,7 +260,8 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
   try {
     const before = hook(job, 'before');
     const after = hook(job, 'after');
-    const { copy, why } = await findCopy(ctx, restorer, opts);
+    const { copy, why } =
+      restorer.target === 'tool' ? await findToolCopy(ctx, restorer, opts) : await findCopy(ctx, restorer, opts);
     report.copy = copy.name;
     report.storage = copy.storage;
     report.why = why;
@@ -267,7 +269,12 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
     let actions: RestoreAction[] = [];
     let bytesOf: () => Promise<number> = async () => 0;
     let movedOf: () => string | undefined = () => undefined;
-    if (restorer.target === 'database') {
+    if (restorer.target === 'tool') {
+      const t = await planToolRestore(ctx, restorer, copy, { ...opts, stamp });
+      report.target = t.target;
+      actions = t.actions;
+      if (t.notes.length) report.why += `; ${t.notes.join('; ')}`;
+    } else if (restorer.target === 'database') {
       const database = opts.inPlace ? restorer.ownDatabase(ctx) : opts.to!;
       report.target = database;
       await restorer.checkTarget(ctx, database, Boolean(opts.inPlace));

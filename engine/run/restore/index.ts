@@ -9,6 +9,9 @@ import { borgRestorer } from './borg';
 import { mysqlRestorer, pgRestorer } from './dump';
 import { resticRestorer } from './restic';
 import { rsyncRestorer } from './rsync';
+import { openstackImageRestorer } from './openstack-image';
+import { veleroRestorer } from './velero';
+import { vzdumpRestorer } from './vzdump';
 import type { KindRestorer } from './types';
 
 export const RESTORERS: Record<string, KindRestorer> = {
@@ -18,6 +21,9 @@ export const RESTORERS: Record<string, KindRestorer> = {
   borg: borgRestorer,
   'pg-dump': pgRestorer,
   'mysql-dump': mysqlRestorer,
+  velero: veleroRestorer,
+  'openstack-image': openstackImageRestorer,
+  vzdump: vzdumpRestorer,
 };
 
 export function restorerFor(kind: string): KindRestorer | undefined {

@@ -24,6 +24,16 @@ export interface RestoreCopy {
   aliases?: string[];
   /** A file beside it that belongs to it (an archive's manifest). */
   manifest?: string;
+  /** The objects one copy is made of (OpenStack: the images of one run), with what a restore needs of each. */
+  parts?: RestorePart[];
+}
+
+export interface RestorePart {
+  name: string;
+  /** A volume made from it needs this many GiB (an image's min_disk or virtual size), when known. */
+  sizeGb?: number;
+  /** It is a volume's image (restored as a volume), not an instance snapshot (restored as a server). */
+  volume?: boolean;
 }
 
 /** The copies of a job on one storage, newest first. */
@@ -98,4 +108,36 @@ export interface DbRestorer {
   ): { actions: RestoreAction[]; cleanup(): Promise<void>; bytes(): number; movedAside(): string | undefined };
 }
 
-export type KindRestorer = FileRestorer | DbRestorer;
+/** What a restore by the kind's own tool is told. */
+export interface ToolRestoreRequest {
+  /** `--to`: the name of what the restore creates (a namespace, a server or volume name, a guest id). */
+  to?: string;
+  /** `--in-place`: back under the job's own names, where the kind's tool allows it without replacing anything. */
+  inPlace: boolean;
+  /** The stamp (UTC) used to name what the restore creates. */
+  stamp: string;
+  /** The copy was named (--copy), not the newest taken by default. */
+  named?: boolean;
+  /** `to` is the restorer's placeholder (the runbook): shown, not checked. */
+  placeholder?: boolean;
+}
+
+/**
+ * Kinds whose copies only their own tool can put back, as a new object of that tool (a Velero
+ * restore, an OpenStack server or volume, a Proxmox guest): no `.partial` root; what exists is
+ * never replaced (no --force, no overwrite policy is ever passed).
+ */
+export interface ToolRestorer {
+  target: 'tool';
+  /** What `--to` names, as the runbook writes it (`<free guest id>`). */
+  placeholder: string;
+  list(ctx: KindContext): Promise<CopyListing>;
+  /** The copy `--copy NAME` names, built from its name alone (a dry run where the tool cannot list). */
+  named(ctx: KindContext, name: string): RestoreCopy | undefined;
+  /** Reads what the argv needs of the chosen copy (sizes); read-only, so a dry run does it too. */
+  describe?(ctx: KindContext, copy: RestoreCopy): Promise<RestoreCopy>;
+  /** The tool's commands; throws RestoreError for a target the kind cannot take. */
+  restore(ctx: KindContext, copy: RestoreCopy, req: ToolRestoreRequest): { actions: RestoreAction[]; target: string; notes: string[] };
+}
+
+export type KindRestorer = FileRestorer | DbRestorer | ToolRestorer;
