@@ -148,20 +148,30 @@ function scanDoc(doc: Document, text: string): { hits: Hit[]; urls: UrlHit[] } {
 
 /**
  * When the mapping already has `KEY_env` beside the secret, renaming would write that key twice:
- * the fix removes the secret's line instead (block mappings only).
+ * the fix removes the secret instead. Undefined when there is no such key; null when there is but
+ * the secret cannot be cut out cleanly (then no fix at all).
  */
-function sibling(doc: Document, text: string, h: Hit, newKey: string): Fix | undefined {
+function sibling(doc: Document, text: string, h: Hit, newKey: string): Fix | null | undefined {
   const parent = doc.getIn(h.path.slice(0, -1), true);
-  if (!isMap(parent) || parent.flow) return undefined;
+  if (!isMap(parent)) return undefined;
   const env = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === newKey);
   if (!env) return undefined;
+  const title = `Remove the secret: \`${newKey}\` is already set beside it`;
+  const fix = (start: number, end: number): Fix => ({ title, edits: [{ range: { start, end }, newText: '' }], preferred: true });
+  if (parent.flow) {
+    // from the end of the item before (its comma included) to the end of the secret
+    const i = parent.items.findIndex((p) => (p.key as Node | null)?.range?.[0] === h.keyRange.start);
+    const prev = (parent.items[i - 1]?.value ?? parent.items[i - 1]?.key) as Node | null | undefined;
+    const next = parent.items[i + 1]?.key as Node | null | undefined;
+    if (i < 0 || /[\r\n]/.test(h.written)) return null;
+    if (prev?.range) return fix(prev.range[1], h.range.end);
+    return next?.range ? fix(h.keyRange.start, next.range[0]) : null;
+  }
   const start = text.lastIndexOf('\n', h.keyRange.start - 1) + 1;
-  if (!/^ *$/.test(text.slice(start, h.keyRange.start))) return undefined;
+  if (!/^ *$/.test(text.slice(start, h.keyRange.start))) return null;
   const valueEnd = h.written.endsWith('\n') ? h.range.end - 1 : h.range.end;
   const nl = text.indexOf('\n', valueEnd);
-  const end = nl < 0 ? text.length : nl + 1;
-  const title = `Remove the secret: \`${newKey}\` is already set beside it`;
-  return { title, edits: [{ range: { start, end }, newText: '' }], preferred: true };
+  return fix(start, nl < 0 ? text.length : nl + 1);
 }
 
 export const rule: Rule = {
@@ -198,7 +208,8 @@ export const rule: Rule = {
       const name = suggestion.get(h)!;
       const newKey = `${h.key}_env`;
       // the title says where the secret goes: the fix only writes the variable's name
-      const fix: Fix = sibling(ctx.doc, ctx.text, h, newKey) ?? {
+      const removal = sibling(ctx.doc, ctx.text, h, newKey);
+      const fix: Fix | null = removal !== undefined ? removal : {
         title: `Read it from the environment: \`${newKey}: ${name}\` (then export ${name} where backplan runs)`,
         edits: [
           { range: h.keyRange, newText: newKey },
@@ -211,7 +222,7 @@ export const rule: Rule = {
         message:
           `${where} is written in the plan: a secret must not be. Replace it with \`${newKey}: ${name}\` and export ${name} ` +
           `before running backplan (or \`${h.key}_file: PATH\` to read it from a file)`,
-        fixes: [fix],
+        ...(fix ? { fixes: [fix] } : {}),
       });
     }
     for (const u of urls) {

@@ -182,6 +182,14 @@ describe('secret-inline', () => {
     expect(out).toBe(text.replace('    password: hunter2\n', ''));
     expect(after.filter((d) => d.code === 'secret-inline')).toEqual([]);
   });
+  it('removes it from a flow mapping too, comma and all', async () => {
+    const text = `${HEAD}jobs:
+  files: { kind: restic, host: web, paths: [/srv], to: nas, password_env: RESTIC_PASSWORD, password: hunter2 }
+`;
+    const { after, out } = await applyFix(text, 'secret-inline', 'hunter2', 'Remove the secret');
+    expect(out).toBe(text.replace(', password: hunter2', ''));
+    expect(after.filter((d) => d.code === 'secret-inline')).toEqual([]);
+  });
 });
 
 describe('expiry-gap and replication-base-at-risk: the expiry the message computed', () => {
