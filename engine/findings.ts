@@ -33,6 +33,8 @@ export const RULE_IDS = [
   'rto-exceeded',
   'accept-invalid',
   'path-missing',
+  'duplicity-rpo-gap',
+  'duplicity-full-window',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

@@ -29,6 +29,8 @@ import { rule as r_notify_invalid } from './notify-invalid';
 import { rule as r_rto_exceeded } from './rto-exceeded';
 import { rule as r_accept_invalid } from './accept-invalid';
 import { rule as r_path_missing } from './path-missing';
+import { rule as r_duplicity_rpo_gap } from './duplicity-rpo-gap';
+import { rule as r_duplicity_full_window } from './duplicity-full-window';
 import type { Rule } from './rule';
 
 export const RULES: readonly Rule[] = [
@@ -61,4 +63,6 @@ export const RULES: readonly Rule[] = [
   r_rto_exceeded,
   r_accept_invalid,
   r_path_missing,
+  r_duplicity_rpo_gap,
+  r_duplicity_full_window,
 ];
