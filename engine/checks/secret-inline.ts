@@ -157,7 +157,11 @@ function sibling(doc: Document, text: string, h: Hit, newKey: string): Fix | nul
   const env = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === newKey);
   if (!env) return undefined;
   const title = `Remove the secret: \`${newKey}\` is already set beside it`;
-  const fix = (start: number, end: number): Fix => ({ title, edits: [{ range: { start, end }, newText: '' }], preferred: true });
+  const fix = (start: number, end: number): Fix => ({
+    title,
+    edits: [{ range: { start, end }, newText: '' }],
+    preferred: true,
+  });
   if (parent.flow) {
     // from the end of the item before (its comma included) to the end of the secret
     const i = parent.items.findIndex((p) => (p.key as Node | null)?.range?.[0] === h.keyRange.start);

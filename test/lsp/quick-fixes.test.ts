@@ -435,3 +435,39 @@ ${FILES}`;
     expect(after.filter((d) => d.code === 'coverage-3-2-1')).toEqual([]);
   });
 });
+
+describe('coverage-3-2-1 for an Incus chain', () => {
+  it('an incus-copy from the snapshot job onto the standby, autostart off', async () => {
+    const text = `version: 1
+hosts:
+  prod: { address: 10.0.0.1, site: a }
+  standby: { address: 10.0.0.2, site: b, role: standby }
+storage:
+  prod-pool: { host: prod, media: ssd }
+  standby-pool: { host: standby, media: hdd }
+  spare-pool: { host: standby, media: hdd }
+jobs:
+  web-snaps:
+    kind: incus-snapshot
+    host: prod
+    instance: web
+    storage: prod-pool
+    schedule: "0 */6 * * *"
+    retention: { keep: { daily: 7 } }
+`;
+    const { action, after, out } = await applyFix(text, 'coverage-3-2-1', 'web-snaps:', 'Add copy jobs');
+    expect(action.title).toBe(
+      'Add copy jobs web-snaps-to-standby-pool, web-snaps-to-spare-pool to standby-pool, spare-pool',
+    );
+    expect(parse(out).jobs['web-snaps-to-standby-pool']).toEqual({
+      kind: 'incus-copy',
+      from: 'web-snaps',
+      host: 'prod',
+      to: 'standby-pool',
+      autostart: false,
+    });
+    // the second copy on the same Incus server gets an instance name of its own
+    expect(parse(out).jobs['web-snaps-to-spare-pool'].instance).toBe('web-spare-pool');
+    expect(after.filter((d) => d.code === 'coverage-3-2-1' || d.code === 'autostart-on-standby')).toEqual([]);
+  });
+});

@@ -1,15 +1,23 @@
 // The quick fix of coverage-3-2-1: copy jobs that close the chain's shortfall. Each new job
-// copies from the chain (`from:` its snapshot job for a zfs chain, as zfs-send needs, else its
-// last job, with restic reading that job's output directory) to a storage that holds no copy of
-// the unit yet, chosen for what is missing (another site, another media, immutable); when the
-// plan has no such storage, a storage skeleton is written too (an object store on another site,
-// its URL to fill in). Kinds whose copies this does not know how to make get no fix.
+// copies from the chain (`from:` its snapshot job, with the kind that sends it: zfs-send,
+// btrfs-send and incus-copy copy a snapshot job; else its last job, whose output directory a
+// restic job reads) to a storage that holds no copy of the unit yet, chosen for what is missing
+// (another site, another media, immutable); when the plan has no such storage, a storage
+// skeleton is written too (an object store on another site, its URL to fill in). Kinds whose
+// copies this does not know how to make get no fix.
 import type { Fix, TextEdit } from '../../findings';
 import type { Chain, CoverageTarget } from '../../coverage/chains';
 import { outputUnit } from '../../coverage/same-data';
 import type { JobModel, PlanModel, StorageModel } from '../../plan/model';
 import type { CheckContext } from '../rule';
 import { envNameOf, insertEntries, type Field } from './insert';
+
+/** The kind that sends each snapshot kind's snapshots to another storage. */
+const SENDER: Record<string, string> = {
+  'zfs-snapshot': 'zfs-send',
+  'btrfs-snapshot': 'btrfs-send',
+  'incus-snapshot': 'incus-copy',
+};
 
 interface Need {
   copies: number;
@@ -43,25 +51,33 @@ function copierOf(ctx: CheckContext, chain: Chain): Copier | undefined {
   const jobs = [...unit.jobs, ...unit.downstream]
     .map((n) => plan.jobs.get(n))
     .filter((j): j is JobModel => !!j && j.enabled);
-  const snap = jobs.find((j) => j.kind === 'zfs-snapshot' && typeof j.raw.dataset === 'string');
+  const snap = jobs.find((j) => SENDER[j.kind] !== undefined);
   if (snap) {
-    // the received dataset keeps the source's name, unless that name is taken on the target host
-    const used = new Set([`${snap.host}:${String(snap.raw.dataset)}`]);
+    const kind = SENDER[snap.kind];
+    // a zfs dataset or Incus instance received keeps the source's name, unless the target host has it
+    const field = kind === 'zfs-send' ? 'dataset' : kind === 'incus-copy' ? 'instance' : undefined;
+    const used = new Set(field ? [`${snap.host}:${String(snap.raw[field])}`] : []);
     return {
       from: snap,
-      fits: (s) => s.host !== undefined && plan.hosts.has(s.host),
+      fits: (s) => s.host !== undefined && plan.hosts.has(s.host) && (kind !== 'btrfs-send' || s.path !== undefined),
       fields: (_name, to) => {
-        const source = String(snap.raw.dataset);
-        const host = plan.storage.get(to)?.host;
-        const dataset = used.has(`${host}:${source}`) ? `${source}-${to}` : source;
-        used.add(`${host}:${dataset}`);
-        return [
-          ['kind', 'zfs-send'],
+        const fields: Field[] = [
+          ['kind', kind],
           ['from', snap.name],
-          ...(snap.host !== undefined ? ([['host', snap.host]] as Field[]) : []),
-          ['to', to],
-          ['dataset', dataset],
         ];
+        if (snap.host !== undefined) fields.push(['host', snap.host]);
+        fields.push(['to', to]);
+        if (field) {
+          const source = String(snap.raw[field]);
+          const host = plan.storage.get(to)?.host;
+          const name = used.has(`${host}:${source}`) ? `${source}-${to}` : source;
+          used.add(`${host}:${name}`);
+          // zfs-send needs its dataset; an incus-copy names its instance only when it differs
+          if (kind === 'zfs-send' || name !== source) fields.push([field, name]);
+        }
+        // the copy must not boot beside the instance it protects (autostart-on-standby)
+        if (kind === 'incus-copy') fields.push(['autostart', 'false']);
+        return fields;
       },
     };
   }
@@ -137,7 +153,7 @@ export function coverageFix(ctx: CheckContext, chain: Chain, target: CoverageTar
       continue;
     }
     // none fits: a storage on another site, of a media the chain lacks
-    if (copier.from.kind === 'zfs-snapshot') return undefined; // a zfs target needs a host: nothing to invent
+    if (SENDER[copier.from.kind]) return undefined; // a send needs a target host: nothing to invent
     const name = freeName(`offsite-${chain.root}`, taken);
     const site = sourceSite === 'offsite' ? 'offsite-2' : 'offsite';
     const medium = ['object', 'tape', 'hdd'].find((m) => !media.has(m)) ?? 'object';
