@@ -62,6 +62,9 @@ export async function runRestore(cmd: CommandContext): Promise<number> {
   // A database, a namespace, a server or a guest id is a name, not a path.
   const isName = kind !== undefined && restorerFor(kind) !== undefined && restorerFor(kind)!.target !== 'files';
   const paths = cmd.options.path as string[] | undefined;
+  // A whole zfs copy is restored into a new dataset named by --to, not a directory.
+  const r0 = kind !== undefined ? restorerFor(kind) : undefined;
+  const dataset = !paths?.length && r0?.target === 'files' && r0.whole?.noun === 'dataset';
   try {
     const r = await restoreJob({
       plan: loaded.model,
@@ -71,7 +74,7 @@ export async function runRestore(cmd: CommandContext): Promise<number> {
       ...(cmd.string('copy') !== undefined ? { copy: cmd.string('copy') } : {}),
       ...(at !== undefined ? { at } : {}),
       // A directory target given relative is relative to where the command runs (local targets).
-      ...(to !== undefined ? { to: isName || to.startsWith('/') ? to : resolve(to) } : {}),
+      ...(to !== undefined ? { to: isName || dataset || to.startsWith('/') ? to : resolve(to) } : {}),
       inPlace,
       yes: Boolean(cmd.options.yes),
       ...(paths ? { paths } : {}),
@@ -85,7 +88,11 @@ export async function runRestore(cmd: CommandContext): Promise<number> {
       else {
         cmd.out.write(`restore ${r.job}: ${r.copy}, ${r.why}, to ${r.target} (dry run: nothing is changed)\n`);
         r.actions.forEach((a, i) =>
-          cmd.out.write(`  ${i + 1}. [${a.host}] ${a.argv ? displayArgv(a.argv) : a.description}${a.argv ? `\n       ${a.description}` : ''}\n`),
+          cmd.out.write(
+            `  ${i + 1}. [${a.host}] ${a.argv ? displayArgv(a.argv) : a.description}` +
+              `${(a.pipe ?? []).map((c) => ` | [${c.host}] ${displayArgv(c.argv)}`).join('')}` +
+              `${a.argv ? `\n       ${a.description}` : ''}\n`,
+          ),
         );
       }
       return 0;

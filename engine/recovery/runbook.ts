@@ -31,7 +31,7 @@ import { Hosts } from '../run/exec/hosts';
 import { LOCAL } from '../run/exec/quote';
 import { Redactor } from '../run/exec/redact';
 import { restorerFor } from '../run/restore/index';
-import type { KindContext, RestoreCopy } from '../run/restore/types';
+import type { KindContext, RestoreAction, RestoreCopy } from '../run/restore/types';
 import { planSteps } from '../run/steps/plan-steps';
 import type { Step } from '../run/steps/step';
 import type { MeasuredRestore } from './measured';
@@ -214,13 +214,16 @@ function toolActions(plan: PlanModel, job: JobModel, storage: string | undefined
   const ctx: KindContext = { plan, job, steps, x: { hosts: new Hosts(plan, { multiplex: false }), redactor: new Redactor() } };
   const host = (storage !== undefined ? plan.storage.get(storage)?.host : undefined) ?? LOCAL;
   const copy: RestoreCopy = { name: NEWEST, time: now, path: NEWEST, host, storage: storage ?? '' };
+  // Snapshot kinds read their argv from live state (mountpoints, snapshot directories): nothing runs here.
+  if (restorer.target === 'instance' || (restorer.target === 'files' && restorer.live))
+    return 'its tool argv is read from the live snapshots: see the `backplan restore --dry-run` line';
   try {
     const actions =
       restorer.target === 'tool'
         ? restorer.restore(ctx, copy, { to: target, inPlace: false, stamp: 'STAMP', placeholder: true }).actions
         : restorer.target === 'database'
         ? restorer.restore(ctx, copy, { database: target, stamp: 'STAMP' }).actions
-        : restorer.restore(ctx, copy, `${target}.partial`, []);
+        : (restorer.restore(ctx, copy, `${target}.partial`, []) as RestoreAction[]);
     return actions.map((a) => ({
       host: a.host,
       description: a.description.replace(RANDOM_DB, 'backplan_restore_<random>'),

@@ -25,6 +25,7 @@ import {
   type CopyListing,
   type DbRestorer,
   type FileRestorer,
+  type InstanceRestorer,
   type KindContext,
   type RestoreAction,
   type RestoreCopy,
@@ -69,7 +70,7 @@ export interface RestoreJobReport {
   /** Not in the JSON: for the text output. */
   why: string;
   message?: string;
-  actions: { description: string; host: string; argv?: string[] }[];
+  actions: { description: string; host: string; argv?: string[]; pipe?: { host: string; argv: string[] }[] }[];
   journal?: string;
   rto?: RtoVerdict;
   hookProblems: string[];
@@ -112,7 +113,7 @@ function fileInventory(steps: Step[], kind: string): FilesInventory | undefined 
 
 async function findCopy(
   ctx: KindContext,
-  restorer: FileRestorer | DbRestorer,
+  restorer: FileRestorer | DbRestorer | InstanceRestorer,
   opts: RestoreJobOptions,
 ): Promise<{ copy: RestoreCopy; why: string }> {
   const own = ctx.job.to ?? ctx.job.storage;
@@ -138,7 +139,9 @@ async function findCopy(
   const needManifest = ctx.job.kind === 'archive';
   const { listings, refused } = inv
     ? await rsyncReplicaListings(ctx, inv, (j) => stepsFor(ctx.plan, j, Date.now()), { needManifest })
-    : { listings: [], refused: [] };
+    : { listings: [] as CopyListing[], refused: [] as string[] };
+  // Snapshot kinds: every other store of the same snapshots (the sends' targets, a send's source).
+  if (restorer.target !== 'database' && restorer.replicas) listings.push(...(await restorer.replicas(ctx)));
   const considered = opts.fromStorage === undefined ? listings : listings.filter((l) => l.storage === opts.fromStorage);
   for (const l of considered) {
     const c = choose(l, opts);
@@ -197,6 +200,9 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
     );
   const paths = (opts.paths ?? []).map((p) => checkAbs(p, '--path'));
   if (restorer.target !== 'files' && paths.length) throw new JobOpError(`--path is for files; a ${job.kind} copy is restored whole`);
+  // Snapshot kinds without --path: the copy becomes a new dataset, subvolume or instance.
+  const whole =
+    restorer.target === 'instance' || (restorer.target === 'files' && paths.length === 0) ? restorer.whole : undefined;
   const stamp = restoreStamp(now);
   const steps = stepsFor(opts.plan, opts.job, now);
 
@@ -231,7 +237,9 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
   const stepId = `${opts.job}/restore`;
   const journalled = async (a: RestoreAction): Promise<void> => {
     const id = `${stepId}/${++n}`;
-    const display = a.argv ? `[${a.host}] ${displayArgv(a.argv)}` : `[${a.host}] ${a.description}`;
+    const display = a.argv
+      ? [a, ...(a.pipe ?? [])].map((c) => `[${c.host}] ${displayArgv(c.argv!)}`).join(' | ')
+      : `[${a.host}] ${a.description}`;
     session?.journal.append({ type: 'step-start', job: opts.job, step: id, phase: 'restore', description: a.description, display });
     session?.emit({ event: 'step-start', job: opts.job, step: id, phase: 'restore', description: a.description });
     const s0 = Date.now();
@@ -269,7 +277,17 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
     let actions: RestoreAction[] = [];
     let bytesOf: () => Promise<number> = async () => 0;
     let movedOf: () => string | undefined = () => undefined;
-    if (restorer.target === 'tool') {
+    if (whole) {
+      const w = await whole.plan(ctx, copy, { ...(opts.to !== undefined ? { to: opts.to } : {}), stamp });
+      report.target = w.target;
+      actions = w.actions;
+      cleanup = w.cleanup;
+      bytesOf = w.bytes;
+      movedOf = w.movedAside;
+      if (w.notes.length) report.why += `; ${w.notes.join('; ')}`;
+    } else if (restorer.target === 'instance') {
+      throw new JobOpError(`a ${job.kind} copy is restored whole`);
+    } else if (restorer.target === 'tool') {
       const t = await planToolRestore(ctx, restorer, copy, { ...opts, stamp });
       report.target = t.target;
       actions = t.actions;
@@ -293,7 +311,7 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
         if (to === '/') throw new JobOpError('--to / is not a new target');
         units.push({ root: `${to}.partial`, take: `${to}.partial`, final: to, include: paths });
       } else {
-        const own = jobPaths(job);
+        const own = restorer.ownPaths ? await restorer.ownPaths(ctx) : jobPaths(job);
         if (own.length === 0) throw new JobOpError(`job ${opts.job} has no paths to restore in place`);
         for (const p of paths)
           if (!own.some((d) => within(p, d)))
@@ -336,7 +354,7 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
             await onHost(hosts, thost, ['mkdir', '--', u.root], `cannot create ${u.root}`);
           },
         });
-      for (const u of units) actions.push(...restorer.restore(ctx, copy, u.root, u.include));
+      for (const u of units) actions.push(...(await restorer.restore(ctx, copy, u.root, u.include)));
       // Each --path given with --to must be in the copy (a tool restores nothing for a path it
       // does not hold, without an error).
       if (opts.to !== undefined)
@@ -405,7 +423,12 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
     }
     const all = [...(before ? [hookAction('before', before)] : []), ...actions];
     const finalActions = after ? [hookAction('after', after)] : [];
-    report.actions = [...all, ...finalActions].map((a) => ({ description: a.description, host: a.host, ...(a.argv ? { argv: a.argv } : {}) }));
+    report.actions = [...all, ...finalActions].map((a) => ({
+      description: a.description,
+      host: a.host,
+      ...(a.argv ? { argv: a.argv } : {}),
+      ...(a.pipe ? { pipe: a.pipe } : {}),
+    }));
     if (opts.dryRun) return report;
 
     session!.journal.append({
@@ -418,11 +441,17 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
     });
     mainStarted = true;
     let failure: Error | undefined;
+    const done: RestoreAction[] = [];
     try {
-      for (const a of all) await journalled(a);
+      for (const a of all) {
+        done.push(a);
+        await journalled(a);
+      }
     } catch (e) {
       failure = e as Error;
-      await cleanup();
+      // What the actions made until the failure (a scratch clone ...) goes first, newest first.
+      for (const a of done.reverse()) await a.undo?.().catch(() => undefined);
+      await cleanup().catch(() => undefined);
     }
     for (const a of finalActions) {
       try {

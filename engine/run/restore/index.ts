@@ -9,6 +9,9 @@ import { borgRestorer } from './borg';
 import { mysqlRestorer, pgRestorer } from './dump';
 import { resticRestorer } from './restic';
 import { rsyncRestorer } from './rsync';
+import { zfsRestorer } from './zfs';
+import { btrfsRestorer } from './btrfs';
+import { incusRestorer } from './incus';
 import { openstackImageRestorer } from './openstack-image';
 import { veleroRestorer } from './velero';
 import { vzdumpRestorer } from './vzdump';
@@ -24,6 +27,12 @@ export const RESTORERS: Record<string, KindRestorer> = {
   velero: veleroRestorer,
   'openstack-image': openstackImageRestorer,
   vzdump: vzdumpRestorer,
+  'zfs-snapshot': zfsRestorer,
+  'zfs-send': zfsRestorer,
+  'btrfs-snapshot': btrfsRestorer,
+  'btrfs-send': btrfsRestorer,
+  'incus-snapshot': incusRestorer,
+  'incus-copy': incusRestorer,
 };
 
 export function restorerFor(kind: string): KindRestorer | undefined {

@@ -4,7 +4,7 @@
 // operation all use these types without importing each other.
 import type { JobModel, PlanModel } from '../../plan/model';
 import type { ExecEnv } from '../exec/exec-env';
-import type { Step } from '../steps/step';
+import type { Inventory, Step } from '../steps/step';
 
 export class RestoreError extends Error {}
 
@@ -24,6 +24,8 @@ export interface RestoreCopy {
   aliases?: string[];
   /** A file beside it that belongs to it (an archive's manifest). */
   manifest?: string;
+  /** Snapshot kinds: the snapshot store that lists it (dataset, snapshot directory, instance). */
+  inventory?: Inventory;
   /** The objects one copy is made of (OpenStack: the images of one run), with what a restore needs of each. */
   parts?: RestorePart[];
 }
@@ -59,8 +61,12 @@ export interface RestoreAction {
   host: string;
   /** The command it runs, when it is one command (argv array, never a shell string). */
   argv?: string[];
+  /** Commands that `argv`'s stdout feeds, each on its own host (a pipeline). */
+  pipe?: { host: string; argv: string[] }[];
   /** Do it; throws RestoreError (one line) on failure. */
   run(): Promise<void>;
+  /** Undo what `run` made once a later action failed (a scratch clone, a partial dataset). */
+  undo?(): Promise<void>;
 }
 
 /** Kinds restored as files and directories: a tree of absolute paths under `root`. */
@@ -70,12 +76,63 @@ export interface FileRestorer {
   targetHost(ctx: KindContext): string;
   /** The job's own copies, newest first (the storage they were listed on). */
   list(ctx: KindContext): Promise<CopyListing>;
+  /** Other storages that hold copies of the job (the replicas of a snapshot, the source of a send). */
+  replicas?(ctx: KindContext): Promise<CopyListing[]>;
+  /** The paths an in-place restore may replace, when they are not the job's `paths` (a dataset's mountpoint). */
+  ownPaths?(ctx: KindContext): Promise<string[]>;
   /**
    * The actions that fill `root` (an existing, empty directory on the target host) with the copy's
    * tree, every file at `root` + its absolute path; `include` (absolute paths) limits it to those
    * paths and what is under them (empty: everything).
    */
-  restore(ctx: KindContext, copy: RestoreCopy, root: string, include: readonly string[]): RestoreAction[];
+  restore(
+    ctx: KindContext,
+    copy: RestoreCopy,
+    root: string,
+    include: readonly string[],
+  ): RestoreAction[] | Promise<RestoreAction[]>;
+  /** Restoring without --path: the copy becomes a new dataset or subvolume (snapshot kinds). */
+  whole?: WholeRestore;
+  /** Its argv is read from live state (snapshot directories, mountpoints): `restore` runs read-only commands. */
+  live?: boolean;
+}
+
+/** What a restore of a whole copy (a dataset, a subvolume, an instance) is told. */
+export interface WholeRequest {
+  /** `--to`: the new object's name (dataset, path, instance); undefined: in place. */
+  to?: string;
+  /** The stamp (UTC) of names moved aside. */
+  stamp: string;
+}
+
+/** The plan of a whole restore: where it goes, its actions, and what to say about it. */
+export interface WholePlan {
+  target: string;
+  actions: RestoreAction[];
+  /** Removes what a failed restore left (the scratch dataset, subvolume or instance). */
+  cleanup(): Promise<void>;
+  bytes(): Promise<number>;
+  movedAside(): string | undefined;
+  /** Said with the copy's choice (where the new object is, what it depends on, boot.autostart ...). */
+  notes: string[];
+}
+
+/**
+ * A copy restored as a new object beside the others, never over one: the checks of the target
+ * (it must not exist) and the actions, which make it under a scratch name and rename it when whole.
+ */
+export interface WholeRestore {
+  /** `dataset`, `subvolume`, `instance`: for messages. */
+  noun: string;
+  plan(ctx: KindContext, copy: RestoreCopy, req: WholeRequest): Promise<WholePlan>;
+}
+
+/** Kinds restored only whole (an Incus instance: a new instance from a snapshot). */
+export interface InstanceRestorer {
+  target: 'instance';
+  list(ctx: KindContext): Promise<CopyListing>;
+  replicas?(ctx: KindContext): Promise<CopyListing[]>;
+  whole: WholeRestore;
 }
 
 /** What a database restore is told. */
@@ -140,4 +197,4 @@ export interface ToolRestorer {
   restore(ctx: KindContext, copy: RestoreCopy, req: ToolRestoreRequest): { actions: RestoreAction[]; target: string; notes: string[] };
 }
 
-export type KindRestorer = FileRestorer | DbRestorer | ToolRestorer;
+export type KindRestorer = FileRestorer | DbRestorer | ToolRestorer | InstanceRestorer;
