@@ -17,6 +17,7 @@ import { verifyIncusCopy } from '../verify/incus';
 import { verifyReplica } from '../verify/replica';
 import { describeTarget, DUMP_KINDS, dumpTarget, verifyDump } from '../verify/dump';
 import { verifyRsyncJob } from '../verify/rsync';
+import { verifyDuplicityJob } from '../verify/duplicity';
 import { verifyRepoJob } from '../verify/repo';
 import { rtoOf, secondsSince } from './rto';
 import { openSession, stepsFor, type Session } from './session';
@@ -138,6 +139,7 @@ const KIND_VERIFIERS: Record<string, KindVerifier> = {
   restic: (opts, _job, t0) => verifyRepoJob(opts, stepsFor(opts.plan, opts.job, t0), verifySession(opts, t0)),
   borg: (opts, _job, t0) => verifyRepoJob(opts, stepsFor(opts.plan, opts.job, t0), verifySession(opts, t0)),
   rsync: (opts, _job, t0) => verifyRsyncJob(opts, stepsFor(opts.plan, opts.job, t0), verifySession(opts, t0)),
+  duplicity: (opts, _job, t0) => verifyDuplicityJob(opts, stepsFor(opts.plan, opts.job, t0), verifySession(opts, t0)),
 };
 
 export async function verifyJob(opts: VerifyJobOptions): Promise<VerifyJobReport> {

@@ -23,7 +23,7 @@ async function sha256(path: string): Promise<string> {
 }
 
 /** Compare every regular file under `restored` with the same path under `source`. */
-async function compareTree(restored: string, source: string, problems: string[], size: { bytes: number }): Promise<number> {
+export async function compareTree(restored: string, source: string, problems: string[], size: { bytes: number }): Promise<number> {
   let checked = 0;
   let entries;
   try {

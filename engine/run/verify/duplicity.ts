@@ -1,0 +1,85 @@
+// `backplan verify` for duplicity jobs: the newest backup set (or `--copy`, a set's time as
+// duplicity writes it, `20260101T030000Z`) is restored with `duplicity restore [--time T]` into a
+// scratch directory on this machine — duplicity replays the set's whole chain, so a broken full
+// or incremental fails here — and every restored file is compared by sha256 with the source, as
+// for restic and borg (verify/repo.ts). The secrets (PASSPHRASE) go by environment, as for runs.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { duplicityParts } from '../drivers/duplicity';
+import { runTool } from '../exec/guard';
+import { LOCAL } from '../exec/quote';
+import { parseCollectionStatus } from '../inventory/duplicity';
+import { JobOpError, type VerifyJobOptions, type VerifyJobReport } from '../ops/types';
+import type { CommandStep, Step } from '../steps/step';
+import { compareTree } from './repo';
+import type { VerifySession } from './rsync';
+
+/** The paths a duplicity backup step reads: its --include selections. */
+export function duplicityPaths(step: CommandStep): string[] {
+  return step.argv.filter((a) => a.startsWith('--include=')).map((a) => a.slice('--include='.length));
+}
+
+export async function verifyDuplicityJob(
+  opts: VerifyJobOptions,
+  steps: readonly Step[],
+  open: () => VerifySession,
+): Promise<VerifyJobReport> {
+  const t0 = Date.now();
+  const backup = steps.find((s): s is CommandStep => s.type === 'command' && s.phase === 'backup');
+  if (!backup) throw new JobOpError(`job ${opts.job}: no duplicity step to verify`);
+  if (backup.host !== LOCAL) {
+    throw new JobOpError(`verify of a duplicity job on a remote host (${backup.host}) is not implemented yet: it restores on this machine only`);
+  }
+  const { bin, common, url } = duplicityParts(backup);
+  const paths = duplicityPaths(backup);
+  const s = open();
+  let status: 'ok' | 'failed' = 'failed';
+  const stepId = `${opts.job}/verify`;
+  const scratch = await mkdtemp(join(opts.scratchDir ?? tmpdir(), 'bp-verify-'));
+  try {
+    const x = { hosts: s.hosts, redactor: s.redactor };
+    const env = backup.env ? { env: backup.env } : {};
+    const listed = await runTool({ host: LOCAL, argv: [bin, 'collection-status', '--log-fd=1', ...common, url], ...env }, x);
+    if (listed.error || listed.code !== 0) {
+      throw new JobOpError(s.redactor.text(`cannot list the backup sets of ${opts.job}: ${listed.error ?? listed.stderr.trim().split('\n').pop()}`));
+    }
+    const sets = parseCollectionStatus(listed.stdout);
+    if (sets.length === 0) throw new JobOpError(`job ${opts.job} has no backup set in ${url} to verify`);
+    const copy = opts.copy ?? sets[sets.length - 1].stamp;
+    if (!sets.some((x) => x.stamp === copy)) throw new JobOpError(`no backup set ${copy}; sets: ${sets.map((x) => x.stamp).join(', ')}`);
+    const tree = join(scratch, 'tree');
+    const restore = [bin, 'restore', `--time=${copy}`, ...common, url, tree];
+    const description = `restore ${copy} of ${opts.job} (its whole chain) into a scratch directory and compare every file with the source`;
+    s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description, display: restore.join(' ') });
+    s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy}` });
+    const r = await runTool({ host: LOCAL, argv: restore, ...env }, x, scratch);
+    const problems: string[] = [];
+    let checked = 0;
+    const size = { bytes: 0 };
+    if (r.error || r.code !== 0) {
+      const last = r.stderr.trim().split('\n').slice(-3).join(' | ');
+      problems.push(s.redactor.text(r.error ?? `duplicity exited with status ${r.code}: ${last}`));
+    } else for (const p of paths) checked += await compareTree(join(tree, p), p, problems, size);
+    if (checked === 0 && problems.length === 0) problems.push('the backup set holds no file of the source paths');
+    status = problems.length ? 'failed' : 'ok';
+    const detail = { copy, checked, bytes: size.bytes, problems: problems.slice(0, 20) };
+    s.journal.append({ type: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
+    s.emit({ event: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
+    return {
+      ok: problems.length === 0,
+      archiveSha256: '',
+      bytes: size.bytes,
+      checked,
+      problems,
+      job: opts.job,
+      copy,
+      path: copy,
+      journal: s.journal.path,
+      summary: `${copy} restored into a scratch directory; all ${checked} files are identical to the source`,
+    };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+    await s.close(status, t0);
+  }
+}
