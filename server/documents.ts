@@ -29,6 +29,8 @@ export class Analysis {
     verified?: CheckOptions['verified'],
     /** Journalled last successes of this plan's jobs (backup-late), when known. */
     lastSuccess?: CheckOptions['lastSuccess'],
+    /** Journalled measured restores of this plan's jobs (rto-exceeded), when known. */
+    restores?: CheckOptions['restores'],
   ) {
     const t0 = performance.now();
     this.lines = new LineIndex(text);
@@ -37,6 +39,7 @@ export class Analysis {
       now,
       ...(verified ? { verified } : {}),
       ...(lastSuccess ? { lastSuccess } : {}),
+      ...(restores ? { restores } : {}),
       ...(baseDir !== undefined ? { baseDir } : {}),
     });
     this.ms = performance.now() - t0;
@@ -90,6 +93,7 @@ export type Clock = () => number;
 /** The journalled restore tests of the plan behind a document (undefined: none known). */
 export type VerifiedOf = (uri: string) => CheckOptions['verified'];
 export type LastSuccessOf = (uri: string) => CheckOptions['lastSuccess'];
+export type RestoresOf = (uri: string) => CheckOptions['restores'];
 
 export class DocumentStore {
   private readonly cache = new Map<string, Analysis>();
@@ -99,6 +103,7 @@ export class DocumentStore {
     private readonly clock: Clock = Date.now,
     private readonly verifiedOf: VerifiedOf = () => undefined,
     private readonly lastSuccessOf: LastSuccessOf = () => undefined,
+    private readonly restoresOf: RestoresOf = () => undefined,
   ) {}
 
   /** The analysis of the document's current version (computed now if it is not cached). */
@@ -107,7 +112,7 @@ export class DocumentStore {
     if (!doc) return undefined;
     const cached = this.cache.get(uri);
     if (cached && cached.version === doc.version) return cached;
-    const a = new Analysis(uri, doc.version, doc.getText(), this.clock(), this.verifiedOf(uri), this.lastSuccessOf(uri));
+    const a = new Analysis(uri, doc.version, doc.getText(), this.clock(), this.verifiedOf(uri), this.lastSuccessOf(uri), this.restoresOf(uri));
     this.cache.set(uri, a);
     return a;
   }

@@ -39,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { resolveStateDir } from '../engine/run/state/dir';
 import { VerifyHistoryReader } from '../engine/run/state/verify-history';
+import { RestoreHistoryReader } from '../engine/recovery/measured';
 import { LastSuccessReader } from '../engine/ops/status/history';
 import { DocumentStore, type Analysis, type Clock } from './documents';
 import { codeActions } from './features/code-actions';
@@ -162,7 +163,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       return undefined;
     }
   };
-  const store = new DocumentStore(documents, () => clock(), verifiedOf, lastSuccessOf);
+  // And the restores measured by `backplan verify` and `backplan restore` (SPEC §11 rto-exceeded).
+  const measured = new RestoreHistoryReader();
+  let lastRestoresRead: { key: string; at: number; value: ReturnType<RestoreHistoryReader['read']> } | undefined;
+  const restoresOf = (uri: string) => {
+    if (!uri.startsWith('file:')) return undefined;
+    try {
+      const stateDir = resolveStateDir(settings.stateDir || undefined);
+      const key = `${stateDir}\0${fileURLToPath(uri)}`;
+      const now = Date.now();
+      if (lastRestoresRead?.key !== key || now - lastRestoresRead.at > VERIFY_REREAD_MS)
+        lastRestoresRead = { key, at: now, value: measured.read(stateDir, fileURLToPath(uri)) };
+      return lastRestoresRead.value;
+    } catch {
+      return undefined;
+    }
+  };
+  const store = new DocumentStore(documents, () => clock(), verifiedOf, lastSuccessOf, restoresOf);
   const projector = new Projector();
   let commands = new Set<string>();
   let capabilities: ClientCapabilities = {};
