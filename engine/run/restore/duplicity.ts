@@ -1,9 +1,9 @@
-// Restoring a `duplicity` copy: `duplicity restore --time=SET [--path-to-restore=PATH] --force
+// Restoring a `duplicity` copy: `duplicity restore --time=SET [--file-to-restore=PATH] --force
 // URL TARGET` on the job's host with the job's common flags (cache name, keys) and PASSPHRASE by
 // environment, as for runs. duplicity replays the set's whole chain (its full, then each
 // incremental up to the set). The backup's source is `/` (drivers/duplicity.ts), so the whole set
 // restores into the root as absolute paths; a `--path` is restored by itself into root + PATH
-// (one --path-to-restore per path, its parent made first; --force because the root exists, empty).
+// (one --file-to-restore per path, its parent made first; --force because the root exists, empty).
 // The copies are the complete backup sets `duplicity collection-status` lists, named by
 // duplicity's own time string (`20260301T030000Z`), which `--time` takes back.
 import { dirname } from 'node:path';
@@ -21,7 +21,7 @@ function fail(ctx: KindContext, what: string, r: { code: number | null; stderr: 
 /** The argv restoring `copy` (all of it, or only `path`) into `target`. */
 export function duplicityRestoreArgv(ctx: KindContext, copy: RestoreCopy, target: string, path?: string): string[] {
   const { bin, common, url } = duplicityParts(backupStep(ctx, 'duplicity'));
-  const only = path === undefined ? [] : [`--path-to-restore=${rel(path)}`];
+  const only = path === undefined ? [] : [`--file-to-restore=${rel(path)}`];
   return [bin, 'restore', `--time=${copy.name}`, ...only, '--force', ...common, url, target];
 }
 

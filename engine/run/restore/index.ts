@@ -6,6 +6,7 @@
 // journal, hooks, --dry-run).
 import { archiveRestorer } from './archive';
 import { borgRestorer } from './borg';
+import { duplicityRestorer } from './duplicity';
 import { mysqlRestorer, pgRestorer } from './dump';
 import { resticRestorer } from './restic';
 import { rsyncRestorer } from './rsync';
@@ -22,6 +23,7 @@ export const RESTORERS: Record<string, KindRestorer> = {
   rsync: rsyncRestorer,
   restic: resticRestorer,
   borg: borgRestorer,
+  duplicity: duplicityRestorer,
   'pg-dump': pgRestorer,
   'mysql-dump': mysqlRestorer,
   velero: veleroRestorer,
