@@ -1,9 +1,10 @@
-// The page of the "Simulate retention" view: for each simulated job the timeline picture (held
-// snapshots by rule over time; each mark's <title> gives its time and reasons on hover), the
+// The page of the "Simulate retention" view: for each simulated job the timeline (held snapshots
+// by rule over time, fitted to the pane, zoomable, each mark focusable: timeline-html.ts), the
 // rules with how many snapshots each keeps, the table of the held set, and a date picker for
 // "as of". Pure (no vscode import). The page runs one small script (nonce'd) that posts the
 // picked date back; the CSP allows nothing else.
 import type { SimulatedJobJson, SimulateResult } from '../server/protocol';
+import { timelineCss, timelineHtml, timelineScript } from './timeline-html';
 
 export interface SimulatePage {
   title: string;
@@ -62,7 +63,7 @@ function jobSection(j: SimulatedJobJson): string {
 <h2>${escapeHtml(j.job)}${j.synthetic ? ' <small>(policy on a daily schedule)</small>' : ''}</h2>
 <p class="meta">${escapeHtml(j.engine)} rules · schedule <code>${escapeHtml(j.schedule ?? '')}</code>${j.pruneSchedule ? ` · prune <code>${escapeHtml(j.pruneSchedule)}</code>` : ''} · times in ${escapeHtml(j.timezone ?? 'UTC')} · simulated from ${escapeHtml(wallTime(j.from))}</p>
 <p class="stats">${facts.join(' · ')}</p>
-<div class="timeline">${j.svg ? inertSvg(j.svg) : '<p>(no timeline)</p>'}</div>
+${timelineHtml(j)}
 ${rules ? `<h3>Rules</h3><ul class="rules">${rules}</ul>` : ''}
 <h3>Held set (${j.snapshots.length})</h3>
 <table class="held"><thead><tr><th>#</th><th>Snapshot</th><th>Age</th><th>Kept by</th></tr></thead><tbody>${rows}</tbody></table>
@@ -98,7 +99,7 @@ body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); 
 form { display: flex; gap: .5em; align-items: center; margin: 1em 0; }
 input, button { font: inherit; color: var(--vscode-input-foreground); background: var(--vscode-input-background); border: 1px solid var(--vscode-input-border, transparent); padding: 2px 6px; }
 button { color: var(--vscode-button-foreground); background: var(--vscode-button-background); }
-.timeline { overflow-x: auto; background: #ffffff; border-radius: 4px; padding: 4px; margin: .5em 0; }
+${timelineCss()}
 table.held { border-collapse: collapse; }
 table.held td, table.held th { border-bottom: 1px solid var(--vscode-panel-border, #8884); padding: 2px 10px; text-align: left; }
 .meta, .stats { opacity: .85; margin: .2em 0; }
@@ -112,6 +113,7 @@ ${body}
 const vscode = acquireVsCodeApi();
 document.getElementById('asof').addEventListener('submit', (e) => { e.preventDefault(); vscode.postMessage({ type: 'asOf', at: document.getElementById('at').value }); });
 document.getElementById('reset').addEventListener('click', () => vscode.postMessage({ type: 'asOf', at: '' }));
+${timelineScript()}
 </script>
 </body></html>`;
 }

@@ -81,8 +81,15 @@ describe('retention page', () => {
     expect(html).toContain('<script nonce="N0NCE">');
   });
 
-  it('inlines the timeline with its hover titles, minus anything active', () => {
-    expect(html).toContain('<title>2030-01-31 03:00 — last</title>');
+  it('draws the timeline with a hover title and an accessible name per snapshot, nothing of the engine SVG', () => {
+    expect(html).toContain('<title>2030-01-31 03:00 — kept by last snapshot, daily &lt;x&gt;</title>');
+    expect(html).toContain(
+      '<g class="snap" tabindex="0" role="img" aria-roledescription="snapshot" ' +
+        'aria-label="2030-01-31 03:00, kept by last snapshot, daily &lt;x&gt;"',
+    );
+    // row labels outside the scroller, one tick set per zoom level
+    expect(html).toMatch(/<div class="tl-labels" aria-hidden="true"><div class="tl-label ch">held \(1\)<\/div>/);
+    expect(html.match(/<g class="ticks z\d+"/g)).toHaveLength(5);
     expect(html).not.toMatch(/onload|alert|javascript:/);
     expect(inertSvg('<svg><foreignObject><div/></foreignObject><g onclick="x()"/></svg>')).toBe('<svg><g/></svg>');
   });
