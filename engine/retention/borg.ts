@@ -26,7 +26,8 @@
 //   newest checkpoint survives only when it is newer than every complete archive.
 // - Reasons are borg's own words from `--list`: "within #3", "secondly #1", "daily #2",
 //   "monthly[oldest] #5", "checkpoint".
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
+import { localParts, type LocalParts } from './calendar';
 import type { PolicyModel, KeepModel } from '../plan/model';
 import { parseDuration, type Duration } from '../time/duration';
 import { countOf, hasExpiry, hasTiers, isSet, keepOf, policyDuration, PolicyValueError } from './common';
@@ -153,35 +154,49 @@ export function borgPruneArgs(policy: PolicyModel): string[] {
 
 const CHECKPOINT = /\.checkpoint(\.\d+)?$/;
 
-/** Period label of one archive for one rule, in local time at whole seconds (borg's strftime keys). */
-function makePeriodKey(zone: string): (time: number, rule: PeriodRule) => string {
-  const cache = new Map<number, DateTime>();
-  return (time, rule) => {
-    const sec = Math.floor(time / 1000) * 1000;
-    let dt = cache.get(sec);
-    if (!dt) {
-      dt = DateTime.fromMillis(sec, { zone });
-      cache.set(sec, dt);
-    }
+/**
+ * Period of one archive for one rule, in local time at whole seconds (borg's strftime keys), as a
+ * number: two archives share a period exactly when their local fields up to the rule's unit are
+ * equal (second, hour, day: by local day number; week: ISO week-year and week).
+ */
+function makePeriodKey(zone: string): (time: number, rule: PeriodRule) => number {
+  const key = (p: LocalParts, rule: PeriodRule): number => {
     switch (rule) {
       case 'secondly':
-        return `${dt.year}-${dt.month}-${dt.day} ${dt.hour}:${dt.minute}:${dt.second}`;
+        return ((p.dayNumber * 24 + p.hour) * 60 + p.minute) * 60 + p.second;
       case 'hourly':
-        return `${dt.year}-${dt.month}-${dt.day} ${dt.hour}`;
+        return p.dayNumber * 24 + p.hour;
       case 'daily':
-        return `${dt.year}-${dt.month}-${dt.day}`;
+        return p.dayNumber;
       case 'weekly':
-        return `${dt.weekYear}-W${dt.weekNumber}`;
+        return p.isoYear * 100 + p.isoWeek;
       case 'monthly':
-        return `${dt.year}-${dt.month}`;
+        return p.year * 12 + p.month;
       case 'yearly':
-        return `${dt.year}`;
+        return p.year;
     }
+  };
+  // A time with no date (NaN) reads as one shared period, as luxon's invalid DateTime printed it.
+  return (time, rule) => {
+    const k = key(localParts(Math.floor(time / 1000) * 1000, zone), rule);
+    return Number.isNaN(k) ? -Infinity : k;
   };
 }
 
+// IANAZone.isValidZone builds an Intl formatter on every call; a simulation prunes thousands of times.
+const validZones = new Map<string, boolean>();
+function isValidZone(zone: string): boolean {
+  let ok = validZones.get(zone);
+  if (ok === undefined) {
+    ok = IANAZone.isValidZone(zone);
+    if (validZones.size > 1000) validZones.clear();
+    validZones.set(zone, ok);
+  }
+  return ok;
+}
+
 function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: RetentionContext): RetentionDecision {
-  if (!IANAZone.isValidZone(ctx.timezone)) throw new Error(`unknown timezone \`${ctx.timezone}\``);
+  if (!isValidZone(ctx.timezone)) throw new Error(`unknown timezone \`${ctx.timezone}\``);
   const keepModel = keepOf(policy);
   let withinHours: number | undefined;
   const within = withinOf(keepModel);
@@ -212,7 +227,7 @@ function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: Re
   for (const { rule, key } of BORG_RULES) {
     const want = countOf(keepModel?.[key]);
     if (want === 0) continue;
-    let last: string | undefined;
+    let last: number | undefined;
     let kept = 0;
     let a: number | undefined;
     for (a of archives) {

@@ -88,12 +88,28 @@ function isoWeekOf(dayNumber: number): { isoYear: number; isoWeek: number } {
   return { isoYear, isoWeek };
 }
 
-// Sorted snapshots come in runs of the same day: the last day's date is kept at hand.
+// Sorted snapshots come in runs of the same day: the last day's date is kept at hand. A
+// simulation reads the same few hundred days at every prune: those are remembered too.
+interface DayDate {
+  year: number;
+  month: number;
+  day: number;
+  isoYear: number;
+  isoWeek: number;
+}
+const DAYS_CACHE_LIMIT = 100_000;
+const days = new Map<number, DayDate>();
 let lastDay = NaN;
-let lastDate = { year: 0, month: 0, day: 0, isoYear: 0, isoWeek: 0 };
-function dateOfDay(dayNumber: number) {
+let lastDate: DayDate = { year: 0, month: 0, day: 0, isoYear: 0, isoWeek: 0 };
+function dateOfDay(dayNumber: number): DayDate {
   if (dayNumber !== lastDay) {
-    lastDate = { ...civilFromDays(dayNumber), ...isoWeekOf(dayNumber) };
+    let d = days.get(dayNumber);
+    if (d === undefined) {
+      d = { ...civilFromDays(dayNumber), ...isoWeekOf(dayNumber) };
+      if (days.size >= DAYS_CACHE_LIMIT) days.clear();
+      days.set(dayNumber, d);
+    }
+    lastDate = d;
     lastDay = dayNumber;
   }
   return lastDate;

@@ -78,11 +78,20 @@ export class PolicyValueError extends Error {
   }
 }
 
+// Engines read a policy's durations at every decision; a simulation decides thousands of times.
+const parsedDurations = new Map<string, ReturnType<typeof parseDuration>>();
+
 /** Parse a plan duration found at `key` of a policy, or throw PolicyValueError. */
 export function policyDuration(value: unknown, key: readonly (string | number)[]): Duration {
-  const r = parseDuration(String(value));
+  const text = String(value);
+  let r = parsedDurations.get(text);
+  if (r === undefined) {
+    r = parseDuration(text);
+    if (parsedDurations.size > 10_000) parsedDurations.clear();
+    parsedDurations.set(text, r);
+  }
   if (!r.ok) throw new PolicyValueError(key, `${key.join('.')}: ${r.message}`);
-  return r.value;
+  return { ...r.value };
 }
 
 /** The keep mapping if it is an object, else undefined. */

@@ -142,6 +142,9 @@ export function applyResticRules(sorted: readonly SnapshotIn[], rules: ResticRul
   const oldest = release.keepsOldest ? sorted.length - 1 : -1;
 
   const windowless = rules.tags.length === 0 && !rules.within && windowed.every((w) => !w.within);
+  // Short lists are pruned again and again (a simulation): remember their local times. A long
+  // one is read once, and would only fill the cache.
+  const remember = sorted.length <= 10_000;
   for (let nr = 0; nr < sorted.length; nr++) {
     const snapshot = sorted[nr];
     // Once every count is used up and no tag or window rule exists, nothing else can be kept.
@@ -150,7 +153,7 @@ export function applyResticRules(sorted: readonly SnapshotIn[], rules: ResticRul
       break;
     }
     const reasons: string[] = [];
-    const parts = localParts(snapshot.time, zone, false);
+    const parts = localParts(snapshot.time, zone, remember);
     // Tags are not counted.
     for (const list of rules.tags) {
       if (hasTags(snapshot, list)) reasons.push(`has tags [${list.join(', ')}]`);

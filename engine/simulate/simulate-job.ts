@@ -37,7 +37,14 @@ import { addDuration, approxMs, formatSpan, MS, parseDuration, type Duration } f
 import { parseSchedule, type Schedule } from '../time/schedule';
 import { rulesWithCounts, type RuleRow } from './rules';
 import { SimulationError, simulate, type SimulateResult } from './simulate';
-import { simulateReplication, type CopyMode, type CopySide, type ReplicaSide } from './copy-job';
+import {
+  simulateReplication,
+  type CopyMode,
+  type CopySide,
+  type ReplicaSide,
+  type ReplicationInput,
+  type ReplicationResult,
+} from './copy-job';
 import { kindInfo } from '../kinds';
 import { effectiveSchedule } from '../plan/effective-schedule';
 import { chainSummary, fullEveryMs, runTypes, typedEngine, type ChainSummary } from './duplicity-chains';
@@ -245,6 +252,44 @@ export function whyNotSimulated(plan: PlanModel, job: JobModel): string | undefi
 
 /** Simulate one job (see the module header for the defaults). Throws SimulationError. */
 export function simulateJob(plan: PlanModel, jobName: string, opts: SimulateJobOptions = {}): SimulatedJob {
+  return simulateJobWith(plan, jobName, opts, undefined);
+}
+
+/**
+ * The replays of a source with its copies done so far in one simulatePlan call, by source,
+ * period and strategy: a source and each of its copies replay the same history, so it is done
+ * once. The copies' order only changes the order of the source's base reasons, so a source reuses
+ * a replay made with its copies in its own order, a copy any replay of the same copies.
+ */
+type Replays = Map<string, { copies: string[]; result: ReplicationResult }>;
+
+function replayed(
+  input: ReplicationInput,
+  label: string | undefined,
+  replays: Replays | undefined,
+  asSource: boolean,
+): ReplicationResult {
+  const names = input.copies.map((c) => c.name);
+  const key = `${input.sourceName}\0${input.from}\0${input.at}\0${input.strategy ?? ''}`;
+  const hit = replays?.get(key);
+  if (hit && hit.copies.length === names.length) {
+    if (asSource ? hit.copies.every((n, i) => n === names[i]) : names.every((n) => hit.copies.includes(n))) {
+      if (asSource) return hit.result;
+      // Reorder the copies as asked (the source's own result is not read on this path).
+      return { source: hit.result.source, copies: names.map((n) => hit.result.copies[hit.copies.indexOf(n)]) };
+    }
+  }
+  const result = label === undefined ? simulateReplication(input) : simulateReplication(input, label);
+  replays?.set(key, { copies: names, result });
+  return result;
+}
+
+function simulateJobWith(
+  plan: PlanModel,
+  jobName: string,
+  opts: SimulateJobOptions,
+  replays: Replays | undefined,
+): SimulatedJob {
   const job = plan.jobs.get(jobName);
   if (!job) throw new SimulationError(`there is no job \`${jobName}\``);
   return forJob(jobName, () => {
@@ -276,12 +321,14 @@ export function simulateJob(plan: PlanModel, jobName: string, opts: SimulateJobO
     const copies = mode ? [] : replicasOf(plan, job);
     let result: SimulateResult;
     if (mode) {
-      result = simulateCopyJob(plan, job, from, at, opts.strategy);
+      result = simulateCopyJob(plan, job, from, at, opts.strategy, replays);
     } else if (copies.length > 0) {
       const own: CopySide = { fires, pruneAt, engine, policy, timezone: zone };
-      result = simulateReplication(
+      result = replayed(
         { source: own, sourceName: job.name, copies: copies.map((c) => replicaSide(plan, c, zone, from, at)), from, at, strategy: opts.strategy },
         `job \`${job.name}\``,
+        replays,
+        true,
       ).source;
     } else if (engine.id === 'duplicity') {
       // Each run's set type, from the run times and full_every (duplicity-chains.ts).
@@ -358,7 +405,14 @@ function copyMode(job: JobModel): CopyMode | undefined {
 }
 
 /** The copy's history, derived from its source job's, replayed with the source's other copies. */
-function simulateCopyJob(plan: PlanModel, job: JobModel, from: number, at: number, strategy: SimulateJobOptions['strategy']): SimulateResult {
+function simulateCopyJob(
+  plan: PlanModel,
+  job: JobModel,
+  from: number,
+  at: number,
+  strategy: SimulateJobOptions['strategy'],
+  replays: Replays | undefined,
+): SimulateResult {
   const src = plan.jobs.get(job.from!);
   if (!src) throw new SimulationError(`its source \`${job.from}\` is not a job of this plan`);
   const why = whyNotSimulated(plan, src);
@@ -372,7 +426,7 @@ function simulateCopyJob(plan: PlanModel, job: JobModel, from: number, at: numbe
   // This copy, even when disabled (it is the one asked for), and every other copy of the source.
   const others = replicasOf(plan, src).filter((c) => c !== job);
   const copies = [job, ...others].map((c) => replicaSide(plan, c, srcZone, from, at));
-  return simulateReplication({
+  const input: ReplicationInput = {
     source: {
       fires: firesBetween(srcSchedule, from, at, `schedule of \`${src.name}\``),
       pruneAt: srcPrune ? firesBetween(srcPrune, from, at, `prune_schedule of \`${src.name}\``) : undefined,
@@ -385,7 +439,8 @@ function simulateCopyJob(plan: PlanModel, job: JobModel, from: number, at: numbe
     from,
     at,
     strategy,
-  }).copies[0];
+  };
+  return replayed(input, undefined, replays, false).copies[0];
 }
 
 /**
@@ -474,6 +529,7 @@ export interface SimulatePlanOptions extends SimulateJobOptions {
 /** Every enabled job with a schedule and a retention (or only `opts.job`). */
 export function simulatePlan(plan: PlanModel, opts: SimulatePlanOptions = {}): SimulatedPlan {
   const out: SimulatedPlan = { jobs: [], skipped: [] };
+  const replays: Replays = new Map();
   const now = opts.now ?? Date.now();
   const common: SimulateJobOptions = { ...opts, now, from: opts.from ?? now };
   if (opts.job !== undefined) {
@@ -487,7 +543,7 @@ export function simulatePlan(plan: PlanModel, opts: SimulatePlanOptions = {}): S
       continue;
     }
     try {
-      out.jobs.push(simulateJob(plan, job.name, common));
+      out.jobs.push(simulateJobWith(plan, job.name, common, replays));
     } catch (e) {
       if (!(e instanceof SimulationError)) throw e;
       out.skipped.push({ job: job.name, reason: e.message });
