@@ -38,8 +38,18 @@ const NAS1 = `bprn1${tag}`;
 const NAS2 = `bprn2${tag}`;
 const T0 = Date.parse('2027-03-01T00:00:00Z');
 const HOUR = 3_600_000;
-const FIRST = 'backplan-20270301T000000Z';
-const SECOND = 'backplan-20270301T060000Z';
+// The copies' names, read after each run (names follow the clock to the second).
+let FIRST = '';
+let SECOND = '';
+
+/** Snapshot names of exactly `dataset`, oldest first. */
+function snapshots(dataset: string): string[] {
+  return sh(['zfs', 'list', '-H', '-o', 'name', '-t', 'snapshot', '-r', dataset])
+    .split('\n')
+    .filter((l) => l.startsWith(`${dataset}@`))
+    .map((l) => l.slice(dataset.length + 1))
+    .sort();
+}
 
 function sh(argv: string[]): string {
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
@@ -138,6 +148,9 @@ describe.skipIf(!ok)('restore of zfs-snapshot and zfs-send jobs (the MiNET plan,
     const r = await cliAt(T0, ['run', plan, '--state-dir', state, ...ssh!.sshArgs()]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(datasets()).toContain(`${NAS2}/vz_back`);
+    FIRST = snapshots(`${NAS1}/vz`)[0];
+    expect(FIRST).toMatch(/^backplan-20270301T0000\d\dZ$/);
+    expect(snapshots(`${NAS2}/vz_back`)).toEqual([FIRST]);
     // The VM breaks: its disk changes, a file is deleted, another appears.
     writeFileSync(join(vm, 'root.hdd'), randomBytes(1000));
     rmSync(join(vm, 'root', 'etc', 'hostname'));
@@ -259,6 +272,8 @@ describe.skipIf(!ok)('restore of zfs-snapshot and zfs-send jobs (the MiNET plan,
     // its base was the snapshot destroyed above.)
     const run = await cliAt(T0 + 6 * HOUR, ['run', plan, '--job', 'vz', '--state-dir', state, ...ssh!.sshArgs()]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
+    SECOND = snapshots(`${NAS1}/vz`).pop()!;
+    expect(SECOND).toMatch(/^backplan-20270301T0600\d\dZ$/);
     const now = tree(vm);
     const c = await cli('restore', '--job', 'vz', '--copy', SECOND, '--to', `${NAS1}/vz_clone`);
     expect(c.code, c.stdout + c.stderr).toBe(0);
