@@ -252,7 +252,7 @@ describe.skipIf(!ok)('restore of zfs-snapshot and zfs-send jobs (the MiNET plan,
     expect(none.stderr).toMatch(/storage nowhere holds no copy of job vz/);
   }, 120_000);
 
-  it('restores a whole dataset: received from the replica, or cloned from its snapshot, into a new dataset', async () => {
+  it('restores a whole dataset into a new one: received from the replica, or cloned', async () => {
     const refused = await cli('restore', '--job', 'vz', '--to', `${NAS1}/vz`);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`${NAS1}/vz exists on nas1: a restore never receives into or replaces a dataset`);
