@@ -301,6 +301,21 @@ ${retention}`;
     expect(after.filter((d) => d.code === 'unknown-reference')).toEqual([]);
   });
 
+  it('a typo gets both: "Change to" preferred, "Create" besides it', async () => {
+    const text = `${HEAD}${JOB('nass')}`;
+    const { uri, diagnostics } = await check(text);
+    const diag = diagnostics.find((d) => d.code === 'unknown-reference')!;
+    const actions = await client.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: diag.range,
+      context: { diagnostics: [diag] },
+    });
+    expect(actions.map((a) => [a.title, a.isPreferred ?? false])).toEqual([
+      ['Change to nas', true],
+      ['Create storage nass under storage: (to fill in)', false],
+    ]);
+  });
+
   it('a policy skeleton, the `policies:` section created before `jobs:`', async () => {
     const text = `${HEAD}# the jobs\n${JOB('nas', '    retention: weekly-ish\n')}`;
     const { action, after, out } = await applyFix(text, 'unknown-reference', 'weekly-ish', 'Create policy weekly-ish');
