@@ -2,6 +2,12 @@
 // device and mounted; `unmountAll()` (in afterAll) takes them all down again, newest first.
 import { mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { requireRoot, requireTools } from './integration';
+
+/** True when btrfs loop filesystems can be made here; throws in CI when they cannot. */
+export function btrfsAvailable(): boolean {
+  return requireRoot('the btrfs tests (mount, losetup)') && requireTools('btrfs', 'mkfs.btrfs', 'losetup', 'mount');
+}
 
 /** Runs a command; its stdout, or an error with its stderr. */
 export function sh(argv: string[]): string {

@@ -25,3 +25,14 @@ export function requireTools(...names: string[]): boolean {
   console.warn(`skipping: ${why}`);
   return false;
 }
+
+/**
+ * True when this process runs as root. When not: throws in CI (the test's subject needs root:
+ * mounts, loop devices, daemons), otherwise prints `why` and returns false.
+ */
+export function requireRoot(why: string): boolean {
+  if (process.getuid?.() === 0) return true;
+  if (REQUIRE_INTEGRATION) throw new Error(`BACKPLAN_REQUIRE_INTEGRATION=1 but ${why} need root`);
+  console.warn(`skipping: ${why} need root`);
+  return false;
+}

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   absPathProblem,
   displayQuote,
@@ -10,6 +11,8 @@ import {
   shQuote,
   sshArgv,
 } from '../../../engine/run/exec/quote';
+import { requireTools } from '../../helpers/integration';
+import { sshHostsAvailable, startSshHosts, type SshHosts } from '../../helpers/sshd';
 import { host } from './helpers';
 
 const HOSTILE = [
@@ -141,7 +144,8 @@ describe('sshArgv', () => {
     for (const shell of SHELLS) expect(throughShell(shell, remote)).toEqual(HOSTILE);
   });
 
-  const ssh = ['/usr/bin/ssh', '/bin/ssh'].find((p) => existsSync(p));
+  // ssh missing: a skip on a laptop, a failure in CI
+  const ssh = requireTools('ssh') ? 'ssh' : undefined;
   it.skipIf(!ssh)('real OpenSSH parses no option after the destination (ssh -G)', () => {
     const argv = sshArgv(h, ['-oPort=1', '-oProxyCommand=touch /tmp/backplan-canary']);
     // -G prints the configuration ssh would use, without connecting.
@@ -171,6 +175,39 @@ describe('sshArgv', () => {
     expect(() => sshArgv(host('x', { address: 'x' }), ['true'], { options: ['-v'] })).toThrow(QuoteError);
     expect(() => sshArgv(host('x', { address: 'x' }), [])).toThrow('empty remote command');
   });
+});
+
+// The same words through a real sshd and the remote user's shell (root only: sshd; a skip on a
+// laptop, a failure in CI).
+describe.skipIf(!sshHostsAvailable())('sshArgv against a real sshd', () => {
+  let hosts: SshHosts;
+  beforeAll(async () => {
+    hosts = await startSshHosts(1);
+  }, 30_000);
+  afterAll(async () => {
+    await hosts?.close();
+  });
+
+  const run = (argv: string[]): string[] => {
+    const out = execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const parts = out.split('\0');
+    expect(parts.pop()).toBe('');
+    return parts;
+  };
+
+  it('delivers every hostile word intact, and an option-looking word after the destination stays a word', () => {
+    const target = host('real', {
+      address: hosts.hosts[0].address,
+      user: 'root',
+      port: hosts.port,
+      identity: hosts.identity,
+    });
+    const options = [`UserKnownHostsFile=${join(hosts.dir, 'known_hosts')}`, 'StrictHostKeyChecking=accept-new'];
+    // were `-oPort=1` read by ssh, it would connect to port 1 and fail
+    const words = ['-oPort=1', '-oProxyCommand=touch /tmp/backplan-canary', ...HOSTILE];
+    expect(run(sshArgv(target, ['printf', '%s\\0', ...words], { options }))).toEqual(words);
+    expect(existsSync('/tmp/backplan-canary')).toBe(false);
+  }, 30_000);
 });
 
 describe('value checks and display', () => {
