@@ -528,4 +528,47 @@ jobs:
 `,
     fix: "Correct the path, or create it, or set the job's `host` to the machine that has it.",
   },
+  'duplicity-rpo-gap': {
+    checks:
+      'duplicity removes whole chains, and `incrementals_of: N` leaves only the full backup of the older chains. ' +
+      'The simulation of the job gives the restore points it really holds; two consecutive ones further apart ' +
+      'than the `rpo` leave that span with fewer restore points than the `rpo` asks for.',
+    example: `version: 1
+storage:
+  disk: { path: /srv/dup, media: hdd }
+jobs:
+  files:
+    kind: duplicity
+    paths: [/etc]
+    to: disk
+    schedule: "0 3 * * *"
+    rpo: 1d
+    full_every: 1w
+    retention: { keep: { within: 1mo, incrementals_of: 1 } }
+`,
+    fix:
+      'Keep the incrementals of more chains (or drop `incrementals_of`), make fulls more frequent, ' +
+      'or raise the `rpo`.',
+  },
+  'duplicity-full-window': {
+    checks:
+      'duplicity deletes a chain only whole, once its newest set is older than the cutoff, and never the current ' +
+      'chain. With `full_every` longer than the `within` window (or no `full_every` at all: a single chain) ' +
+      'the copies reach far beyond the window, and restoring the newest point replays one long chain.',
+    example: `version: 1
+storage:
+  disk: { path: /srv/dup, media: hdd }
+jobs:
+  files:
+    kind: duplicity
+    paths: [/etc]
+    to: disk
+    schedule: "0 3 * * *"
+    full_every: 1mo
+    retention: { keep: { within: 14d } }
+`,
+    fix:
+      'Make `full_every` shorter than the retention window (e.g. `full_every: 1w` for `within: 14d`), ' +
+      'or widen the window.',
+  },
 };
