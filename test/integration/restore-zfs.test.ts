@@ -237,6 +237,18 @@ describe.skipIf(!ok)('restore of zfs-snapshot and zfs-send jobs (the MiNET plan,
     expect(named.code, named.stdout + named.stderr).toBe(0);
     expect(named.stdout).toMatch(new RegExp(`\\[nas2\\] zfs clone -- ${NAS2}/vz_back@${FIRST} `));
     expect(named.stdout).toMatch(/\| \[nas1\] tar -C /);
+    // The job's own storage (named by its host) holds no such copy any more: refused, nothing written.
+    const own = await cli('restore', '--job', 'vz', '--path', vm, '--to', join(work, 'out5'), '--from-storage', 'nas1');
+    expect(own.code).toBe(1);
+    expect(own.stderr).toContain('storage nas1 holds no copy');
+    expect(existsSync(join(work, 'out5'))).toBe(false);
+    // A failed copy (a path the snapshot does not hold) leaves nothing: no target, no .partial, no scratch clone.
+    const missing = await cli('restore', '--job', 'vz', '--path', join(vz, 'private', '999'), '--to', join(work, 'out6'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/restore of vz failed: cannot copy private\/999 out of /);
+    expect(existsSync(join(work, 'out6'))).toBe(false);
+    expect(existsSync(join(work, 'out6.partial'))).toBe(false);
+    expect(datasets().filter((d) => d.includes('bp-restore-'))).toEqual([]);
     const none = await cli(
       'restore',
       '--job',
@@ -287,6 +299,5 @@ describe.skipIf(!ok)('restore of zfs-snapshot and zfs-send jobs (the MiNET plan,
       `[nas2] zfs send ${NAS2}/vz_back@${FIRST} | [nas1] zfs receive -u ${NAS1}/vz_fromback.partial`,
     );
     expect(datasets()).not.toContain(`${NAS1}/vz_fromback.partial`);
-    sh(['zfs', 'destroy', '-r', `${NAS1}/vz_clone`]);
   }, 180_000);
 });

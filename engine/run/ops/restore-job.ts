@@ -116,7 +116,9 @@ async function findCopy(
   restorer: FileRestorer | DbRestorer | InstanceRestorer,
   opts: RestoreJobOptions,
 ): Promise<{ copy: RestoreCopy; why: string }> {
-  const own = ctx.job.to ?? ctx.job.storage;
+  // A snapshot job without a storage is named by its host (restore/snapshots.ts storageLabel).
+  const byHost = restorer.target !== 'database' && restorer.replicas !== undefined;
+  const own = ctx.job.to ?? ctx.job.storage ?? (byHost ? ctx.job.host : undefined);
   const notes: string[] = [];
   const fromOwn = opts.fromStorage === undefined || opts.fromStorage === own;
   if (fromOwn) {
