@@ -4,6 +4,8 @@
 // from `--full-if-older-than` and its remove commands (with --force) delete chains at exactly
 // those instants. After runs along the way, the backup sets duplicity's `collection-status` lists
 // (time and full/incremental) must be exactly those `backplan simulate` predicts for that date.
+// Each remove command runs behind its guard (its listing without --force equal to Backplan's
+// decision), and `backplan status` counts the sets the last guard kept.
 // The boundaries are met on purpose: full_every 3d with daily runs (a full 3 days old is not
 // "older than" 3 days: the next full comes on day 4), remove-older-than 6d ending chains exactly
 // 6 days before a run (kept: not older than the cutoff).
@@ -84,6 +86,7 @@ async function compare(s: Scenario): Promise<{ real: string[]; predicted: string
     writeFileSync(join(dir, 'src', 'day'), `day ${i}\n`);
     const r = await frozen(t, process.execPath, [CLI, 'run', plan, '--job', 'files'], env);
     expect(r.code, `${iso(t)}: ${r.out}`).toBe(0);
+    expect(r.out, `${iso(t)}: a guard refused a prune`).not.toMatch(/refused|warning/i);
     if (i % 2 === 0 && i !== fires.length - 1) continue;
     const status = await frozen(t, 'duplicity', ['collection-status', '--log-fd=1', '--no-encryption', '--name=backplan-files', url], env);
     expect(status.code, status.out).toBe(0);
@@ -94,6 +97,10 @@ async function compare(s: Scenario): Promise<{ real: string[]; predicted: string
     const predicted = job.snapshots.map((x) => `${iso(Date.parse(x.time))} ${x.type}`).reverse();
     out.push({ real, predicted });
   }
+  // The guard of the last prune journalled what it kept: status counts the sets held.
+  const st = await cliAt(undefined, ['status', plan, '--format', 'json'], env);
+  const copies = (JSON.parse(st.stdout) as { jobs: { copies: number | null }[] }).jobs[0].copies;
+  expect(copies, st.stdout + st.stderr).toBe(out[out.length - 1].real.length);
   return out;
 }
 

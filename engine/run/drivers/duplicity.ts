@@ -12,6 +12,7 @@
 // Syntax: duplicity(1) of 0.8.22 (ACTIONS, --full-if-older-than, --name, --encrypt-key,
 // --no-encryption, --ssh-options, FILE SELECTION, URL FORMAT `sftp://user@host:port//abs/path`),
 // checked against `duplicity --help` of Debian 12.
+import { buildPolicy } from '../../plan/build-model';
 import type { JobModel, PlanModel, StorageModel } from '../../plan/model';
 import { duplicityEngine, duplicityInterval, duplicityRules } from '../../retention/duplicity';
 import { PolicyValueError } from '../../retention/common';
@@ -121,14 +122,37 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     notes.length ? { notes } : {},
   );
   // duplicity removes whole chains and never the current one (SPEC §8.3 holds by its own rules).
-  const prunes: [string, string, string][] = [];
-  if (rules.within) prunes.push(['remove-older-than', duplicityInterval(rules.within), 'chains older than']);
-  if (rules.full) prunes.push(['remove-all-but-n-full', String(rules.full), 'all but the newest chains:']);
-  if (rules.incrementalsOf) {
-    prunes.push(['remove-all-inc-of-but-n-full', String(rules.incrementalsOf), 'incrementals of all but the newest chains:']);
+  // Each command is guarded: its listing without --force must equal Backplan's decision for that
+  // one rule on the sets collection-status lists (exec/guard.ts); TZ=UTC for the listed times.
+  const keep = policy?.keep;
+  const prunes: [string, string, string, Record<string, unknown>][] = [];
+  if (rules.within) {
+    prunes.push(['remove-older-than', duplicityInterval(rules.within), 'chains older than', { within: String(keep?.within) }]);
   }
-  for (const [cmd, arg, what] of prunes) {
-    k.command('prune', `duplicity ${cmd}: ${what} ${arg}`, { host, argv: [bin, cmd, arg, '--force', ...common, url], env });
+  if (rules.full) prunes.push(['remove-all-but-n-full', String(rules.full), 'all but the newest chains:', { full: rules.full }]);
+  if (rules.incrementalsOf) {
+    const n = rules.incrementalsOf;
+    prunes.push(['remove-all-inc-of-but-n-full', String(n), 'incrementals of all but the newest chains:', { incrementals_of: n }]);
+  }
+  const pruneEnv: Record<string, EnvValue> = { ...env, TZ: { value: 'UTC' } };
+  for (const [cmd, arg, what, rule] of prunes) {
+    k.command(
+      'prune',
+      `duplicity ${cmd}: ${what} ${arg}`,
+      { host, argv: [bin, cmd, arg, '--force', ...common, url], env: pruneEnv },
+      {
+        guard: {
+          argv: [bin, cmd, arg, ...common, url],
+          parse: 'duplicity-remove-list',
+          min: 1,
+          list: { argv: [bin, 'collection-status', '--log-fd=1', ...common, url], parse: 'duplicity-collection-status' },
+          ...(job.host !== undefined ? { planHost: job.host } : {}),
+          engine: 'duplicity',
+          policy: buildPolicy({ keep: rule }, policy!.at, policy!.name),
+          timezone: 'UTC',
+        },
+      },
+    );
   }
   return k.result();
 }

@@ -19,6 +19,7 @@ import { parseResticVersion, resticReleaseOf } from '../../retention/restic';
 import type { Command, CommandStep, PruneGuard } from '../steps/step';
 import { EnvError, remoteEnvWrapper, resolveEnv } from './env';
 import type { ExecEnv } from './exec-env';
+import { duplicityGuardSnapshots, parseDuplicityRemove } from '../inventory/duplicity';
 
 /** One snapshot (restic) or archive (borg) of the job, as the tool lists it. */
 export interface ToolSnapshot {
@@ -196,6 +197,15 @@ export function parseBorgList(text: string): ToolSnapshot[] {
   });
 }
 
+/** A duplicity remove command's listing (without --force) as a plan over the listed sets. */
+function duplicityPlan(text: string, snaps: ToolSnapshot[], incrementalsOnly: boolean): ToolPlan {
+  try {
+    return parseDuplicityRemove(text, snaps, incrementalsOnly);
+  } catch (e) {
+    throw new GuardError((e as Error).message);
+  }
+}
+
 /** What a dry run would keep and remove, by id. */
 export interface ToolPlan {
   keep: Set<string>;
@@ -274,7 +284,7 @@ function stamp(s: ToolSnapshot): string {
 /** Lists, decides, dry-runs and compares; never removes anything. */
 export async function checkGuard(step: CommandStep, x: ExecEnv, now: number = Date.now()): Promise<GuardResult> {
   const g = step.guard as PruneGuard;
-  const tool = g.parse === 'restic-forget-json' ? 'restic' : 'borg';
+  const tool = g.parse === 'restic-forget-json' ? 'restic' : g.parse === 'duplicity-remove-list' ? 'duplicity' : 'borg';
   const on = (argv: string[], env = step.env): Command => ({ host: step.host, argv, ...(env ? { env } : {}) });
   let decision: GuardDecision | undefined;
   const refuse = (why: string, detail?: Record<string, unknown>): GuardResult => ({
@@ -305,7 +315,11 @@ export async function checkGuard(step: CommandStep, x: ExecEnv, now: number = Da
 
     const listed = await toolOutput(on(g.list.argv, g.list.env ?? step.env), x, `listing the job's ${tool} snapshots`);
     const snaps =
-      g.list.parse === 'restic-snapshots-json' ? parseResticSnapshots(listed.stdout) : parseBorgList(listed.stdout);
+      g.list.parse === 'restic-snapshots-json'
+        ? parseResticSnapshots(listed.stdout)
+        : g.list.parse === 'duplicity-collection-status'
+          ? duplicityGuardSnapshots(listed.stdout)
+          : parseBorgList(listed.stdout);
     const byId = new Map(snaps.map((s) => [s.id, s]));
     const d = engine.evaluate(
       snaps.map((s) => ({ id: s.id, time: s.time, ...(s.tags ? { tags: s.tags } : {}) })),
@@ -328,7 +342,11 @@ export async function checkGuard(step: CommandStep, x: ExecEnv, now: number = Da
 
     const dry = await toolOutput(on(g.argv), x, `${tool}'s dry run`);
     const plan =
-      g.parse === 'restic-forget-json' ? parseResticForget(dry.stdout) : parseBorgPrune(dry.stderr + dry.stdout);
+      g.parse === 'restic-forget-json'
+        ? parseResticForget(dry.stdout)
+        : g.parse === 'duplicity-remove-list'
+          ? duplicityPlan(dry.stdout + dry.stderr, snaps, g.argv.includes('remove-all-inc-of-but-n-full'))
+          : parseBorgPrune(dry.stderr + dry.stdout);
     const seen = new Set([...plan.keep, ...plan.remove]);
     const unknown = [...seen].filter((id) => !byId.has(id));
     const unseen = snaps.filter((s) => !seen.has(s.id));

@@ -31,3 +31,54 @@ export function parseCollectionStatus(text: string): DuplicitySet[] {
 export function duplicityStamp(time: number): string {
   return new Date(Math.floor(time / 1000) * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
+
+/** The sets as the prune guard lists snapshots: id and name the set's time string, the type as a tag. */
+export function duplicityGuardSnapshots(text: string): { id: string; name: string; time: number; tags: string[] }[] {
+  return parseCollectionStatus(text).map((s) => ({ id: s.stamp, name: s.stamp, time: s.time, tags: [s.type] }));
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const PRETTY = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\w{3}) +(\d+) (\d\d):(\d\d):(\d\d) (\d{4})$/;
+
+/**
+ * What a remove command without --force would delete (run with TZ=UTC: it prints the **end**
+ * time of each chain it would delete, in asctime form, under "Found old backup chain(s)"), as
+ * the set ids of `sets` it would remove and keep: a whole chain, or only its incrementals for
+ * remove-all-inc-of-but-n-full. A listed time that ends no chain of `sets` is an error.
+ */
+export function parseDuplicityRemove(
+  text: string,
+  sets: readonly { id: string; time: number; tags?: string[] }[],
+  incrementalsOnly: boolean,
+): { keep: Set<string>; remove: Set<string> } {
+  const ends = new Set<number>();
+  let listing = false;
+  for (const line of text.split('\n')) {
+    if (/^Found old backup chains? at the following times?:/.test(line)) listing = true;
+    else if (listing) {
+      const m = PRETTY.exec(line.trim());
+      if (!m) {
+        listing = false;
+        continue;
+      }
+      const [, mon, d, h, mi, s, y] = m;
+      ends.add(Date.UTC(+y, MONTHS.indexOf(mon), +d, +h, +mi, +s));
+    }
+  }
+  const sorted = [...sets].sort((a, b) => a.time - b.time);
+  const chains: (typeof sorted)[] = [];
+  for (const s of sorted) {
+    if (!s.tags?.includes('incremental') || chains.length === 0) chains.push([s]);
+    else chains[chains.length - 1].push(s);
+  }
+  const remove = new Set<string>();
+  for (const c of chains) {
+    const end = c[c.length - 1].time;
+    if (!ends.delete(end)) continue;
+    for (const s of incrementalsOnly ? c.slice(1) : c) remove.add(s.id);
+  }
+  if (ends.size > 0) {
+    throw new Error(`duplicity listed chains ending at ${[...ends].map((t) => new Date(t).toISOString()).join(', ')}, which its collection-status does not hold`);
+  }
+  return { keep: new Set(sorted.filter((s) => !remove.has(s.id)).map((s) => s.id)), remove };
+}

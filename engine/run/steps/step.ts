@@ -79,14 +79,18 @@ export interface StepBase {
 export interface PruneGuard {
   argv: string[];
   /** How to read the dry run's output. */
-  parse: 'restic-forget-json' | 'borg-prune-list';
+  parse: 'restic-forget-json' | 'borg-prune-list' | 'duplicity-remove-list';
   min: number;
   /**
    * Engine-exact check (exec/guard.ts): `list` lists the job's snapshots, Backplan's own `engine`
    * decides on them with `policy` in `timezone`, and the step is refused when the tool's dry run
    * decides otherwise. `version` prints the tool's version (restic: features differ by release).
    */
-  list?: { argv: string[]; parse: 'restic-snapshots-json' | 'borg-list-json'; env?: Record<string, EnvValue> };
+  list?: {
+    argv: string[];
+    parse: 'restic-snapshots-json' | 'borg-list-json' | 'duplicity-collection-status';
+    env?: Record<string, EnvValue>;
+  };
   version?: string[];
   /** The version the plan declares for the tool on this host (`tool_versions`), whose rules the engine follows. */
   declaredVersion?: string;
