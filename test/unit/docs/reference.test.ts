@@ -25,6 +25,20 @@ describe('reference docs', () => {
     for (const [name, text] of Object.entries(files)) expect(readFileSync(join(dir, name), 'utf8'), name).toBe(text);
   });
 
+  it('give every heading of a page its own anchor, and every link inside a page a heading', () => {
+    const slug = (h: string) =>
+      h
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+        .trim()
+        .replace(/\s/g, '-');
+    for (const [name, text] of Object.entries(files)) {
+      const anchors = [...text.matchAll(/^#+ (.+)$/gm)].map((m) => slug(m[1]));
+      expect(new Set(anchors).size, name).toBe(anchors.length);
+      for (const m of text.matchAll(/\]\(#([^)]+)\)/g)) expect(anchors, `${name} links #${m[1]}`).toContain(m[1]);
+    }
+  });
+
   it('have a page for every rule id, linked from the rules index', () => {
     expect(RULES.map((r) => r.id).sort()).toEqual([...RULE_IDS].sort());
     for (const id of RULE_IDS) {
