@@ -11,6 +11,8 @@ export const COMMAND_LIST = [
   { id: LENS.dryRun, title: 'Dry run', icon: '$(checklist)', runsSomething: false, needsPlan: true },
   { id: LENS.simulateRetention, title: 'Simulate retention', icon: '$(graph-line)', runsSomething: false, needsPlan: true },
   { id: LENS.showCoverage, title: 'Show 3-2-1 coverage', icon: '$(shield)', runsSomething: false, needsPlan: true },
+  { id: LENS.restore, title: 'Restore…', icon: '$(history)', runsSomething: true, needsPlan: true },
+  { id: 'backplan.openRunbook', title: 'Open runbook', icon: '$(book)', runsSomething: false, needsPlan: true },
   { id: 'backplan.export', title: 'Export to native schedulers', icon: '$(export)', runsSomething: false, needsPlan: true },
   { id: 'backplan.showStatus', title: 'Show status', icon: '$(pulse)', runsSomething: false, needsPlan: true },
   { id: 'backplan.openMetrics', title: 'Open metrics file', icon: '$(graph)', runsSomething: false, needsPlan: true },

@@ -8,6 +8,8 @@ import { showCoverage } from './coverage';
 import { dryRun, type DryRunProvider } from './dry-run';
 import { exportPlan } from './export';
 import { showReference } from './reference';
+import { restore } from './restore';
+import { openRunbook } from './runbook';
 import { runNow, UNTRUSTED_MESSAGE } from './run-now';
 import { simulateRetention } from './simulate-view';
 import type { StatusService } from './status-view';
@@ -25,6 +27,8 @@ const HANDLERS: Record<CommandId, Handler> = {
   'backplan.dryRun': (s, a) => dryRun(s.ctx, s.dryRuns, a),
   'backplan.simulateRetention': (s, a) => simulateRetention(s.ctx, a),
   'backplan.showCoverage': (s, a) => showCoverage(s.ctx, a),
+  'backplan.restore': (s, a) => restore(s.ctx, a),
+  'backplan.openRunbook': (s, a) => openRunbook(s.ctx, a),
   'backplan.export': (s, a) => exportPlan(s.ctx, a),
   'backplan.showStatus': (s, a) => s.status.show(a),
   'backplan.openMetrics': (s, a) => s.status.openMetrics(a),

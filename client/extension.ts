@@ -5,12 +5,16 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { STATUS_NOTIFICATION, type InitializationOptions, type StatusParams } from '../server/protocol';
+import { COMMAND_LIST } from './command-list';
 import { declaredCommandIds, registerCommands } from './commands';
 import { Ctx, LANGUAGE_ID } from './context';
 import { DRY_RUN_SCHEME, DryRunProvider } from './dry-run';
 import { SECTION, serverSettings } from './settings';
 import { ValidationStatus } from './status';
 import { StatusService } from './status-view';
+
+/** The commands that run something: their lenses are hidden in an untrusted workspace. */
+const RUNS_SOMETHING = new Set<string>(COMMAND_LIST.filter((c) => c.runsSomething).map((c) => c.id));
 
 let ctx: Ctx | undefined;
 
@@ -52,8 +56,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ ctx:
       provideCodeLenses: async (doc, token, next) => {
         if (!c.settings(doc.uri)['codeLens.enabled']) return [];
         const lenses = await next(doc, token);
-        // An untrusted workspace runs nothing (SPEC §8.9): no "Run now" to click there.
-        return vscode.workspace.isTrusted ? lenses : lenses?.filter((l) => l.command?.command !== 'backplan.runNow');
+        // An untrusted workspace runs nothing (SPEC §8.9): no "Run now" or "Restore" to click there.
+        if (vscode.workspace.isTrusted) return lenses;
+        return lenses?.filter((l) => !RUNS_SOMETHING.has(l.command?.command ?? ''));
       },
       didChange: (e, next) => {
         status.edited(e.document.uri.toString());

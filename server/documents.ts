@@ -112,7 +112,15 @@ export class DocumentStore {
     if (!doc) return undefined;
     const cached = this.cache.get(uri);
     if (cached && cached.version === doc.version) return cached;
-    const a = new Analysis(uri, doc.version, doc.getText(), this.clock(), this.verifiedOf(uri), this.lastSuccessOf(uri), this.restoresOf(uri));
+    const a = new Analysis(
+      uri,
+      doc.version,
+      doc.getText(),
+      this.clock(),
+      this.verifiedOf(uri),
+      this.lastSuccessOf(uri),
+      this.restoresOf(uri),
+    );
     this.cache.set(uri, a);
     return a;
   }

@@ -18,6 +18,7 @@ export const COMMANDS = {
   dryRun: 'backplan.dryRun',
   simulateRetention: 'backplan.simulateRetention',
   showCoverage: 'backplan.showCoverage',
+  restore: 'backplan.restore',
 } as const;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 

@@ -47,6 +47,7 @@ function json(r: RestoreJobReport): string {
 }
 
 export async function runRestore(cmd: CommandContext): Promise<number> {
+  if (cmd.options.list) return (await import('./restore-list')).runRestoreList(cmd);
   const format = cmd.format();
   const job = cmd.string('job')!;
   const to = cmd.string('to');

@@ -271,6 +271,11 @@ export const COMMANDS: CommandDecl[] = [
       { name: 'from-storage', value: 'S', meaning: 'read the copy from storage S (the job\'s own, or one holding a replica: an rsync job with from: J)', default: 'the job\'s own storage, then any replica when the copy is gone there' },
       { name: 'dry-run', short: 'n', meaning: 'print the chosen copy and every step with its host and exact argv; change nothing (no lock, no journal)', default: 'off: restore' },
       { name: 'yes', meaning: 'confirm an --in-place restore (there is no prompt)', default: 'off: --in-place is refused' },
+      {
+        name: 'list',
+        meaning: 'list the copies a restore of the job can read, newest first, and restore nothing (no --to or --copy)',
+        default: 'off: restore',
+      },
       stateDir('where the journal (the measured restore time) and the job locks are kept'),
       format(['text', 'json']),
       breakStaleLock,

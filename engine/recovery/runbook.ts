@@ -417,7 +417,11 @@ function chapter(plan: PlanModel, host: string, chains: ReturnType<typeof comput
     else if (typeof tool === 'string') notes.push(`the tool argv cannot be shown: ${tool}; the \`backplan restore --dry-run\` line lists it on the day`);
     else notes.push(`\`${NEWEST}\` stands for the copy \`backplan restore\` chooses (the newest good one); the dry run names it`);
     if (d.job !== d.via) notes.push(`the copy is ${d.via.name}'s replica of ${d.job.name}'s output, on ${storage ?? d.copy.location.label}`);
-    if (byTool) notes.push(`restored by ${d.job.kind}'s own tool as a new object: put a free name for ${target}; nothing existing is replaced`);
+    if (byTool)
+      notes.push(
+        `restored by ${d.job.kind}'s own tool as a new object: put a free name for ${target}; nothing existing ` +
+          'is replaced',
+      );
     else if (!isDb && restorer) notes.push(`restored under ${target} (each path at ${target} + its absolute path); move it into place once checked`);
     if (isDb) notes.push(`restored into the database ${target} on the job's server (it must not exist or be empty)`);
     const rootKind = d.root?.kind;

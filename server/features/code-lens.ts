@@ -1,4 +1,5 @@
-// Code lenses: "Run now · Dry run · Simulate retention" on each job, "Simulate retention" on each
+// Code lenses: "Run now · Dry run · Restore · Simulate retention" on each job (Restore when
+// `backplan restore` can restore its kind), "Simulate retention" on each
 // policy. Only the commands the client declared are emitted (a client without them, such as
 // Neovim, gets no lens at all).
 import type { CodeLens } from 'vscode-languageserver/node';
@@ -7,6 +8,7 @@ import { toRange } from '../convert';
 import type { Analysis } from '../documents';
 import { nameIndex } from '../names';
 import type { FeatureEnv } from './env';
+import { restorerFor } from '../../engine/run/restore/index';
 
 export const MAX_LENSES = 5000;
 
@@ -21,6 +23,9 @@ export function codeLenses(a: Analysis, env: FeatureEnv): CodeLens[] {
       const args: JobCommandArgs = { uri: a.uri, job: d.name };
       if (has(COMMANDS.runNow)) out.push({ range, command: { title: 'Run now', command: COMMANDS.runNow, arguments: [args] } });
       if (has(COMMANDS.dryRun)) out.push({ range, command: { title: 'Dry run', command: COMMANDS.dryRun, arguments: [args] } });
+      const kind = a.model.jobs.get(d.name)?.kind;
+      if (has(COMMANDS.restore) && kind !== undefined && restorerFor(kind))
+        out.push({ range, command: { title: 'Restore', command: COMMANDS.restore, arguments: [args] } });
       if (has(COMMANDS.simulateRetention) && a.model.jobs.get(d.name)?.retention !== undefined) {
         out.push({ range, command: { title: 'Simulate retention', command: COMMANDS.simulateRetention, arguments: [args] } });
       }

@@ -149,8 +149,14 @@ describe('velero', () => {
     expect(j.target).toBe('namespaces app → app-restored');
     expect(j.steps.map((s: { argv: string[] }) => s.argv)).toEqual([
       [
-        'velero', 'restore', 'create', expect.stringMatching(/^k8s-20260101-0300-restore-\d{8}t\d{6}z$/),
-        '--from-backup=k8s-20260101-0300', '--namespace-mappings=app:app-restored', '--wait', '--kubecontext=prod-ctx',
+        'velero',
+        'restore',
+        'create',
+        expect.stringMatching(/^k8s-20260101-0300-restore-\d{8}t\d{6}z$/),
+        '--from-backup=k8s-20260101-0300',
+        '--namespace-mappings=app:app-restored',
+        '--wait',
+        '--kubecontext=prod-ctx',
       ],
     ]);
     // The dry run listed the backups and created nothing.
@@ -161,10 +167,19 @@ describe('velero', () => {
     clearCalls();
     const r = cli(['--job', 'k8s', '--copy', 'k8s-20260101-0100', '--to', 'app-old', '--format', 'json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ copy: 'k8s-20260101-0100', result: 'ok', target: 'namespaces app → app-old' });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      copy: 'k8s-20260101-0100',
+      result: 'ok',
+      target: 'namespaces app → app-old',
+    });
     const create = calls('velero').filter((c) => c[0] === 'restore');
     expect(create).toHaveLength(1);
-    expect(create[0].slice(3)).toEqual(['--from-backup=k8s-20260101-0100', '--namespace-mappings=app:app-old', '--wait', '--kubecontext=prod-ctx']);
+    expect(create[0].slice(3)).toEqual([
+      '--from-backup=k8s-20260101-0100',
+      '--namespace-mappings=app:app-old',
+      '--wait',
+      '--kubecontext=prod-ctx',
+    ]);
     // Journalled like a run: the restore step with its argv and its measured duration.
     const journal = readFileSync(join(state, 'runs', newestRun()), 'utf8');
     expect(journal).toContain('"phase":"restore"');
@@ -173,15 +188,19 @@ describe('velero', () => {
     clearCalls();
     const p = cli(['--job', 'k8s', '--in-place', '--yes']);
     expect(p.code, p.stdout + p.stderr).toBe(0);
-    expect(calls('velero').filter((c) => c[0] === 'restore')[0].slice(3)).toEqual([
-      '--from-backup=k8s-20260101-0300', '--wait', '--kubecontext=prod-ctx',
-    ]);
+    expect(
+      calls('velero')
+        .filter((c) => c[0] === 'restore')[0]
+        .slice(3),
+    ).toEqual(['--from-backup=k8s-20260101-0300', '--wait', '--kubecontext=prod-ctx']);
   });
 
   it('a job of several namespaces needs OLD:NEW pairs; a namespace it does not back up is refused', () => {
     const one = cli(['--job', 'k8s2', '--to', 'restored', '--dry-run']);
     expect(one.code).toBe(1);
-    expect(one.stderr).toMatch(/backs up namespaces app, db: give --to as OLD:NEW pairs \(e\.g\. app:app-restored,db:db-restored\)/);
+    expect(one.stderr).toMatch(
+      /backs up namespaces app, db: give --to as OLD:NEW pairs \(e\.g\. app:app-restored,db:db-restored\)/,
+    );
     const pairs = cli(['--job', 'k8s2', '--to', 'app:app2,db:db2', '--dry-run', '--format', 'json']);
     expect(pairs.code, pairs.stderr).toBe(0);
     expect(JSON.parse(pairs.stdout).steps[0].argv).toContain('--namespace-mappings=app:app2,db:db2');
@@ -198,7 +217,12 @@ describe('velero', () => {
     const d = cli(['--job', 'k8s', '--copy', 'k8s-20260101-0300', '--to', 'x', '--dry-run'], false);
     expect(d.code, d.stderr).toBe(0);
     expect(d.stdout).toMatch(/not listed \(velero is not installed/);
-    expect(d.stdout).toMatch(/velero restore create k8s-20260101-0300-restore-\S+ --from-backup=k8s-20260101-0300 --namespace-mappings=app:x --wait/);
+    expect(d.stdout).toMatch(
+      new RegExp(
+        'velero restore create k8s-20260101-0300-restore-\\S+ --from-backup=k8s-20260101-0300 ' +
+          '--namespace-mappings=app:x --wait',
+      ),
+    );
   });
 });
 
@@ -212,10 +236,32 @@ describe('openstack-image', () => {
     expect(j.target).toBe('server vm1-restored, volume vm1-restored-v1');
     expect(j.steps.map((s: { argv: string[] }) => s.argv)).toEqual([
       [
-        'openstack', '--os-cloud=prod', 'server', 'create', '--image', 'osc-20260101T020000Z', '--flavor', 'm1.small',
-        '--network', 'private', '--network', 'storage-net', '--wait', 'vm1-restored',
+        'openstack',
+        '--os-cloud=prod',
+        'server',
+        'create',
+        '--image',
+        'osc-20260101T020000Z',
+        '--flavor',
+        'm1.small',
+        '--network',
+        'private',
+        '--network',
+        'storage-net',
+        '--wait',
+        'vm1-restored',
       ],
-      ['openstack', '--os-cloud=prod', 'volume', 'create', '--image', 'osc-20260101T020000Z-v1', '--size', '20', 'vm1-restored-v1'],
+      [
+        'openstack',
+        '--os-cloud=prod',
+        'volume',
+        'create',
+        '--image',
+        'osc-20260101T020000Z-v1',
+        '--size',
+        '20',
+        'vm1-restored-v1',
+      ],
     ]);
     // Listing and reading the image's size are all a dry run does.
     expect(calls('openstack').map((c) => c.slice(1, 3))).toEqual([
@@ -225,7 +271,11 @@ describe('openstack-image', () => {
     clearCalls();
     const real = cli(['--job', 'osc', '--to', 'vm1-restored']);
     expect(real.code, real.stdout + real.stderr).toBe(0);
-    expect(calls('openstack').filter((c) => c[2] === 'create').map((c) => c.slice(1, 3))).toEqual([
+    expect(
+      calls('openstack')
+        .filter((c) => c[2] === 'create')
+        .map((c) => c.slice(1, 3)),
+    ).toEqual([
       ['server', 'create'],
       ['volume', 'create'],
     ]);
@@ -245,7 +295,10 @@ describe('openstack-image', () => {
     const ip = cli(['--job', 'osc', '--in-place', '--yes', '--dry-run']);
     expect(ip.code).toBe(1);
     expect(ip.stderr).toMatch(/--in-place is refused for openstack-image/);
-    writeFileSync(join(stubs, 'openstack.out.image.list.-f.json.'), JSON.stringify([{ Name: 'osc-bare-20260101T020000Z', Status: 'active' }]));
+    writeFileSync(
+      join(stubs, 'openstack.out.image.list.-f.json.'),
+      JSON.stringify([{ Name: 'osc-bare-20260101T020000Z', Status: 'active' }]),
+    );
     const bare = cli(['--job', 'osc-bare', '--to', 'vm2-new', '--dry-run']);
     expect(bare.code).toBe(1);
     expect(bare.stderr).toMatch(/needs its Nova flavor: set `restore.flavor`/);
@@ -253,7 +306,7 @@ describe('openstack-image', () => {
 });
 
 describe('vzdump', () => {
-  it('lists the archives of the job\'s guests in the dump directory; one guest restores the newest by default', () => {
+  it("lists the archives of the job's guests in the dump directory; one guest restores the newest by default", () => {
     const r = cli(['--job', 'vz1', '--to', '200', '--dry-run', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
@@ -262,12 +315,20 @@ describe('vzdump', () => {
     expect(j.steps.map((s: { argv: string[] }) => s.argv)).toEqual([['qmrestore', join(dump, j.copy), '200']]);
   });
 
-  it('a job of several guests restores the archive --copy names: qmrestore for a VM, pct restore for a container', () => {
+  it('a job of several guests restores the archive --copy names: qmrestore a VM, pct restore a container', () => {
     const none = cli(['--job', 'vz', '--to', '200', '--dry-run']);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/backs up guests 100, 101, one archive each: name the archive to restore with --copy/);
     // Guest 102 is not the job's: its archive is not a copy of it.
-    const foreign = cli(['--job', 'vz', '--copy', 'vzdump-qemu-102-2026_01_05-01_00_00.vma.zst', '--to', '200', '--dry-run']);
+    const foreign = cli([
+      '--job',
+      'vz',
+      '--copy',
+      'vzdump-qemu-102-2026_01_05-01_00_00.vma.zst',
+      '--to',
+      '200',
+      '--dry-run',
+    ]);
     expect(foreign.code).toBe(1);
     clearCalls();
     const ct = cli(['--job', 'vz', '--copy', 'vzdump-lxc-101-2026_01_04-01_20_00.tar.zst', '--to', '201']);

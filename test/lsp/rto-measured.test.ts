@@ -51,7 +51,16 @@ describe('measured restores from the state directory', () => {
     const t = '2026-02-01T03:00:00.000Z';
     const lines = [
       { t, run: 'r1', type: 'run-start', command: 'restore', plan: file, jobs: ['docs'], pid: 1, host: 'x' },
-      { t, run: 'r1', type: 'step-end', job: 'docs', step: 'docs/restore', status: 'ok', ms: 5_400_000, detail: { durationSeconds: 5400 } },
+      {
+        t,
+        run: 'r1',
+        type: 'step-end',
+        job: 'docs',
+        step: 'docs/restore',
+        status: 'ok',
+        ms: 5_400_000,
+        detail: { durationSeconds: 5400 },
+      },
     ];
     writeFileSync(join(slow, 'runs', 'r1.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 
@@ -62,19 +71,33 @@ describe('measured restores from the state directory', () => {
       // The restore just measured took well under an hour: nothing to say.
       expect(rtoFinding((await client.diagnosticsFor(uri, 1)) as Diag[])).toBeUndefined();
 
-      await client.conn.sendNotification('workspace/didChangeConfiguration', { settings: { backplan: { stateDir: slow } } });
-      const warning = await client.until(() => {
-        const f = rtoFinding((client.diagnostics.get(uri)?.diagnostics ?? []) as Diag[]);
+      await client.conn.sendNotification('workspace/didChangeConfiguration', {
+        settings: { backplan: { stateDir: slow } },
+      });
+      const warning = await client.until(
+        () => {
+          const f = rtoFinding((client.diagnostics.get(uri)?.diagnostics ?? []) as Diag[]);
 
-        return f?.severity === 2 ? f : undefined;
-      }, 15_000, 'the rto-exceeded warning');
-      expect(warning.message).toMatch(/the last measured restore of 'docs' \(backplan restore, 2026-02-01\) took 1 h 30 min/);
+          return f?.severity === 2 ? f : undefined;
+        },
+        15_000,
+        'the rto-exceeded warning',
+      );
+      expect(warning.message).toMatch(
+        /the last measured restore of 'docs' \(backplan restore, 2026-02-01\) took 1 h 30 min/,
+      );
 
-      await client.conn.sendNotification('workspace/didChangeConfiguration', { settings: { backplan: { stateDir: join(work, 'empty') } } });
-      const info = await client.until(() => {
-        const f = rtoFinding((client.diagnostics.get(uri)?.diagnostics ?? []) as Diag[]);
-        return f?.severity === 3 ? f : undefined;
-      }, 15_000, 'the information');
+      await client.conn.sendNotification('workspace/didChangeConfiguration', {
+        settings: { backplan: { stateDir: join(work, 'empty') } },
+      });
+      const info = await client.until(
+        () => {
+          const f = rtoFinding((client.diagnostics.get(uri)?.diagnostics ?? []) as Diag[]);
+          return f?.severity === 3 ? f : undefined;
+        },
+        15_000,
+        'the information',
+      );
       expect(info.message).toMatch(/never measured/i);
     } finally {
       await client.stop();

@@ -5,7 +5,13 @@
 // the tool cannot list still shows the exact argv for the copy named by --copy; a real restore
 // checks that every program is installed where it runs before the first command.
 import { preflight } from '../exec/preflight';
-import { RestoreError, type KindContext, type RestoreAction, type RestoreCopy, type ToolRestorer } from '../restore/types';
+import {
+  RestoreError,
+  type KindContext,
+  type RestoreAction,
+  type RestoreCopy,
+  type ToolRestorer,
+} from '../restore/types';
 import { JobOpError } from './types';
 
 export interface ToolRestoreOptions {
@@ -25,8 +31,9 @@ export async function findToolCopy(
   const own = ctx.job.to ?? ctx.job.storage;
   if (opts.fromStorage !== undefined && opts.fromStorage !== own)
     throw new JobOpError(
-      `storage ${opts.fromStorage} holds no copy of job ${ctx.job.name} that restore can read: a ${ctx.job.kind} copy ` +
-        `is read where the job keeps it${own ? ` (${own})` : ''}; a copy of it made by another job is restored as that job`,
+      `storage ${opts.fromStorage} holds no copy of job ${ctx.job.name} that restore can read: a ` +
+        `${ctx.job.kind} copy is read where the job keeps it${own ? ` (${own})` : ''}; a copy of it made by ` +
+        'another job is restored as that job',
     );
   let copy: RestoreCopy | undefined;
   try {
@@ -35,9 +42,17 @@ export async function findToolCopy(
     else if (opts.at !== undefined) copy = l.copies.find((c) => c.time <= opts.at!);
     else copy = l.copies[0];
     if (copy) return { copy, why: `read from ${l.why}${own ? ` on storage ${l.storage}` : ''}` };
-    const wanted = opts.copy !== undefined ? `copy ${opts.copy}` : opts.at !== undefined ? `copy at or before ${new Date(opts.at).toISOString()}` : 'copy';
+    const wanted =
+      opts.copy !== undefined
+        ? `copy ${opts.copy}`
+        : opts.at !== undefined
+          ? `copy at or before ${new Date(opts.at).toISOString()}`
+          : 'copy';
     const some = l.copies.slice(0, 10).map((c) => c.name);
-    throw new JobOpError(`job ${ctx.job.name}: found no ${wanted} to restore in ${l.why}${some.length ? ` (copies: ${some.join(', ')})` : ''}`);
+    throw new JobOpError(
+      `job ${ctx.job.name}: found no ${wanted} to restore in ${l.why}` +
+        `${some.length ? ` (copies: ${some.join(', ')})` : ''}`,
+    );
   } catch (e) {
     if (e instanceof JobOpError) throw e;
     const why = (e as Error).message;

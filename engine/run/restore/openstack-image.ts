@@ -42,7 +42,10 @@ function layout(ctx: KindContext): Layout {
   const steps = ctx.steps.filter((s): s is CommandStep => s.type === 'command' && s.phase === 'backup');
   if (!steps.length) backupStep(ctx, 'openstack-image');
   const first = steps[0].argv;
-  const os = first.slice(0, first.findIndex((a) => SUBCOMMANDS.has(a)));
+  const os = first.slice(
+    0,
+    first.findIndex((a) => SUBCOMMANDS.has(a)),
+  );
   const made = steps.map((s) => {
     const rest = s.argv.slice(os.length);
     if (rest[0] === 'server') return { name: rest[rest.indexOf('--name') + 1], kind: 'server' as const };
@@ -64,7 +67,10 @@ function parser(ctx: KindContext): (name: string) => number | undefined {
 }
 
 function copyOf(ctx: KindContext, l: Layout, base: string, time: number): RestoreCopy {
-  const parts: RestorePart[] = l.parts.map((p) => ({ name: `${base}${p.suffix}`, ...(p.kind !== 'server' ? { volume: true } : {}) }));
+  const parts: RestorePart[] = l.parts.map((p) => ({
+    name: `${base}${p.suffix}`,
+    ...(p.kind !== 'server' ? { volume: true } : {}),
+  }));
   return { name: base, time, path: base, host: backupStep(ctx).host, storage: storageOf(ctx.job), parts };
 }
 
@@ -142,7 +148,11 @@ export const openstackImageRestorer: ToolRestorer = {
         parts.push(p);
         continue;
       }
-      const out = await runToolChecked(ctx, toolCommand(ctx, [...l.os, 'image', 'show', '-f', 'json', p.name]), `cannot read image ${p.name}`);
+      const out = await runToolChecked(
+        ctx,
+        toolCommand(ctx, [...l.os, 'image', 'show', '-f', 'json', p.name]),
+        `cannot read image ${p.name}`,
+      );
       let show: Record<string, unknown> = {};
       try {
         show = JSON.parse(out) as Record<string, unknown>;
@@ -175,8 +185,16 @@ export const openstackImageRestorer: ToolRestorer = {
               '(and `restore.network`) on the job',
           );
         const argv = [
-          ...l.os, 'server', 'create', '--image', part.name, '--flavor', cfg.flavor ?? '<flavor>',
-          ...cfg.networks.flatMap((n) => ['--network', n]), '--wait', name,
+          ...l.os,
+          'server',
+          'create',
+          '--image',
+          part.name,
+          '--flavor',
+          cfg.flavor ?? '<flavor>',
+          ...cfg.networks.flatMap((n) => ['--network', n]),
+          '--wait',
+          name,
         ];
         return toolAction(ctx, `server ${name} from instance snapshot ${part.name}`, toolCommand(ctx, argv));
       }
@@ -190,7 +208,8 @@ export const openstackImageRestorer: ToolRestorer = {
       return {
         ...a,
         async run() {
-          if (part.sizeGb === undefined) throw new RestoreError(`the size of image ${part.name} is unknown; nothing was created`);
+          if (part.sizeGb === undefined)
+            throw new RestoreError(`the size of image ${part.name} is unknown; nothing was created`);
           await a.run();
         },
       };
@@ -200,8 +219,8 @@ export const openstackImageRestorer: ToolRestorer = {
       actions,
       target: made.join(', '),
       notes: [
-        'Cinder builds a volume after `volume create` returns: `openstack volume show NAME -c status` says when it is ' +
-          'available',
+        'Cinder builds a volume after `volume create` returns: `openstack volume show NAME -c status` says ' +
+          'when it is available',
       ],
     };
   },

@@ -23,7 +23,9 @@ export async function runToolChecked(ctx: KindContext, cmd: Command, what: strin
   if (r.error || r.code !== 0) {
     const last = r.stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
     const tool = cmd.argv[0].split('/').pop();
-    throw new RestoreError(ctx.x.redactor.text(`${what}: ${r.error ?? `${tool} exited with status ${r.code}${last ? `: ${last}` : ''}`}`));
+    throw new RestoreError(
+      ctx.x.redactor.text(`${what}: ${r.error ?? `${tool} exited with status ${r.code}${last ? `: ${last}` : ''}`}`),
+    );
   }
   return r.stdout;
 }

@@ -194,7 +194,11 @@ export interface ToolRestorer {
   /** Reads what the argv needs of the chosen copy (sizes); read-only, so a dry run does it too. */
   describe?(ctx: KindContext, copy: RestoreCopy): Promise<RestoreCopy>;
   /** The tool's commands; throws RestoreError for a target the kind cannot take. */
-  restore(ctx: KindContext, copy: RestoreCopy, req: ToolRestoreRequest): { actions: RestoreAction[]; target: string; notes: string[] };
+  restore(
+    ctx: KindContext,
+    copy: RestoreCopy,
+    req: ToolRestoreRequest,
+  ): { actions: RestoreAction[]; target: string; notes: string[] };
 }
 
 export type KindRestorer = FileRestorer | DbRestorer | ToolRestorer | InstanceRestorer;

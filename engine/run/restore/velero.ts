@@ -117,13 +117,20 @@ export const veleroRestorer: ToolRestorer = {
     const suffix = `-restore-${req.stamp.toLowerCase()}`;
     const name = `${copy.name.slice(0, 63 - suffix.length).replace(/[-.]+$/, '')}${suffix}`;
     const argv = [
-      velero, 'restore', 'create', name, `--from-backup=${copy.name}`,
+      velero,
+      'restore',
+      'create',
+      name,
+      `--from-backup=${copy.name}`,
       ...(map ? [`--namespace-mappings=${map}`] : []),
-      '--wait', ...globals,
+      '--wait',
+      ...globals,
     ];
     const target = map ? `namespaces ${map.replace(/:/g, ' → ')}` : `namespaces ${namespaces.join(', ')} (in place)`;
     return {
-      actions: [toolAction(ctx, `velero restore ${name} of backup ${copy.name} into ${target}`, toolCommand(ctx, argv))],
+      actions: [
+        toolAction(ctx, `velero restore ${name} of backup ${copy.name} into ${target}`, toolCommand(ctx, argv)),
+      ],
       target,
       notes: [
         'Velero never replaces a resource that exists already (existing-resource-policy none): those are left as ' +

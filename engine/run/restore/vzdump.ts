@@ -15,7 +15,8 @@ import { backupStep, storageOf, zoneOf } from './common';
 import { toolAction, toolCommand } from './tool';
 import { RestoreError, type KindContext, type RestoreCopy, type ToolRestorer } from './types';
 
-export const ARCHIVE = /^vzdump-(qemu|lxc)-([1-9][0-9]{2,8})-(\d{4}_\d{2}_\d{2}-\d{2}_\d{2}_\d{2})\.(vma|tar)(\.(zst|gz|lzo))?$/;
+export const ARCHIVE =
+  /^vzdump-(qemu|lxc)-([1-9][0-9]{2,8})-(\d{4}_\d{2}_\d{2}-\d{2}_\d{2}_\d{2})\.(vma|tar)(\.(zst|gz|lzo))?$/;
 const VMID = /^[1-9][0-9]{2,8}$/;
 
 function guests(ctx: KindContext): string[] {
@@ -40,7 +41,13 @@ function copyOf(ctx: KindContext, dir: string, name: string): RestoreCopy | unde
   if (!m || !guests(ctx).includes(m[2])) return undefined;
   const t = DateTime.fromFormat(m[3], 'yyyy_LL_dd-HH_mm_ss', { zone: zoneOf(ctx.job, ctx.plan) });
   if (!t.isValid) return undefined;
-  return { name, time: t.toMillis(), path: `${dir}/${name}`, host: backupStep(ctx, 'vzdump').host, storage: storageOf(ctx.job) };
+  return {
+    name,
+    time: t.toMillis(),
+    path: `${dir}/${name}`,
+    host: backupStep(ctx, 'vzdump').host,
+    storage: storageOf(ctx.job),
+  };
 }
 
 export const vzdumpRestorer: ToolRestorer = {
@@ -72,7 +79,8 @@ export const vzdumpRestorer: ToolRestorer = {
           'free guest id with --to VMID and switch over to it',
       );
     const to = req.to ?? '';
-    if (!req.placeholder && !VMID.test(to)) throw new RestoreError(`--to ${JSON.stringify(to)} is not a Proxmox guest id (100-999999999)`);
+    if (!req.placeholder && !VMID.test(to))
+      throw new RestoreError(`--to ${JSON.stringify(to)} is not a Proxmox guest id (100-999999999)`);
     const all = guests(ctx);
     // The runbook's copy is a placeholder: shown as the first guest's VM archive.
     const m = req.placeholder ? [copy.name, 'qemu', all[0]] : ARCHIVE.exec(copy.name);
@@ -84,7 +92,9 @@ export const vzdumpRestorer: ToolRestorer = {
       );
     const k = new Kit(ctx.job, ctx.plan, { now: 0 });
     const vm = m[1] === 'qemu';
-    const argv = vm ? [k.tool(ctx.job.host, 'qmrestore'), copy.path, to] : [k.tool(ctx.job.host, 'pct'), 'restore', to, copy.path];
+    const argv = vm
+      ? [k.tool(ctx.job.host, 'qmrestore'), copy.path, to]
+      : [k.tool(ctx.job.host, 'pct'), 'restore', to, copy.path];
     const what = `${vm ? 'VM' : 'container'} ${to}`;
     const said = req.placeholder
       ? `restore an archive ${copy.name} of guest ${all.join(' or ')} (a container's: pct restore ID ARCHIVE)`

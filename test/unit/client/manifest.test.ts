@@ -30,8 +30,10 @@ describe('extension manifest', () => {
     });
     // Every command a server lens can carry is one this client implements.
     for (const id of Object.values(LENS_COMMANDS)) expect(titles[id]).toBeTruthy();
-    // Only running a backup runs something.
-    expect(COMMAND_LIST.filter((c) => c.runsSomething).map((c) => c.id)).toEqual(['backplan.runNow']);
+    // Only running a backup and restoring one run something.
+    const running = COMMAND_LIST.filter((c) => c.runsSomething).map((c) => c.id);
+    expect(running).toEqual(['backplan.runNow', 'backplan.restore']);
+    expect(titles).toMatchObject({ 'backplan.restore': 'Restore…', 'backplan.openRunbook': 'Open runbook' });
   });
 
   it('contributes exactly the settings of client/settings.ts', () => {
