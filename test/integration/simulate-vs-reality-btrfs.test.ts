@@ -30,7 +30,7 @@ const isRoot = process.getuid?.() === 0;
 if (!isRoot && REQUIRE_INTEGRATION) throw new Error('BACKPLAN_REQUIRE_INTEGRATION=1 but the btrfs tests need root (mount, losetup)');
 const ok = isRoot && requireTools('btrfs', 'mkfs.btrfs', 'losetup', 'mount', 'faketime');
 
-/** A tier as the test plan writes it: `until` in fixed milliseconds (h/d/w only), `every` a calendar bucket. */
+/** A tier as the test plan writes it: `until` in fixed milliseconds (h/d/w), `every` a calendar bucket. */
 interface RefTier {
   until?: number;
   every?: 'all' | '1d' | '1w' | '1mo';
@@ -137,7 +137,7 @@ describe.skipIf(!ok)('simulate vs reality: btrfs', () => {
       { every: '1w', until: 42 * D + 6 * H },
       { every: '1mo' },
     ]);
-    expect(real.map(iso), 'the real snapshots against the tier rules of SPEC §3').toEqual(reference.map(iso));
+    expect(real.map(iso), 'real snapshots against the tier rules of SPEC §3').toEqual(reference.map(iso));
     expect(real.map(iso)).toEqual(predicted.map(iso));
     expect(real.length).toBeGreaterThan(6);
   }, 280_000);
@@ -172,7 +172,8 @@ describe.skipIf(!ok)('simulate vs reality: native expiry between runs (btrfs)', 
     }
     console.log(`simulate-vs-reality btrfs expiry: ${fires.length} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const last = fires[fires.length - 1];
-    const real = readdirSync(`${mnt}/snaps-exp`).map((n) => minute(defaultNameTime(n))).sort((a, b) => a - b);
+    const names = readdirSync(`${mnt}/snaps-exp`);
+    const real = names.map((n) => minute(defaultNameTime(n))).sort((a, b) => a - b);
     // The last prune (at `last`) kept what is younger than 1d2h: last − 24h … last, 5 snapshots.
     expect(real.map(iso)).toEqual([24, 18, 12, 6, 0].map((h) => iso(last - h * H)));
     // At last + 3h the oldest of them is 1 h past its deadline (last + 2h): still there.
