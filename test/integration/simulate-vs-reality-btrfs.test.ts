@@ -20,15 +20,13 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/cli';
 import { cliAt } from '../helpers/faketime';
-import { REQUIRE_INTEGRATION, requireTools } from '../helpers/integration';
+import { requireTools } from '../helpers/integration';
 import { dailyFires, defaultNameTime, iso, simulatedHeld } from '../helpers/simulate-vs-reality';
-import { btrfsAt, sh, unmountAll } from '../helpers/btrfs';
+import { btrfsAt, btrfsAvailable, sh, unmountAll } from '../helpers/btrfs';
 
 const H = 3_600_000;
 const minute = (ms: number) => ms - (ms % 60_000);
-const isRoot = process.getuid?.() === 0;
-if (!isRoot && REQUIRE_INTEGRATION) throw new Error('BACKPLAN_REQUIRE_INTEGRATION=1 but the btrfs tests need root (mount, losetup)');
-const ok = isRoot && requireTools('btrfs', 'mkfs.btrfs', 'losetup', 'mount', 'faketime');
+const ok = btrfsAvailable() && requireTools('faketime');
 
 /** A tier as the test plan writes it: `until` in fixed milliseconds (h/d/w), `every` a calendar bucket. */
 interface RefTier {
