@@ -2,11 +2,14 @@
 // client that declares backplan.showReference (the VS Code extension) the command's URI, whose
 // argument names a page of docs/reference that exists; for a client that does not show code
 // links (no codeDescriptionSupport), no link at all.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientCapabilities } from 'vscode-languageserver/node';
 import { REFERENCE_COMMAND } from '../../server/protocol';
+import { referenceHref } from '../../server/reference';
 import { ROOT } from '../helpers/cli';
 import { LspClient, readRepo, RICH_CAPABILITIES } from './harness';
 
@@ -53,5 +56,20 @@ describe('reference links of diagnostics', () => {
     const ds = await plain.diagnosticsFor(uri, 1);
     expect(ds.length).toBeGreaterThan(0);
     for (const d of ds) expect(d.codeDescription).toBeUndefined();
+  });
+
+  it('gives a client without the command the file of the page, when the docs sit beside the server', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backplan-ref-'));
+    try {
+      mkdirSync(join(dir, 'rules'));
+      writeFileSync(join(dir, 'rules', 'expiry-gap.md'), '# expiry-gap\n');
+      const href = referenceHref(new Set(), dir);
+      expect(fileURLToPath(href('expiry-gap')!)).toBe(join(dir, 'rules', 'expiry-gap.md'));
+      expect(href('no-such-rule')).toBeUndefined();
+      const viaCommand = referenceHref(new Set([REFERENCE_COMMAND]), dir);
+      expect(viaCommand('a-b')).toBe('command:backplan.showReference?%5B%22a-b%22%5D');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
