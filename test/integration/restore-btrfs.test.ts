@@ -198,6 +198,12 @@ describe.skipIf(!ok)('restore of btrfs-snapshot and btrfs-send jobs (two hosts o
     expect(tree(to)).toEqual(original);
     expect(existsSync(`${to}.partial`)).toBe(false);
     expect(existsSync(`${to}.partial.receive`)).toBe(false);
+    // The btrfs-send job restores from its own replica the same way (received where the data belongs).
+    const dry = await cli('restore', '--job', 'replica', '--to', join(alpha, 'vol2'), '--dry-run');
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`${FIRST}, read from storage vault (the job's own replica)`);
+    expect(dry.stdout).toContain(`[beta] btrfs send ${join(work, 'beta', 'vault', 'replica', FIRST)} | [alpha] btrfs`);
+    expect(dry.stdout).toContain(`btrfs receive ${join(alpha, 'vol2')}.partial.receive`);
     // A folder by --path from the replica, over the tar stream.
     const out = join(work, 'out-replica');
     const p = await cli('restore', '--job', 'snaps', '--path', join(vol, 'www'), '--to', out);

@@ -146,6 +146,13 @@ describe.skipIf(!ok)('restore of an incus-snapshot job (LXD as lxc, a standby co
     expect(r.stdout).toContain(`${lxd!.remote}:web1-back is a new, stopped instance on ${lxd!.remote}`);
     expect(tree(rootfsOf(lxd!.standby.dir, 'web1-back'))).toEqual(original);
     expect(lxd!.lxc('config', 'get', `${lxd!.remote}:web1-back`, 'boot.autostart').trim()).toBe('true');
+    // The incus-copy job restores from its own copy on the standby, beside it.
+    const c = await cli('restore', '--job', 'copy', '--to', 'web1-c', '--dry-run');
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect(c.stdout).toContain(`${snap}, read from storage away (the job's own replica)`);
+    expect(c.stdout).toContain(
+      `[local] lxc copy ${lxd!.remote}:web1/${snap} ${lxd!.remote}:web1-c-partial -c boot.autostart=true`,
+    );
   }, 120_000);
 
   it('restores on the standby when the source host is gone, boot.autostart as the snapshot carries it', async () => {
