@@ -97,9 +97,12 @@ export async function pruneWithTool(
         ms: Date.now() - s0,
         ...(message ? { message } : {}),
       });
-      if (step === guarded && r.detail) {
+      if (step.guard && r.detail) {
+        // Several guarded commands (duplicity's remove commands, in turn): the last one's kept
+        // copies, every one's removals.
         const d = r.detail as { kept?: PruneJobReport['keep']; removes?: PruneJobReport['remove'] };
-        out = { ...out, keep: d.kept ?? [], remove: d.removes ?? [] };
+        const removes = d.removes ?? [];
+        out = { ...out, keep: d.kept ?? [], remove: step === guarded ? removes : [...out.remove, ...removes] };
         if (r.ok) out.removed = out.remove.map((x) => x.name);
       }
       if (!r.ok) {
