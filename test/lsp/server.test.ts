@@ -114,8 +114,15 @@ describe('diagnostics', () => {
   it('yaml-syntax at the error, one per error', async () => {
     const { diagnostics } = await openText('version: 1\njobs:\n  a: [1, 2\n  b: {\n');
     const syntax = diagnostics.filter((d) => d.code === 'yaml-syntax');
-    expect(syntax.length).toBeGreaterThan(0);
-    for (const d of syntax) expect(d.range.start.line).toBeGreaterThanOrEqual(2);
+    // two unclosed brackets, two diagnostics: the `[` of line 2 is found open where `b:` starts,
+    // the `{` of line 3 at the end of the text
+    const at = (line: number, character: number) => ({ start: { line, character }, end: { line, character } });
+    expect(syntax.map((d) => ({ range: d.range, severity: d.severity }))).toEqual([
+      { range: { ...at(3, 2), end: { line: 3, character: 3 } }, severity: 1 },
+      { range: at(4, 0), severity: 1 },
+    ]);
+    expect(syntax[0].message).toMatch(/Flow sequence .* end with a \]$/);
+    expect(syntax[1].message).toMatch(/Flow map .* end with a \}$/);
   });
 
   it('unused: a hint tagged unnecessary; coverage: related information', async () => {
