@@ -4,6 +4,7 @@
 // Feb 28). All times are epoch milliseconds; zone offsets come from luxon.
 import { Info, type Zone } from 'luxon';
 import { civilFromDays, daysFromCivil } from '../time/civil';
+import { EXACT_FROM, EXACT_TO, zoneClockFor } from '../time/zone-clock';
 
 export { civilFromDays, daysFromCivil };
 
@@ -64,6 +65,11 @@ function hourStartOffset(cache: Map<number, number>, z: Zone, hour: number): num
 
 /** Offset from UTC, in minutes, of `zone` at the instant `ms`. */
 export function offsetAt(ms: number, zone: string): number {
+  // Where the zone's offset table is exact, read it (no Intl call for a new hour).
+  if (ms >= EXACT_FROM && ms < EXACT_TO) {
+    const clock = zoneClockFor(zone);
+    if (clock) return clock.offset(ms) / MINUTE;
+  }
   let cache = offsetCaches.get(zone);
   if (cache === undefined) {
     cache = new Map();

@@ -29,13 +29,21 @@
 //   touch each other's replicas, so their order among themselves does not matter.
 // Snapshot times on the replica are the SOURCE snapshot times (the names carry them).
 //
+// Speed: a replica sent to with a native tiers-only policy (no expiry) is pruned with the
+// incremental tiers evaluator, as simulate.ts prunes such a source (tiers-incremental.ts), and
+// its last prune is checked against the engine on the whole replica; on any difference the whole
+// replay is redone with every prune evaluated in full.
+//
 // Statistics mean what they mean in simulate.ts, for the replica: created = snapshots received
 // (a snapshot copied back after the replica pruned it counts again), removed = deleted there (by
 // the mirror or the prune), expired = the part of the prune's removals past the policy's expiry
 // at that prune (only Backplan prunes a replica, so its expiry always waits for a prune).
 import type { PolicyModel } from '../plan/model';
+import { hasExpiry } from '../retention/common';
 import type { RetentionEngine, SnapshotIn } from '../retention/types';
 import { ZoneClock } from './clock';
+import { Held, type Rec } from './held';
+import { incrementalApplies, TiersIncremental } from './tiers-incremental';
 import {
   effectiveMin,
   expiryDeadline,
@@ -171,6 +179,10 @@ class ReplicaReplay implements SourceWatcher {
   private repSet = new Set<number>();
   /** Reasons of the replica's last prune, for the snapshots it judged. */
   private judged = new Map<number, string[]>();
+  /** The incremental tiers evaluator and its copy of the replica (null: every prune in full). */
+  private readonly fast: { held: Held; tiers: TiersIncremental; seq: number } | null;
+  /** On the incremental path, the last prune: its input and what it kept (judged from it at the end). */
+  private lastJudged: { list: number[]; base: number | undefined; t: number; kept: number[] } | null = null;
   private created = 0;
   private removed = 0;
   private expired = 0;
@@ -187,12 +199,78 @@ class ReplicaReplay implements SourceWatcher {
     private readonly sourceName: string,
     from: number,
     at: number,
+    incremental: boolean,
   ) {
     this.fires = inRange(copy.fires, from, at)!;
     this.prunesAt = inRange(copy.pruneAt, from, at);
     this.instants = [...new Set([...this.fires, ...(this.prunesAt ?? [])])].sort((a, b) => a - b);
     this.min = copy.policy ? effectiveMin(copy.engine.id, copy.policy) : 0;
-    this.deadline = copy.policy ? expiryDeadline(copy.engine.id, copy.policy, new ZoneClock(copy.timezone)) : undefined;
+    const clock = new ZoneClock(copy.timezone);
+    this.deadline = copy.policy ? expiryDeadline(copy.engine.id, copy.policy, clock) : undefined;
+    const policy = copy.policy;
+    const tiersOnly = policy !== undefined && !hasExpiry(policy) && incrementalApplies(copy.engine, policy);
+    if (incremental && copy.mode === 'send' && tiersOnly) {
+      const held = new Held();
+      this.fast = { held, tiers: new TiersIncremental(policy, clock, held), seq: 0 };
+    } else {
+      this.fast = null;
+    }
+  }
+
+  /** Appends a received snapshot to the incremental path's list. */
+  private received(time: number): void {
+    const f = this.fast;
+    if (!f) return;
+    const r: Rec = {
+      time,
+      seq: f.seq++,
+      snap: null,
+      prev: null,
+      next: null,
+      alive: true,
+      expires: Infinity,
+      band: -1,
+      group: null,
+      stamp: 0,
+    };
+    f.held.append(r);
+    f.tiers.added(r);
+  }
+
+  /** A prune on the incremental path: the tiers' removals, minus the min newest and the base. */
+  private pruneFast(t: number, base: number | undefined): void {
+    const { held, tiers } = this.fast!;
+    const list = this.rep;
+    const prot = held.newest(this.min);
+    if (base !== undefined) {
+      let r = held.tail;
+      while (r && r.time > base) r = r.prev;
+      if (r && r.time === base) prot.push(r);
+    }
+    for (const r of tiers.decide(t + PRUNE_DELAY_MS, prot)) {
+      tiers.removing(r);
+      held.unlink(r);
+      this.removed++;
+    }
+    const kept: number[] = [];
+    for (let r = held.head; r; r = r.next) kept.push(r.time);
+    this.rep = kept;
+    this.repSet = new Set(kept);
+    // `rep` grows with the next sends: what this prune kept is a copy.
+    this.lastJudged = { list, base, t, kept: kept.slice() };
+  }
+
+  /**
+   * The reasons of the last prune, from the engine on the replica it pruned; false when the
+   * incremental path kept something else than the engine would have (the replay is then redone).
+   */
+  settle(): boolean {
+    const last = this.lastJudged;
+    if (!last) return true;
+    this.lastJudged = null;
+    const out = pruneList(last.list, this.copy, this.min, last.base, this.sourceName, last.t);
+    this.judged = out.reasons;
+    return out.kept.length === last.kept.length && out.kept.every((t, i) => t === last.kept[i]);
   }
 
   private consider(ms: number, gFrom: number, gTo: number, live: boolean): void {
@@ -228,6 +306,7 @@ class ReplicaReplay implements SourceWatcher {
         if (canSend) {
           this.rep.push(newest);
           this.repSet.add(newest);
+          this.received(newest);
           this.created++;
         } else if (!this.prunesAt) {
           // The send drivers plan no step at all when there is nothing to send (the replica
@@ -240,7 +319,9 @@ class ReplicaReplay implements SourceWatcher {
     if (pruneNow) {
       this.prunes++;
       this.lastPrune = t;
-      if (this.rep.length > 0 && copy.policy) {
+      if (this.rep.length > 0 && copy.policy && this.fast) {
+        this.pruneFast(t, newestCommon(this.rep, source.has));
+      } else if (this.rep.length > 0 && copy.policy) {
         const base = newestCommon(this.rep, source.has);
         const out = pruneList(this.rep, copy, this.min, base, this.sourceName, t);
         for (const r of out.removed) {
@@ -252,6 +333,7 @@ class ReplicaReplay implements SourceWatcher {
         this.judged = out.reasons;
       } else {
         this.judged = new Map();
+        this.lastJudged = null;
       }
     }
 
@@ -305,18 +387,24 @@ export function simulateReplication(input: ReplicationInput, sourceLabel = `the 
   checkPolicy(source, sourceLabel);
   for (const c of copies) checkPolicy(c, `the copy \`${c.name}\``);
 
-  let replays: ReplicaReplay[] = [];
-  const src = simulate({
-    fires: source.fires,
-    engine: source.engine,
-    // A source without retention is never pruned: an empty policy that no prune reads.
-    policy: source.policy ?? { at: [], raw: {} },
-    pruneAt: source.policy ? source.pruneAt : [],
-    timezone: source.timezone,
-    from,
-    at,
-    strategy: input.strategy,
-    watchers: () => (replays = copies.map((c) => new ReplicaReplay(c, sourceName, from, at))),
-  });
-  return { source: src, copies: replays.map((r) => r.result(at)) };
+  const replay = (incremental: boolean): ReplicationResult | null => {
+    let replays: ReplicaReplay[] = [];
+    const src = simulate({
+      fires: source.fires,
+      engine: source.engine,
+      // A source without retention is never pruned: an empty policy that no prune reads.
+      policy: source.policy ?? { at: [], raw: {} },
+      pruneAt: source.policy ? source.pruneAt : [],
+      timezone: source.timezone,
+      from,
+      at,
+      strategy: input.strategy,
+      watchers: () => (replays = copies.map((c) => new ReplicaReplay(c, sourceName, from, at, incremental))),
+    });
+    // Every replica settles (its reasons), even after one that disagreed.
+    const settled = replays.map((r) => r.settle());
+    if (!settled.every(Boolean)) return null;
+    return { source: src, copies: replays.map((r) => r.result(at)) };
+  };
+  return ((input.strategy ?? 'auto') === 'auto' ? replay(true) : null) ?? replay(false)!;
 }

@@ -1,7 +1,7 @@
 // Plan durations: `Nmin Nh Nd Nw Nmo Ny`, combinable (`1y2mo3d`). A bare `m` is ambiguous
 // (minutes or months?) and rejected with both readings offered as fixes.
-import { DateTime, IANAZone } from 'luxon';
-import { ZoneClock } from './zone-clock';
+import { DateTime } from 'luxon';
+import { EXACT_FROM, EXACT_TO, zoneClockFor } from './zone-clock';
 
 export interface Duration {
   y: number;
@@ -151,35 +151,15 @@ export function subtractDuration(time: number, d: Duration, zone: string): numbe
 }
 
 // Shifting by months through luxon costs tens of microseconds (an Intl call per offset); a
-// simulation shifts at every prune. ZoneClock does luxon's exact steps on the zone's offset
-// table. It is used for IANA names and instants from 1980 to 2200, where that table is exact
-// (every offset change since then falls on a whole minute, at most one per day); luxon does the
-// rest (other years, the fixed-offset and system zones luxon also reads).
-const FAST_FROM = Date.UTC(1980, 0, 1);
-const FAST_TO = Date.UTC(2200, 0, 1);
-const clocks = new Map<string, ZoneClock | null>();
-
-function fastClock(zone: string): ZoneClock | null {
-  let c = clocks.get(zone);
-  if (c === undefined) {
-    try {
-      c = IANAZone.isValidZone(zone) ? new ZoneClock(zone) : null;
-    } catch {
-      c = null;
-    }
-    if (clocks.size > 1000) clocks.clear();
-    clocks.set(zone, c);
-  }
-  return c;
-}
-
+// simulation shifts at every prune. ZoneClock does luxon's exact steps on the zone's offset table,
+// where that table is exact (zone-clock.ts: zoneClockFor); luxon does the rest.
 /** Same wall-clock time `years` and `months` later (negative: earlier) in `zone`; throws for an unknown zone. */
 function calendarShift(time: number, years: number, months: number, zone: string): number {
-  if (time >= FAST_FROM && time < FAST_TO) {
-    const clock = fastClock(zone);
+  if (time >= EXACT_FROM && time < EXACT_TO) {
+    const clock = zoneClockFor(zone);
     if (clock) {
       const t = clock.addMonths(time, years * 12 + months);
-      if (t >= FAST_FROM && t < FAST_TO) return t;
+      if (t >= EXACT_FROM && t < EXACT_TO) return t;
     }
   }
   const dt = DateTime.fromMillis(time, { zone });

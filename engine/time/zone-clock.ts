@@ -16,6 +16,7 @@
 // test/unit/simulate/clock.test.ts checks every one of them against its reference on random
 // instants in several zones (DST, half-hour zones, a zone that skipped a whole day), and
 // test/unit/time/calendar-shift.test.ts checks duration.ts's shifts against luxon itself.
+import { IANAZone } from 'luxon';
 import type { Duration } from './duration';
 import { zoneTable, type ZoneTable } from './offsets';
 import { civilFromDays, daysFromCivil } from './civil';
@@ -212,4 +213,26 @@ export class ZoneClock {
         return Math.floor((civilFromDays(dayNumber).year - 1970) / scheme.size);
     }
   }
+}
+
+// The offset table (time/offsets.ts) is exact from 1980 to 2200: every offset change since then
+// falls on a whole minute, at most one per day. Outside, or for names luxon reads but that are
+// not IANA zones (fixed offsets, the system zone), callers ask luxon.
+export const EXACT_FROM = Date.UTC(1980, 0, 1);
+export const EXACT_TO = Date.UTC(2200, 0, 1);
+const clocks = new Map<string, ZoneClock | null>();
+
+/** The shared clock of an IANA zone, or null when `zone` is not one. */
+export function zoneClockFor(zone: string): ZoneClock | null {
+  let c = clocks.get(zone);
+  if (c === undefined) {
+    try {
+      c = IANAZone.isValidZone(zone) ? new ZoneClock(zone) : null;
+    } catch {
+      c = null;
+    }
+    if (clocks.size > 1000) clocks.clear();
+    clocks.set(zone, c);
+  }
+  return c;
 }
