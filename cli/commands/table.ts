@@ -263,9 +263,24 @@ export const COMMANDS: CommandDecl[] = [
     args: 'PLAN',
     options: [
       job('the job whose copy is restored', undefined),
-      { name: 'copy', value: 'NAME', meaning: 'the copy to restore (a file or directory name, a restic snapshot id, a borg archive name)', default: 'the newest good copy' },
+      {
+        name: 'copy',
+        value: 'NAME',
+        meaning:
+          'the copy to restore (a file or directory name, a restic snapshot id, a borg archive name, a Velero ' +
+          'backup, an OpenStack run\'s image or snapshot name, a vzdump archive)',
+        default: 'the newest good copy',
+      },
       { name: 'at', value: 'ISO', orWith: 'copy', meaning: 'the newest copy taken at or before this time; not with --copy', default: 'the newest good copy' },
-      { name: 'to', value: 'TARGET', meaning: 'where to restore: a directory that does not exist or is empty (on the host the job\'s tool runs on), or for pg-dump and mysql-dump a database that does not exist or is empty', default: 'none: give --to or --in-place' },
+      {
+        name: 'to',
+        value: 'TARGET',
+        meaning:
+          'where to restore: a directory that does not exist or is empty (on the host the job\'s tool runs on), or ' +
+          'for pg-dump and mysql-dump a database that does not exist or is empty; for velero a namespace (OLD:NEW,... ' +
+          'for several), for openstack-image the new server or volume name, for vzdump a free guest id',
+        default: 'none: give --to or --in-place',
+      },
       { name: 'in-place', orWith: 'to', meaning: 'restore over the job\'s own paths (or database): the current data is first moved aside to NAME.before-restore-<UTC stamp> (a database: renamed NAME_before_restore_<stamp>); needs --yes', default: 'off: --to is required' },
       { name: 'path', value: 'P', multiple: true, meaning: 'restore only this absolute path of the copy (repeatable; files kinds only)', default: 'the whole copy' },
       { name: 'from-storage', value: 'S', meaning: 'read the copy from storage S (the job\'s own, or one holding a replica: an rsync job with from: J)', default: 'the job\'s own storage, then any replica when the copy is gone there' },
