@@ -276,9 +276,9 @@ export const COMMANDS: CommandDecl[] = [
         name: 'to',
         value: 'TARGET',
         meaning:
-          'where to restore: a directory that does not exist or is empty (on the host the job\'s tool runs on), or ' +
-          'for pg-dump and mysql-dump a database that does not exist or is empty; for velero a namespace (OLD:NEW,... ' +
-          'for several), for openstack-image the new server or volume name, for vzdump a free guest id',
+          'where to restore: a directory that does not exist or is empty (on the host the job\'s tool runs on), ' +
+          'or for pg-dump and mysql-dump a database that does not exist or is empty; for velero a namespace ' +
+          '(OLD:NEW,... for several), for openstack-image the new server or volume name, for vzdump a free guest id',
         default: 'none: give --to or --in-place',
       },
       { name: 'in-place', orWith: 'to', meaning: 'restore over the job\'s own paths (or database): the current data is first moved aside to NAME.before-restore-<UTC stamp> (a database: renamed NAME_before_restore_<stamp>); needs --yes', default: 'off: --to is required' },
