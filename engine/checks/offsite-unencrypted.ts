@@ -19,6 +19,12 @@ function hasEncrypt(job: JobModel): boolean {
   return true;
 }
 
+/** A passphrase reference on the job or its `to` storage (duplicity's symmetric encryption). */
+function hasPassphrase(plan: PlanModel, job: JobModel): boolean {
+  const storage = job.to !== undefined ? plan.storage.get(job.to)?.raw : undefined;
+  return [job.raw, storage].some((r) => r !== undefined && (r.passphrase_env !== undefined || r.passphrase_file !== undefined));
+}
+
 /** The job that encrypts what `job` writes: itself or one of its `from` ancestors (or the job whose output it reads). */
 function encryptedBy(plan: PlanModel, chain: Chain, job: JobModel): JobModel | undefined {
   const seen = new Set<string>();
@@ -26,7 +32,10 @@ function encryptedBy(plan: PlanModel, chain: Chain, job: JobModel): JobModel | u
   while (j && !seen.has(j.name)) {
     seen.add(j.name);
     const how = kindInfo(j.kind)?.encryption;
-    if (how === 'repository' || ((how === 'gpg' || how === undefined) && hasEncrypt(j))) return j;
+    // duplicity encrypts only with a key (`encrypt`) or a passphrase; without both it writes --no-encryption.
+    if (j.kind === 'duplicity') {
+      if (hasEncrypt(j) || hasPassphrase(plan, j)) return j;
+    } else if (how === 'repository' || ((how === 'gpg' || how === undefined) && hasEncrypt(j))) return j;
     const parent: string | undefined = j.from ?? chain.parentOf[j.name];
     j = parent !== undefined ? plan.jobs.get(parent) : undefined;
   }
@@ -37,6 +46,7 @@ function encryptedBy(plan: PlanModel, chain: Chain, job: JobModel): JobModel | u
 function howToEncrypt(job: JobModel): string {
   const how = kindInfo(job.kind)?.encryption;
   if (how === undefined || how === 'gpg') return 'add `encrypt:` (e.g. `encrypt: { gpg: { recipient: KEY_ID } }`) or use an encrypted repository (restic, borg)';
+  if (job.kind === 'duplicity') return 'give it `passphrase_env`/`passphrase_file` (symmetric gpg) or `encrypt: { gpg: { recipient: KEY_ID } }`';
   if (how === 'repository') return 'use an encrypted repository';
   return `${hasEncrypt(job) ? `\`encrypt\` has no effect on ${job.kind}: ` : ''}${how.advice}`;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkText } from '../../../engine/check';
 import { rule as fullWindow } from '../../../engine/checks/duplicity-full-window';
 import { rule as rpoGap } from '../../../engine/checks/duplicity-rpo-gap';
+import { rule as offsite } from '../../../engine/checks/offsite-unencrypted';
 
 const NOW = Date.parse('2026-01-15T00:00:00Z');
 const slice = (text: string, r: { start: number; end: number }) => text.slice(r.start, r.end);
@@ -61,5 +62,29 @@ describe('duplicity-rpo-gap', () => {
     expect(run(plan('    rpo: 1d\n    full_every: 1w\n    retention: { keep: { within: 1mo } }\n'))).toEqual([]);
     expect(run(plan('    rpo: 9d\n    full_every: 1w\n    retention: { keep: { within: 1mo, incrementals_of: 1 } }\n'))).toEqual([]);
     expect(run(plan('    full_every: 1w\n    retention: { keep: { within: 1mo, incrementals_of: 1 } }\n'))).toEqual([]);
+  });
+});
+
+describe('offsite-unencrypted for duplicity', () => {
+  const text = (extra: string) => `version: 1
+hosts:
+  prod: { site: paris }
+storage:
+  bucket: { site: cloud, media: object, url: "sftp://backup@far.example.net//dup" }
+jobs:
+  files:
+    kind: duplicity
+    host: prod
+    paths: [/srv]
+    to: bucket
+${extra}`;
+  const run = (t: string) => checkText(t, { rules: [offsite], now: NOW }).findings;
+
+  it('fires without a passphrase or a key (duplicity then writes --no-encryption), not with either', () => {
+    const [f, ...rest] = run(text(''));
+    expect(rest).toEqual([]);
+    expect(f.message).toMatch(/passphrase_env/);
+    expect(run(text('    passphrase_env: DUP_PW\n'))).toEqual([]);
+    expect(run(text('    encrypt: { gpg: { recipient: ABCD1234 } }\n'))).toEqual([]);
   });
 });
