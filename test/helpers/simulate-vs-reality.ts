@@ -28,11 +28,20 @@ export async function simulatedHeld(plan: string, job: string, from: number, at:
   return j.snapshots.map((s) => Date.parse(s.time)).sort((a, b) => a - b);
 }
 
-/** `backplan-YYYYMMDDTHHMMSSZ` (or the older `backplan-YYYYMMDDTHHMMZ`) → epoch ms. */
+/**
+ * `backplan-YYYYMMDDTHHMMSSZ` (or the older `backplan-YYYYMMDDTHHMMZ`) → epoch ms, to the minute:
+ * a test's run starts at a schedule fire on a running faked clock and names its copy a few
+ * seconds later, so the minute is the fire the simulation predicts.
+ */
 export function defaultNameTime(name: string): number {
   const m = /^backplan-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?Z$/.exec(name);
   if (!m) throw new Error(`not a default snapshot name: ${name}`);
-  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0));
+  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+}
+
+/** A default copy name to the minute (`backplan-20270101T000002Z` → `backplan-20270101T0000Z`), suffix kept. */
+export function minuteName(name: string): string {
+  return name.replace(/^(backplan-\d{8}T\d{4})\d{2}(Z(?:-\d+)?)$/, '$1$2');
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,17 +1,20 @@
 // Two `backplan run`s of one job at the same instant (a retry, a chain started by hand twice,
 // a test): the second used to fail at its final rename after doing all the work. Now each copy
 // gets a name of its own, decided before the work starts, and both are real, verifiable copies.
-// The clock is pinned with libfaketime so both runs start in the same second.
+// The wall clock is frozen with libfaketime (`i0.0`: it does not advance; the monotonic clock
+// stays real so timers still fire), so the runs fall in the same second however loaded the machine.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ROOT } from '../helpers/cli';
-import { cliAt } from '../helpers/faketime';
+import { cliAt as cliAtRunning, faketimeLib } from '../helpers/faketime';
 import { requireTools } from '../helpers/integration';
 
 const ok = requireTools('faketime');
-const AT = Date.UTC(2026, 11, 3, 7, 19, 52, 100);
+const AT = '2026-12-03 07:19:52';
+const cliAt = (at: string, args: string[]) =>
+  cliAtRunning(undefined, args, { FAKETIME: `@${at} i0.0`, DONT_FAKE_MONOTONIC: '1', LD_PRELOAD: faketimeLib() });
 let dir = '';
 
 beforeAll(() => {

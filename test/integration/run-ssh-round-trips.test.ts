@@ -14,11 +14,13 @@ import { sshHostsAvailable, startSshHosts, type SshHosts } from '../helpers/sshd
 
 const ok = sshHostsAvailable();
 
-// The budget: connect (ControlMaster), preflight, mkdir (the plan's setup step), the archive's
-// dd, one call that writes the manifest and gives both their names, and one listing for the
-// prune (which also removes leftovers of interrupted runs). Before the one-call scripts it was
-// 16: two dd, test -e, ln + rm + sync twice, and test -e + find for two listings.
-const PER_RUN = 6;
+// The budget: connect (ControlMaster), preflight, one listing of the names already taken where
+// the copy goes (so its name is decided before any work starts, issue #9), mkdir (the plan's
+// setup step), the archive's dd, one call that writes the manifest and gives both their names,
+// and one listing for the prune (which also removes leftovers of interrupted runs). Before the
+// one-call scripts it was 16: two dd, test -e, ln + rm + sync twice, and test -e + find for two
+// listings.
+const PER_RUN = 7;
 
 let dir = '';
 let ssh: SshHosts;
@@ -95,7 +97,11 @@ describe.skipIf(!ok)('ssh round trips of a remote archive job', () => {
     const r2 = run();
     expect(r2.code, r2.stdout + r2.stderr).toBe(0);
     expect(r2.stderr).toContain(`backplan: docs: removed 1 leftover(s) of an interrupted run: ${old}.partial`);
-    expect(readdirSync(out).sort()).toEqual([name, `${name}.sha256`]);
+    // keep last 1: only the second run's copy (named to its own second) is left.
+    const [newer] = readdirSync(out).filter((n) => n.endsWith('.tar.gz'));
+    expect(newer).not.toBe(old);
+    expect(newer).toMatch(/^docs-\d{8}T\d{6}Z(-\d+)?\.tar\.gz$/);
+    expect(readdirSync(out).sort()).toEqual([newer, `${newer}.sha256`]);
     const second = remoteCalls(log, seen);
     expect(second.length, `${second.length} calls: ${programs(second)}`).toBeLessThanOrEqual(PER_RUN + 3);
 
