@@ -33,8 +33,8 @@ function envOf(e: Record<string, EnvValue> | undefined): NodeJS.ProcessEnv {
   return out;
 }
 
-function exec(step: CommandStep, argv = step.argv, input?: Buffer): Buffer {
-  const r = spawnSync(argv[0], argv.slice(1), { env: envOf(step.env), input });
+function exec(step: CommandStep, argv = step.argv, input?: Buffer, extraEnv: NodeJS.ProcessEnv = {}): Buffer {
+  const r = spawnSync(argv[0], argv.slice(1), { env: { ...envOf(step.env), ...extraEnv }, input });
   if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
@@ -44,7 +44,7 @@ function commands(steps: Step[]): CommandStep[] {
 }
 
 describe.skipIf(!requireTools('restic'))('restic argv against restic', () => {
-  it('backs up, then the guard and the forget run with the generated flags', () => {
+  it('backs up, then the guard and the forget keep exactly what the policy keeps', () => {
     process.env.BP_TEST_RESTIC_PW = 'test-password';
     const j = job('files', {
       kind: 'restic',
@@ -52,30 +52,47 @@ describe.skipIf(!requireTools('restic'))('restic argv against restic', () => {
       exclude: ['*.tmp'],
       to: 'store',
       password_env: 'BP_TEST_RESTIC_PW',
-      retention: policy(undefined, { keep: { last: 1, within: '1d' } }),
+      retention: policy(undefined, { keep: { last: 1, daily: 2, within: '1d' } }),
     });
     const p = plan({ storage: [storage('store', { path: join(dir, 'store') })], jobs: [j] });
     const r = DRIVERS.restic(j, p, { now: NOW });
     expect(r.errors).toEqual([]);
     const [backup, prune] = commands(r.steps);
     const repo = join(dir, 'store/files');
+    const resticJson = (args: string[]) =>
+      JSON.parse(execFileSync('restic', ['--repo', repo, ...args, '--json'], { env: envOf(backup.env), encoding: 'utf8' }));
     execFileSync('restic', ['--repo', repo, 'init', '-q'], { env: envOf(backup.env) });
-    exec(backup);
-    exec(backup);
-    const snaps = JSON.parse(
-      execFileSync('restic', ['--repo', repo, 'snapshots', '--json'], { env: envOf(backup.env), encoding: 'utf8' }),
-    );
-    expect(snaps).toHaveLength(2);
-    expect(snaps[0].tags).toEqual(['backplan:files']);
+    // The generated backup argv, at chosen past times (hours before the newest, March 5 06:00
+    // UTC). Each rule keeps its own: `last: 1` the newest; `within: 1d` (restic: of the newest
+    // snapshot) also the one 2 h older; `daily: 2` the newest of March 5 and of March 4 (26 h,
+    // not 30 h). Restic keeps their union, the other three go.
+    const newest = Date.UTC(2024, 2, 5, 6, 0, 0);
+    const ages = [240, 72, 30, 26, 2, 0].map((h) => newest - h * 3_600_000);
+    for (const t of ages) {
+      const at = backup.argv.indexOf('--');
+      const when = new Date(t).toISOString().replace('T', ' ').slice(0, 19);
+      exec(backup, [...backup.argv.slice(0, at), `--time=${when}`, ...backup.argv.slice(at)], undefined, { TZ: 'UTC' });
+    }
+    type Snap = { id: string; time: string; tags: string[] };
+    const snaps: Snap[] = resticJson(['snapshots']);
+    expect(snaps.map((s) => Date.parse(s.time)).sort((a, b) => a - b)).toEqual(ages);
+    for (const s of snaps) expect(s.tags).toEqual(['backplan:files']);
     const files = execFileSync('restic', ['--repo', repo, 'ls', 'latest'], {
       env: envOf(backup.env),
       encoding: 'utf8',
     });
     expect(files).toContain("it's $(x).txt");
     expect(files).not.toContain('b.tmp');
+    const idAt = (t: number) => snaps.find((s) => Date.parse(s.time) === t)!.id;
+    const kept = [ages[3], ages[4], ages[5]].map(idAt).sort();
+    const removed = [ages[0], ages[1], ages[2]].map(idAt).sort();
+    // the guard's dry run: one group (no grouping), the same split
     const dry = JSON.parse(exec(prune, prune.guard!.argv).toString());
-    expect(dry[0].keep.length).toBeGreaterThanOrEqual(1);
+    expect(dry).toHaveLength(1);
+    expect(dry[0].keep.map((s: Snap) => s.id).sort()).toEqual(kept);
+    expect(dry[0].remove.map((s: Snap) => s.id).sort()).toEqual(removed);
     exec(prune);
+    expect(resticJson(['snapshots']).map((s: Snap) => s.id).sort()).toEqual(kept);
   }, 60_000);
 });
 
