@@ -60,7 +60,7 @@ export interface RuleFinding {
 export interface Rule {
   id: RuleId;
   defaultSeverity: Severity;
-  /** One line for docs and `backplan check --list-rules`. */
+  /** One line for the reference (docs/reference/, scripts/gen-docs.mjs). */
   summary: string;
   check(ctx: CheckContext): RuleFinding[];
 }
