@@ -60,7 +60,7 @@ describe.skipIf(!requireTools('restic'))('restic argv against restic', () => {
     const [backup, prune] = commands(r.steps);
     const repo = join(dir, 'store/files');
     const resticJson = (args: string[]) =>
-      JSON.parse(execFileSync('restic', ['--repo', repo, ...args, '--json'], { env: envOf(backup.env), encoding: 'utf8' }));
+      JSON.parse(execFileSync('restic', ['--repo', repo, ...args, '--json'], { env: envOf(backup.env) }).toString());
     execFileSync('restic', ['--repo', repo, 'init', '-q'], { env: envOf(backup.env) });
     // The generated backup argv, at chosen past times (hours before the newest, March 5 06:00
     // UTC). Each rule keeps its own: `last: 1` the newest; `within: 1d` (restic: of the newest
