@@ -216,7 +216,7 @@ function toolActions(plan: PlanModel, job: JobModel, storage: string | undefined
   const copy: RestoreCopy = { name: NEWEST, time: now, path: NEWEST, host, storage: storage ?? '' };
   // Snapshot kinds read their argv from live state (mountpoints, snapshot directories): nothing runs here.
   if (restorer.target === 'instance' || (restorer.target === 'files' && restorer.live))
-    return 'its tool argv is read from the live snapshots: see the `backplan restore --dry-run` line';
+    return 'it is read from the live snapshots and mountpoints';
   try {
     const actions =
       restorer.target === 'tool'
@@ -403,7 +403,14 @@ function chapter(plan: PlanModel, host: string, chains: ReturnType<typeof comput
     const restorer = restorerFor(d.job.kind);
     // A kind restored by its own tool makes a new object: its name is the reader's to choose.
     const byTool = restorer?.target === 'tool' ? restorer : undefined;
-    const target = isDb ? databaseOf(d.job) : byTool ? byTool.placeholder : `${RESTORE_ROOT}/${d.job.name}`;
+    // Snapshot kinds restored whole: a new dataset, subvolume or instance the restorer names.
+    const whole = restorer?.target === 'instance' || restorer?.target === 'files' ? restorer.whole : undefined;
+    const suggested = whole?.suggest(plan, d.job, `${RESTORE_ROOT}/${d.job.name}`);
+    const target = isDb
+      ? databaseOf(d.job)
+      : byTool
+        ? byTool.placeholder
+        : (suggested?.target ?? `${RESTORE_ROOT}/${d.job.name}`);
     const notes: string[] = [];
     const backplan = restorer
       ? [
@@ -422,6 +429,7 @@ function chapter(plan: PlanModel, host: string, chains: ReturnType<typeof comput
         `restored by ${d.job.kind}'s own tool as a new object: put a free name for ${target}; nothing existing ` +
           'is replaced',
       );
+    else if (suggested) notes.push(suggested.note);
     else if (!isDb && restorer) notes.push(`restored under ${target} (each path at ${target} + its absolute path); move it into place once checked`);
     if (isDb) notes.push(`restored into the database ${target} on the job's server (it must not exist or be empty)`);
     const rootKind = d.root?.kind;

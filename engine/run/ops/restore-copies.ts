@@ -46,7 +46,15 @@ export async function listRestoreCopies(opts: {
     return {
       job: job.name,
       kind: job.kind,
-      target: restorer.target === 'files' ? 'files' : restorer.target === 'database' ? 'database' : 'name',
+      // A whole zfs copy goes into a new dataset: a name, not a folder.
+      target:
+        restorer.target === 'files'
+          ? restorer.whole?.noun === 'dataset'
+            ? 'name'
+            : 'files'
+          : restorer.target === 'database'
+            ? 'database'
+            : 'name',
       storage: l.storage,
       why: l.why,
       copies: l.copies.map((c) => ({ name: c.name, time: new Date(c.time).toISOString(), storage: c.storage })),

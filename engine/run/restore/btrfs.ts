@@ -132,6 +132,12 @@ export const btrfsRestorer: FileRestorer = {
   },
   whole: {
     noun: 'subvolume',
+    suggest: (_plan, _job, root) => ({
+      target: root,
+      note:
+        `restored as a writable snapshot at ${root} on the data's host (received there first from a replica); ` +
+        '--in-place moves the current subvolume aside beside it',
+    }),
     async plan(ctx, copy, req) {
       const h = home(ctx);
       const fs = fsFor(h.host, ctx.x.hosts);

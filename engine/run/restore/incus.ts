@@ -18,7 +18,7 @@ import { capture, exitOk } from '../exec/process';
 import { clientFailure, speaksLxc, splitTarget } from '../inventory/incus';
 import { inventoryOf } from '../prune/replication-base';
 import { onHost } from './common';
-import { ownListing, replicaListings, snapshotJob, type Family } from './snapshots';
+import { ownListing, replicaListings, snapshotJob, snapshotJobOf, type Family } from './snapshots';
 import { RestoreError, type InstanceRestorer, type KindContext, type RestoreAction, type RestoreCopy } from './types';
 
 const FAMILY: Family = { snapshot: 'incus-snapshot', send: 'incus-copy' };
@@ -91,6 +91,16 @@ export const incusRestorer: InstanceRestorer = {
   replicas: (ctx) => replicaListings(ctx, FAMILY),
   whole: {
     noun: 'instance',
+    suggest(plan, job) {
+      const inst = snapshotJobOf(plan, job, FAMILY)?.raw.instance;
+      const target = typeof inst === 'string' && NAME.test(`${inst}-restored`) ? `${inst}-restored` : 'NEW_INSTANCE';
+      return {
+        target,
+        note:
+          `restored as the new, stopped instance ${target} beside the copy (on the standby when read there), ` +
+          'boot.autostart as the source has it; --in-place keeps the current state as a snapshot first',
+      };
+    },
     async plan(ctx, copy, req) {
       const c = ofCopy(copy);
       const lxc = speaksLxc(c.bin);

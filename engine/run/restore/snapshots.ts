@@ -4,7 +4,7 @@
 // the job is the send), and copying a tree out of a snapshot's directory into a restore root,
 // on another host if need be (`tar c` where the copy is, `tar x` where the data goes, joined
 // by Backplan as a pipeline of argv arrays).
-import type { JobModel } from '../../plan/model';
+import type { JobModel, PlanModel } from '../../plan/model';
 import { runCommandStep } from '../exec/execute';
 import { fsFor } from '../exec/files';
 import { LOCAL } from '../exec/quote';
@@ -28,6 +28,13 @@ export function snapshotJob(ctx: KindContext, family: Family): JobModel {
   if (!src || src.kind !== family.snapshot)
     throw new RestoreError(`job ${ctx.job.name}: its \`from\` is not a ${family.snapshot} job`);
   return src;
+}
+
+/** The same from the plan alone (the runbook: nothing runs), or undefined. */
+export function snapshotJobOf(plan: PlanModel, job: JobModel, family: Family): JobModel | undefined {
+  if (job.kind === family.snapshot) return job;
+  const src = job.from !== undefined ? plan.jobs.get(job.from) : undefined;
+  return src?.kind === family.snapshot ? src : undefined;
 }
 
 /** The name a storage of the job goes by (`--from-storage`): its `to`, its `storage`, else its host. */

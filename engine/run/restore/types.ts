@@ -124,6 +124,8 @@ export interface WholePlan {
 export interface WholeRestore {
   /** `dataset`, `subvolume`, `instance`: for messages. */
   noun: string;
+  /** For the runbook (nothing runs): a target to write in `--to` (`root` for a path), and what it becomes. */
+  suggest(plan: PlanModel, job: JobModel, root: string): { target: string; note: string };
   plan(ctx: KindContext, copy: RestoreCopy, req: WholeRequest): Promise<WholePlan>;
 }
 

@@ -18,7 +18,16 @@ import { capture, describeExit, exitOk } from '../exec/process';
 import { toolOn } from '../inventory/tools';
 import { inventoryOf } from '../prune/replication-base';
 import { onHost } from './common';
-import { copyOut, ownListing, pipeline, replicaListings, snapshotJob, under, type Family } from './snapshots';
+import {
+  copyOut,
+  ownListing,
+  pipeline,
+  replicaListings,
+  snapshotJob,
+  snapshotJobOf,
+  under,
+  type Family,
+} from './snapshots';
 import { RestoreError, type FileRestorer, type KindContext, type RestoreAction, type RestoreCopy } from './types';
 
 const FAMILY: Family = { snapshot: 'zfs-snapshot', send: 'zfs-send' };
@@ -164,6 +173,16 @@ export const zfsRestorer: FileRestorer = {
   },
   whole: {
     noun: 'dataset',
+    suggest(plan, job) {
+      const ds = snapshotJobOf(plan, job, FAMILY)?.raw.dataset;
+      const target = typeof ds === 'string' && DATASET.test(ds) ? `${ds}-restored` : 'POOL/NEW_DATASET';
+      return {
+        target,
+        note:
+          `restored as the new dataset ${target} (a clone of the snapshot, or received from the replica); ` +
+          'nothing existing is replaced: rename it into place once checked, or restore a folder with --path',
+      };
+    },
     async plan(ctx, copy, req) {
       if (req.to === undefined)
         throw new RestoreError(
