@@ -37,8 +37,15 @@ export function formatSeconds(s: number): string {
 }
 
 /** `restored 1.2 GiB in 41 s (RTO 4h: ok)`: the last line of a restore (and of a verify). */
-export function measuredLine(verb: string, bytes: number, seconds: number, rto?: { text: string; ok: boolean }): string {
-  return `${verb} ${formatBytes(bytes)} in ${formatSeconds(seconds)}${rto ? ` (RTO ${rto.text}: ${rto.ok ? 'ok' : 'exceeded'})` : ''}`;
+export function measuredLine(
+  verb: string,
+  bytes: number | undefined,
+  seconds: number,
+  rto?: { text: string; ok: boolean },
+): string {
+  // undefined: the kind's own tool restored it, and Backplan cannot say how much it wrote.
+  const size = bytes === undefined ? '' : ` ${formatBytes(bytes)}`;
+  return `${verb}${size} in ${formatSeconds(seconds)}${rto ? ` (RTO ${rto.text}: ${rto.ok ? 'ok' : 'exceeded'})` : ''}`;
 }
 
 function json(r: RestoreJobReport): string {
@@ -103,7 +110,8 @@ export async function runRestore(cmd: CommandContext): Promise<number> {
     else if (r.result === 'ok') {
       cmd.out.write(`${paint(cmd.out, 'green', 'restored')} ${r.job}: ${r.copy} (${r.why}) to ${r.target}\n`);
       if (r.movedAside) cmd.out.write(`  the data that was there is now at ${r.movedAside}\n`);
-      cmd.out.write(`${measuredLine('restored', r.bytes, r.durationSeconds, r.rto)}\n`);
+      const byTool = kind !== undefined && restorerFor(kind)?.target === 'tool';
+      cmd.out.write(`${measuredLine('restored', byTool ? undefined : r.bytes, r.durationSeconds, r.rto)}\n`);
     } else {
       cmd.out.write(`${paint(cmd.out, 'red', 'FAILED')} ${r.job}: ${r.copy} to ${r.target}: nothing was changed at the target\n`);
     }

@@ -188,6 +188,8 @@ describe('velero', () => {
     clearCalls();
     const p = cli(['--job', 'k8s', '--in-place', '--yes']);
     expect(p.code, p.stdout + p.stderr).toBe(0);
+    // How much Velero wrote is not Backplan's to say: only the time.
+    expect(p.stdout).toMatch(/^restored in \d+(\.\d)? s$/m);
     expect(
       calls('velero')
         .filter((c) => c[0] === 'restore')[0]
