@@ -2,10 +2,11 @@
 // snapshots), restic, borg and pg-dump, half of each kind daily and half 6-hourly, pruned by the
 // engine of their kind. Each run is a new process of the bundled CLI (what a user waits for),
 // JSON output discarded.
-//   node scripts/build.mjs && node bench/simulate-fleet.mjs [--runs N] [--horizon 1y] [--jobs 200]
+//   node scripts/build.mjs && node bench/simulate-fleet.mjs [--runs N] [--horizon 1y] [--jobs 200] [--cli FILE]
+// (--cli: another bundle of the CLI, e.g. one built from an earlier commit, to time before/after)
 //   node bench/simulate-fleet.mjs --print > fleet.backplan.yaml    # the plan only
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fmt, ROOT, stats } from './lib.mjs';
@@ -13,6 +14,16 @@ import { fmt, ROOT, stats } from './lib.mjs';
 function arg(name, def) {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : def;
+}
+
+/** CPU time of the waited-for children so far (Linux: /proc/self/stat cutime + cstime; 0 elsewhere). */
+function childCpuMs() {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100; // clock ticks of 1/100 s
+  } catch {
+    return 0;
+  }
 }
 
 /** The fleet's plan: `jobs` (a multiple of 5) jobs over 20 hosts. */
@@ -60,22 +71,29 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const horizon = arg('horizon', '1y');
     const plan = join(mkdtempSync(join(tmpdir(), 'backplan-fleet-')), 'fleet.backplan.yaml');
     writeFileSync(plan, generateFleet(jobs));
-    const args = [join(ROOT, 'dist/cli.js'), 'simulate', plan, '--from', '2026-01-01T00:00:00Z', '--horizon', horizon, '--format', 'json'];
+    const args = [arg('cli', join(ROOT, 'dist/cli.js')), 'simulate', plan, '--from', '2026-01-01T00:00:00Z', '--horizon', horizon, '--format', 'json'];
     const samples = [];
+    const cpus = [];
     let simulated = 0;
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
+      const c0 = childCpuMs();
       const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
       const ms = performance.now() - t0;
+      // CPU of the child (user + system), less sensitive than wall time to a loaded machine.
+      const cpu = childCpuMs() - c0;
       if (r.error) throw r.error;
       if (r.status !== 0) throw new Error(`simulate exited ${r.status}: ${r.stderr}`);
       const out = JSON.parse(r.stdout);
       simulated = out.jobs.length;
       if (out.skipped.length > 0) throw new Error(`jobs skipped: ${JSON.stringify(out.skipped.slice(0, 3))}`);
       samples.push(ms);
-      console.log(`run ${i + 1}: ${fmt(ms)}`);
+      cpus.push(cpu);
+      console.log(`run ${i + 1}: ${fmt(ms)} (CPU ${fmt(cpu)})`);
     }
     const s = stats(samples);
-    console.log(`simulate ${simulated} jobs, --horizon ${horizon}, ${runs} runs: median ${fmt(s.median)} (min ${fmt(s.min)}, max ${fmt(s.max)})`);
+    const c = stats(cpus);
+    console.log(`simulate ${simulated} jobs, --horizon ${horizon}, ${runs} runs: median ${fmt(s.median)} (min ${fmt(s.min)}, ` +
+      `max ${fmt(s.max)}); CPU median ${fmt(c.median)}`);
   }
 }

@@ -159,28 +159,30 @@ const CHECKPOINT = /\.checkpoint(\.\d+)?$/;
  * number: two archives share a period exactly when their local fields up to the rule's unit are
  * equal (second, hour, day: by local day number; week: ISO week-year and week).
  */
-function makePeriodKey(zone: string): (time: number, rule: PeriodRule) => number {
-  const key = (p: LocalParts, rule: PeriodRule): number => {
-    switch (rule) {
-      case 'secondly':
-        return ((p.dayNumber * 24 + p.hour) * 60 + p.minute) * 60 + p.second;
-      case 'hourly':
-        return p.dayNumber * 24 + p.hour;
-      case 'daily':
-        return p.dayNumber;
-      case 'weekly':
-        return p.isoYear * 100 + p.isoWeek;
-      case 'monthly':
-        return p.year * 12 + p.month;
-      case 'yearly':
-        return p.year;
-    }
-  };
+function periodKey(p: LocalParts, rule: PeriodRule): number {
+  let k: number;
+  switch (rule) {
+    case 'secondly':
+      k = ((p.dayNumber * 24 + p.hour) * 60 + p.minute) * 60 + p.second;
+      break;
+    case 'hourly':
+      k = p.dayNumber * 24 + p.hour;
+      break;
+    case 'daily':
+      k = p.dayNumber;
+      break;
+    case 'weekly':
+      k = p.isoYear * 100 + p.isoWeek;
+      break;
+    case 'monthly':
+      k = p.year * 12 + p.month;
+      break;
+    case 'yearly':
+      k = p.year;
+      break;
+  }
   // A time with no date (NaN) reads as one shared period, as luxon's invalid DateTime printed it.
-  return (time, rule) => {
-    const k = key(localParts(Math.floor(time / 1000) * 1000, zone), rule);
-    return Number.isNaN(k) ? -Infinity : k;
-  };
+  return Number.isNaN(k) ? -Infinity : k;
 }
 
 // IANAZone.isValidZone builds an Intl formatter on every call; a simulation prunes thousands of times.
@@ -211,7 +213,7 @@ function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: Re
   const order = snapshots.map((_, i) => i).sort((a, b) => snapshots[b].time - snapshots[a].time || a - b);
   const isCheckpoint = (i: number): boolean => {
     const id = snapshots[i].id;
-    return id !== undefined && CHECKPOINT.test(id);
+    return id !== undefined && id.includes('.checkpoint') && CHECKPOINT.test(id);
   };
   const archives = order.filter((i) => !isCheckpoint(i));
 
@@ -223,7 +225,12 @@ function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: Re
     for (const i of archives) if (snapshots[i].time > target) because.set(i, `within #${++n}`);
   }
 
-  const periodKey = makePeriodKey(ctx.timezone);
+  // Local time of an archive at whole seconds, read once for all the rules (and remembered across
+  // decisions on short lists, which a simulation makes again and again).
+  const parts: (LocalParts | undefined)[] = new Array(snapshots.length);
+  const remember = snapshots.length <= 10_000;
+  const partsOf = (i: number): LocalParts =>
+    (parts[i] ??= localParts(Math.floor(snapshots[i].time / 1000) * 1000, ctx.timezone, remember));
   for (const { rule, key } of BORG_RULES) {
     const want = countOf(keepModel?.[key]);
     if (want === 0) continue;
@@ -231,7 +238,7 @@ function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: Re
     let kept = 0;
     let a: number | undefined;
     for (a of archives) {
-      const period = periodKey(snapshots[a].time, rule);
+      const period = periodKey(partsOf(a), rule);
       if (period === last) continue;
       last = period;
       if (because.has(a)) continue;
