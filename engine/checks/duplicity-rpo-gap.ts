@@ -4,14 +4,19 @@
 // at once: the simulation of the job (engine/simulate, its default horizon from ctx.now, chains
 // exactly as duplicity keeps them) gives the held sets in steady state, and when two consecutive
 // ones are more than the rpo apart, fewer restore points remain over that span than the rpo
-// needs (one per rpo). The rpo is the job's own, else `checks.default_rpo`.
+// needs (one per rpo). The rpo is the job's own, else `checks.default_rpo`. The simulation is
+// bounded to MAX_FIRES runs (an hourly job: about two months), so a check stays fast to type in.
 import { jobPolicy } from '../plan/build-model';
 import { engineIdFor } from '../retention/index';
-import { simulateJob } from '../simulate/simulate-job';
+import { effectiveSchedule } from '../plan/effective-schedule';
+import { defaultHorizon, simulateJob, typicalInterval } from '../simulate/simulate-job';
+import { parseSchedule } from '../time/schedule';
 import { SimulationError } from '../simulate/simulate';
 import { formatSpan, minMs } from '../time/duration';
 import { jobRpo } from './shared/policies';
 import type { Rule, RuleFinding } from './rule';
+
+const MAX_FIRES = 1500;
 
 export const rule: Rule = {
   id: 'duplicity-rpo-gap',
@@ -25,9 +30,14 @@ export const rule: Rule = {
       if (!policy || engineIdFor(job.kind, policy) !== 'duplicity') continue;
       const rpo = jobRpo(ctx, job);
       if (!rpo) continue;
+      const eff = effectiveSchedule(ctx.model, job);
+      const parsed = eff.ok ? parseSchedule(eff.expr, eff.zone) : undefined;
+      if (!parsed?.ok) continue; // cron-invalid, or no schedule: nothing runs
+      const interval = typicalInterval(parsed.schedule, ctx.now);
+      const horizon = Math.min(defaultHorizon('duplicity', policy, interval), MAX_FIRES * interval);
       let sim;
       try {
-        sim = simulateJob(ctx.model, job.name, { now: ctx.now, from: ctx.now });
+        sim = simulateJob(ctx.model, job.name, { now: ctx.now, from: ctx.now, at: ctx.now + horizon });
       } catch (e) {
         if (e instanceof SimulationError) continue; // the schedule's and the policy's rules report it
         throw e;

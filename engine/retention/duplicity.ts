@@ -154,6 +154,7 @@ function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: Re
     }
   }
   const last = live[live.length - 1];
+  const keptBy = describeKept(rules);
   const reasons = new Map<number, string[]>();
   const desc: SnapshotIn[] = [];
   for (let j = sorted.length - 1; j >= 0; j--) desc.push(sorted[j]);
@@ -166,7 +167,7 @@ function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: Re
       else {
         const own = why.get(i);
         if (own) r.push(own);
-        else r.push(`${setType(sorted[i])} of a chain kept (${describeKept(rules)})`);
+        else r.push(`${setType(sorted[i])} of a chain kept (${keptBy})`);
       }
       reasons.set(pos(i), r);
     }

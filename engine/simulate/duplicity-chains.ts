@@ -34,16 +34,17 @@ export function fullEveryMs(job: JobModel): number | undefined {
   return d.ok ? duplicityMs(d.value) : undefined;
 }
 
-/** The engine handed every set with its type, by the set's time. */
+/**
+ * The engine handed every set with its type, by the set's time. The simulation's snapshot
+ * objects are its own and kept from prune to prune (held.ts), so each is typed once, in place.
+ */
 export function typedEngine(engine: RetentionEngine, typeAt: ReadonlyMap<number, BackupSetType>): RetentionEngine {
   return {
     ...engine,
-    evaluate: (snapshots, policy, ctx) =>
-      engine.evaluate(
-        snapshots.map((s) => ({ ...s, type: typeAt.get(s.time) ?? 'incremental' })),
-        policy,
-        ctx,
-      ),
+    evaluate: (snapshots, policy, ctx) => {
+      for (const s of snapshots) if (s.type === undefined) s.type = typeAt.get(s.time) ?? 'incremental';
+      return engine.evaluate(snapshots, policy, ctx);
+    },
   };
 }
 
