@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backplan, CLI, ensureBuilt } from '../helpers/cli';
+import { HOSTILE_NAMES as HOSTILE, hostileTree, NON_UTF8_NAME, show, writeHostileTree } from '../helpers/hostile-names';
 import { requireTools } from '../helpers/integration';
 import { readJournal } from '../../engine/run/state/journal';
 
@@ -42,7 +43,6 @@ afterEach(async () => {
   for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const HOSTILE = ['back\\slash', 'new\nline', '-leading', '; $(touch pwned)', "quote's \"both\""];
 
 interface Box {
   dir: string;
@@ -52,14 +52,14 @@ interface Box {
   cli(...args: string[]): ReturnType<typeof backplan>;
 }
 
-function box(kind: 'archive' | 'rsync', extra = ''): Box {
+function box(kind: 'archive' | 'rsync', extra = '', { nonUtf8 = kind !== 'archive' } = {}): Box {
   const dir = mkdtempSync(join(tmpdir(), 'bp-restore-'));
   temps.push(dir);
   const src = join(dir, 'src');
   mkdirSync(join(src, 'sub'), { recursive: true });
   writeFileSync(join(src, 'notes.txt'), 'hello\n');
   writeFileSync(join(src, 'sub', 'data.bin'), randomBytes(40_000));
-  for (const n of HOSTILE) writeFileSync(join(src, n), `file ${n}\n`);
+  writeHostileTree(src, { nonUtf8 });
   const plan = join(dir, 'p.backplan.yaml');
   writeFileSync(
     plan,
@@ -86,21 +86,8 @@ function box(kind: 'archive' | 'rsync', extra = ''): Box {
   return { dir, src, plan, state, cli: (cmd, ...args) => backplan([cmd, plan, ...args, '--state-dir', state]) };
 }
 
-/** Every entry under `root`: relative path, type, and for files their sha256. */
-function tree(root: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) {
-        out.push(`${relative(root, p)}/`);
-        walk(p);
-      } else out.push(`${relative(root, p)} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`);
-    }
-  };
-  walk(root);
-  return out.sort();
-}
+/** Every entry under `root` by its bytes (names and contents): equal trees are a byte-for-byte round trip. */
+const tree = hostileTree;
 
 function backupDir(b: Box): string {
   return join(b.dir, 'backups', 'files');
@@ -113,6 +100,10 @@ describe.skipIf(!ok).each(['archive', 'rsync'] as const)('backplan restore of an
     const run = b.cli('run');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
+    // verify restores the copy and compares it with the source: every hostile name matches
+    const v = b.cli('verify', '--job', 'files', '--scratch-dir', b.dir);
+    expect(v.stderr).toBe('');
+    expect(v.code, v.stdout).toBe(0);
     // The source changes and loses files after the backup.
     writeFileSync(join(b.src, 'notes.txt'), 'changed\n');
     rmSync(join(b.src, 'sub'), { recursive: true });
@@ -169,6 +160,22 @@ describe.skipIf(!ok).each(['archive', 'rsync'] as const)('backplan restore of an
     expect(tree(moved)).toEqual(changed);
     expect(tree(b.src)).toEqual(before);
     expect(readdirSync(b.dir).filter((n) => n.endsWith('.partial'))).toEqual([]);
+  }, 120_000);
+
+  // Known bug (issue #16, file names): the archive's backup reads directories as UTF-8 strings,
+  // so a name that is not UTF-8 is lost (`lstat` of the replaced name fails). When this test
+  // starts passing, make it an `it` and drop `nonUtf8` from box().
+  it.runIf(kind === 'archive').fails('a name that is not UTF-8 backs up, verifies and restores byte for byte', () => {
+    const b = box(kind, '', { nonUtf8: true });
+    const before = tree(b.src);
+    expect(before).toContain(`${show(NON_UTF8_NAME)} ${createHash('sha256').update('not utf-8\n').digest('hex')}`);
+    const run = b.cli('run');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const v = b.cli('verify', '--job', 'files', '--scratch-dir', b.dir);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    const to = join(b.dir, 'restored');
+    expect(b.cli('restore', '--job', 'files', '--to', to).code).toBe(0);
+    expect(tree(join(to, b.src))).toEqual(before);
   }, 120_000);
 
   it('a restore killed with SIGKILL halfway leaves the target absent and nothing looking whole', async () => {
