@@ -73,6 +73,15 @@ export async function runRestore(cmd: CommandContext): Promise<number> {
   // A whole zfs copy is restored into a new dataset named by --to, not a directory.
   const r0 = kind !== undefined ? restorerFor(kind) : undefined;
   const dataset = !paths?.length && r0?.target === 'files' && r0.whole?.noun === 'dataset';
+  // SIGTERM (the editor's Cancel) or Ctrl-C: the tool running is stopped, nothing more runs, and
+  // the restore's partial target is removed before the lock is released.
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    cmd.out.error(`backplan: ${sig}: stopping the restore (the partial target is removed, the lock released)\n`);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const r = await restoreJob({
       plan: loaded.model,
@@ -90,6 +99,7 @@ export async function runRestore(cmd: CommandContext): Promise<number> {
       dryRun: Boolean(cmd.options['dry-run']),
       breakStaleLock: Boolean(cmd.options['break-stale-lock']),
       sshOptions: sshOptions(cmd),
+      signal: abort.signal,
     });
     if (r.result === 'dry-run') {
       if (format === 'json') cmd.out.write(`${JSON.stringify({ ...JSON.parse(json(r)), steps: r.actions }, null, 2)}\n`);
@@ -123,5 +133,8 @@ export async function runRestore(cmd: CommandContext): Promise<number> {
       return 1;
     }
     throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

@@ -55,6 +55,8 @@ export interface RestoreJobOptions {
   breakStaleLock?: boolean;
   sshOptions?: string[];
   onEvent?(e: RunEvent): void;
+  /** Aborted (SIGTERM, the editor's Cancel): the tool running is stopped, nothing more runs, what was made is removed. */
+  signal?: AbortSignal;
   now?: number;
 }
 
@@ -75,6 +77,8 @@ export interface RestoreJobReport {
   rto?: RtoVerdict;
   hookProblems: string[];
 }
+
+const CANCELLED = 'cancelled before it finished: what it had made was removed, the target is as it was';
 
 /** `20260101T030405Z`: the stamp of moved-aside names (UTC, to the second). */
 export function restoreStamp(now: number): string {
@@ -219,7 +223,8 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
     hosts = session.hosts;
     redactor = session.redactor;
   }
-  const ctx: KindContext = { plan: opts.plan, job, steps, x: { hosts, redactor } };
+  const x = { hosts, redactor, ...(opts.signal ? { signal: opts.signal } : {}) };
+  const ctx: KindContext = { plan: opts.plan, job, steps, x };
   const report: RestoreJobReport = {
     job: opts.job,
     copy: '',
@@ -446,6 +451,7 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
     const done: RestoreAction[] = [];
     try {
       for (const a of all) {
+        if (opts.signal?.aborted) throw new RestoreError(CANCELLED);
         done.push(a);
         await journalled(a);
       }
