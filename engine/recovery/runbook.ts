@@ -426,8 +426,8 @@ function chapter(plan: PlanModel, host: string, chains: ReturnType<typeof comput
     if (d.job !== d.via) notes.push(`the copy is ${d.via.name}'s replica of ${d.job.name}'s output, on ${storage ?? d.copy.location.label}`);
     if (byTool)
       notes.push(
-        `restored by ${d.job.kind}'s own tool as a new object: put a free name for ${target}; nothing existing ` +
-          'is replaced',
+        `restored by ${d.job.kind}'s own tool as a new object: \`${target}\` stands for its name, choose one ` +
+          'that is free; nothing existing is replaced',
       );
     else if (suggested) notes.push(suggested.note);
     else if (!isDb && restorer) notes.push(`restored under ${target} (each path at ${target} + its absolute path); move it into place once checked`);

@@ -358,3 +358,29 @@ function newestRun(): string {
     .sort()
     .at(-1)!;
 }
+
+describe('the runbook', () => {
+  it('gives the tool argv of a vzdump restore, the copy and the new guest id as placeholders', () => {
+    const p = join(dir, 'runbook.backplan.yaml');
+    writeFileSync(
+      p,
+      [
+        'version: 1',
+        'hosts:',
+        '  pve: { address: 10.0.0.5, site: a, role: primary }',
+        '  nas: { address: 10.0.0.6, site: b, role: storage }',
+        'storage:',
+        '  nfs: { host: nas, media: nas, path: /mnt/pve/nfs }',
+        'jobs:',
+        '  vz: { kind: vzdump, host: pve, vmid: [100], to: nfs, schedule: "0 1 * * 0" }',
+        CHECKS,
+        '',
+      ].join('\n'),
+    );
+    const r = backplan(['runbook', p, '--lost', 'pve', '--at', '2026-06-01T00:00Z']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`--job vz --from-storage nfs --to '<free guest id>' --dry-run`);
+    expect(r.stdout).toContain(`[pve] qmrestore '<newest copy>' '<free guest id>'`);
+    expect(r.stdout).toContain('`<free guest id>` stands for its name, choose one that is free');
+  });
+});
