@@ -4,8 +4,10 @@
 // the whole subvolume as a writable snapshot at a new path and in place (the current one moved
 // aside beside it), byte for byte; a non-empty --to refused and left as it was; the source's
 // snapshot deleted and the subvolume restored from the btrfs-send replica on the other host
-// (received, snapshotted writable, the received one removed), the report naming the replica.
-import { spawnSync } from 'node:child_process';
+// (received, snapshotted writable, the received one removed), the report naming the replica; a
+// restore killed with SIGKILL during the copy leaves the current folder as it was (a stale lock
+// and a `.partial`, both refused until dealt with).
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   existsSync,
@@ -20,7 +22,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../helpers/cli';
+import { CLI, ensureBuilt } from '../helpers/cli';
 import { cliAt } from '../helpers/faketime';
 import { requireTools } from '../helpers/integration';
 import { sshHostsAvailable, startSshHosts, type SshHosts } from '../helpers/sshd';
@@ -68,7 +70,7 @@ afterAll(async () => {
   unmountAll();
   await ssh?.close();
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, 60_000);
 
 describe.skipIf(!ok)('restore of btrfs-snapshot and btrfs-send jobs (two hosts over ssh)', () => {
   let plan = '';
@@ -210,4 +212,75 @@ describe.skipIf(!ok)('restore of btrfs-snapshot and btrfs-send jobs (two hosts o
     expect(p.code, p.stdout + p.stderr).toBe(0);
     expect(tree(join(out, vol, 'www'))).toEqual(www0);
   }, 120_000);
+  it('a restore killed with SIGKILL during the copy leaves the current data as it was', async () => {
+    mkdirSync(join(vol, 'big'));
+    writeFileSync(join(vol, 'big', 'blob'), randomBytes(96 * 1024 * 1024));
+    const want = createHash('sha256')
+      .update(readFileSync(join(vol, 'big', 'blob')))
+      .digest('hex');
+    const run = await cliAt(T0 + 6 * 3_600_000, [
+      'run',
+      plan,
+      '--job',
+      'snaps',
+      '--state-dir',
+      state,
+      ...ssh!.sshArgs(),
+    ]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const second = readdirSync(join(alpha, 'snaps')).sort().pop()!;
+    writeFileSync(join(vol, 'big', 'blob'), 'changed\n');
+    const args = [
+      'restore',
+      plan,
+      '--job',
+      'snaps',
+      '--copy',
+      second,
+      '--path',
+      join(vol, 'big'),
+      '--in-place',
+      '--yes',
+    ];
+    // The restore's journal is the one that was not there before (names sort by the clock, faked for runs).
+    const runs = join(state, 'runs');
+    const before = new Set(readdirSync(runs));
+    const newest = () => {
+      const f = readdirSync(runs).find((n) => !before.has(n));
+      return f ? readFileSync(join(runs, f), 'utf8') : '';
+    };
+    const child = spawn(process.execPath, [CLI, ...args, '--state-dir', state, ...ssh!.sshArgs()], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    // Killed once the tar copy has started (its step is journalled before it runs).
+    const t0 = Date.now();
+    while (!/"phase":"restore","description":"copy /.test(newest()) && Date.now() - t0 < 60_000)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(child.exitCode, 'the restore ended before it could be killed').toBe(null);
+    process.kill(-child.pid!, 'SIGKILL');
+    await new Promise((r) => child.once('close', r));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(readFileSync(join(vol, 'big', 'blob'), 'utf8')).toBe('changed\n');
+    expect(readdirSync(vol).filter((n) => n.startsWith('big.before-restore-'))).toEqual([]);
+    // What it left is a stale lock (reported, broken only when asked) and only a `.partial`, which the
+    // next restore will not take for a result.
+    const big = ['--job', 'snaps', '--copy', second, '--path', join(vol, 'big'), '--in-place', '--yes'];
+    const locked = await cli('restore', ...big);
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toContain('stale lock');
+    const again = await cli('restore', ...big, '--break-stale-lock');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('big.partial exists (left by an interrupted restore?)');
+    expect(readFileSync(join(vol, 'big', 'blob'), 'utf8')).toBe('changed\n');
+    rmSync(join(vol, 'big.partial'), { recursive: true });
+    const third = await cli('restore', ...big);
+    expect(third.code, third.stdout + third.stderr).toBe(0);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(vol, 'big', 'blob')))
+        .digest('hex'),
+    ).toBe(want);
+  }, 180_000);
 });
