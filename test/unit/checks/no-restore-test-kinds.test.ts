@@ -68,7 +68,9 @@ describe('verify on a kind without a restore test', () => {
 
   it('the kinds with a restore test are exactly the ones backplan verify implements', async () => {
     // Every other kind is refused by verifyJob with "not implemented": read its own list.
-    expect(RESTORE_TEST_KINDS).toEqual(['archive', 'restic', 'borg', 'rsync', 'pg-dump', 'mysql-dump', 'zfs-send', 'btrfs-send', 'incus-copy']);
+    expect(RESTORE_TEST_KINDS).toEqual([
+      'archive', 'restic', 'borg', 'rsync', 'pg-dump', 'mysql-dump', 'zfs-send', 'btrfs-send', 'incus-copy', 'duplicity',
+    ]);
     expect(KIND_NAMES.filter((k) => !RESTORE_TEST_KINDS.includes(k))).toEqual(
       ['zfs-snapshot', 'btrfs-snapshot', 'incus-snapshot', 'velero', 'openstack-image', 'vzdump'],
     );
