@@ -218,10 +218,12 @@ export const openstackImageRestorer: ToolRestorer = {
     return {
       actions,
       target: made.join(', '),
-      notes: [
-        'Cinder builds a volume after `volume create` returns: `openstack volume show NAME -c status` says ' +
-          'when it is available',
-      ],
+      notes: l.parts.some((p) => p.kind !== 'server')
+        ? [
+            'Cinder builds a volume after `volume create` returns: `openstack volume show NAME -c status` says ' +
+              'when it is available',
+          ]
+        : [],
     };
   },
 };
