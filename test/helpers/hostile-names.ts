@@ -24,10 +24,12 @@ export const HOSTILE_NAMES: readonly string[] = [
 export const HOSTILE_DIR = '-dir; $(touch pwned)\\';
 
 /** `latin1-été` in Latin-1: 0xE9 alone is not UTF-8. Only a Buffer path can name it. */
-export const NON_UTF8_NAME = Buffer.concat([Buffer.from('latin1-'), Buffer.from([0xe9]), Buffer.from('t'), Buffer.from([0xe9])]);
+export const NON_UTF8_NAME = Buffer.from([...Buffer.from('latin1-'), 0xe9, 0x74, 0xe9]);
 
 /** Directories of 100 characters, 12 deep, then a file of 200: about 1,400 bytes below the root. */
-export const LONG_DIRS: readonly string[] = Array.from({ length: 12 }, (_, i) => `${String(i).padStart(2, '0')}-${'d'.repeat(97)}`);
+export const LONG_DIRS: readonly string[] = Array.from({ length: 12 }, (_, i) =>
+  `${String(i).padStart(2, '0')}-${'d'.repeat(97)}`,
+);
 export const LONG_FILE = `${'f'.repeat(196)}.txt`;
 
 const SLASH = Buffer.from('/');
@@ -51,7 +53,9 @@ export function writeHostileTree(root: string, { nonUtf8 = true } = {}): void {
 export function show(name: Buffer | string): string {
   if (typeof name === 'string') name = Buffer.from(name);
   let out = '';
-  for (const b of name) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  for (const b of name) {
+    out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  }
   return out;
 }
 

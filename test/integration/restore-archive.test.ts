@@ -17,7 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backplan, CLI, ensureBuilt } from '../helpers/cli';
 import { HOSTILE_NAMES as HOSTILE, hostileTree, NON_UTF8_NAME, show, writeHostileTree } from '../helpers/hostile-names';

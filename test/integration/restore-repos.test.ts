@@ -6,13 +6,21 @@
 // wrong password failing with one clear line and nothing at the target; the journal holding
 // the restore's duration and bytes.
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backplanAsync } from '../helpers/cli-async';
 import { ensureBuilt } from '../helpers/cli';
+import {
+  HOSTILE_DIR,
+  HOSTILE_NAMES as HOSTILE,
+  hostileTree,
+  NON_UTF8_NAME,
+  show,
+  writeHostileTree,
+} from '../helpers/hostile-names';
 import { requireTools } from '../helpers/integration';
 import { readJournal } from '../../engine/run/state/journal';
 
@@ -27,8 +35,6 @@ afterEach(() => {
   for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const HOSTILE = ['back\\slash', 'new\nline', '-leading', '; $(touch pwned)', "quote's \"both\"", 'sp ace *?[x]'];
-const HOSTILE_DIR = '-dir; $(touch pwned)\\';
 const secret = `pw-${randomBytes(6).toString('hex')}'$(touch CANARY)`;
 
 interface Box {
@@ -52,7 +58,7 @@ function tool(b: Pick<Box, 'kind' | 'dir' | 'env'>, args: string[]) {
 /** The restic of this machine (its forget rules are declared on the host). */
 const resticVersion = () => /restic (\d+\.\d+\.\d+)/.exec(spawnSync('restic', ['version'], { encoding: 'utf8' }).stdout)![1];
 
-function box(kind: Kind, rto = '4h'): Box {
+function box(kind: Kind, rto = '4h', { nonUtf8 = false } = {}): Box {
   const dir = mkdtempSync(join(tmpdir(), `bp-restore-${kind}-`));
   temps.push(dir);
   const src = join(dir, 'src');
@@ -62,9 +68,7 @@ function box(kind: Kind, rto = '4h'): Box {
   writeFileSync(join(src, 'sub', 'data.bin'), randomBytes(40_000));
   writeFileSync(join(src, 'sub', 'deep', 'x.txt'), 'deep\n');
   writeFileSync(join(src, 'other', 'y.txt'), 'other\n');
-  for (const n of HOSTILE) writeFileSync(join(src, n), `file ${n}\n`);
-  mkdirSync(join(src, HOSTILE_DIR), { recursive: true });
-  writeFileSync(join(src, HOSTILE_DIR, HOSTILE[1]), 'nested hostile\n');
+  writeHostileTree(src, { nonUtf8 });
   const repos = join(dir, 'repos');
   mkdirSync(repos);
   const repo = join(repos, 'files');
@@ -107,21 +111,8 @@ function box(kind: Kind, rto = '4h'): Box {
   };
 }
 
-/** Every entry under `root`: relative path, type, and for files their sha256. */
-function tree(root: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) {
-        out.push(`${relative(root, p)}/`);
-        walk(p);
-      } else out.push(`${relative(root, p)} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`);
-    }
-  };
-  walk(root);
-  return out.sort();
-}
+/** Every entry under `root` by its bytes (names and contents): equal trees are a byte-for-byte round trip. */
+const tree = hostileTree;
 
 function endsOf(b: Box, command: 'restore' | 'verify'): Record<string, unknown>[] {
   const runs = join(b.state, 'runs');
@@ -218,7 +209,8 @@ describe.skipIf(kinds.length === 0).each(kinds)('backplan restore of a %s job', 
     expect(r.code).toBe(0);
     expect(readdirSync(join(to, b.src)).sort()).toEqual([HOSTILE_DIR, HOSTILE[0], 'sub'].sort());
     const got = tree(join(to, b.src));
-    expect(got).toEqual(before.filter((l) => l.startsWith('sub/') || l.startsWith(`${HOSTILE_DIR}/`) || l.startsWith(`${HOSTILE[0]} `)));
+    const wanted = ['sub/', `${show(HOSTILE_DIR)}/`, `${show(HOSTILE[0])} `];
+    expect(got).toEqual(before.filter((l) => wanted.some((w) => l.startsWith(w))));
     expect(got.length).toBe(7);
 
     // In place with --path: only that path is moved aside and restored.
@@ -243,6 +235,28 @@ describe.skipIf(kinds.length === 0).each(kinds)('backplan restore of a %s job', 
     expect(readFileSync(join(b.src, 'new.txt'), 'utf8')).toBe('new\n');
     expect(readdirSync(b.src).filter((n) => n.includes('.partial') || n.includes('before-restore'))).toEqual(['other.before-restore-' + doc.movedAside.split('.before-restore-')[1]]);
     expect(existsSync(none)).toBe(false);
+  }, 180_000);
+
+  it('a name that is not UTF-8 backs up and restores byte for byte', async () => {
+    const b = box(kind, '4h', { nonUtf8: true });
+    const before = tree(b.src);
+    expect(before.some((l) => l.startsWith(`${show(NON_UTF8_NAME)} `))).toBe(true);
+    await backup(b);
+    const to = join(b.dir, 'restored');
+    const r = await b.cli('restore', '--job', 'files', '--to', to);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(tree(join(to, b.src))).toEqual(before);
+  }, 180_000);
+
+  // Known bug (issue #16, file names): verify compares the restored tree with the source by
+  // names read as UTF-8 strings, and fails with an internal error (`lstat` of the replaced
+  // name) on a name that is not UTF-8. When this starts passing, make it an `it` and give every
+  // box() the non-UTF-8 name.
+  it.fails('a name that is not UTF-8 verifies', async () => {
+    const b = box(kind, '4h', { nonUtf8: true });
+    await backup(b);
+    const v = await b.cli('verify', '--job', 'files', '--scratch-dir', b.dir);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
   }, 180_000);
 
   it('a damaged repository and a wrong password fail in one clear line, with nothing at the target', async () => {
