@@ -86,7 +86,7 @@ function box(kind: 'archive' | 'rsync', extra = '', { nonUtf8 = kind !== 'archiv
   return { dir, src, plan, state, cli: (cmd, ...args) => backplan([cmd, plan, ...args, '--state-dir', state]) };
 }
 
-/** Every entry under `root` by its bytes (names and contents): equal trees are a byte-for-byte round trip. */
+/** Every entry under `root` by its bytes: equal trees are a byte-for-byte round trip. */
 const tree = hostileTree;
 
 function backupDir(b: Box): string {

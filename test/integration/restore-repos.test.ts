@@ -111,7 +111,7 @@ function box(kind: Kind, rto = '4h', { nonUtf8 = false } = {}): Box {
   };
 }
 
-/** Every entry under `root` by its bytes (names and contents): equal trees are a byte-for-byte round trip. */
+/** Every entry under `root` by its bytes: equal trees are a byte-for-byte round trip. */
 const tree = hostileTree;
 
 function endsOf(b: Box, command: 'restore' | 'verify'): Record<string, unknown>[] {
