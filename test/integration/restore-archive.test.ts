@@ -100,7 +100,7 @@ describe.skipIf(!ok).each(['archive', 'rsync'] as const)('backplan restore of an
     const run = b.cli('run');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    // verify restores the copy and checks it against its manifest, hostile names included
+    // verify restores the copy and checks it, hostile names included
     const v = b.cli('verify', '--job', 'files', '--scratch-dir', b.dir);
     expect(v.stderr).toBe('');
     expect(v.code, v.stdout).toBe(0);
