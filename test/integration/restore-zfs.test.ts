@@ -87,8 +87,22 @@ beforeAll(async () => {
   ssh = await startSshHosts(2);
 }, 90_000);
 
+/** zfs-fuse keeps datasets just read busy for a while: unmount this test's own, then destroy its pools. */
+async function destroyPools(): Promise<void> {
+  for (const pool of [NAS1, NAS2]) {
+    for (let i = 0; i < 20; i++) {
+      const names = spawnSync('zfs', ['list', '-H', '-o', 'name', '-r', pool], { encoding: 'utf8' });
+      if (names.status !== 0) break;
+      for (const ds of names.stdout.split('\n').filter(Boolean).reverse()) spawnSync('zfs', ['unmount', '-f', ds]);
+      if (spawnSync('zpool', ['destroy', '-f', pool]).status === 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 afterAll(async () => {
   await ssh?.close();
+  if (zfs) await destroyPools();
   await zfs?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 }, 60_000);
@@ -243,7 +257,15 @@ describe.skipIf(!ok)('restore of zfs-snapshot and zfs-send jobs (the MiNET plan,
     expect(own.stderr).toContain('storage nas1 holds no copy');
     expect(existsSync(join(work, 'out5'))).toBe(false);
     // A failed copy (a path the snapshot does not hold) leaves nothing: no target, no .partial, no scratch clone.
-    const missing = await cli('restore', '--job', 'vz', '--path', join(vz, 'private', '999'), '--to', join(work, 'out6'));
+    const missing = await cli(
+      'restore',
+      '--job',
+      'vz',
+      '--path',
+      join(vz, 'private', '999'),
+      '--to',
+      join(work, 'out6'),
+    );
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/restore of vz failed: cannot copy private\/999 out of /);
     expect(existsSync(join(work, 'out6'))).toBe(false);
