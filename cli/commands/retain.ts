@@ -58,7 +58,9 @@ export function parseSnapshotsFile(path: string, usage: (m: string) => never): {
     if (!Number.isFinite(t)) usage(`${path}: ${where}: \`${String(time)}\` is not an ISO 8601 time`);
     if (tags !== undefined && !(Array.isArray(tags) && tags.every((x) => typeof x === 'string'))) usage(`${path}: ${where}: tags must be a list of strings`);
     // duplicity's sets: `type` full or incremental (a chain is a full and the incrementals after it).
-    if (type !== undefined && type !== 'full' && type !== 'incremental') usage(`${path}: ${where}: type must be full or incremental`);
+    if (type !== undefined && type !== 'full' && type !== 'incremental') {
+      usage(`${path}: ${where}: type must be full or incremental`);
+    }
     const typed = type === undefined ? {} : { type: type as 'full' | 'incremental' };
     snapshots.push({ time: t, id: String(written.length), ...(tags ? { tags: tags as string[] } : {}), ...typed });
     written.push(String(time));

@@ -35,7 +35,8 @@ export const rule: Rule = {
         out.push({
           range: ctx.locate([...job.at, 'kind'], 'value'),
           message:
-            `job \`${job.name}\` has no \`full_every\`: every run after the first is an incremental of one chain, and ` +
+            `job \`${job.name}\` has no \`full_every\`: every run after the first is an incremental of one ` +
+            'chain, and ' +
             'duplicity never deletes the current chain, so its retention never removes anything; set `full_every` ' +
             `(e.g. \`full_every: ${rules.within ? String(policy.keep?.within) : '1mo'}\`)`,
         });
@@ -50,7 +51,8 @@ export const rule: Rule = {
         range: ctx.locate([...job.at, 'full_every'], 'value'),
         message:
           `job \`${job.name}\`: \`full_every: ${String(raw)}\` is longer than its retention window \`within: ` +
-          `${String(policy.keep?.within)}\`: duplicity deletes only whole chains, never the current one, so each prune ` +
+          `${String(policy.keep?.within)}\`: duplicity deletes only whole chains, never the current one, ` +
+          'so each prune ' +
           `keeps up to ${formatSpan(everyMs)} of incrementals on one full, and copies up to ` +
           `${formatSpan(everyMs + windowMs)} old; set \`full_every\` to at most ${String(policy.keep?.within)}`,
         related: [{ message: 'retention window', range: ctx.locate([...policy.at, 'keep', 'within'], 'value') }],

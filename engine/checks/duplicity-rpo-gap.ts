@@ -56,9 +56,11 @@ export const rule: Rule = {
       out.push({
         range: ctx.locate([...job.at, 'retention'], 'value'),
         message:
-          `job \`${job.name}\` keeps ${times.length} restore points over ${formatSpan(span)} where its rpo ${rpo.text} ` +
+          `job \`${job.name}\` keeps ${times.length} restore points over ${formatSpan(span)} ` +
+          `where its rpo ${rpo.text} ` +
           `needs ${needed}: duplicity's pruning leaves ${formatSpan(worst.ms)} between ${iso(worst.from)} and ` +
-          `${iso(worst.to)} (older chains keep only what \`keep\` leaves of them); keep the incrementals of more chains ` +
+          `${iso(worst.to)} (older chains keep only what \`keep\` leaves of them); ` +
+          'keep the incrementals of more chains ' +
           '(`incrementals_of`), make fulls more often (`full_every`), or raise the rpo',
         related: [{ message: rpo.fromDefault ? 'checks.default_rpo' : 'rpo', range: ctx.locate(rpo.path, 'value') }],
       });

@@ -22,7 +22,9 @@ function hasEncrypt(job: JobModel): boolean {
 /** A passphrase reference on the job or its `to` storage (duplicity's symmetric encryption). */
 function hasPassphrase(plan: PlanModel, job: JobModel): boolean {
   const storage = job.to !== undefined ? plan.storage.get(job.to)?.raw : undefined;
-  return [job.raw, storage].some((r) => r !== undefined && (r.passphrase_env !== undefined || r.passphrase_file !== undefined));
+  return [job.raw, storage].some(
+    (r) => r !== undefined && (r.passphrase_env !== undefined || r.passphrase_file !== undefined),
+  );
 }
 
 /** The job that encrypts what `job` writes: itself or one of its `from` ancestors (or the job whose output it reads). */
@@ -46,7 +48,9 @@ function encryptedBy(plan: PlanModel, chain: Chain, job: JobModel): JobModel | u
 function howToEncrypt(job: JobModel): string {
   const how = kindInfo(job.kind)?.encryption;
   if (how === undefined || how === 'gpg') return 'add `encrypt:` (e.g. `encrypt: { gpg: { recipient: KEY_ID } }`) or use an encrypted repository (restic, borg)';
-  if (job.kind === 'duplicity') return 'give it `passphrase_env`/`passphrase_file` (symmetric gpg) or `encrypt: { gpg: { recipient: KEY_ID } }`';
+  if (job.kind === 'duplicity') {
+    return 'give it `passphrase_env`/`passphrase_file` (symmetric gpg) or `encrypt: { gpg: { recipient: KEY_ID } }`';
+  }
   if (how === 'repository') return 'use an encrypted repository';
   return `${hasEncrypt(job) ? `\`encrypt\` has no effect on ${job.kind}: ` : ''}${how.advice}`;
 }

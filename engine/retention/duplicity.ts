@@ -15,7 +15,17 @@
 // full and the incrementals before it always remain with it.
 import type { PolicyModel } from '../plan/model';
 import type { Duration } from '../time/duration';
-import { COUNT_RULES, countOf, decide, hasExpiry, hasTiers, isSet, keepOf, policyDuration, WITHIN_RULES } from './common';
+import {
+  COUNT_RULES,
+  countOf,
+  decide,
+  hasExpiry,
+  hasTiers,
+  isSet,
+  keepOf,
+  policyDuration,
+  WITHIN_RULES,
+} from './common';
 import type { RetentionContext, RetentionDecision, RetentionEngine, SnapshotIn, Unsupported } from './types';
 
 export type BackupSetType = 'full' | 'incremental';
@@ -59,7 +69,8 @@ export interface DuplicityRules {
 export function duplicityRules(policy: PolicyModel): DuplicityRules {
   const keep = keepOf(policy);
   const out: DuplicityRules = {};
-  if (isSet(keep?.within) && String(keep!.within).trim() !== '') out.within = policyDuration(keep!.within, ['keep', 'within']);
+  if (isSet(keep?.within) && String(keep!.within).trim() !== '')
+    out.within = policyDuration(keep!.within, ['keep', 'within']);
   const full = countOf(keep?.full);
   if (full > 0) out.full = full;
   const inc = countOf(keep?.incrementals_of);
@@ -77,14 +88,22 @@ function unsupported(policy: PolicyModel): Unsupported[] {
     }
     for (const k of ['full', 'incrementals_of'] as const) {
       if (isSet(keep[k]) && countOf(keep[k]) < 1) {
-        out.push({ key: ['keep', k], message: `\`keep.${k}\` must be a count of at least 1 (duplicity refuses 0 and has no unlimited count)` });
+        out.push({
+          key: ['keep', k],
+          message: `\`keep.${k}\` must be a count of at least 1 (duplicity refuses 0 and has no unlimited count)`,
+        });
       }
     }
   }
   if (hasTiers(policy)) out.push({ key: ['tiers'], message: `duplicity has no tiers: ${hint}` });
   if (hasExpiry(policy)) out.push({ key: ['expiry'], message: `duplicity has no per-backup expiry: ${hint}` });
   if (policy.min !== undefined && policy.min > 1) {
-    out.push({ key: ['min'], message: 'duplicity cannot spare single backup sets: `min` above 1 cannot be kept (its current chain is never removed, which is min 1)' });
+    out.push({
+      key: ['min'],
+      message:
+        'duplicity cannot spare single backup sets: `min` above 1 cannot be kept ' +
+        '(its current chain is never removed, which is min 1)',
+    });
   }
   return out;
 }

@@ -6,15 +6,15 @@
 // removes for the same policy, list and now. Times fall on whole hours, so cutoffs often equal a
 // chain's end exactly (duplicity keeps it: not older). Seeded: a failure prints its seed and case.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duplicityInterval } from '../../engine/retention/duplicity';
 import { duplicityGuardSnapshots, parseDuplicityRemove } from '../../engine/run/inventory/duplicity';
 import { duration } from '../../engine/time/duration';
-import { ensureBuilt } from '../helpers/cli';
-import { cliAt, faketimeLib } from '../helpers/faketime';
+import { CLI, ensureBuilt } from '../helpers/cli';
+import { faketimeLib } from '../helpers/faketime';
 import { requireTools } from '../helpers/integration';
 
 const H = 3_600_000;
@@ -35,9 +35,33 @@ function rng(seed: number): () => number {
   };
 }
 
+/** `backplan ARGS` (the copy made in beforeAll). */
+function retain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(work, 'cli.js'), 'retain', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
 function dup(ms: number, args: string[], cache: string): Promise<{ code: number; out: string }> {
-  const stamp = new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
-  const env = { ...process.env, TZ: 'UTC', XDG_CACHE_HOME: cache, FAKETIME: stamp, FAKETIME_DONT_FAKE_MONOTONIC: '1', LD_PRELOAD: faketimeLib() };
+  const stamp = new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '');
+  const env = {
+    ...process.env,
+    TZ: 'UTC',
+    XDG_CACHE_HOME: cache,
+    FAKETIME: stamp,
+    FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    LD_PRELOAD: faketimeLib(),
+  };
   return new Promise((resolve) => {
     const child = spawn('duplicity', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -62,11 +86,19 @@ beforeAll(async () => {
   if (!ok) return;
   ensureBuilt();
   work = mkdtempSync(join(tmpdir(), 'bp-retdup-'));
+  // A copy of the command: hundreds of calls must not meet dist/ while another test rebuilds it.
+  copyFileSync(CLI, join(work, 'cli.js'));
   const r = rng(SEED);
   for (let n = 0; n < 3; n++) {
     const src = join(work, `src${n}`);
     mkdirSync(src);
-    const t: Target = { url: `file://${join(work, `t${n}`)}`, name: `t${n}`, cache: join(work, 'cache'), sets: [], last: 0 };
+    const t: Target = {
+      url: `file://${join(work, `t${n}`)}`,
+      name: `t${n}`,
+      cache: join(work, 'cache'),
+      sets: [],
+      last: 0,
+    };
     let time = Date.UTC(2026, 0, 1) + n * 24 * H;
     const count = 10 + Math.floor(r() * 5);
     for (let i = 0; i < count; i++) {
@@ -77,7 +109,11 @@ beforeAll(async () => {
       t.last = time;
       time += (1 + Math.floor(r() * 48)) * H;
     }
-    const st = await dup(t.last, ['collection-status', '--log-fd=1', '--no-encryption', `--name=${t.name}`, t.url], t.cache);
+    const st = await dup(
+      t.last,
+      ['collection-status', '--log-fd=1', '--no-encryption', `--name=${t.name}`, t.url],
+      t.cache,
+    );
     t.sets = duplicityGuardSnapshots(st.out);
     expect(t.sets).toHaveLength(count);
     targets.push(t);
@@ -115,17 +151,31 @@ describe.skipIf(!ok)('retain --engine duplicity vs duplicity 0.8.22', () => {
       expect(listing.code, listing.out).toBe(0);
       const tool = parseDuplicityRemove(listing.out, t.sets, form === 'incrementals_of');
       const file = join(work, `case${c}.json`);
-      writeFileSync(file, JSON.stringify(t.sets.map((s) => ({ time: new Date(s.time).toISOString(), type: s.tags[0] }))));
-      const out = await cliAt(undefined, [
-        'retain', '--engine', 'duplicity', '--policy', JSON.stringify({ keep }), '--snapshots', file,
-        '--now', new Date(now).toISOString(), '--format', 'json',
+      writeFileSync(
+        file,
+        JSON.stringify(t.sets.map((s) => ({ time: new Date(s.time).toISOString(), type: s.tags[0] }))),
+      );
+      const out = await retain([
+        '--engine',
+        'duplicity',
+        '--policy',
+        JSON.stringify({ keep }),
+        '--snapshots',
+        file,
+        '--now',
+        new Date(now).toISOString(),
+        '--format',
+        'json',
       ]);
       expect(out.code, out.stdout + out.stderr).toBe(0);
       const decided = JSON.parse(out.stdout) as { remove: { time: string }[] };
       const removed = decided.remove.map((x) => Date.parse(x.time)).sort((a, b) => a - b);
       const expected = t.sets.filter((s) => tool.remove.has(s.id)).map((s) => s.time);
       const label = `seed ${SEED}, case ${c}: ${t.name} ${cmd.join(' ')} at ${new Date(now).toISOString()}`;
-      expect(removed.map((x) => new Date(x).toISOString()), label).toEqual(expected.map((x) => new Date(x).toISOString()));
+      expect(
+        removed.map((x) => new Date(x).toISOString()),
+        label,
+      ).toEqual(expected.map((x) => new Date(x).toISOString()));
       if (expected.length > 0) removedSomething++;
     }
     // The cases are not all trivial: a good part of them removes something.

@@ -38,7 +38,8 @@ function tree(root: string): string[] {
   return out.sort();
 }
 
-const cli = (cmd: string, ...args: string[]) => backplanAsync([cmd, plan, ...args, '--state-dir', join(dir, 'state')], { env });
+const cli = (cmd: string, ...args: string[]) =>
+  backplanAsync([cmd, plan, ...args, '--state-dir', join(dir, 'state')], { env });
 
 beforeAll(() => {
   if (!ok) return;
@@ -100,7 +101,9 @@ describe.skipIf(!ok)('duplicity: run, verify, restore', () => {
       { env: { ...process.env, ...env, PASSPHRASE: secret }, encoding: 'utf8' },
     );
     expect(parseCollectionStatus(status.stdout).map((s) => s.type)).toEqual(['full', 'incremental']);
-    const journals = readdirSync(join(dir, 'state', 'runs')).map((f) => readFileSync(join(dir, 'state', 'runs', f), 'utf8'));
+    const journals = readdirSync(join(dir, 'state', 'runs')).map((f) =>
+      readFileSync(join(dir, 'state', 'runs', f), 'utf8'),
+    );
     expect(journals.join('')).not.toContain(secret);
     expect(a.stdout + b.stdout + a.stderr + b.stderr).not.toContain(secret);
     const shown = await backplanAsync(['plan', plan], { env });
@@ -121,7 +124,9 @@ describe.skipIf(!ok)('duplicity: run, verify, restore', () => {
     expect(r1.code, r1.stdout + r1.stderr).toBe(0);
     expect(tree(join(newest, src))).toEqual(second);
     const older = join(dir, 'r-older');
-    const firstSet = readdirSync(join(dir, 'store', 'files')).find((f) => f.startsWith('duplicity-full.') && f.endsWith('.manifest.gpg'))!;
+    const firstSet = readdirSync(join(dir, 'store', 'files')).find(
+      (f) => f.startsWith('duplicity-full.') && f.endsWith('.manifest.gpg'),
+    )!;
     const stamp = /duplicity-full\.(\d{8}T\d{6}Z)\./.exec(firstSet)![1];
     const r2 = await cli('restore', '--job', 'files', '--copy', stamp, '--to', older);
     expect(r2.code, r2.stdout + r2.stderr).toBe(0);
@@ -133,7 +138,7 @@ describe.skipIf(!ok)('duplicity: run, verify, restore', () => {
     expect(tree(join(part, src, 'sub')).length).toBe(2);
   }, 180_000);
 
-  it('a wrong passphrase fails verify with duplicity\'s reason, not the secret', async () => {
+  it("a wrong passphrase fails verify with duplicity's reason, not the secret", async () => {
     const saved = env;
     env = { ...env, BP_DUP_PW: 'wrong' };
     try {

@@ -35,11 +35,25 @@ afterAll(() => {
 });
 
 /** `cmd args` with the wall clock frozen at `ms` (UTC) for it and its children. */
-function frozen(ms: number | undefined, cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
-  const stamp = ms === undefined ? undefined : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+function frozen(
+  ms: number | undefined,
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; out: string }> {
+  const stamp =
+    ms === undefined
+      ? undefined
+      : new Date(ms)
+          .toISOString()
+          .replace('T', ' ')
+          .replace(/\.\d+Z$/, '');
   const clock = stamp ? { FAKETIME: stamp, FAKETIME_DONT_FAKE_MONOTONIC: '1', LD_PRELOAD: faketimeLib() } : {};
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: { ...process.env, NO_COLOR: '1', TZ: 'UTC', ...env, ...clock }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      env: { ...process.env, NO_COLOR: '1', TZ: 'UTC', ...env, ...clock },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -88,10 +102,26 @@ async function compare(s: Scenario): Promise<{ real: string[]; predicted: string
     expect(r.code, `${iso(t)}: ${r.out}`).toBe(0);
     expect(r.out, `${iso(t)}: a guard refused a prune`).not.toMatch(/refused|warning/i);
     if (i % 2 === 0 && i !== fires.length - 1) continue;
-    const status = await frozen(t, 'duplicity', ['collection-status', '--log-fd=1', '--no-encryption', '--name=backplan-files', url], env);
+    const status = await frozen(
+      t,
+      'duplicity',
+      ['collection-status', '--log-fd=1', '--no-encryption', '--name=backplan-files', url],
+      env,
+    );
     expect(status.code, status.out).toBe(0);
     const real = parseCollectionStatus(status.out).map((x) => `${iso(x.time)} ${x.type}`);
-    const sim = await cliAt(undefined, ['simulate', plan, '--job', 'files', '--from', iso(fires[0]), '--at', iso(t), '--format', 'json']);
+    const sim = await cliAt(undefined, [
+      'simulate',
+      plan,
+      '--job',
+      'files',
+      '--from',
+      iso(fires[0]),
+      '--at',
+      iso(t),
+      '--format',
+      'json',
+    ]);
     expect(sim.code, sim.stdout + sim.stderr).toBe(0);
     const job = (JSON.parse(sim.stdout) as { jobs: { snapshots: { time: string; type: string }[] }[] }).jobs[0];
     const predicted = job.snapshots.map((x) => `${iso(Date.parse(x.time))} ${x.type}`).reverse();
@@ -106,7 +136,12 @@ async function compare(s: Scenario): Promise<{ real: string[]; predicted: string
 
 describe.skipIf(!ok)('simulate vs reality: duplicity 0.8.22', () => {
   it('remove-older-than and remove-all-inc-of-but-n-full leave the chains the simulator predicts', async () => {
-    const states = await compare({ name: 'within', fullEvery: '3d', keep: '{ within: 6d, incrementals_of: 2 }', days: 14 });
+    const states = await compare({
+      name: 'within',
+      fullEvery: '3d',
+      keep: '{ within: 6d, incrementals_of: 2 }',
+      days: 14,
+    });
     for (const s of states) expect(s.real).toEqual(s.predicted);
     const last = states[states.length - 1].real;
     // Fulls every 4 days (3 days old is not older than 3d): 1, 5, 9, 13 March. On the 13th the chain

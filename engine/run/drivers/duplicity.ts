@@ -30,7 +30,10 @@ function target(k: Kit, to: StorageModel, jobHost: string, common: string[]): st
   const h = r.remote;
   if (h.identity) {
     if (/[\s'"\\]/.test(h.identity)) {
-      k.err(`host ${h.name}: an identity path with spaces or quotes cannot be passed to duplicity's --ssh-options`, h.at);
+      k.err(
+        `host ${h.name}: an identity path with spaces or quotes cannot be passed to duplicity's --ssh-options`,
+        h.at,
+      );
       return undefined;
     }
     common.push(`--ssh-options=-oIdentityFile=${h.identity}`);
@@ -58,7 +61,10 @@ function encryptKeys(k: Kit): string[] | undefined {
   for (const [i, r] of list.entries()) {
     const bad = nameProblem(r);
     if (bad) {
-      k.err(`\`encrypt.gpg.recipient\` ${bad}`, k.at('encrypt', 'gpg', 'recipient', ...(Array.isArray(rec) ? [i] : [])));
+      k.err(
+        `\`encrypt.gpg.recipient\` ${bad}`,
+        k.at('encrypt', 'gpg', 'recipient', ...(Array.isArray(rec) ? [i] : [])),
+      );
       return undefined;
     }
     out.push(`--encrypt-key=${r as string}`);
@@ -91,7 +97,8 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   if (keys && keys.length === 0 && !pass) common.push('--no-encryption');
   if (keys) common.push(...keys);
   const url = to ? target(k, to, host, common) : undefined;
-  if (url !== undefined && (url.startsWith('-') || hasControl(url))) k.err(`the target url \`${url}\` cannot be passed to duplicity`, k.at('to'));
+  if (url !== undefined && (url.startsWith('-') || hasControl(url)))
+    k.err(`the target url \`${url}\` cannot be passed to duplicity`, k.at('to'));
   const full = fullEvery(k);
   const policy = k.policy();
   if (policy) {
@@ -108,7 +115,9 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
 
   const bin = k.tool(job.host, 'duplicity');
   const notes = [
-    ...(keys && keys.length === 0 && !pass ? ['no passphrase and no `encrypt.gpg`: the volumes are not encrypted'] : []),
+    ...(keys && keys.length === 0 && !pass
+      ? ['no passphrase and no `encrypt.gpg`: the volumes are not encrypted']
+      : []),
   ];
   const selection = [...exclude.map((e) => `--exclude=${e}`), ...paths.map((p) => `--include=${p}`), '--exclude=**'];
   k.command(
@@ -127,12 +136,23 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const keep = policy?.keep;
   const prunes: [string, string, string, Record<string, unknown>][] = [];
   if (rules.within) {
-    prunes.push(['remove-older-than', duplicityInterval(rules.within), 'chains older than', { within: String(keep?.within) }]);
+    prunes.push([
+      'remove-older-than',
+      duplicityInterval(rules.within),
+      'chains older than',
+      { within: String(keep?.within) },
+    ]);
   }
-  if (rules.full) prunes.push(['remove-all-but-n-full', String(rules.full), 'all but the newest chains:', { full: rules.full }]);
+  if (rules.full)
+    prunes.push(['remove-all-but-n-full', String(rules.full), 'all but the newest chains:', { full: rules.full }]);
   if (rules.incrementalsOf) {
     const n = rules.incrementalsOf;
-    prunes.push(['remove-all-inc-of-but-n-full', String(n), 'incrementals of all but the newest chains:', { incrementals_of: n }]);
+    prunes.push([
+      'remove-all-inc-of-but-n-full',
+      String(n),
+      'incrementals of all but the newest chains:',
+      { incrementals_of: n },
+    ]);
   }
   const pruneEnv: Record<string, EnvValue> = { ...env, TZ: { value: 'UTC' } };
   for (const [cmd, arg, what, rule] of prunes) {
@@ -145,7 +165,10 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
           argv: [bin, cmd, arg, ...common, url],
           parse: 'duplicity-remove-list',
           min: 1,
-          list: { argv: [bin, 'collection-status', '--log-fd=1', ...common, url], parse: 'duplicity-collection-status' },
+          list: {
+            argv: [bin, 'collection-status', '--log-fd=1', ...common, url],
+            parse: 'duplicity-collection-status',
+          },
           ...(job.host !== undefined ? { planHost: job.host } : {}),
           engine: 'duplicity',
           policy: buildPolicy({ keep: rule }, policy!.at, policy!.name),

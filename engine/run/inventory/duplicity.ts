@@ -29,7 +29,10 @@ export function parseCollectionStatus(text: string): DuplicitySet[] {
 
 /** duplicity's time string of an instant (whole seconds, UTC). */
 export function duplicityStamp(time: number): string {
-  return new Date(Math.floor(time / 1000) * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date(Math.floor(time / 1000) * 1000)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** The sets as the prune guard lists snapshots: id and name the set's time string, the type as a tag. */
@@ -78,7 +81,10 @@ export function parseDuplicityRemove(
     for (const s of incrementalsOnly ? c.slice(1) : c) remove.add(s.id);
   }
   if (ends.size > 0) {
-    throw new Error(`duplicity listed chains ending at ${[...ends].map((t) => new Date(t).toISOString()).join(', ')}, which its collection-status does not hold`);
+    throw new Error(
+      `duplicity listed chains ending at ${[...ends].map((t) => new Date(t).toISOString()).join(', ')}, ` +
+        'which its collection-status does not hold',
+    );
   }
   return { keep: new Set(sorted.filter((s) => !remove.has(s.id)).map((s) => s.id)), remove };
 }

@@ -13,9 +13,15 @@ import { parseCollectionStatus } from '../inventory/duplicity';
 import { backupStep, rel, storageOf } from './common';
 import { RestoreError, type FileRestorer, type KindContext, type RestoreAction, type RestoreCopy } from './types';
 
-function fail(ctx: KindContext, what: string, r: { code: number | null; stderr: string; error?: string }): RestoreError {
+function fail(
+  ctx: KindContext,
+  what: string,
+  r: { code: number | null; stderr: string; error?: string },
+): RestoreError {
   const last = r.stderr.trim().split('\n').slice(-3).join(' | ');
-  return new RestoreError(ctx.x.redactor.text(`${what}: ${r.error ?? `duplicity exited with status ${r.code}: ${last}`}`));
+  return new RestoreError(
+    ctx.x.redactor.text(`${what}: ${r.error ?? `duplicity exited with status ${r.code}: ${last}`}`),
+  );
 }
 
 /** The argv restoring `copy` (all of it, or only `path`) into `target`. */
@@ -49,15 +55,32 @@ export const duplicityRestorer: FileRestorer = {
     };
     if (include.length === 0) {
       const argv = duplicityRestoreArgv(ctx, copy, root);
-      return [{ description: `duplicity restore ${copy.name} into ${root}`, host: backup.host, argv, run: run(argv, `cannot restore ${copy.name}`) }];
+      return [
+        {
+          description: `duplicity restore ${copy.name} into ${root}`,
+          host: backup.host,
+          argv,
+          run: run(argv, `cannot restore ${copy.name}`),
+        },
+      ];
     }
     const actions: RestoreAction[] = [];
     for (const p of include) {
       const target = `${root}${p}`;
       const mkdir = ['mkdir', '-p', '--', dirname(target)];
-      actions.push({ description: `create ${dirname(target)}`, host: backup.host, argv: mkdir, run: run(mkdir, `cannot create ${dirname(target)}`) });
+      actions.push({
+        description: `create ${dirname(target)}`,
+        host: backup.host,
+        argv: mkdir,
+        run: run(mkdir, `cannot create ${dirname(target)}`),
+      });
       const argv = duplicityRestoreArgv(ctx, copy, target, p);
-      actions.push({ description: `duplicity restore ${p} of ${copy.name}`, host: backup.host, argv, run: run(argv, `cannot restore ${p} of ${copy.name}`) });
+      actions.push({
+        description: `duplicity restore ${p} of ${copy.name}`,
+        host: backup.host,
+        argv,
+        run: run(argv, `cannot restore ${p} of ${copy.name}`),
+      });
     }
     return actions;
   },

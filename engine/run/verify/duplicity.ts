@@ -29,7 +29,10 @@ export async function verifyDuplicityJob(
   const backup = steps.find((s): s is CommandStep => s.type === 'command' && s.phase === 'backup');
   if (!backup) throw new JobOpError(`job ${opts.job}: no duplicity step to verify`);
   if (backup.host !== LOCAL) {
-    throw new JobOpError(`verify of a duplicity job on a remote host (${backup.host}) is not implemented yet: it restores on this machine only`);
+    throw new JobOpError(
+      `verify of a duplicity job on a remote host (${backup.host}) is not implemented yet: ` +
+        'it restores on this machine only',
+    );
   }
   const { bin, common, url } = duplicityParts(backup);
   const paths = duplicityPaths(backup);
@@ -40,18 +43,35 @@ export async function verifyDuplicityJob(
   try {
     const x = { hosts: s.hosts, redactor: s.redactor };
     const env = backup.env ? { env: backup.env } : {};
-    const listed = await runTool({ host: LOCAL, argv: [bin, 'collection-status', '--log-fd=1', ...common, url], ...env }, x);
+    const listed = await runTool(
+      { host: LOCAL, argv: [bin, 'collection-status', '--log-fd=1', ...common, url], ...env },
+      x,
+    );
     if (listed.error || listed.code !== 0) {
-      throw new JobOpError(s.redactor.text(`cannot list the backup sets of ${opts.job}: ${listed.error ?? listed.stderr.trim().split('\n').pop()}`));
+      throw new JobOpError(
+        s.redactor.text(
+          `cannot list the backup sets of ${opts.job}: ${listed.error ?? listed.stderr.trim().split('\n').pop()}`,
+        ),
+      );
     }
     const sets = parseCollectionStatus(listed.stdout);
     if (sets.length === 0) throw new JobOpError(`job ${opts.job} has no backup set in ${url} to verify`);
     const copy = opts.copy ?? sets[sets.length - 1].stamp;
-    if (!sets.some((x) => x.stamp === copy)) throw new JobOpError(`no backup set ${copy}; sets: ${sets.map((x) => x.stamp).join(', ')}`);
+    if (!sets.some((x) => x.stamp === copy))
+      throw new JobOpError(`no backup set ${copy}; sets: ${sets.map((x) => x.stamp).join(', ')}`);
     const tree = join(scratch, 'tree');
     const restore = [bin, 'restore', `--time=${copy}`, ...common, url, tree];
-    const description = `restore ${copy} of ${opts.job} (its whole chain) into a scratch directory and compare every file with the source`;
-    s.journal.append({ type: 'step-start', job: opts.job, step: stepId, phase: 'verify', description, display: restore.join(' ') });
+    const description =
+      `restore ${copy} of ${opts.job} (its whole chain) into a scratch directory ` +
+      'and compare every file with the source';
+    s.journal.append({
+      type: 'step-start',
+      job: opts.job,
+      step: stepId,
+      phase: 'verify',
+      description,
+      display: restore.join(' '),
+    });
     s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy}` });
     const r = await runTool({ host: LOCAL, argv: restore, ...env }, x, scratch);
     const problems: string[] = [];

@@ -48,7 +48,9 @@ describe('duplicity-rpo-gap', () => {
   const run = (text: string) => checkText(text, { rules: [rpoGap], now: NOW }).findings;
 
   it('fires when remove-all-inc-of-but-n-full leaves only fulls a week apart against a 1d rpo', () => {
-    const text = plan('    rpo: 1d\n    full_every: 1w\n    retention: { keep: { within: 1mo, incrementals_of: 1 } }\n');
+    const text = plan(
+      '    rpo: 1d\n    full_every: 1w\n    retention: { keep: { within: 1mo, incrementals_of: 1 } }\n',
+    );
     const [f, ...rest] = run(text);
     expect(rest).toEqual([]);
     expect(slice(text, f.range)).toBe('retention');
@@ -60,7 +62,9 @@ describe('duplicity-rpo-gap', () => {
 
   it('is quiet when every chain keeps its incrementals, or the rpo allows the gap', () => {
     expect(run(plan('    rpo: 1d\n    full_every: 1w\n    retention: { keep: { within: 1mo } }\n'))).toEqual([]);
-    expect(run(plan('    rpo: 9d\n    full_every: 1w\n    retention: { keep: { within: 1mo, incrementals_of: 1 } }\n'))).toEqual([]);
+    expect(
+      run(plan('    rpo: 9d\n    full_every: 1w\n    retention: { keep: { within: 1mo, incrementals_of: 1 } }\n')),
+    ).toEqual([]);
     expect(run(plan('    full_every: 1w\n    retention: { keep: { within: 1mo, incrementals_of: 1 } }\n'))).toEqual([]);
   });
 });

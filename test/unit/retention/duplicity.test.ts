@@ -79,11 +79,19 @@ describe('duplicity engine', () => {
   it('refuses what duplicity cannot express, and the other engines refuse its chain counts', () => {
     const keys = (p: ReturnType<typeof policy>) => duplicityEngine.unsupported(p).map((u) => u.key.join('.'));
     expect(keys(policy({ daily: 7, within: '7d' }))).toEqual(['keep.daily']);
-    expect(keys(buildPolicy({ tiers: [{ keep: 'all', until: '1d' }], expiry: '7d', min: 2 }, ['p']))).toEqual(['tiers', 'expiry', 'min']);
+    expect(keys(buildPolicy({ tiers: [{ keep: 'all', until: '1d' }], expiry: '7d', min: 2 }, ['p']))).toEqual([
+      'tiers',
+      'expiry',
+      'min',
+    ]);
     expect(keys(policy({ full: 0 }))).toEqual(['keep.full']);
     expect(keys(policy({ full: 2, incrementals_of: 1, within: '1mo' }))).toEqual([]);
     for (const id of ['restic', 'borg', 'native', 'pbs'] as const) {
-      expect(getEngine(id).unsupported(policy({ full: 2 })).map((u) => u.key.join('.'))).toContain('keep.full');
+      expect(
+        getEngine(id)
+          .unsupported(policy({ full: 2 }))
+          .map((u) => u.key.join('.')),
+      ).toContain('keep.full');
     }
   });
 });

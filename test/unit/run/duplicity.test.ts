@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../../engine/plan/build-model';
 import { parsePlan } from '../../../engine/plan/parse';
 import { steps } from '../../../engine/run/drivers/duplicity';
-import { duplicityGuardSnapshots, parseCollectionStatus, parseDuplicityRemove } from '../../../engine/run/inventory/duplicity';
+import {
+  duplicityGuardSnapshots,
+  parseCollectionStatus,
+  parseDuplicityRemove,
+} from '../../../engine/run/inventory/duplicity';
 import type { CommandStep } from '../../../engine/run/steps/step';
 
 const NOW = Date.parse('2026-03-01T03:00:00Z');
@@ -32,13 +36,22 @@ const run = (job: string) => {
 
 describe('duplicity driver', () => {
   it('backs up / with one --include per path into file://, then each remove command with --force, guarded', () => {
-    const r = run('    to: local\n    full_every: 1mo\n    passphrase_env: DUP_PW\n    exclude: ["**/*.tmp"]\n' +
-      '    retention: { keep: { within: 2mo, full: 3, incrementals_of: 1 } }\n');
+    const r = run(
+      '    to: local\n    full_every: 1mo\n    passphrase_env: DUP_PW\n    exclude: ["**/*.tmp"]\n' +
+        '    retention: { keep: { within: 2mo, full: 3, incrementals_of: 1 } }\n',
+    );
     expect(r.errors).toEqual([]);
     const [backup, ...prunes] = r.steps as CommandStep[];
     expect(backup.argv).toEqual([
-      'duplicity', '--name=backplan-files', '--full-if-older-than=1M', '--exclude=**/*.tmp', '--include=/etc',
-      '--include=/srv/www', '--exclude=**', '/', 'file:///srv/backups/files',
+      'duplicity',
+      '--name=backplan-files',
+      '--full-if-older-than=1M',
+      '--exclude=**/*.tmp',
+      '--include=/etc',
+      '--include=/srv/www',
+      '--exclude=**',
+      '/',
+      'file:///srv/backups/files',
     ]);
     expect(backup.env).toEqual({ PASSPHRASE: { fromEnv: 'DUP_PW' } });
     expect(prunes.map((p) => p.argv.slice(1, 4))).toEqual([
@@ -56,11 +69,16 @@ describe('duplicity driver', () => {
   });
 
   it('reaches another host over sftp with an absolute path, keys by --encrypt-key, no secret in argv', () => {
-    const r = run('    to: far\n    encrypt: { gpg: { recipient: [ABCD1234, EF567890] } }\n    passphrase_file: /etc/dup.pass\n');
+    const r = run(
+      '    to: far\n    encrypt: { gpg: { recipient: [ABCD1234, EF567890] } }\n    passphrase_file: /etc/dup.pass\n',
+    );
     expect(r.errors).toEqual([]);
     const backup = r.steps[0] as CommandStep;
     expect(backup.argv.slice(1, 5)).toEqual([
-      '--name=backplan-files', '--encrypt-key=ABCD1234', '--encrypt-key=EF567890', '--ssh-options=-oIdentityFile=/root/.ssh/id_nas',
+      '--name=backplan-files',
+      '--encrypt-key=ABCD1234',
+      '--encrypt-key=EF567890',
+      '--ssh-options=-oIdentityFile=/root/.ssh/id_nas',
     ]);
     expect(backup.argv.at(-1)).toBe('sftp://backup@10.0.0.5:2222//tank/dup/files');
     expect(backup.env).toEqual({ PASSPHRASE: { fromFile: '/etc/dup.pass' } });
@@ -71,7 +89,9 @@ describe('duplicity driver', () => {
     const plain = run('    to: local\n');
     expect((plain.steps[0] as CommandStep).argv).toContain('--no-encryption');
     expect(run('    to: local\n    passphrase: hunter2\n').errors[0]).toMatch(/`passphrase` is written in the plan/);
-    expect(run('    to: local\n    retention: { keep: { daily: 7 } }\n').errors[0]).toMatch(/duplicity has no `keep.daily` rule/);
+    expect(run('    to: local\n    retention: { keep: { daily: 7 } }\n').errors[0]).toMatch(
+      /duplicity has no `keep.daily` rule/,
+    );
     expect(run('    to: local\n    full_every: 1m\n').errors[0]).toMatch(/full_every/);
   });
 });
@@ -101,7 +121,10 @@ Rerun command with --force option to actually delete.
 describe('reading duplicity', () => {
   it('reads the sets of collection-status, oldest first', () => {
     expect(parseCollectionStatus(STATUS).map((s) => `${s.stamp} ${s.type}`)).toEqual([
-      '20260101T000000Z full', '20260102T000000Z incremental', '20260105T000000Z full', '20260106T000000Z incremental',
+      '20260101T000000Z full',
+      '20260102T000000Z incremental',
+      '20260105T000000Z full',
+      '20260106T000000Z incremental',
       '20260109T000000Z full',
     ]);
   });
@@ -109,7 +132,12 @@ describe('reading duplicity', () => {
   it('turns a remove listing (chain end times) into the sets it removes: whole chains, or their incrementals', () => {
     const sets = duplicityGuardSnapshots(STATUS);
     const whole = parseDuplicityRemove(LISTING, sets, false);
-    expect([...whole.remove].sort()).toEqual(['20260101T000000Z', '20260102T000000Z', '20260105T000000Z', '20260106T000000Z']);
+    expect([...whole.remove].sort()).toEqual([
+      '20260101T000000Z',
+      '20260102T000000Z',
+      '20260105T000000Z',
+      '20260106T000000Z',
+    ]);
     expect([...whole.keep]).toEqual(['20260109T000000Z']);
     const inc = parseDuplicityRemove(LISTING, sets, true);
     expect([...inc.remove].sort()).toEqual(['20260102T000000Z', '20260106T000000Z']);

@@ -29,28 +29,58 @@ ${job}`).value,
 describe('duplicity chains in the simulation', () => {
   it('a run is a full only when the last full is older than full_every', () => {
     const fires = Array.from({ length: 9 }, (_, i) => FROM + i * DAY);
-    expect(runTypes(fires, 3 * DAY).map((t) => t[0]).join('')).toBe('fiiifiiif');
-    expect(runTypes(fires, 3 * DAY + 1000).map((t) => t[0]).join('')).toBe('fiiifiiif');
-    expect(runTypes(fires, 3 * DAY - 1000).map((t) => t[0]).join('')).toBe('fiifiifii');
-    expect(runTypes(fires, undefined).map((t) => t[0]).join('')).toBe('fiiiiiiii');
+    expect(
+      runTypes(fires, 3 * DAY)
+        .map((t) => t[0])
+        .join(''),
+    ).toBe('fiiifiiif');
+    expect(
+      runTypes(fires, 3 * DAY + 1000)
+        .map((t) => t[0])
+        .join(''),
+    ).toBe('fiiifiiif');
+    expect(
+      runTypes(fires, 3 * DAY - 1000)
+        .map((t) => t[0])
+        .join(''),
+    ).toBe('fiifiifii');
+    expect(
+      runTypes(fires, undefined)
+        .map((t) => t[0])
+        .join(''),
+    ).toBe('fiiiiiiii');
   });
 
   it('simulates whole chains, typed sets, restore points and storage', () => {
-    const sim = simulateJob(model('    full_every: 1w\n    retention: { keep: { full: 2, incrementals_of: 1 } }\n'), 'files', {
-      from: FROM,
-      at: FROM + 40 * DAY,
-    });
+    const sim = simulateJob(
+      model('    full_every: 1w\n    retention: { keep: { full: 2, incrementals_of: 1 } }\n'),
+      'files',
+      {
+        from: FROM,
+        at: FROM + 40 * DAY,
+      },
+    );
     expect(sim.engine).toBe('duplicity');
     // Fulls every 8 days: 1, 9, 17, 25 March, 2 April (day 32), 10 April (day 40).
     const types = sim.snapshots.map((s) => `${s.time.slice(5, 10)} ${s.type}`).reverse();
     expect(types).toEqual(['04-02 full', '04-10 full']);
     expect(sim.duplicity).toEqual({ chains: 2, fulls: 2, incrementals: 0, restorePoints: 2, bytes: 2 * 10e9 });
-    const mid = simulateJob(model('    full_every: 1w\n    retention: { keep: { full: 2, incrementals_of: 1 } }\n'), 'files', {
-      from: FROM,
-      at: FROM + 36 * DAY,
-    });
+    const mid = simulateJob(
+      model('    full_every: 1w\n    retention: { keep: { full: 2, incrementals_of: 1 } }\n'),
+      'files',
+      {
+        from: FROM,
+        at: FROM + 36 * DAY,
+      },
+    );
     // At day 36: the chain of day 24 (25 March) keeps only its full; the current chain its incrementals.
-    expect(mid.duplicity).toEqual({ chains: 2, fulls: 2, incrementals: 4, restorePoints: 6, bytes: 2 * 10e9 + 4 * 10e7 });
+    expect(mid.duplicity).toEqual({
+      chains: 2,
+      fulls: 2,
+      incrementals: 4,
+      restorePoints: 6,
+      bytes: 2 * 10e9 + 4 * 10e7,
+    });
     expect(mid.stats.worstGap?.ms).toBe(8 * DAY);
   });
 });
