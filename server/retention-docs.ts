@@ -122,6 +122,23 @@ export const ENGINE_DOCS: Record<EngineId, EngineDoc> = {
       { text: '`full: N` (`remove-all-but-n-full`) keeps the N newest chains; `incrementals_of: N` (`remove-all-inc-of-but-n-full`) drops the incrementals of older chains and keeps their fulls. They run in the order within, full, incrementals_of.', when: (f) => f.chains },
     ],
   },
+  sanoid: {
+    title: 'sanoid 2.1 `--take-snapshots --prune-snapshots` (`pruner: sanoid`)',
+    lines: [
+      {
+        text:
+          'Counts are **per snapshot type**, not calendar buckets: each run takes an ' +
+          '`autosnap_<date>_<type>` snapshot of every type that is due (daily at 23:59, weekly Monday 23:30, ' +
+          'monthly the 1st 00:00, hourly at :00), ' +
+          'so one run can make several.',
+      },
+      {
+        text:
+          'A type’s oldest go only while it has more than N **and** they are older than N × period (monthly = 31 d, ' +
+          'yearly = 365.25 d); a run prunes the list read before it took, so N + 1 can be held.',
+      },
+    ],
+  },
   velero: {
     title: 'Velero `ttl`',
     lines: [

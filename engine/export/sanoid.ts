@@ -4,8 +4,11 @@
 // the policy leaves out is written as 0 so sanoid's defaults never add to it.
 // Syntax: https://github.com/jimsalterjrs/sanoid/blob/master/sanoid.conf and
 // sanoid.defaults.conf (frequently, hourly, daily, weekly, monthly, yearly, autosnap, autoprune,
-// recursive).
+// recursive). The time-of-day settings are written as the engine models them
+// (retention/sanoid.ts SANOID_TIMING), so the sanoid that reads this file takes and prunes
+// exactly what `backplan simulate` shows for a `pruner: sanoid` job run at its schedule.
 import type { KeepModel, PlanModel } from '../plan/model';
+import { SANOID_TIMING } from '../retention/sanoid';
 import type { ExportOptions, ExportResult } from './types';
 
 const PERIODS = ['hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
@@ -54,6 +57,7 @@ export function exportSanoid(plan: PlanModel, _opts: ExportOptions, jobs: string
       '\tautosnap = yes',
       '\tautoprune = yes',
       `\trecursive = ${job.raw.recursive === true ? 'yes' : 'no'}`,
+      ...Object.entries(SANOID_TIMING).map(([k, v]) => `\t${k} = ${v}`),
     ];
     byHost.set(host, [...(byHost.get(host) ?? []), { job: name, lines }]);
   }
@@ -61,6 +65,8 @@ export function exportSanoid(plan: PlanModel, _opts: ExportOptions, jobs: string
     const head = [
       '# sanoid.conf (backplan export --to sanoid). sanoid snapshots on its own timer (every 15 minutes',
       '# by default), not at the jobs\' schedules, and names snapshots autosnap_<date>_<period>.',
+      '# backplan simulate of a `pruner: sanoid` job shows what `sanoid --take-snapshots --prune-snapshots`',
+      '# holds when it runs at the job\'s schedule.',
     ];
     const body = groups.flatMap((g) => ['', `# job ${g.job}`, ...g.lines]);
     result.files.push({ host, path: '/etc/sanoid/sanoid.conf', jobs: groups.map((g) => g.job), content: [...head, ...body, ''].join('\n') });

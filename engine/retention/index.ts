@@ -10,6 +10,7 @@ import { incusEngine, veleroEngine } from './expiry';
 import { nativeEngine } from './native';
 import { pbsEngine } from './pbs';
 import { resticEngine, resticEngineFor } from './restic';
+import { sanoidEngine } from './sanoid';
 import type { EngineId, RetentionEngine, Unsupported } from './types';
 
 export const ENGINE_IDS = [
@@ -20,6 +21,7 @@ export const ENGINE_IDS = [
   'incus',
   'velero',
   'duplicity',
+  'sanoid',
 ] as const satisfies readonly EngineId[];
 
 /** `keep.full` and `keep.incrementals_of` count duplicity chains: no other engine has chains. */
@@ -43,6 +45,7 @@ const ENGINES: Record<EngineId, RetentionEngine> = {
   incus: withoutChains(incusEngine),
   velero: withoutChains(veleroEngine),
   duplicity: duplicityEngine,
+  sanoid: sanoidEngine,
 };
 
 export function isEngineId(id: string): id is EngineId {
@@ -63,8 +66,17 @@ export function isExpiryOnly(policy: PolicyModel | undefined): boolean {
   return hasExpiry(policy) && !keepUsed && !hasTiers(policy);
 }
 
-/** The engine id that prunes a job of `kind` with `policy`. Unknown kinds are pruned by Backplan. */
-export function engineIdFor(kind: string, policy?: PolicyModel): EngineId {
+/** The kinds whose snapshots a `pruner` tool may prune instead of Backplan (SPEC §4). */
+export const PRUNER_KINDS: Readonly<Record<string, readonly string[]>> = {
+  sanoid: ['zfs-snapshot', 'zfs-send'],
+};
+
+/**
+ * The engine id that prunes a job of `kind` with `policy`, given its `pruner` (a tool named
+ * there that prunes the kind wins). Unknown kinds are pruned by Backplan.
+ */
+export function engineIdFor(kind: string, policy?: PolicyModel, pruner?: unknown): EngineId {
+  if (typeof pruner === 'string' && PRUNER_KINDS[pruner]?.includes(kind)) return pruner as EngineId;
   const info = kindInfo(kind);
   if (!info) return 'native';
   if (info.engine === 'incus') return isExpiryOnly(policy) ? 'incus' : 'native';
@@ -77,8 +89,13 @@ export interface ToolVersions {
 }
 
 /** The engine that prunes a job of `kind` with `policy`, with the rules of the declared tool versions. */
-export function engineFor(kind: string, policy?: PolicyModel, versions: ToolVersions = {}): RetentionEngine {
-  const id = engineIdFor(kind, policy);
+export function engineFor(
+  kind: string,
+  policy?: PolicyModel,
+  versions: ToolVersions = {},
+  pruner?: unknown,
+): RetentionEngine {
+  const id = engineIdFor(kind, policy, pruner);
   return id === 'restic' ? withoutChains(resticEngineFor(versions.restic)) : getEngine(id);
 }
 
@@ -92,7 +109,7 @@ export function hostToolVersions(plan: PlanModel, hostName: string | undefined):
 
 /** The engine that prunes `job` with `policy` on its host. */
 export function engineForJob(plan: PlanModel, job: JobModel, policy?: PolicyModel): RetentionEngine {
-  return engineFor(job.kind, policy, hostToolVersions(plan, job.host));
+  return engineFor(job.kind, policy, hostToolVersions(plan, job.host), job.raw.pruner);
 }
 
 export type { EngineId, RetentionEngine } from './types';
@@ -101,4 +118,5 @@ export { duplicityEngine } from './duplicity';
 export { resticEngine, resticEngineFor } from './restic';
 export { nativeEngine } from './native';
 export { pbsEngine } from './pbs';
+export { sanoidEngine } from './sanoid';
 export { incusEngine, veleroEngine, toIncusExpiry, toVeleroTtl } from './expiry';

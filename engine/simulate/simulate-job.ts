@@ -31,6 +31,7 @@ import type { JobModel, PlanModel, PolicyModel } from '../plan/model';
 import { jobPolicy, jobZone } from '../plan/build-model';
 import { COUNT_RULES, countOf, hasExpiry, isSet, keepOf, WITHIN_RULES } from '../retention/common';
 import { engineForJob } from '../retention/index';
+import { replaySanoid } from '../retention/sanoid';
 import type { EngineId } from '../retention/types';
 import { formatLocal } from '../retention/calendar';
 import { addDuration, approxMs, formatSpan, MS, parseDuration, type Duration } from '../time/duration';
@@ -89,7 +90,8 @@ export interface SimulatedJob {
   /** The min applied (0 for incus and velero, which delete expired snapshots whatever their number). */
   min: number;
   /** Held at `at`, newest first (duplicity: with each set's type). */
-  snapshots: { time: string; reasons: string[]; type?: BackupSetType }[];
+  /** `name`: sanoid jobs, the name sanoid gives the snapshot (its type is the name's last word). */
+  snapshots: { time: string; reasons: string[]; type?: BackupSetType; name?: string }[];
   /** duplicity jobs: the chains held at `at`, their restore points and projected storage. */
   duplicity?: ChainSummary;
   stats: {
@@ -341,6 +343,8 @@ function simulateJobWith(
       entry.snapshots.forEach((s, i) => (s.type = held[i]));
       entry.duplicity = chainSummary(job, undefined, held);
       return entry;
+    } else if (engine.id === 'sanoid') {
+      return sanoidEntry(job, runs, policy, zone, from, at, fires);
     } else {
       result = simulate({ fires, engine, policy, timezone: zone, pruneAt, from, at, strategy: opts.strategy });
     }
@@ -478,6 +482,45 @@ function forCopy<T>(copy: JobModel, fn: () => T): T {
     if (!(e instanceof SimulationError)) throw e;
     throw new SimulationError(`its copy \`${copy.name}\`: ${e.message}`);
   }
+}
+
+/**
+ * A `pruner: sanoid` job: sanoid runs at each fire, takes the types due and prunes by its own
+ * rules (retention/sanoid.ts); `min` does not apply (sanoid has none), nor does prune_schedule.
+ */
+function sanoidEntry(
+  job: JobModel,
+  runs: { expr: string; owner?: string },
+  policy: PolicyModel,
+  zone: string,
+  from: number,
+  at: number,
+  fires: readonly number[],
+): SimulatedJob {
+  const r = replaySanoid(fires.filter((t) => t >= from), policy, zone, at);
+  const held = r.held.slice().reverse();
+  const lastRun = fires.filter((t) => t >= from && t <= at).pop();
+  const result: SimulateResult = {
+    snapshots: held.map((h) => ({ time: h.time, reasons: [`sanoid ${h.type}`] })),
+    stats: {
+      created: r.created,
+      removed: r.removed,
+      expired: 0,
+      count: held.length,
+      minCount: r.counts.reduce((a, b) => Math.min(a, b), r.counts[0] ?? 0),
+      maxCount: r.counts.reduce((a, b) => Math.max(a, b), 0),
+      oldest: held.length ? held[held.length - 1].time : null,
+      newest: held.length ? held[0].time : null,
+      worstGap: r.worstGap,
+      prunes: r.counts.length,
+    },
+    min: 0,
+    lastPrune: lastRun === undefined ? null : Math.floor(lastRun / 1000) * 1000,
+    strategy: 'generic',
+  };
+  const entry = jobEntry(job, runs, 'sanoid', policy, zone, from, at, result);
+  entry.snapshots.forEach((s, i) => (s.name = held[i].name));
+  return entry;
 }
 
 function jobEntry(

@@ -146,6 +146,7 @@ export const ENGINE_WORDS: Readonly<Record<EngineId, string>> = {
   borg: 'borg prune',
   pbs: 'Proxmox prune-backups',
   duplicity: 'duplicity remove-*',
+  sanoid: 'sanoid --prune-snapshots',
 };
 
 export interface JobRpo {

@@ -1,0 +1,305 @@
+// sanoid 2.1.0's own snapshot taking and pruning (a job with `pruner: sanoid`), read from its
+// source (/usr/sbin/sanoid: getsnaps, getsnapsbytype, take_snapshots, prune_snapshots) and
+// sanoid.defaults.conf:
+// - A snapshot belongs to sanoid only when its name starts with `autosnap` and ends in `ly`; its
+//   type is the word after the last `_` (`autosnap_2026-01-05_23:59:00_daily` is a daily). Other
+//   snapshots are never pruned. Each type is counted on its own: a run that is due for an hourly
+//   and a daily takes two snapshots, `..._daily` and `..._hourly`, with the same timestamp.
+// - Pruning, per type with count N and period P (frequently = frequent_period minutes, hourly
+//   1 h, daily 1 d, weekly 7 d, monthly 31 d, yearly 365.25 d): oldest first, a snapshot goes when
+//   it is older than now − N × P AND the type still has more than N. No calendar buckets: an
+//   hourly stays while it is young enough or while the type has at most N, whatever its hour.
+// - Taking, per type with a count > 0: a snapshot is taken when the type's newest is older than
+//   its latest "preferred time" (hourly: this hour at hourly_min, else the previous hour; daily:
+//   today at daily_hour:daily_min, else 24 h earlier; weekly: weekly_wday at weekly_hour:min,
+//   else 7 days earlier; monthly: monthly_mday at monthly_hour:min, else 31 days earlier; yearly:
+//   yearly_mon/mday at hour:min) or when it has none. Names use the local time of the run.
+// - One run (`--take-snapshots --prune-snapshots`, or `--cron`) prunes the list it read BEFORE it
+//   took its snapshots: the ones it takes are first counted by the next run.
+// Left out, as Backplan never writes them: prune_defer (capacity), pre/post/pruning scripts,
+// recursive children, and the DST corrections sanoid makes on the day of a change (exact in a
+// zone without DST). sanoid caches `zfs list` for 15 minutes and 2.1.0 does not refresh the cache
+// after taking: runs closer than that see a stale list (the simulation assumes a fresh one).
+import type { PolicyModel } from '../plan/model';
+import { DAY, goWallToInstant, HOUR, localParts, MINUTE } from './calendar';
+import { countOf, hasExpiry, hasTiers, isSet, keepOf, WITHIN_RULES } from './common';
+import type {
+  KeptSnapshot,
+  RetentionContext,
+  RetentionDecision,
+  RetentionEngine,
+  SnapshotIn,
+  Unsupported,
+} from './types';
+
+export const SANOID_TYPES = ['frequently', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
+export type SanoidType = (typeof SANOID_TYPES)[number];
+
+/** The time-of-day settings of sanoid.defaults.conf (version 2), which the export writes as they are. */
+export const SANOID_TIMING = {
+  frequent_period: 15,
+  hourly_min: 0,
+  daily_hour: 23,
+  daily_min: 59,
+  weekly_wday: 1,
+  weekly_hour: 23,
+  weekly_min: 30,
+  monthly_mday: 1,
+  monthly_hour: 0,
+  monthly_min: 0,
+  yearly_mon: 1,
+  yearly_mday: 1,
+  yearly_hour: 0,
+  yearly_min: 0,
+} as const;
+
+const S = 1000;
+
+/** Period length in seconds per type (prune_snapshots). */
+function periodSeconds(type: SanoidType): number {
+  switch (type) {
+    case 'frequently':
+      return 60 * SANOID_TIMING.frequent_period;
+    case 'hourly':
+      return 3600;
+    case 'daily':
+      return 86_400;
+    case 'weekly':
+      return 7 * 86_400;
+    case 'monthly':
+      return 31 * 86_400;
+    case 'yearly':
+      return 365.25 * 86_400;
+  }
+}
+
+/** The count of each type as sanoid.conf will say it: a type the policy leaves out is 0. */
+export function sanoidCounts(policy: PolicyModel | undefined): Record<SanoidType, number> {
+  const keep = keepOf(policy) as Record<string, unknown> | undefined;
+  const out = {} as Record<SanoidType, number>;
+  for (const t of SANOID_TYPES) out[t] = Math.max(0, countOf(keep?.[t]));
+  return out;
+}
+
+/** The type sanoid reads from a snapshot name, or undefined when sanoid does not own it. */
+export function sanoidType(name: string | undefined): string | undefined {
+  if (name === undefined || !name.startsWith('autosnap') || !name.endsWith('ly')) return undefined;
+  return /.*_(\w*ly)/.exec(name)?.[1];
+}
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** The name sanoid gives a snapshot of `type` taken at `ms` (its local time, whole seconds). */
+export function sanoidName(ms: number, type: SanoidType, zone: string): string {
+  const p = localParts(Math.floor(ms / S) * S, zone, false);
+  const date = `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}`;
+  return `autosnap_${date}_${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}_${type}`;
+}
+
+/** Perl's timelocal for a wall-clock reading in `zone` (month 1..12), in ms. */
+function wallTime(zone: string, y: number, mo: number, d: number, h: number, min: number): number {
+  return goWallToInstant(Date.UTC(y, mo - 1, d, h, min, 0), zone);
+}
+
+/** The latest preferred time of `type` at `now` (take_snapshots), in ms. */
+export function preferredTime(now: number, type: SanoidType, zone: string): number {
+  const p = localParts(now, zone, false);
+  const T = SANOID_TIMING;
+  let t: number;
+  switch (type) {
+    case 'frequently': {
+      const slice = Math.floor(p.minute / T.frequent_period) * T.frequent_period;
+      t = wallTime(zone, p.year, p.month, p.day, p.hour, slice);
+      return t > now ? t - T.frequent_period * MINUTE : t;
+    }
+    case 'hourly':
+      t = wallTime(zone, p.year, p.month, p.day, p.hour, T.hourly_min);
+      return t > now ? t - HOUR : t;
+    case 'daily':
+      t = wallTime(zone, p.year, p.month, p.day, T.daily_hour, T.daily_min);
+      return t > now ? t - DAY : t;
+    case 'weekly': {
+      // Perl's wday: 0 is Sunday. The target day is this week's or the next one's, then a week back.
+      const wday = (((p.dayNumber + 4) % 7) + 7) % 7;
+      const offset = (T.weekly_wday < wday ? 7 : 0) + T.weekly_wday - wday;
+      t = wallTime(zone, p.year, p.month, p.day, T.weekly_hour, T.weekly_min) + offset * DAY;
+      return t > now ? t - 7 * DAY : t;
+    }
+    case 'monthly':
+      t = wallTime(zone, p.year, p.month, T.monthly_mday, T.monthly_hour, T.monthly_min);
+      return t > now ? t - 31 * DAY : t;
+    case 'yearly':
+      t = wallTime(zone, p.year, T.yearly_mon, T.yearly_mday, T.yearly_hour, T.yearly_min);
+      // sanoid steps back 31 × 365.25 days here; with the defaults (Jan 1 00:00) it never does.
+      return t > now ? t - 31 * 365.25 * DAY : t;
+  }
+}
+
+/**
+ * The types a run at `now` takes, in sanoid's order (yearly first), given the newest snapshot
+ * of each type (`newest[type]`, ms; absent when the type has none).
+ */
+export function sanoidDue(
+  now: number,
+  counts: Readonly<Record<SanoidType, number>>,
+  newest: Readonly<Partial<Record<string, number>>>,
+  zone: string,
+): SanoidType[] {
+  const order: SanoidType[] = ['yearly', 'monthly', 'weekly', 'daily', 'hourly', 'frequently'];
+  const nowS = Math.floor(now / S);
+  return order.filter((type) => {
+    if (!(counts[type] > 0)) return false;
+    const last = newest[type];
+    if (last === undefined) return true;
+    // newestage > maxage, both in whole seconds as sanoid computes them.
+    return nowS - Math.floor(last / S) > nowS - Math.floor(preferredTime(now, type, zone) / S);
+  });
+}
+
+function unsupported(policy: PolicyModel): Unsupported[] {
+  const out: Unsupported[] = [];
+  const keep = keepOf(policy) as Record<string, unknown> | undefined;
+  if (hasTiers(policy)) {
+    out.push({ key: ['tiers'], message: 'sanoid keeps counts per type (hourly, daily, ...); it has no tiers' });
+  }
+  if (hasExpiry(policy)) out.push({ key: ['expiry'], message: 'sanoid has no expiry; it keeps counts per type' });
+  for (const k of ['last', ...WITHIN_RULES, 'tags', 'full', 'incrementals_of']) {
+    if (isSet(keep?.[k])) {
+      out.push({ key: ['keep', k], message: `sanoid cannot express \`keep.${k}\`: it keeps counts per type only` });
+    }
+  }
+  for (const t of SANOID_TYPES) {
+    const v = keep?.[t];
+    if (isSet(v) && !(typeof v === 'number' && Number.isInteger(v) && v >= 0)) {
+      out.push({ key: ['keep', t], message: `sanoid needs a whole number for \`keep.${t}\` (no unlimited)` });
+    }
+  }
+  if (!SANOID_TYPES.some((t) => countOf(keep?.[t]) > 0)) {
+    const message = 'sanoid takes no snapshot without a count above 0 for some type (hourly, daily, ...)';
+    out.push({ key: ['keep'], message });
+  }
+  return out;
+}
+
+/** One prune_snapshots pass at `ctx.now` over snapshots whose `id` is the snapshot name. */
+function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: RetentionContext): RetentionDecision {
+  const counts = sanoidCounts(policy);
+  const nowS = Math.floor(ctx.now / S);
+  const reasons = new Map<SnapshotIn, string[]>();
+  const removed = new Set<SnapshotIn>();
+  const byType = new Map<SanoidType, SnapshotIn[]>();
+  for (const s of snapshots) {
+    const type = sanoidType(s.id);
+    if (type === undefined || !(SANOID_TYPES as readonly string[]).includes(type)) {
+      reasons.set(s, ['not a sanoid snapshot (autosnap_<date>_<type>): sanoid never prunes it']);
+      continue;
+    }
+    const list = byType.get(type as SanoidType) ?? [];
+    list.push(s);
+    byType.set(type as SanoidType, list);
+  }
+  for (const [type, list] of byType) {
+    const n = counts[type];
+    const period = periodSeconds(type);
+    const maxAge = nowS - n * period;
+    const sorted = list.slice().sort((a, b) => Math.floor(a.time / S) - Math.floor(b.time / S));
+    let left = sorted.length;
+    for (const s of sorted) {
+      if (Math.floor(s.time / S) < maxAge && left > n) {
+        removed.add(s);
+        left--;
+      } else if (Math.floor(s.time / S) >= maxAge) {
+        reasons.set(s, [`${type} ${n}: younger than ${n} × ${periodWords(type)}`]);
+      } else {
+        reasons.set(s, [`${type} ${n}: the type has no more than ${n}`]);
+      }
+    }
+  }
+  const newestFirst = snapshots.slice().sort((a, b) => b.time - a.time);
+  const keep: KeptSnapshot[] = [];
+  const remove: SnapshotIn[] = [];
+  for (const s of newestFirst) {
+    if (removed.has(s)) remove.push(s);
+    else keep.push({ snapshot: s, reasons: reasons.get(s) ?? [] });
+  }
+  return { keep, remove };
+}
+
+function periodWords(type: SanoidType): string {
+  const words: Record<SanoidType, string> = {
+    frequently: `${SANOID_TIMING.frequent_period} min`,
+    hourly: '1 h',
+    daily: '1 d',
+    weekly: '7 d',
+    monthly: '31 d',
+    yearly: '365.25 d',
+  };
+  return words[type];
+}
+
+export const sanoidEngine: RetentionEngine = {
+  id: 'sanoid',
+  release: 'sanoid 2.1.0',
+  unsupported,
+  evaluate,
+};
+
+export interface SanoidSnapshot {
+  time: number;
+  name: string;
+  type: SanoidType;
+}
+
+export interface SanoidReplay {
+  /** Held at the end, oldest first. */
+  held: SanoidSnapshot[];
+  created: number;
+  removed: number;
+  /** Held count after each run. */
+  counts: number[];
+  /** The largest distance between two restore points held together, or from the newest to the next run. */
+  worstGap: { ms: number; from: number; to: number; live: boolean } | null;
+}
+
+/**
+ * sanoid run at each of `runs` (ascending ms), from an empty dataset: each run takes the types
+ * due, then prunes the list it read before taking (see the header), until `at`.
+ */
+export function replaySanoid(runs: readonly number[], policy: PolicyModel, zone: string, at: number): SanoidReplay {
+  const counts = sanoidCounts(policy);
+  let held: SanoidSnapshot[] = [];
+  const newest: Partial<Record<string, number>> = {};
+  let created = 0;
+  let removed = 0;
+  const sizes: number[] = [];
+  let worst: SanoidReplay['worstGap'] = null;
+  const gap = (ms: number, from: number, to: number, live: boolean): void => {
+    if (worst === null || ms > worst.ms) worst = { ms, from, to, live };
+  };
+  for (let i = 0; i < runs.length; i++) {
+    const now = Math.floor(runs[i] / S) * S;
+    if (now > at) break;
+    const due = sanoidDue(now, counts, newest, zone);
+    const taken = due.map((type) => ({ time: now, name: sanoidName(now, type, zone), type }));
+    const decision = evaluate(
+      held.map((h) => ({ time: h.time, id: h.name })),
+      policy,
+      { now, timezone: zone },
+    );
+    const gone = new Set(decision.remove.map((s) => s.id));
+    removed += gone.size;
+    held = held.filter((h) => !gone.has(h.name)).concat(taken);
+    for (const t of taken) newest[t.type] = now;
+    created += taken.length;
+    sizes.push(held.length);
+    for (let j = 1; j < held.length; j++) {
+      const a = held[j - 1].time;
+      const b = held[j].time;
+      if (b > a) gap(b - a, a, b, false);
+    }
+    const last = held[held.length - 1];
+    const next = i + 1 < runs.length && runs[i + 1] <= at ? runs[i + 1] : at;
+    if (last !== undefined && next > last.time) gap(next - last.time, last.time, next, true);
+  }
+  return { held, created, removed, counts: sizes, worstGap: worst };
+}
