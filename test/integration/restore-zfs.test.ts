@@ -311,7 +311,10 @@ describe.skipIf(!ok)('restore of zfs-snapshot and zfs-send jobs (the MiNET plan,
     const now = tree(vm);
     const c = await cli('restore', '--job', 'vz', '--copy', SECOND, '--to', `${NAS1}/vz_clone`);
     expect(c.code, c.stdout + c.stderr).toBe(0);
-    expect(c.stdout).toContain(`${NAS1}/vz_clone is a clone of ${NAS1}/vz@${SECOND}`);
+    expect(c.stdout).toContain(`${NAS1}/vz_clone on nas1 is a clone of ${NAS1}/vz@${SECOND}`);
+    const j = await cli('restore', '--job', 'vz', '--to', `${NAS1}/vz_json`, '--dry-run', '--format', 'json');
+    expect(j.code, j.stdout + j.stderr).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({ job: 'vz', copy: SECOND, storage: 'nas1', target: `${NAS1}/vz_json` });
     expect(tree(join(work, 'nas1', 'vz_clone', 'private', '108'))).toEqual(now);
     // The zfs-send job restores the same way, from its own replica.
     const s = await cli('restore', '--job', 'vz-back', '--to', `${NAS1}/vz_fromback`, '--dry-run');

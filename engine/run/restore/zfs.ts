@@ -221,8 +221,8 @@ export const zfsRestorer: FileRestorer = {
           undo,
         });
         notes.push(
-          `${to} is a clone of ${snapshot}: that snapshot cannot be destroyed (pruned) while the clone exists; ` +
-            `\`zfs promote ${to}\` makes it independent`,
+          `${to} on ${h.host} is a clone of ${snapshot}: that snapshot cannot be destroyed (pruned) while the ` +
+            `clone exists; \`zfs promote ${to}\` makes it independent`,
         );
       } else {
         const partial = `${to}.partial`;
@@ -275,7 +275,7 @@ export const zfsRestorer: FileRestorer = {
         );
       }
       return {
-        target: `${to} (on ${h.host})`,
+        target: to,
         actions,
         cleanup: undo,
         bytes: async () => Number(await prop(ctx, h.host, to, 'referenced')) || 0,
