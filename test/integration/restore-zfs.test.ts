@@ -181,6 +181,7 @@ describe.skipIf(!ok)('restore of zfs-snapshot and zfs-send jobs (the MiNET plan,
     );
     expect(dry.stdout).toMatch(/\[nas1\] tar -C \S+ --numeric-owner -cf - -- \.\/private\/108 \| \[nas1\] tar -C /);
     expect(existsSync(join(work, 'out-dry'))).toBe(false);
+    const scratch = /bp-restore-[0-9a-f]{8}/.exec(dry.stdout)![0];
 
     const to = join(work, 'out1');
     const r = await cli('restore', '--job', 'vz', '--path', vm, '--to', to);
@@ -199,6 +200,8 @@ describe.skipIf(!ok)('restore of zfs-snapshot and zfs-send jobs (the MiNET plan,
     expect(end).toMatchObject({ status: 'ok', detail: { target: to, movedAside: null, storage: 'nas1' } });
     expect((end as unknown as { detail: { bytes: number } }).detail.bytes).toBeGreaterThan(300_000);
     expect(restore.filter((l) => l.type === 'step-start').length).toBeGreaterThan(4);
+    // The dry run showed the very argv that ran (the scratch clone's name included).
+    expect(JSON.stringify(restore)).toContain(`zfs clone -- ${NAS1}/vz@${FIRST} ${NAS1}/${scratch}`);
 
     const full = join(work, 'full');
     mkdirSync(full);

@@ -12,7 +12,7 @@
 // Syntax: https://openzfs.github.io/openzfs-docs/man/master/8/zfs-clone.8.html,
 // https://openzfs.github.io/openzfs-docs/man/master/8/zfs-rename.8.html,
 // https://openzfs.github.io/openzfs-docs/man/master/7/zfsprops.7.html (snapdir, mountpoint).
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { fsFor } from '../exec/files';
 import { capture, describeExit, exitOk } from '../exec/process';
 import { toolOn } from '../inventory/tools';
@@ -105,8 +105,14 @@ async function readPlace(
   // No snapshot directory: clone it into a scratch dataset of its pool, mounted under the pool's own mountpoint.
   const pool = poolOf(dataset);
   const poolMount = await mountpoint(ctx, copy.host, pool);
-  const leaf = `bp-restore-${randomBytes(4).toString('hex')}`;
+  // Named by job and snapshot, so the dry run shows the very argv, and one left by a killed restore is seen.
+  const leaf = `bp-restore-${createHash('sha256').update(`${ctx.job.name}\0${snapshot}`).digest('hex').slice(0, 8)}`;
   const clone = `${pool}/${leaf}`;
+  if (await datasetExists(ctx, copy.host, clone))
+    throw new RestoreError(
+      `${clone} exists on ${copy.host} (left by an interrupted restore?): destroy it (zfs destroy -r ${clone}) ` +
+        'and restore again',
+    );
   const dir = `${poolMount === '/' ? '' : poolMount}/${leaf}`;
   const zfs = zfsOn(ctx, copy.host);
   let made = false;
