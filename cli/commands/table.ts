@@ -278,12 +278,21 @@ export const COMMANDS: CommandDecl[] = [
         meaning:
           'where to restore: a directory that does not exist or is empty (on the host the job\'s tool runs on), ' +
           'or for pg-dump and mysql-dump a database that does not exist or is empty; for velero a namespace ' +
-          '(OLD:NEW,... for several), for openstack-image the new server or volume name, for vzdump a free guest id',
+          '(OLD:NEW,... for several), for openstack-image the new server or volume name, for vzdump a free guest id; ' +
+          'without --path, a new dataset for zfs (POOL/FS), a new path for btrfs, a new instance for incus ' +
+          '(NAME or REMOTE:NAME)',
         default: 'none: give --to or --in-place',
       },
       { name: 'in-place', orWith: 'to', meaning: 'restore over the job\'s own paths (or database): the current data is first moved aside to NAME.before-restore-<UTC stamp> (a database: renamed NAME_before_restore_<stamp>); needs --yes', default: 'off: --to is required' },
       { name: 'path', value: 'P', multiple: true, meaning: 'restore only this absolute path of the copy (repeatable; files kinds only)', default: 'the whole copy' },
-      { name: 'from-storage', value: 'S', meaning: 'read the copy from storage S (the job\'s own, or one holding a replica: an rsync job with from: J)', default: 'the job\'s own storage, then any replica when the copy is gone there' },
+      {
+        name: 'from-storage',
+        value: 'S',
+        meaning:
+          'read the copy from storage S (the job\'s own, or one holding a replica: an rsync, zfs-send, btrfs-send ' +
+          'or incus-copy job with from: J; a snapshot job without a storage goes by its host)',
+        default: 'the job\'s own storage, then any replica when the copy is gone there',
+      },
       { name: 'dry-run', short: 'n', meaning: 'print the chosen copy and every step with its host and exact argv; change nothing (no lock, no journal)', default: 'off: restore' },
       { name: 'yes', meaning: 'confirm an --in-place restore (there is no prompt)', default: 'off: --in-place is refused' },
       {
