@@ -48,12 +48,9 @@ import { addReason, decide, hasExpiry, isSet, policyDuration, sortNewestFirst } 
 import { applyResticRules, isEmptyResticRules, resticRulesFromKeep } from './restic';
 import type { RetentionContext, RetentionDecision, RetentionEngine, SnapshotIn, Unsupported } from './types';
 
-export type BucketScheme =
-  | { unit: 'minutes'; size: number }
-  | { unit: 'days'; size: number }
-  | { unit: 'weeks'; size: number }
-  | { unit: 'months'; size: number }
-  | { unit: 'years'; size: number };
+import type { BucketScheme } from '../time/bucket-scheme';
+
+export type { BucketScheme } from '../time/bucket-scheme';
 
 const MINUTES_PER_DAY = 24 * 60;
 /** Day number of Monday 1969-12-29. */

@@ -3,14 +3,9 @@
 import { DateTime } from 'luxon';
 import { EXACT_FROM, EXACT_TO, zoneClockFor } from './zone-clock';
 
-export interface Duration {
-  y: number;
-  mo: number;
-  w: number;
-  d: number;
-  h: number;
-  min: number;
-}
+import type { Duration } from './duration-type';
+
+export type { Duration } from './duration-type';
 
 export const UNITS = ['y', 'mo', 'w', 'd', 'h', 'min'] as const;
 export type DurationUnit = (typeof UNITS)[number];

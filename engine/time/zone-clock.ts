@@ -17,10 +17,10 @@
 // instants in several zones (DST, half-hour zones, a zone that skipped a whole day), and
 // test/unit/time/calendar-shift.test.ts checks duration.ts's shifts against luxon itself.
 import { IANAZone } from 'luxon';
-import type { Duration } from './duration';
+import type { Duration } from './duration-type';
 import { zoneTable, type ZoneTable } from './offsets';
 import { civilFromDays, daysFromCivil } from './civil';
-import type { BucketScheme } from '../retention/native';
+import type { BucketScheme } from './bucket-scheme';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
