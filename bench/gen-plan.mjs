@@ -7,7 +7,7 @@ export function generatePlan(jobs = 200) {
   const out = ['version: 1', 'timezone: Europe/Paris', 'hosts:'];
   for (let h = 0; h < hosts; h++) out.push(`  host-${h}: { address: 10.1.${h >> 4}.${h & 15 + 1}, user: root, site: site-${h % 3}, role: ${h % 5 === 4 ? 'storage' : 'primary'} }`);
   out.push('storage:');
-  for (let h = 0; h < hosts; h++) out.push(`  pool-${h}: { host: host-${h}, media: ${h % 2 ? 'hdd' : 'ssd'}, capacity: 20TB }`);
+  for (let h = 0; h < hosts; h++) out.push(`  pool-${h}: { host: host-${h}, media: ${h % 2 ? 'hdd' : 'ssd'}, capacity: 20TB, path: /backup }`);
   out.push('  offsite: { site: cloud, media: object, immutable: true, url: "s3:https://s3.example.net/fleet" }');
   out.push('policies:', '  tiers:', '    tiers:', '      - { keep: all, until: 15d }', '      - { every: 1d, until: 1mo }',
     '      - { every: 1w, until: 6mo }', '      - { every: 1mo }', '  gfs:', '    keep: { last: 3, daily: 7, weekly: 4, monthly: 12 }');
