@@ -15,33 +15,61 @@ import { JobOpError, type VerifyJobOptions, type VerifyJobReport } from '../ops/
 import type { VerifySession } from './rsync';
 import { LOCAL } from '../exec/quote';
 import type { CommandStep, Step } from '../steps/step';
+import { displayName, joinBytes, nameBytes } from '../builtin/names';
 
-async function sha256(path: string): Promise<string> {
+async function sha256(path: Buffer): Promise<string> {
   const h = createHash('sha256');
   for await (const c of createReadStream(path)) h.update(c as Buffer);
   return h.digest('hex');
 }
 
-/** Compare every regular file under `restored` with the same path under `source`. */
-export async function compareTree(restored: string, source: string, problems: string[], size: { bytes: number }): Promise<number> {
+const why = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
+/**
+ * Compare every regular file under `restored` with the same path under `source`. Names are read
+ * as bytes (a name that is not UTF-8 is a name like any other), and a file that cannot be read
+ * is a problem of the copy or the source, never a crash.
+ */
+export async function compareTree(
+  restored: string | Buffer,
+  source: string | Buffer,
+  problems: string[],
+  size: { bytes: number },
+): Promise<number> {
+  const r0 = typeof restored === 'string' ? nameBytes(restored) : restored;
+  const s0 = typeof source === 'string' ? nameBytes(source) : source;
   let checked = 0;
-  let entries;
+  let names: Buffer[];
   try {
-    entries = await readdir(restored, { withFileTypes: true });
+    names = await readdir(r0, { encoding: 'buffer' });
   } catch {
-    problems.push(`${source}: not in the restored snapshot`);
+    problems.push(`${displayName(s0)}: not in the restored snapshot`);
     return 0;
   }
-  for (const e of entries) {
-    const r = join(restored, e.name);
-    const s = join(source, e.name);
-    if (e.isDirectory()) checked += await compareTree(r, s, problems, size);
-    else if (e.isFile()) {
+  for (const name of names.sort(Buffer.compare)) {
+    const r = joinBytes(r0, name);
+    const s = joinBytes(s0, name);
+    let st;
+    try {
+      st = await lstat(r);
+    } catch (e) {
+      problems.push(`${displayName(s)}: cannot read what the snapshot restored (${why(e)})`);
+      continue;
+    }
+    if (st.isDirectory()) checked += await compareTree(r, s, problems, size);
+    else if (st.isFile()) {
       checked++;
-      size.bytes += (await lstat(r)).size;
-      const st = await lstat(s).catch(() => undefined);
-      if (!st?.isFile()) problems.push(`${s}: in the snapshot but no longer a file in the source`);
-      else if ((await sha256(r)) !== (await sha256(s))) problems.push(`${s}: differs from the source`);
+      size.bytes += st.size;
+      const src = await lstat(s).catch(() => undefined);
+      if (!src?.isFile()) {
+        problems.push(`${displayName(s)}: in the snapshot but no longer a file in the source`);
+        continue;
+      }
+      try {
+        if ((await sha256(r)) !== (await sha256(s))) problems.push(`${displayName(s)}: differs from the source`);
+      } catch (e) {
+        problems.push(`${displayName(s)}: cannot be compared (${why(e)})`);
+      }
     }
   }
   return checked;
