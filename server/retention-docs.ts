@@ -139,6 +139,22 @@ export const ENGINE_DOCS: Record<EngineId, EngineDoc> = {
       },
     ],
   },
+  btrbk: {
+    title: 'btrbk 0.32 `snapshot_preserve` / `target_preserve` (`pruner: btrbk`)',
+    lines: [
+      {
+        text:
+          'Counts are btrbk’s preserve matrix (`hourly: 48` → `48h`, `all` → `*`): the **first** (oldest) snapshot ' +
+          'of each hour, day (from `preserve_hour_of_day`), week (from `preserve_day_of_week`, default sunday), ' +
+          'month and year, kept while it is at most N of them ago.',
+      },
+      {
+        text:
+          'Source and target retention are independent; `preserve_min` (default `latest`) keeps the newest, or ' +
+          'all within N units; on the source the latest snapshot a target has received is always kept.',
+      },
+    ],
+  },
   velero: {
     title: 'Velero `ttl`',
     lines: [

@@ -4,6 +4,7 @@
 import { kindInfo } from '../kinds';
 import type { JobModel, PlanModel, PolicyModel } from '../plan/model';
 import { borgEngine } from './borg';
+import { btrbkEngine } from './btrbk';
 import { duplicityEngine } from './duplicity';
 import { hasExpiry, hasTiers, isSet, keepOf } from './common';
 import { incusEngine, veleroEngine } from './expiry';
@@ -22,6 +23,7 @@ export const ENGINE_IDS = [
   'velero',
   'duplicity',
   'sanoid',
+  'btrbk',
 ] as const satisfies readonly EngineId[];
 
 /** `keep.full` and `keep.incrementals_of` count duplicity chains: no other engine has chains. */
@@ -46,6 +48,7 @@ const ENGINES: Record<EngineId, RetentionEngine> = {
   velero: withoutChains(veleroEngine),
   duplicity: duplicityEngine,
   sanoid: sanoidEngine,
+  btrbk: btrbkEngine,
 };
 
 export function isEngineId(id: string): id is EngineId {
@@ -69,6 +72,7 @@ export function isExpiryOnly(policy: PolicyModel | undefined): boolean {
 /** The kinds whose snapshots a `pruner` tool may prune instead of Backplan (SPEC §4). */
 export const PRUNER_KINDS: Readonly<Record<string, readonly string[]>> = {
   sanoid: ['zfs-snapshot', 'zfs-send'],
+  btrbk: ['btrfs-snapshot', 'btrfs-send'],
 };
 
 /**
@@ -119,4 +123,5 @@ export { resticEngine, resticEngineFor } from './restic';
 export { nativeEngine } from './native';
 export { pbsEngine } from './pbs';
 export { sanoidEngine } from './sanoid';
+export { btrbkEngine } from './btrbk';
 export { incusEngine, veleroEngine, toIncusExpiry, toVeleroTtl } from './expiry';

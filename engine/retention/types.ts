@@ -30,7 +30,7 @@ export interface RetentionContext {
   timezone: string;
 }
 
-export type EngineId = 'restic' | 'borg' | 'pbs' | 'native' | 'incus' | 'velero' | 'duplicity' | 'sanoid';
+export type EngineId = 'restic' | 'borg' | 'pbs' | 'native' | 'incus' | 'velero' | 'duplicity' | 'sanoid' | 'btrbk';
 
 export interface Unsupported {
   /** The policy key at fault, relative to the policy (e.g. ['keep', 'within_hourly'] or ['tiers']). */

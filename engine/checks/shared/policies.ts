@@ -147,6 +147,7 @@ export const ENGINE_WORDS: Readonly<Record<EngineId, string>> = {
   pbs: 'Proxmox prune-backups',
   duplicity: 'duplicity remove-*',
   sanoid: 'sanoid --prune-snapshots',
+  btrbk: 'btrbk prune',
 };
 
 export interface JobRpo {

@@ -1,0 +1,240 @@
+// btrbk 0.32's own retention (a btrfs job with `pruner: btrbk`), read from its source (/usr/bin/btrbk:
+// schedule(), config_preserve_hash, the preserve matrix parser, the option defaults):
+// - A snapshot's date is read from its name (`NAME.YYYYMMDDTHHMM`, timestamp_format long) in the
+//   local zone. Against "now", each gets whole deltas in hours, days, weeks, months and years:
+//   hours count wall-clock hours (the minutes dropped, DST ignored: btrbk uses timegm on local
+//   fields); a day starts at preserve_hour_of_day (default 0); a week starts on
+//   preserve_day_of_week (default sunday); a month or a year starts on the first such weekday in it.
+// - preserve_min (`snapshot_preserve_min`/`target_preserve_min`, btrbk default `all`): `all`
+//   keeps everything, `latest` the newest, `Nh|Nd|Nw|Nm|Ny` every snapshot whose delta in that
+//   unit is ≤ N. A snapshot dated in the future is always kept.
+// - preserve (`snapshot_preserve`, e.g. `18h 7d 4w 12m *y`; `*` = all): the first (oldest)
+//   snapshot of each hour is an hourly, kept while its delta_hours ≤ h; the first hourly of each
+//   day is a daily (≤ d); the first daily of each week a weekly (≤ w); the first weekly of each
+//   month a monthly (≤ m); the first monthly of each year a yearly (≤ y). A count of 0 keeps none.
+// - Source and target retention are independent policies; on the source btrbk also keeps the
+//   latest snapshot that a target has received ("latest common"), which the prune of a
+//   btrfs-send job passes as a protected snapshot. Not modelled: timestamp_format short/long-iso
+//   (the `_N` suffix of same-minute snapshots sorts after its twin), archive_preserve.
+// Backplan's `keep` counts map onto `preserve` (hourly: 48 → 48h, -1/all → *); the policy may also
+// say btrbk's own terms: preserve_min, preserve, preserve_day_of_week, preserve_hour_of_day.
+import type { PolicyModel } from '../plan/model';
+import { localParts } from './calendar';
+import { countOf, hasExpiry, hasTiers, isSet, keepOf, WITHIN_RULES } from './common';
+import type {
+  KeptSnapshot,
+  RetentionContext,
+  RetentionDecision,
+  RetentionEngine,
+  SnapshotIn,
+  Unsupported,
+} from './types';
+
+export const BTRBK_DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
+const UNITS = ['h', 'd', 'w', 'm', 'y'] as const;
+type Unit = (typeof UNITS)[number];
+type Count = number | 'all';
+
+export interface BtrbkPreserve {
+  /** `all`, `latest`, or `{ n, unit }`. */
+  min: 'all' | 'latest' | { n: number; unit: Unit };
+  counts: Partial<Record<Unit, Count>>;
+  dayOfWeek: (typeof BTRBK_DAYS)[number];
+  hourOfDay: number;
+}
+
+const KEEP_UNITS: Record<string, Unit> = { hourly: 'h', daily: 'd', weekly: 'w', monthly: 'm', yearly: 'y' };
+
+/** btrbk's preserve matrix (`18h 7d 4w 12m *y`), or an error message. */
+export function parsePreserveMatrix(text: string): Partial<Record<Unit, Count>> | string {
+  const out: Partial<Record<Unit, Count>> = {};
+  let rest = ` ${text}`;
+  const re = /\s+(\*|[0-9]+)([hdwmyHDWMY])/;
+  for (let m = re.exec(rest); m; m = re.exec(rest)) {
+    const unit = m[2].toLowerCase() as Unit;
+    if (unit in out) return `\`${text}\`: ${unit} given twice`;
+    out[unit] = m[1] === '*' ? 'all' : Number(m[1]);
+    rest = rest.replace(re, '');
+  }
+  return rest.trim() === '' ? out : `\`${text}\` is not a btrbk preserve matrix (like \`48h 14d 4w 6m *y\`)`;
+}
+
+/** A preserve matrix as btrbk.conf writes it (h d w m y order). */
+export function formatPreserveMatrix(counts: Partial<Record<Unit, Count>>): string {
+  return UNITS.filter((u) => counts[u] !== undefined)
+    .map((u) => `${counts[u] === 'all' ? '*' : counts[u]}${u}`)
+    .join(' ');
+}
+
+/** The btrbk terms of a policy, or the problems that keep it from having them. */
+export type PreserveResult = { ok: true; value: BtrbkPreserve } | { ok: false; problems: Unsupported[] };
+
+export function btrbkPreserve(policy: PolicyModel | undefined): PreserveResult {
+  const raw = (policy?.raw ?? {}) as Record<string, unknown>;
+  const keep = keepOf(policy) as Record<string, unknown> | undefined;
+  const problems: Unsupported[] = [];
+  const instead = 'write `keep` counts or `preserve`';
+  if (hasTiers(policy)) problems.push({ key: ['tiers'], message: `btrbk has no tiers: ${instead}` });
+  if (hasExpiry(policy)) problems.push({ key: ['expiry'], message: `btrbk has no expiry: ${instead}` });
+  for (const k of ['last', ...WITHIN_RULES, 'tags', 'full', 'incrementals_of']) {
+    if (isSet(keep?.[k])) problems.push({ key: ['keep', k], message: `btrbk cannot express \`keep.${k}\`` });
+  }
+  let counts: Partial<Record<Unit, Count>> = {};
+  for (const [k, u] of Object.entries(KEEP_UNITS)) {
+    const v = keep?.[k];
+    if (!isSet(v)) continue;
+    const n = countOf(v);
+    if (n < -1) problems.push({ key: ['keep', k], message: `\`keep.${k}\` must be a count or all` });
+    else counts[u] = n === -1 ? 'all' : n;
+  }
+  if (typeof raw.preserve === 'string') {
+    if (Object.keys(counts).length) {
+      problems.push({ key: ['preserve'], message: 'write `preserve` or `keep` counts, not both' });
+    }
+    const p = parsePreserveMatrix(raw.preserve);
+    if (typeof p === 'string') problems.push({ key: ['preserve'], message: p });
+    else counts = p;
+  }
+  let min: BtrbkPreserve['min'] = 'latest';
+  if (raw.preserve_min !== undefined) {
+    const m = /^([0-9]+)([hdwmy])$/.exec(String(raw.preserve_min));
+    if (raw.preserve_min === 'all' || raw.preserve_min === 'latest') min = raw.preserve_min;
+    else if (m && Number(m[1]) > 0) min = { n: Number(m[1]), unit: m[2] as Unit };
+    else {
+      const message = '`preserve_min` is all, latest or N followed by h, d, w, m or y';
+      problems.push({ key: ['preserve_min'], message });
+    }
+  }
+  const dow = raw.preserve_day_of_week ?? 'sunday';
+  if (!(BTRBK_DAYS as readonly unknown[]).includes(dow)) {
+    const message = '`preserve_day_of_week` is a day name (sunday ... saturday)';
+    problems.push({ key: ['preserve_day_of_week'], message });
+  }
+  const hod = raw.preserve_hour_of_day ?? 0;
+  if (!(typeof hod === 'number' && Number.isInteger(hod) && hod >= 0 && hod <= 23)) {
+    problems.push({ key: ['preserve_hour_of_day'], message: '`preserve_hour_of_day` is a whole hour, 0 to 23' });
+  }
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, value: { min, counts, dayOfWeek: dow as BtrbkPreserve['dayOfWeek'], hourOfDay: hod as number } };
+}
+
+/** The snapshot name btrbk gives at `ms` (timestamp_format long, local time). */
+export function btrbkName(base: string, ms: number, zone: string): string {
+  const p = localParts(ms, zone, false);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${base}.${pad(p.year, 4)}${pad(p.month)}${pad(p.day)}T${pad(p.hour)}${pad(p.minute)}`;
+}
+
+interface Entry {
+  s: SnapshotIn;
+  dh: number;
+  dd: number;
+  dw: number;
+  dm: number;
+  dy: number;
+  reason?: string;
+}
+
+/** UTC reading of local fields, minutes dropped (btrbk's timegm_nocheck(0, 0, hour, mday, mon, year)). */
+const hourStamp = (p: { year: number; month: number; day: number; hour: number }) =>
+  Date.UTC(p.year, p.month - 1, p.day, p.hour) / 3_600_000;
+
+/** btrbk's schedule() over `snapshots` at `now`; `forced` ids are kept whatever the schedule says. */
+export function btrbkSchedule(
+  snapshots: readonly SnapshotIn[],
+  preserve: BtrbkPreserve,
+  now: number,
+  zone: string,
+  forced: ReadonlySet<string> = new Set(),
+): RetentionDecision {
+  const n = localParts(now, zone, false);
+  const nowH = hourStamp(n);
+  const dowIndex = BTRBK_DAYS.indexOf(preserve.dayOfWeek);
+  // Ascending by the minute of the name; equal dates keep their input order.
+  const sorted = snapshots
+    .map((s, i) => ({ s, i, t: Math.floor(s.time / 60_000) }))
+    .sort((a, b) => a.t - b.t || a.i - b.i)
+    .map((x) => x.s);
+  const entries: Entry[] = sorted.map((s) => {
+    const p = localParts(s.time, zone, false);
+    const wday = (((p.dayNumber + 4) % 7) + 7) % 7;
+    let fromHod = p.hour - preserve.hourOfDay;
+    let fromEow = wday - dowIndex;
+    if (fromHod < 0) {
+      fromHod += 24;
+      fromEow -= 1;
+    }
+    if (fromEow < 0) fromEow += 7;
+    let month = p.month - 1;
+    let year = p.year;
+    if (p.day <= fromEow) {
+      month -= 1;
+      if (month < 0) {
+        month = 11;
+        year -= 1;
+      }
+    }
+    const dh = Math.trunc(nowH - hourStamp(p));
+    const dd = Math.trunc((dh + fromHod) / 24);
+    const dw = Math.trunc((dd + fromEow) / 7);
+    const dy = n.year - year;
+    const dm = dy * 12 + (n.month - 1 - month);
+    const e: Entry = { s, dh, dd, dw, dm, dy };
+    if (s.id !== undefined && forced.has(s.id)) e.reason = 'preserve forced: latest common snapshot';
+    if (dh < 0) e.reason = `preserve forced: ${-dh} hours in the future`;
+    return e;
+  });
+
+  const firstOf = (list: Entry[], key: (e: Entry) => number): Entry[] => {
+    const m = new Map<number, Entry>();
+    for (const e of list) if (!m.has(key(e))) m.set(key(e), e);
+    return [...m.entries()].sort((a, b) => b[0] - a[0]).map(([, e]) => e);
+  };
+  const min = preserve.min;
+  for (const e of entries) {
+    if (min === 'all') e.reason = 'preserve min: all';
+    else if (min !== 'latest') {
+      const d = { h: e.dh, d: e.dd, w: e.dw, m: e.dm, y: e.dy }[min.unit];
+      if (d <= min.n) e.reason = `preserve min: ${d} ${min.unit} ago`;
+    }
+  }
+  if (min === 'latest' && entries.length) entries[entries.length - 1].reason = 'preserve min: latest';
+  const c = preserve.counts;
+  const within = (count: Count | undefined, d: number) => !!count && (count === 'all' || d <= count);
+  const hourly = firstOf(entries, (e) => e.dh);
+  for (const e of hourly) if (within(c.h, e.dh)) e.reason = `preserve hourly: first of hour, ${e.dh} hours ago`;
+  const daily = firstOf(hourly, (e) => e.dd);
+  for (const e of daily) if (within(c.d, e.dd)) e.reason = `preserve daily: first of day, ${e.dd} days ago`;
+  const weekly = firstOf(daily, (e) => e.dw);
+  for (const e of weekly) if (within(c.w, e.dw)) e.reason = `preserve weekly: ${e.dw} weeks ago`;
+  const monthly = firstOf(weekly, (e) => e.dm);
+  for (const e of monthly) {
+    if (within(c.m, e.dm)) e.reason = `preserve monthly: first weekly of month, ${e.dm} months ago`;
+  }
+  const yearly = firstOf(monthly, (e) => e.dy);
+  for (const e of yearly) if (within(c.y, e.dy)) e.reason = `preserve yearly: first weekly of year, ${e.dy} years ago`;
+
+  const keep: KeptSnapshot[] = [];
+  const remove: SnapshotIn[] = [];
+  for (const e of entries.slice().reverse()) {
+    if (e.reason) keep.push({ snapshot: e.s, reasons: [e.reason] });
+    else remove.push(e.s);
+  }
+  return { keep, remove };
+}
+
+function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: RetentionContext): RetentionDecision {
+  const p = btrbkPreserve(policy);
+  if (!p.ok) throw new Error(p.problems.map((x) => x.message).join('; '));
+  return btrbkSchedule(snapshots, p.value, ctx.now, ctx.timezone);
+}
+
+export const btrbkEngine: RetentionEngine = {
+  id: 'btrbk',
+  release: 'btrbk 0.32.5',
+  unsupported: (policy) => {
+    const p = btrbkPreserve(policy);
+    return p.ok ? [] : p.problems;
+  },
+  evaluate,
+};
