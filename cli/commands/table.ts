@@ -341,7 +341,7 @@ export const COMMANDS: CommandDecl[] = [
   },
   {
     name: 'export',
-    summary: 'hand the plan\'s schedules to native schedulers (systemd timers, cron, Incus, sanoid, Velero, borgmatic)',
+    summary: 'hand the plan\'s schedules to native schedulers (systemd timers, cron, Incus, sanoid, Velero, borgmatic, btrbk)',
     args: 'PLAN',
     options: [
       { name: 'to', value: EXPORT_TARGETS.join('|'), required: true, meaning: 'the scheduler to write files for' },

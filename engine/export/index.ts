@@ -2,6 +2,7 @@
 // ARCHITECTURE "past one machine") — one file per target in this folder.
 import type { PlanModel } from '../plan/model';
 import { exportBorgmatic } from './borgmatic';
+import { exportBtrbk } from './btrbk';
 import { exportCron } from './cron';
 import { exportIncus } from './incus';
 import { exportPrometheusRules } from './prometheus-rules';
@@ -20,6 +21,7 @@ const TARGETS: Record<ExportTarget, (plan: PlanModel, opts: ExportOptions, jobs:
   velero: exportVelero,
   borgmatic: exportBorgmatic,
   'prometheus-rules': exportPrometheusRules,
+  btrbk: exportBtrbk,
 };
 
 export function isExportTarget(t: unknown): t is ExportTarget {

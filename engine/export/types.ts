@@ -1,6 +1,15 @@
 // What `backplan export` produces: files for the native schedulers of each host, each with the
 // host it belongs on and the path it is meant for there. Nothing is written or run by the engine.
-export const EXPORT_TARGETS = ['systemd', 'cron', 'incus', 'sanoid', 'velero', 'borgmatic', 'prometheus-rules'] as const;
+export const EXPORT_TARGETS = [
+  'systemd',
+  'cron',
+  'incus',
+  'sanoid',
+  'velero',
+  'borgmatic',
+  'prometheus-rules',
+  'btrbk',
+] as const;
 export type ExportTarget = (typeof EXPORT_TARGETS)[number];
 
 export interface ExportFile {

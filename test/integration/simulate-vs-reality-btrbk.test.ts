@@ -1,7 +1,8 @@
 // btrbk 0.32.5 against the btrbk engine (engine/retention/btrbk.ts), on a real btrfs loop file:
-// 1. `btrbk run` at every fire of a 6-hourly schedule over 61 days (a faked, frozen clock per run)
-//    makes and prunes `data.YYYYMMDDTHHMM` snapshots with the job's snapshot_preserve; the set left
-//    at the end must be what `backplan simulate` prints for the same plan with `pruner: btrbk`.
+// 1. `btrbk run` at every fire of a 6-hourly schedule over 61 days (a faked, frozen clock per run),
+//    with the btrbk.conf `backplan export --to btrbk` writes for the job (which `btrbk config print`
+//    accepts), makes and prunes `data.YYYYMMDDTHHMM` snapshots; the set left at the end must be
+//    what `backplan simulate` prints for the same plan with `pruner: btrbk`.
 // 2. 100 seeded random cases: random snapshot names, preserve matrices (`*` included),
 //    preserve_min, preserve_day_of_week and preserve_hour_of_day, and a random "now"; btrbk's
 //    dry-run prune (`-n -S prune`, its delete rows) must delete exactly what the engine deletes.
@@ -93,18 +94,11 @@ afterAll(() => {
 });
 
 describe.skipIf(!ok)('btrbk on btrfs vs the btrbk engine (pruner: btrbk)', () => {
-  it('btrbk run at each of 244 fires in 61 days leaves the snapshots backplan simulate prints', async () => {
+  it('btrbk run with the exported btrbk.conf at each of 244 fires in 61 days leaves what simulate prints', async () => {
     const from = Date.UTC(2026, 0, 1);
     const runs = Array.from({ length: 61 * 4 }, (_, i) => from + i * 6 * H);
     const at = runs[runs.length - 1] + H;
     mkdirSync(join(mnt, 'run'));
-    const p: BtrbkPreserve = { min: 'latest', counts: { h: 12, d: 5, w: 3, m: 2 }, dayOfWeek: 'sunday', hourOfDay: 0 };
-    writeFileSync(join(work, 'run.conf'), conf('run', p));
-    for (const t of runs) {
-      const r = await btrbkAt(t, 'UTC', ['-c', join(work, 'run.conf'), '-q', 'run']);
-      expect(r.code, r.out).toBe(0);
-    }
-    const real = readdirSync(join(mnt, 'run')).sort();
     const plan = [
       'version: 1',
       'timezone: UTC',
@@ -119,6 +113,19 @@ describe.skipIf(!ok)('btrbk on btrfs vs the btrbk engine (pruner: btrbk)', () =>
       '',
     ].join('\n');
     writeFileSync(join(work, 'btrbk.backplan.yaml'), plan);
+    const exp = await cliAt(undefined, ['export', join(work, 'btrbk.backplan.yaml'), '--to', 'btrbk', '-f', 'json']);
+    expect(exp.code, exp.stdout + exp.stderr).toBe(0);
+    const conf = (JSON.parse(exp.stdout) as { files: { content: string }[] }).files[0].content;
+    expect(conf).toContain('snapshot_preserve 12h 5d 3w 2m');
+    writeFileSync(join(work, 'run.conf'), conf);
+    const printed = await btrbkAt(from, 'UTC', ['-c', join(work, 'run.conf'), 'config', 'print']);
+    expect(printed.code, printed.out).toBe(0);
+    expect(printed.out).toMatch(/snapshot_preserve\s+12h 5d 3w 2m/);
+    for (const t of runs) {
+      const r = await btrbkAt(t, 'UTC', ['-c', join(work, 'run.conf'), '-q', 'run']);
+      expect(r.code, r.out).toBe(0);
+    }
+    const real = readdirSync(join(mnt, 'run')).sort();
     const sim = await cliAt(undefined, ['simulate', join(work, 'btrbk.backplan.yaml'), '--from',
       new Date(from).toISOString(), '--at', new Date(at).toISOString(), '-f', 'json']);
     expect(sim.code, sim.stdout + sim.stderr).toBe(0);
