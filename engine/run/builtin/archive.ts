@@ -1,17 +1,21 @@
-// The built-in `archive` kind (SPEC §4): tar + gzip of `paths`, with no external tool (the npm
-// `tar` package writes the tar stream, node's zlib compresses it). The uncompressed stream is
-// also parsed as it is produced, so the manifest's member hashes are those of the bytes really
-// archived (a file changing while it is read cannot make the manifest disagree with the
-// archive). Entry names are the absolute paths without their leading `/`, as GNU tar stores
-// them. Any read error (a missing path, a file that shrank or grew while being read) fails the
-// archive: a copy that says it is whole holds everything that was asked for.
+// The built-in `archive` kind (SPEC §4): tar + gzip of `paths`, with no external tool (./tar.ts
+// writes the tar stream, node's zlib compresses it). Names are read and stored as bytes, so a
+// name that is not UTF-8 is archived like any other. Each member's hash is that of the bytes
+// written into the archive (a file changing while it is read cannot make the manifest disagree
+// with the archive). Members are in byte order of their names. Entry names are the absolute
+// paths without their leading `/`, as GNU tar stores them. Any read error (a missing path, a
+// file that shrank or grew while being read) fails the archive: a copy that says it is whole
+// holds everything that was asked for.
 import { createHash } from 'node:crypto';
-import { lstatSync, type Stats } from 'node:fs';
-import { PassThrough, type Readable } from 'node:stream';
+import { constants, lstatSync } from 'node:fs';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { Pack, Parser, type ReadEntry } from 'tar';
 import { excludeMatcher } from './exclude';
 import type { ManifestEntry } from './manifest';
+import { displayName, joinBytes, nameBytes, nameString } from './names';
+import { TAR_END, tarHeader, tarPadding } from './tar';
 
 export class ArchiveError extends Error {}
 
@@ -36,6 +40,9 @@ function within(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 }
 
+const CHUNK = 256 << 10;
+const code = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
 export function createArchive(opts: ArchiveOptions): ArchiveSource {
   for (const p of opts.paths) {
     if (!p.startsWith('/')) throw new ArchiveError(`${p}: archive paths must be absolute`);
@@ -48,77 +55,115 @@ export function createArchive(opts: ArchiveOptions): ArchiveSource {
   const excluded = excludeMatcher(opts.exclude);
   const skip = opts.skip ?? [];
   const stats: ArchiveSource['stats'] = { files: 0, directories: 0, symlinks: 0, skipped: [], bytes: 0 };
-  const filter = (rel: string, st: Stats | ReadEntry): boolean => {
-    const abs = `/${rel.replace(/\/+$/, '')}`;
-    if (skip.some((d) => within(abs, d))) return false;
-    if (excluded(abs)) return false;
-    const s = st as Stats;
-    if (typeof s.isFile === 'function' && !s.isFile() && !s.isDirectory() && !s.isSymbolicLink()) {
-      stats.skipped.push(abs);
-      return false;
-    }
-    return true;
-  };
-  // cwd '/' with relative names: entries are stored as `etc/hosts`, never with a leading '/'.
-  const pack = new Pack({ cwd: '/', filter, strict: true, portable: false });
-  const parser = new Parser({ strict: true });
-  const gzip = createGzip();
-  const out = new PassThrough();
-
-  const hashes = new Map<string, string>();
   const members: ManifestEntry[] = [];
-  const membersDone = new Promise<ManifestEntry[]>((resolve, reject) => {
-    parser.on('entry', (entry: ReadEntry) => {
-      const path = entry.path.replace(/\/+$/, '');
-      if (entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile') {
-        const h = createHash('sha256');
-        entry.on('data', (d: Buffer) => h.update(d));
-        entry.on('end', () => {
-          const sha256 = h.digest('hex');
-          hashes.set(path, sha256);
-          members.push({ path, sha256 });
-          stats.files++;
-        });
-      } else {
-        if (entry.type === 'Link') {
-          const target = hashes.get(String(entry.linkpath).replace(/\/+$/, ''));
-          if (target) {
-            members.push({ path, sha256: target });
-            stats.files++;
-          }
-        } else if (entry.type === 'Directory') stats.directories++;
-        else if (entry.type === 'SymbolicLink') stats.symlinks++;
-        entry.resume();
-      }
-    });
-    parser.on('end', () => resolve(members));
-    parser.on('error', (e: Error) => reject(e));
-    pack.on('error', (e: unknown) => reject(new ArchiveError(`archive failed: ${(e as Error).message}`)));
-    gzip.on('error', (e: Error) => reject(e));
-  });
+  // Hard links: the first name of each (device, inode) seen, with its hash.
+  const linked = new Map<string, { name: Buffer; sha256: string }>();
+  let settle: { resolve(m: ManifestEntry[]): void; reject(e: Error): void };
+  const membersDone = new Promise<ManifestEntry[]>((resolve, reject) => (settle = { resolve, reject }));
   // Nobody may be awaiting `members` yet when an error happens: the stream carries it too.
   membersDone.catch(() => undefined);
 
-  pack.on('data', (chunk: Buffer) => {
-    stats.bytes += chunk.length;
-    parser.write(chunk);
-    if (!gzip.write(chunk)) pack.pause();
-  });
-  gzip.on('drain', () => pack.resume());
-  pack.on('end', () => {
-    parser.end();
-    gzip.end();
-  });
-  pack.on('error', (e: unknown) => out.destroy(new ArchiveError(`archive failed: ${(e as Error).message}`)));
-  gzip.pipe(out);
-  // The consumer gave up (a failed stage, an interrupted run): stop reading files.
-  out.on('close', () => {
-    if (out.readableEnded) return;
-    pack.pause();
-    gzip.destroy();
-  });
+  /** One path (bytes, absolute) and everything under it; `rel` is its member name. */
+  async function* walk(abs: Buffer, rel: Buffer): AsyncGenerator<Buffer> {
+    const absName = `/${nameString(rel)}`;
+    if (rel.length && (skip.some((d) => within(absName, d)) || excluded(absName))) return;
+    let st;
+    try {
+      st = await lstat(abs, { bigint: false });
+    } catch (e) {
+      throw new ArchiveError(`cannot read ${displayName(absName)}: ${code(e)}`);
+    }
+    const head = { name: rel, mode: st.mode, uid: st.uid, gid: st.gid, mtime: Math.floor(st.mtimeMs / 1000) };
+    if (st.isDirectory()) {
+      let names: Buffer[];
+      try {
+        names = await readdir(abs, { encoding: 'buffer' });
+      } catch (e) {
+        throw new ArchiveError(`cannot read ${displayName(absName)}: ${code(e)}`);
+      }
+      // The root itself has no member name; everything else is stored relative to it.
+      if (rel.length) {
+        stats.directories++;
+        yield tarHeader({ ...head, type: 'dir', size: 0 });
+      }
+      for (const n of names.sort(Buffer.compare)) yield* walk(joinBytes(abs, n), rel.length ? joinBytes(rel, n) : n);
+    } else if (st.isSymbolicLink()) {
+      let target: Buffer;
+      try {
+        target = await readlink(abs, { encoding: 'buffer' });
+      } catch (e) {
+        throw new ArchiveError(`cannot read ${displayName(absName)}: ${code(e)}`);
+      }
+      stats.symlinks++;
+      yield tarHeader({ ...head, type: 'symlink', size: 0, linkname: target });
+    } else if (st.isFile()) {
+      const key = `${st.dev}:${st.ino}`;
+      const first = st.nlink > 1 ? linked.get(key) : undefined;
+      if (first) {
+        stats.files++;
+        members.push({ path: nameString(rel), sha256: first.sha256 });
+        yield tarHeader({ ...head, type: 'link', size: 0, linkname: first.name });
+        return;
+      }
+      let fd;
+      try {
+        fd = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
+      } catch (e) {
+        throw new ArchiveError(`cannot read ${displayName(absName)}: ${code(e)}`);
+      }
+      try {
+        const h = createHash('sha256');
+        yield tarHeader({ ...head, type: 'file', size: st.size });
+        for (let left = st.size; left > 0; ) {
+          const buf = Buffer.allocUnsafe(Math.min(CHUNK, left));
+          const { bytesRead } = await fd.read(buf, 0, buf.length, null);
+          if (bytesRead === 0) throw new ArchiveError(`${displayName(absName)} shrank while it was read`);
+          const chunk = buf.subarray(0, bytesRead);
+          h.update(chunk);
+          left -= bytesRead;
+          yield chunk;
+        }
+        if ((await fd.read(Buffer.alloc(1), 0, 1, null)).bytesRead > 0)
+          throw new ArchiveError(`${displayName(absName)} grew while it was read`);
+        yield tarPadding(st.size);
+        const sha256 = h.digest('hex');
+        members.push({ path: nameString(rel), sha256 });
+        stats.files++;
+        if (st.nlink > 1) linked.set(key, { name: rel, sha256 });
+      } catch (e) {
+        if (e instanceof ArchiveError) throw e;
+        throw new ArchiveError(`cannot read ${displayName(absName)}: ${code(e)}`);
+      } finally {
+        await fd.close().catch(() => undefined);
+      }
+    } else stats.skipped.push(absName);
+  }
 
-  for (const p of opts.paths) pack.add(p === '/' ? '.' : p.slice(1));
-  pack.end();
+  async function* all(): AsyncGenerator<Buffer> {
+    let ended = false;
+    try {
+      for (const p of opts.paths) {
+        const trimmed = p === '/' ? '/' : p.replace(/\/+$/, '');
+        for await (const b of walk(nameBytes(trimmed), nameBytes(trimmed.slice(1)))) {
+          stats.bytes += b.length;
+          yield b;
+        }
+      }
+      stats.bytes += TAR_END.length;
+      yield TAR_END;
+      ended = true;
+      settle.resolve(members);
+    } catch (e) {
+      settle.reject(e as Error);
+      throw e;
+    } finally {
+      // The consumer gave up (a failed stage, an interrupted run): nothing more is read.
+      if (!ended) settle.reject(new ArchiveError('the archive was stopped before its end'));
+    }
+  }
+
+  const tar = Readable.from(all(), { objectMode: false, highWaterMark: CHUNK });
+  const out = new PassThrough();
+  pipeline(tar, createGzip(), out).catch(() => undefined);
   return { stream: out, members: membersDone, stats };
 }

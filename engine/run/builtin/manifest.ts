@@ -8,12 +8,17 @@
 //
 // Lines are in the format of `sha256sum` (two spaces between hash and name); a name holding a
 // newline or a backslash is escaped as GNU sha256sum does (`\n`, `\\`, and the line starts
-// with `\`). The first line that is not a comment is the archive itself, so
+// with `\`). Names are bytes: a name that is not UTF-8 is written with its own bytes, as
+// sha256sum writes it, so the file is the same as before for every other name. In memory the
+// text is a string of those bytes (names.ts): `manifestBytes` writes it, `parseManifest` reads
+// either. The first line that is not a comment is the archive itself, so
 // `sha256sum -c --ignore-missing NAME.sha256` run in the archive's directory checks the
 // archive with standard tools; the member lines are checked by `backplan verify`, which
 // restores the archive into a scratch directory and hashes what it restored. Members are
 // regular files (hard links carry their target's hash); directories and symbolic links are
 // restored but not listed.
+
+import { nameBytes, nameString } from './names';
 
 export const MANIFEST_HEADER = '# backplan archive manifest v1';
 
@@ -52,9 +57,15 @@ export function formatManifest(m: Manifest): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The manifest file's bytes. */
+export function manifestBytes(m: Manifest): Buffer {
+  return nameBytes(formatManifest(m));
+}
+
 export class ManifestError extends Error {}
 
-export function parseManifest(text: string): Manifest {
+export function parseManifest(file: string | Buffer): Manifest {
+  const text = typeof file === 'string' ? file : nameString(file);
   const lines = text.split('\n');
   if (lines[0] !== MANIFEST_HEADER) throw new ManifestError('not a Backplan archive manifest (first line)');
   const entries: ManifestEntry[] = [];

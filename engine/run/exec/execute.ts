@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BuiltinStep, Command, CommandStep, StepOutput } from '../steps/step';
-import { formatManifest } from '../builtin/manifest';
+import { manifestBytes } from '../builtin/manifest';
 import { ArchiveError, createArchive } from '../builtin/archive';
 import { EnvError, remoteEnvWrapper, resolveEnv } from './env';
 import type { ExecEnv } from './exec-env';
@@ -371,7 +371,7 @@ export async function runBuiltinStep(step: BuiltinStep, x: ExecEnv): Promise<Ste
     await writer.finish();
     const members = await source.members;
     const name = out.path.slice(out.path.lastIndexOf('/') + 1);
-    const text = formatManifest({ archive: { path: name, sha256: r.sha256!, bytes: r.bytes }, members });
+    const text = manifestBytes({ archive: { path: name, sha256: r.sha256!, bytes: r.bytes }, members });
     // The manifest is written and named first, then the archive (HostFs.commitWithManifest):
     // a crash between the two leaves a manifest without archive (ignored), never an archive
     // that looks whole without its manifest. Over ssh that is one round trip.

@@ -90,7 +90,7 @@ export interface HostFs {
    * output's final name exists, and takes the manifest back if the output cannot get its name.
    * Both are in the same directory. On failure the output's partial is left to the caller.
    */
-  commitWithManifest(output: NamePair, manifest: NamePair, text: string): Promise<void>;
+  commitWithManifest(output: NamePair, manifest: NamePair, text: string | Buffer): Promise<void>;
   read(path: string): Readable;
 }
 
@@ -249,7 +249,7 @@ export class LocalFs implements HostFs {
     fsyncDir(dirname(path));
   }
 
-  async commitWithManifest(output: NamePair, manifest: NamePair, text: string): Promise<void> {
+  async commitWithManifest(output: NamePair, manifest: NamePair, text: string | Buffer): Promise<void> {
     const w = await this.createWriter(manifest.partial);
     let manifestCommitted = false;
     try {
@@ -391,13 +391,13 @@ export class SshFs implements HostFs {
     throw this.failure(`cannot rename ${partial} to ${path}`, 'mv', r);
   }
 
-  async commitWithManifest(output: NamePair, manifest: NamePair, text: string): Promise<void> {
+  async commitWithManifest(output: NamePair, manifest: NamePair, text: string | Buffer): Promise<void> {
     // One call for what took six: the existence check, writing the manifest, both links (the
     // manifest first), removing both partial names, and the directory sync.
     const r = await this.script(
       COMMIT_WITH_MANIFEST,
       [dirname(output.path), manifest.partial, manifest.path, output.partial, output.path],
-      Buffer.from(text, 'utf8'),
+      typeof text === 'string' ? Buffer.from(text, 'utf8') : text,
     );
     if (exitOk(r)) return;
     switch (r.code) {

@@ -285,8 +285,9 @@ async function verifyOwn(opts: VerifyJobOptions, job: JobModel, t0: number): Pro
   }
 }
 
-async function readAll(fs: HostFs, path: string): Promise<string> {
+/** A manifest's bytes (names in it may not be UTF-8). */
+async function readAll(fs: HostFs, path: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of fs.read(path)) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
