@@ -119,6 +119,17 @@ async function extract(source: AsyncIterable<Buffer>, root: string, wanted?: (na
     return true;
   }
 
+  const shown = (parts: Buffer[]) => displayName(Buffer.from(key(parts), 'latin1'));
+  // Hard links waiting for their target, by the target's key.
+  const pending = new Map<string, Buffer[][]>();
+  async function hardLink(target: Buffer[], parts: Buffer[]): Promise<void> {
+    const p = at(parts);
+    const k = key(parts);
+    if (!(await clear(p, k))) throw new TarError(`${shown(parts)}: a directory was restored under that name`);
+    await link(at(target), p);
+    files.add(k);
+  }
+
   for await (const e of readTar(source)) {
     const parts = components(e.name);
     if (parts.length === 0) continue;
@@ -149,18 +160,20 @@ async function extract(source: AsyncIterable<Buffer>, root: string, wanted?: (na
         await fd.close();
       }
       files.add(k);
+      for (const l of pending.get(k) ?? []) await hardLink(parts, l);
+      pending.delete(k);
     } else if (e.type === 'link') {
       const target = components(e.linkname ?? Buffer.alloc(0));
-      if (!files.has(key(target)))
-        throw new TarError(
-          `${displayName(e.name)}: a hard link to ${displayName(e.linkname ?? '')}, which is not restored before it`,
-        );
-      await link(at(target), p);
-      files.add(k);
+      const t = key(target);
+      // Archives of earlier versions (the npm tar package) may hold a link before its target.
+      if (files.has(t)) await hardLink(target, parts);
+      else pending.set(t, [...(pending.get(t) ?? []), parts]);
     } else {
       await symlink(e.linkname ?? Buffer.alloc(0), p);
     }
   }
+  for (const [t, links] of pending)
+    throw new TarError(`${shown(links[0])}: a hard link to ${displayName(Buffer.from(t, 'latin1'))}, not restored`);
   // Deepest first, so a read-only directory is made read-only after what is under it.
   for (const d of dirModes.reverse()) {
     await chmod(d.path, d.mode);
