@@ -13,7 +13,10 @@ import { readPlanFile } from '../read-plan';
 import type { CommandContext } from '../command';
 import { parseTime } from '../parse-time';
 
-const POLICY_KEYS = new Set(['keep', 'tiers', 'expiry', 'min']);
+/** btrbk's own retention terms, which only `--engine btrbk` reads. */
+const BTRBK_TERMS = ['preserve', 'preserve_min', 'preserve_day_of_week', 'preserve_hour_of_day'];
+
+const POLICY_KEYS = new Set(['keep', 'tiers', 'expiry', 'min', ...BTRBK_TERMS]);
 const KEEP_KEYS = new Set([
   'last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly',
   'within', 'within_hourly', 'within_daily', 'within_weekly', 'within_monthly', 'within_yearly', 'tags',
@@ -53,7 +56,7 @@ export function parseSnapshotsFile(path: string, usage: (m: string) => never): {
   const text = path === '-' ? readFileSync(0, 'utf8') : readPlanFile(path);
   const written: string[] = [];
   const snapshots: SnapshotIn[] = [];
-  const add = (time: unknown, tags: unknown, where: string, type?: unknown) => {
+  const add = (time: unknown, tags: unknown, where: string, type?: unknown, name?: unknown) => {
     const t = typeof time === 'string' ? parseTime(time) : NaN;
     if (!Number.isFinite(t)) usage(`${path}: ${where}: \`${String(time)}\` is not an ISO 8601 time`);
     if (tags !== undefined && !(Array.isArray(tags) && tags.every((x) => typeof x === 'string'))) usage(`${path}: ${where}: tags must be a list of strings`);
@@ -62,7 +65,10 @@ export function parseSnapshotsFile(path: string, usage: (m: string) => never): {
       usage(`${path}: ${where}: type must be full or incremental`);
     }
     const typed = type === undefined ? {} : { type: type as 'full' | 'incremental' };
-    snapshots.push({ time: t, id: String(written.length), ...(tags ? { tags: tags as string[] } : {}), ...typed });
+    if (name !== undefined && typeof name !== 'string') usage(`${path}: ${where}: name must be a string`);
+    const named = typeof name === 'string' ? { name } : {};
+    const tagged = tags ? { tags: tags as string[] } : {};
+    snapshots.push({ time: t, id: String(written.length), ...tagged, ...typed, ...named });
     written.push(String(time));
   };
   const trimmed = text.trim();
@@ -76,8 +82,8 @@ export function parseSnapshotsFile(path: string, usage: (m: string) => never): {
     (list as unknown[]).forEach((item, i) => {
       if (typeof item === 'string') add(item, undefined, `item ${i}`);
       else if (typeof item === 'object' && item !== null) {
-        const o = item as { time?: unknown; tags?: unknown; type?: unknown };
-        add(o.time, o.tags, `item ${i}`, o.type);
+        const o = item as { time?: unknown; tags?: unknown; type?: unknown; name?: unknown };
+        add(o.time, o.tags, `item ${i}`, o.type, o.name);
       }
       else usage(`${path}: item ${i} must be {"time": ...} or an ISO time`);
     });
@@ -102,6 +108,8 @@ export function runRetain(cmd: CommandContext): number {
   if (version !== undefined && !parseResticVersion(version)) cmd.usage(`--tool-version ${version} is not a version such as 0.14.0`);
   const engine = engineId === 'restic' ? resticEngineFor(version) : getEngine(engineId as (typeof ENGINE_IDS)[number]);
   const policy = parsePolicyArg(policyText, cmd.usage);
+  const foreign = engineId === 'btrbk' ? [] : BTRBK_TERMS.filter((k) => policy.raw[k] !== undefined);
+  if (foreign.length) cmd.usage(`--policy: ${foreign.join(', ')}: btrbk's own terms, read by --engine btrbk only`);
   const unsupported = engine.unsupported(policy);
   if (unsupported.length > 0) cmd.usage(`the ${engineId} engine cannot express this policy: ${unsupported.map((u) => u.message).join('; ')}`);
   const zone = cmd.string('timezone') ?? 'UTC';
@@ -111,18 +119,22 @@ export function runRetain(cmd: CommandContext): number {
   if (!Number.isFinite(now)) cmd.usage(`--now ${nowText} is not an ISO 8601 time`);
   const { snapshots, written } = parseSnapshotsFile(file, cmd.usage);
   const decision = engine.evaluate(snapshots, policy, { now, timezone: zone });
+  const nameOf = (s: SnapshotIn) => (s.name !== undefined ? { name: s.name } : {});
   const timeOf = (s: SnapshotIn) => (s.id !== undefined ? written[Number(s.id)] : new Date(s.time).toISOString());
   const result = {
-    keep: decision.keep.map((k) => ({ time: timeOf(k.snapshot), reasons: k.reasons })),
-    remove: decision.remove.map((s) => ({ time: timeOf(s) })),
+    keep: decision.keep.map((k) => ({ time: timeOf(k.snapshot), ...nameOf(k.snapshot), reasons: k.reasons })),
+    remove: decision.remove.map((s) => ({ time: timeOf(s), ...nameOf(s) })),
   };
   if (format === 'json') {
     cmd.out.write(JSON.stringify(result, null, 2) + '\n');
   } else {
     const w = Math.max(0, ...result.keep.map((k) => k.time.length), ...result.remove.map((r) => r.time.length));
     const lines = [
-      ...result.keep.map((k) => `keep    ${k.time.padEnd(w)}  ${k.reasons.join(', ')}`),
-      ...result.remove.map((r) => `remove  ${r.time}`),
+      ...result.keep.map((k) => {
+        const name = 'name' in k ? `${k.name}  ` : '';
+        return `keep    ${k.time.padEnd(w)}  ${name}${k.reasons.join(', ')}`;
+      }),
+      ...result.remove.map((r) => `remove  ${r.time}${'name' in r ? `  ${r.name}` : ''}`),
       `${result.keep.length} kept, ${result.remove.length} removed (${engine.release ?? engineId} semantics)`,
     ];
     cmd.out.write(lines.join('\n') + '\n');

@@ -15,6 +15,8 @@ export const RETAIN_ENGINES = [
   'incus',
   'velero',
   'duplicity',
+  'sanoid',
+  'btrbk',
 ] as const satisfies readonly EngineId[];
 
 const STATE_DIR_DEFAULT = '$BACKPLAN_STATE_DIR, else $XDG_STATE_HOME/backplan, else ~/.local/state/backplan';
@@ -120,7 +122,14 @@ export const COMMANDS: CommandDecl[] = [
     options: [
       { name: 'engine', value: RETAIN_ENGINES.join('|'), required: true, meaning: 'the tool whose pruning rules decide' },
       { name: 'policy', value: 'YAML_OR_JSON', required: true, meaning: 'the retention policy inline (e.g. \'{keep: {daily: 7}}\') or the name of a file holding it' },
-      { name: 'snapshots', value: 'FILE', required: true, meaning: 'the snapshots: a JSON array of {time, tags?} or one ISO time per line; - reads stdin' },
+      {
+        name: 'snapshots',
+        value: 'FILE',
+        required: true,
+        meaning:
+          'the snapshots: a JSON array of {time, tags?} ({time, name} for sanoid) or one ISO time per line; ' +
+          '- reads stdin',
+      },
       { name: 'now', value: 'ISO', meaning: 'the time of the decision', default: 'the current time' },
       { name: 'timezone', value: 'ZONE', meaning: 'the IANA zone in which days, weeks and months are counted', default: 'UTC' },
       { name: 'tool-version', value: 'V', meaning: '--engine restic only: prune as that release does (before 0.16 no oldest snapshot is kept)', default: 'the current release\'s rules' },

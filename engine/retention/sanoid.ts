@@ -181,7 +181,7 @@ function unsupported(policy: PolicyModel): Unsupported[] {
   return out;
 }
 
-/** One prune_snapshots pass at `ctx.now` over snapshots whose `id` is the snapshot name. */
+/** One prune_snapshots pass at `ctx.now` over snapshots named by `name` (else `id`). */
 function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: RetentionContext): RetentionDecision {
   const counts = sanoidCounts(policy);
   const nowS = Math.floor(ctx.now / S);
@@ -189,7 +189,7 @@ function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: Re
   const removed = new Set<SnapshotIn>();
   const byType = new Map<SanoidType, SnapshotIn[]>();
   for (const s of snapshots) {
-    const type = sanoidType(s.id);
+    const type = sanoidType(s.name ?? s.id);
     if (type === undefined || !(SANOID_TYPES as readonly string[]).includes(type)) {
       reasons.set(s, ['not a sanoid snapshot (autosnap_<date>_<type>): sanoid never prunes it']);
       continue;

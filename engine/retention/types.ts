@@ -6,6 +6,8 @@ export interface SnapshotIn {
   tags?: string[];
   /** Free identifier carried through (a snapshot name, a restic id ...). */
   id?: string;
+  /** sanoid: the snapshot's name, whose last word is its type (`autosnap_<date>_daily`). */
+  name?: string;
   /** duplicity: a full backup set or an incremental (a chain is a full and the incrementals after it). */
   type?: 'full' | 'incremental';
 }

@@ -1,5 +1,8 @@
 // sanoid 2.1's pruning and taking (engine/retention/sanoid.ts), on cases worked out by hand from
 // its prune_snapshots and take_snapshots (the reasoning is in each case).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PolicyModel } from '../../../engine/plan/model';
 import { engineIdFor, getEngine } from '../../../engine/retention/index';
@@ -12,6 +15,7 @@ import {
   sanoidType,
 } from '../../../engine/retention/sanoid';
 import { engineDocMarkdown } from '../../../server/retention-docs';
+import { backplan, ensureBuilt } from '../../helpers/cli';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -132,5 +136,30 @@ describe('the retention hover of a pruner: sanoid job', () => {
     expect(bullets).toHaveLength(2);
     expect(bullets[0]).toContain('**per snapshot type**');
     expect(bullets[1]).toContain('older than N × period');
+  });
+});
+
+describe('backplan retain --engine sanoid|btrbk', () => {
+  it('takes {time, name} entries, answers with the names; btrbk terms only for btrbk', () => {
+    ensureBuilt();
+    const dir = mkdtempSync(join(tmpdir(), 'bp-retain-sanoid-'));
+    const file = join(dir, 's.json');
+    const at = (h: number) => new Date(Date.UTC(2026, 0, 10, h)).toISOString().replace('.000', '');
+    const list = [7, 8, 9].map((h) => ({ time: at(h), name: sanoidName(Date.UTC(2026, 0, 10, h), 'hourly', 'UTC') }));
+    writeFileSync(file, JSON.stringify(list));
+    const r = backplan(['retain', '--engine', 'sanoid', '--policy', '{keep: {hourly: 1}}', '--snapshots', file,
+      '--now', at(10), '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { keep: { name: string }[]; remove: { name: string }[] };
+    expect(out.keep.map((k) => k.name)).toEqual(['autosnap_2026-01-10_09:00:00_hourly']);
+    expect(out.remove.map((k) => k.name)).toEqual([list[1].name, list[0].name]);
+    const terms = '{preserve: "2h", preserve_min: latest}';
+    const b = backplan(['retain', '--engine', 'btrbk', '--policy', terms, '--snapshots', file, '--now', at(10), '-f', 'json']);
+    expect(b.code, b.stderr).toBe(0);
+    expect((JSON.parse(b.stdout) as typeof out).remove.map((k) => k.name)).toEqual([list[0].name]);
+    const foreign = backplan(['retain', '--engine', 'restic', '--policy', '{preserve: "2h"}', '--snapshots', file]);
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toContain("btrbk's own terms");
+    rmSync(dir, { recursive: true, force: true });
   });
 });
