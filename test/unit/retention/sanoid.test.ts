@@ -154,7 +154,8 @@ describe('backplan retain --engine sanoid|btrbk', () => {
     expect(out.keep.map((k) => k.name)).toEqual(['autosnap_2026-01-10_09:00:00_hourly']);
     expect(out.remove.map((k) => k.name)).toEqual([list[1].name, list[0].name]);
     const terms = '{preserve: "2h", preserve_min: latest}';
-    const b = backplan(['retain', '--engine', 'btrbk', '--policy', terms, '--snapshots', file, '--now', at(10), '-f', 'json']);
+    const args = ['--snapshots', file, '--now', at(10), '-f', 'json'];
+    const b = backplan(['retain', '--engine', 'btrbk', '--policy', terms, ...args]);
     expect(b.code, b.stderr).toBe(0);
     expect((JSON.parse(b.stdout) as typeof out).remove.map((k) => k.name)).toEqual([list[0].name]);
     const foreign = backplan(['retain', '--engine', 'restic', '--policy', '{preserve: "2h"}', '--snapshots', file]);
