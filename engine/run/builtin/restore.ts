@@ -295,7 +295,13 @@ export async function restoreAndCompare(
       const expected = new Map(members.map((m) => [m.path, m.sha256]));
       const seen = new Set<string>();
       // Names as the manifest holds them: bytes, a `\` part of a name, never a separator.
-      for (const { rel, path } of walkFiles(scratch)) {
+      let restored: { rel: string; path: Buffer }[] = [];
+      try {
+        restored = walkFiles(scratch);
+      } catch (e) {
+        problems.push(`cannot read the restored tree: ${errno(e) ?? (e as Error).message}`);
+      }
+      for (const { rel, path } of restored) {
         const want = expected.get(rel);
         seen.add(rel);
         if (want === undefined) {
