@@ -69,10 +69,13 @@ export function isExpiryOnly(policy: PolicyModel | undefined): boolean {
   return hasExpiry(policy) && !keepUsed && !hasTiers(policy);
 }
 
-/** The kinds whose snapshots a `pruner` tool may prune instead of Backplan (SPEC §4). */
+/**
+ * The kinds whose snapshots a `pruner` tool may prune instead of Backplan (SPEC §4). The send
+ * kinds are not here yet: their replica side is simulated by Backplan's rules only.
+ */
 export const PRUNER_KINDS: Readonly<Record<string, readonly string[]>> = {
-  sanoid: ['zfs-snapshot', 'zfs-send'],
-  btrbk: ['btrfs-snapshot', 'btrfs-send'],
+  sanoid: ['zfs-snapshot'],
+  btrbk: ['btrfs-snapshot'],
 };
 
 /**
