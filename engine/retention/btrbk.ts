@@ -76,6 +76,7 @@ export function btrbkPreserve(policy: PolicyModel | undefined): PreserveResult {
   const instead = 'write `keep` counts or `preserve`';
   if (hasTiers(policy)) problems.push({ key: ['tiers'], message: `btrbk has no tiers: ${instead}` });
   if (hasExpiry(policy)) problems.push({ key: ['expiry'], message: `btrbk has no expiry: ${instead}` });
+  if (policy?.min !== undefined) problems.push({ key: ['min'], message: 'btrbk has no `min`: write `preserve_min`' });
   for (const k of ['last', ...WITHIN_RULES, 'tags', 'full', 'incrementals_of']) {
     if (isSet(keep?.[k])) problems.push({ key: ['keep', k], message: `btrbk cannot express \`keep.${k}\`` });
   }

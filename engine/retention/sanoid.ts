@@ -163,6 +163,10 @@ function unsupported(policy: PolicyModel): Unsupported[] {
     out.push({ key: ['tiers'], message: 'sanoid keeps counts per type (hourly, daily, ...); it has no tiers' });
   }
   if (hasExpiry(policy)) out.push({ key: ['expiry'], message: 'sanoid has no expiry; it keeps counts per type' });
+  // sanoid has no floor of newest copies: a `min` would be a promise nothing keeps.
+  if (policy.min !== undefined) {
+    out.push({ key: ['min'], message: 'sanoid has no `min`: it keeps the counts per type only' });
+  }
   for (const k of ['last', ...WITHIN_RULES, 'tags', 'full', 'incrementals_of']) {
     if (isSet(keep?.[k])) {
       out.push({ key: ['keep', k], message: `sanoid cannot express \`keep.${k}\`: it keeps counts per type only` });

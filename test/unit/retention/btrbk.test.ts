@@ -86,6 +86,8 @@ describe('btrbk policy forms', () => {
     expect(v.ok && v.value).toMatchObject({ min: { n: 2, unit: 'd' }, dayOfWeek: 'monday', hourOfDay: 0 });
     const bad = btrbkEngine.unsupported(policy({ keep: { last: 3 }, preserve_min: 'no', tiers: [{ keep: 'all' }] }));
     expect(bad.map((u) => u.key.join('.'))).toEqual(['keep.last', 'preserve_min']);
+    const min3 = { ...policy({ keep: { daily: 7 } }), min: 3 };
+    expect(btrbkEngine.unsupported(min3).map((u) => u.key[0])).toEqual(['min']);
     expect(engineIdFor('btrfs-snapshot', undefined, 'btrbk')).toBe('btrbk');
     expect(engineIdFor('btrfs-send', undefined, 'btrbk')).toBe('native');
     expect(engineIdFor('zfs-snapshot', undefined, 'btrbk')).toBe('native');

@@ -77,6 +77,7 @@ describe('sanoid prune_snapshots', () => {
     expect(u(policy({ last: 3, daily: 7, within: '2d' }))).toEqual(['keep.last', 'keep.within']);
     expect(u(policy({ daily: -1 }))).toEqual(['keep.daily', 'keep']);
     expect(u(policy({}, { tiers: [{ keep: 'all' }] }))).toContain('tiers');
+    expect(u(policy({ daily: 7 }, { min: 2 }))).toEqual(['min']);
   });
 
   it('is the engine of zfs jobs that say pruner: sanoid, and of no other kind', () => {
