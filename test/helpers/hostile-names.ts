@@ -38,7 +38,7 @@ const join = (...parts: (string | Buffer)[]): Buffer =>
 
 /**
  * Writes every hostile name under `root` (which must exist), each file's content naming it.
- * `nonUtf8: false` leaves out NON_UTF8_NAME, for a driver with a known bug there (tested apart).
+ * `nonUtf8: false` leaves out NON_UTF8_NAME, for a writer that cannot hold it (an old archive format).
  */
 export function writeHostileTree(root: string, { nonUtf8 = true } = {}): void {
   for (const n of HOSTILE_NAMES) writeFileSync(join(root, n), `file ${n}\n`);

@@ -58,7 +58,7 @@ function tool(b: Pick<Box, 'kind' | 'dir' | 'env'>, args: string[]) {
 /** The restic of this machine (its forget rules are declared on the host). */
 const resticVersion = () => /restic (\d+\.\d+\.\d+)/.exec(spawnSync('restic', ['version'], { encoding: 'utf8' }).stdout)![1];
 
-function box(kind: Kind, rto = '4h', { nonUtf8 = true } = {}): Box {
+function box(kind: Kind, rto = '4h'): Box {
   const dir = mkdtempSync(join(tmpdir(), `bp-restore-${kind}-`));
   temps.push(dir);
   const src = join(dir, 'src');
@@ -68,7 +68,7 @@ function box(kind: Kind, rto = '4h', { nonUtf8 = true } = {}): Box {
   writeFileSync(join(src, 'sub', 'data.bin'), randomBytes(40_000));
   writeFileSync(join(src, 'sub', 'deep', 'x.txt'), 'deep\n');
   writeFileSync(join(src, 'other', 'y.txt'), 'other\n');
-  writeHostileTree(src, { nonUtf8 });
+  writeHostileTree(src);
   const repos = join(dir, 'repos');
   mkdirSync(repos);
   const repo = join(repos, 'files');
@@ -238,7 +238,7 @@ describe.skipIf(kinds.length === 0).each(kinds)('backplan restore of a %s job', 
   }, 180_000);
 
   it('a name that is not UTF-8 backs up and restores byte for byte', async () => {
-    const b = box(kind, '4h', { nonUtf8: true });
+    const b = box(kind);
     const before = tree(b.src);
     expect(before.some((l) => l.startsWith(`${show(NON_UTF8_NAME)} `))).toBe(true);
     await backup(b);
@@ -250,7 +250,7 @@ describe.skipIf(kinds.length === 0).each(kinds)('backplan restore of a %s job', 
 
   // verify compares the restored tree with the source by the names' bytes (issue #16).
   it('a name that is not UTF-8 verifies', async () => {
-    const b = box(kind, '4h', { nonUtf8: true });
+    const b = box(kind);
     await backup(b);
     const v = await b.cli('verify', '--job', 'files', '--scratch-dir', b.dir);
     expect(v.code, v.stdout + v.stderr).toBe(0);
