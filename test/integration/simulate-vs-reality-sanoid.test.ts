@@ -134,6 +134,11 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!ok) return;
   spawnSync('zfs', ['destroy', '-r', DS]);
+  // zfs-fuse may refuse the first destroy right after a busy run: retry until the pool is gone.
+  for (let i = 0; i < 20 && spawnSync('zpool', ['list', POOL]).status === 0; i++) {
+    spawnSync('zpool', ['destroy', '-f', POOL]);
+    await new Promise((res) => setTimeout(res, 250));
+  }
   await zfs?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
