@@ -9,10 +9,13 @@
 //   (one finding per engine, each in that engine's words);
 // - named policy that other jobs use fine (their engines can express it): on this job's
 //   `retention` value (choose another policy for this job), with the policy's key as related info.
+// A `pruner` tool named on a kind it does not prune here (sanoid on a zfs-send, btrbk on a
+// btrfs-send) would leave the job pruned by Backplan's rules while the plan says the tool's: an
+// error on the `pruner` value.
 import type { OffsetRange, RelatedInfo } from '../findings';
 import { jobPolicy } from '../plan/build-model';
 import type { JobModel, PlanModel, PolicyModel, YamlPath } from '../plan/model';
-import { engineForJob, engineIdFor, type EngineId } from '../retention/index';
+import { engineForJob, engineIdFor, PRUNER_KINDS, type EngineId } from '../retention/index';
 import type { Unsupported } from '../retention/types';
 import { policyUsers } from './shared/policies';
 import { dedupe } from './shared/values';
@@ -50,6 +53,16 @@ export const rule: Rule = {
       return r;
     };
     for (const job of ctx.model.jobs.values()) {
+      const pruner = job.raw.pruner;
+      if (typeof pruner === 'string' && PRUNER_KINDS[pruner] && !PRUNER_KINDS[pruner].includes(job.kind)) {
+        const kinds = PRUNER_KINDS[pruner].map((k) => `\`${k}\``).join(', ');
+        out.push({
+          range: ctx.locate([...job.at, 'pruner'], 'value'),
+          message:
+            `job \`${job.name}\` (kind \`${job.kind}\`): \`pruner: ${pruner}\` prunes only ${kinds} jobs in Backplan; ` +
+            `this job's copies would be pruned by Backplan's own rules, not ${pruner}'s: remove \`pruner\``,
+        });
+      }
       const policy = jobPolicy(ctx.model, job);
       if (!policy) continue;
       const { engine, items } = of(job, policy);

@@ -105,4 +105,24 @@ jobs:
 `;
     expect(run(text).findings).toEqual([]);
   });
+
+  it('reports a pruner tool named on a kind it does not prune, and is quiet where it does', () => {
+    const text = `version: 1
+jobs:
+  snaps: { kind: zfs-snapshot, dataset: tank/a, pruner: sanoid, retention: { keep: { daily: 7 } } }
+  back: { kind: zfs-send, from: snaps, dataset: tank/b, pruner: sanoid, retention: { keep: { daily: 7 } } }
+  bsnaps: { kind: btrfs-snapshot, path: /srv, pruner: btrbk, retention: { keep: { daily: 7 } } }
+  bsend: { kind: btrfs-send, from: bsnaps, path: /bk, pruner: btrbk }
+  own: { kind: zfs-send, from: snaps, dataset: tank/c, pruner: backplan, retention: { keep: { daily: 7 } } }
+`;
+    const f = run(text).findings;
+    expect(f.map((x) => [slice(text, x.range), x.range.start, x.severity])).toEqual([
+      ['sanoid', text.indexOf('sanoid', text.indexOf('back:')), 'error'],
+      ['btrbk', text.indexOf('btrbk', text.indexOf('bsend:')), 'error'],
+    ]);
+    expect(f[0].message).toBe(
+      'job `back` (kind `zfs-send`): `pruner: sanoid` prunes only `zfs-snapshot` jobs in Backplan; this job\'s copies ' +
+        "would be pruned by Backplan's own rules, not sanoid's: remove `pruner`",
+    );
+  });
 });
