@@ -12,7 +12,7 @@ import { LOCAL } from '../exec/quote';
 import { parseCollectionStatus } from '../inventory/duplicity';
 import { JobOpError, type VerifyJobOptions, type VerifyJobReport } from '../ops/types';
 import type { CommandStep, Step } from '../steps/step';
-import { compareTree } from './repo';
+import { endTreeVerify } from './repo';
 import type { VerifySession } from './rsync';
 
 /** The paths a duplicity backup step reads: its --include selections. */
@@ -74,30 +74,10 @@ export async function verifyDuplicityJob(
     });
     s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy}` });
     const r = await runTool({ host: LOCAL, argv: restore, ...env }, x, scratch);
-    const problems: string[] = [];
-    let checked = 0;
-    const size = { bytes: 0 };
-    if (r.error || r.code !== 0) {
-      const last = r.stderr.trim().split('\n').slice(-3).join(' | ');
-      problems.push(s.redactor.text(r.error ?? `duplicity exited with status ${r.code}: ${last}`));
-    } else for (const p of paths) checked += await compareTree(join(tree, p), p, problems, size);
-    if (checked === 0 && problems.length === 0) problems.push('the backup set holds no file of the source paths');
-    status = problems.length ? 'failed' : 'ok';
-    const detail = { copy, checked, bytes: size.bytes, problems: problems.slice(0, 20) };
-    s.journal.append({ type: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
-    s.emit({ event: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
-    return {
-      ok: problems.length === 0,
-      archiveSha256: '',
-      bytes: size.bytes,
-      checked,
-      problems,
-      job: opts.job,
-      copy,
-      path: copy,
-      journal: s.journal.path,
-      summary: `${copy} restored into a scratch directory; all ${checked} files are identical to the source`,
-    };
+    const done = { copy, tool: 'duplicity', r, root: tree, paths, what: 'backup set' };
+    const report = await endTreeVerify(s, opts, t0, done);
+    status = report.ok ? 'ok' : 'failed';
+    return report;
   } finally {
     await rm(scratch, { recursive: true, force: true });
     await s.close(status, t0);

@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expandPattern } from '../steps/driver-kit';
 import { runTool } from '../exec/guard';
+
+/** What runTool answers. */
+type ToolRun = Awaited<ReturnType<typeof runTool>>;
 import { JobOpError, type VerifyJobOptions, type VerifyJobReport } from '../ops/types';
 import type { VerifySession } from './rsync';
 import { LOCAL } from '../exec/quote';
@@ -141,35 +144,51 @@ export async function verifyRepoJob(
     });
     s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy}` });
     const r = await runTool({ host: LOCAL, argv: restore, ...env }, x, scratch);
-    const problems: string[] = [];
-    let checked = 0;
-    const size = { bytes: 0 };
-    if (r.error || r.code !== 0)
-      problems.push(
-        s.redactor.text(
-          r.error ?? `${restore[0]} exited with status ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
-        ),
-      );
-    else for (const p of paths) checked += await compareTree(join(scratch, p), p, problems, size);
-    if (checked === 0 && problems.length === 0) problems.push('the snapshot holds no file of the source paths');
-    status = problems.length ? 'failed' : 'ok';
-    const detail = { copy, checked, bytes: size.bytes, problems: problems.slice(0, 20) };
-    s.journal.append({ type: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
-    s.emit({ event: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
-    return {
-      ok: problems.length === 0,
-      archiveSha256: '',
-      bytes: size.bytes,
-      checked,
-      problems,
-      job: opts.job,
-      copy,
-      path: copy,
-      journal: s.journal.path,
-      summary: `${copy} restored into a scratch directory; all ${checked} files are identical to the source`,
-    };
+    const done = { copy, tool: restore[0], r, root: scratch, paths, what: 'snapshot' };
+    const report = await endTreeVerify(s, opts, t0, done);
+    status = report.ok ? 'ok' : 'failed';
+    return report;
   } finally {
     await rm(scratch, { recursive: true, force: true });
     await s.close(status, t0);
   }
+}
+
+/**
+ * The end of a restore test that restored a copy into a scratch tree (restic, borg, duplicity):
+ * the tool's failure, or every file under `root` + each source path compared with the source;
+ * the verify step's end journalled with what was checked and the bytes restored.
+ */
+export async function endTreeVerify(
+  s: VerifySession,
+  opts: VerifyJobOptions,
+  t0: number,
+  o: { copy: string; tool: string; r: ToolRun; root: string; paths: readonly string[]; what: string },
+): Promise<VerifyJobReport> {
+  const { copy, r } = o;
+  const stepId = `${opts.job}/verify`;
+  const problems: string[] = [];
+  let checked = 0;
+  const size = { bytes: 0 };
+  if (r.error || r.code !== 0) {
+    const last = r.stderr.trim().split('\n').slice(-3).join(' | ');
+    problems.push(s.redactor.text(r.error ?? `${o.tool} exited with status ${r.code}: ${last}`));
+  } else for (const p of o.paths) checked += await compareTree(join(o.root, p), p, problems, size);
+  if (checked === 0 && problems.length === 0) problems.push(`the ${o.what} holds no file of the source paths`);
+  const status = problems.length ? 'failed' : 'ok';
+  const detail = { copy, checked, bytes: size.bytes, problems: problems.slice(0, 20) };
+  s.journal.append({ type: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
+  s.emit({ event: 'step-end', job: opts.job, step: stepId, status, ms: Date.now() - t0, detail });
+  return {
+    ok: problems.length === 0,
+    archiveSha256: '',
+    bytes: size.bytes,
+    checked,
+    problems,
+    job: opts.job,
+    copy,
+    path: copy,
+    journal: s.journal.path,
+    summary: `${copy} restored into a scratch directory; all ${checked} files are identical to the source`,
+  };
 }
