@@ -1,14 +1,16 @@
-// Simulate vs reality for `pruner: sanoid` (issue #15): the real sanoid 2.1 takes and prunes the
-// snapshots of a real zfs-fuse dataset, run at every fire of a 6-hourly schedule over 61 days
-// (faked, frozen clock per run), with the sanoid.conf that `backplan export --to sanoid` writes
-// for the job. After every run the dataset's snapshots must be the ones the engine's replay
-// (engine/retention/sanoid.ts) holds after that run, and at the end exactly the names and times
-// `backplan simulate` prints. The same plan pruned by Backplan's own rules must predict another
-// set (the test tells the engines apart).
-// zfs-fuse rejects `zfs get -t`, which sanoid lists with: a `zfs` wrapper first on PATH answers
-// it from `zfs list` and gives each snapshot the faked clock's time of its `zfs snapshot`
-// (zfs-fuse stamps the real clock); every other command is the real zfs. sanoid's listing cache
-// is removed before each run (TESTING.md: 2.1.0 does not refresh it after taking).
+// Simulate vs reality for `pruner: sanoid` (issue #15): `backplan run` of the job, at every fire of
+// a 6-hourly schedule over 61 days (faked, frozen clock per run), writes the sanoid.conf that
+// `backplan export --to sanoid` gives for the job and runs the real sanoid 2.1, which takes and
+// prunes the snapshots of a real zfs-fuse dataset. After every run the dataset's snapshots must be
+// the ones the engine's replay (engine/retention/sanoid.ts) holds after that run, and at the end
+// exactly the names and times `backplan simulate` prints, and what `status --live` counts. The
+// same plan pruned by Backplan's own rules must predict another set (the test tells the engines
+// apart). A run that snapshotted and pruned by Backplan's own driver fails at the first run.
+// zfs-fuse rejects `zfs get -t`, which sanoid lists with (`zfs get -Hrpt snapshot creation`): a
+// `zfs` wrapper first on PATH answers that form from `zfs list` and gives each snapshot the faked
+// clock's time of its `zfs snapshot` (zfs-fuse stamps the real clock); every other command,
+// Backplan's own listing included, is the real zfs. The run removes sanoid's listing cache before
+// each sanoid (2.1.0 does not refresh it after taking).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +19,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyModel } from '../../engine/plan/model';
 import { replaySanoid } from '../../engine/retention/sanoid';
-import { ensureBuilt } from '../helpers/cli';
+import { CLI, ensureBuilt } from '../helpers/cli';
 import { cliAt, faketimeLib } from '../helpers/faketime';
 import { requireRoot, requireTools } from '../helpers/integration';
 import { startZfsFuse, type ZfsFuse } from '../helpers/zfs-fuse';
@@ -34,13 +36,16 @@ let work = '';
 let zfs: ZfsFuse | undefined;
 const POOL = `bpsanoid${randomBytes(3).toString('hex')}`;
 const DS = `${POOL}/data`;
+// The job's name names its sanoid directory on the host (/var/lib/backplan/sanoid/JOB): unique.
+const JOB = `snaps-${POOL}`;
+const TOOL_DIR = `/var/lib/backplan/sanoid/${JOB}`;
 
 const WRAPPER = `#!/bin/sh
 # zfs-fuse rejects \`zfs get -t\`; creation is the (faked) clock at \`zfs snapshot\`, kept in $CTIMES
-case "$1" in
-  get) zfs_real list -H -t snapshot -o name |
+case "$1 $2" in
+  "get -Hrpt") zfs_real list -H -t snapshot -o name |
          awk -F'\\t' 'NR == FNR { c[$1] = $2; next } { print $1 "\\tcreation\\t" c[$1] "\\t-" }' "$CTIMES" - ;;
-  snapshot) shift; [ "$1" = -r ] && shift
+  snapshot*) shift; [ "$1" = -r ] && shift
             zfs_real snapshot "$@" && for s in "$@"; do printf '%s\\t%s\\n' "$s" "$(date +%s)" >> "$CTIMES"; done ;;
   *) exec zfs_real "$@" ;;
 esac
@@ -53,7 +58,7 @@ function plan(pruner: boolean): string {
     'hosts:',
     '  local: { address: 127.0.0.1 }',
     'jobs:',
-    '  snaps:',
+    `  ${JOB}:`,
     '    kind: zfs-snapshot',
     '    host: local',
     `    dataset: ${DS}`,
@@ -68,31 +73,46 @@ function stamp(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
 }
 
-/** One sanoid run with the clock frozen at `ms`. */
-function sanoidAt(ms: number): Promise<{ code: number; out: string }> {
-  rmSync(join(work, 'cache'), { recursive: true, force: true });
+/** The environment of a process run with the wall clock frozen at `ms` (monotonic clock real, for node's timers). */
+function frozenAt(ms: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NO_COLOR: '1',
+    TZ: 'UTC',
+    PATH: `${join(work, 'bin')}:${process.env.PATH}`,
+    CTIMES: join(work, 'ctimes'),
+    FAKETIME: stamp(ms),
+    FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    LD_PRELOAD: faketimeLib(),
+  };
+}
+
+/** `backplan ARGS` with the clock frozen at `ms`. */
+function backplanAt(ms: number, args: string[]): Promise<{ code: number; out: string; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(
-      'sanoid',
-      ['--configdir', join(work, 'conf'), '--cache-dir', join(work, 'cache'), '--run-dir', join(work, 'run'),
-        '--take-snapshots', '--prune-snapshots', '--verbose'],
-      {
-        env: {
-          ...process.env,
-          TZ: 'UTC',
-          PATH: `${join(work, 'bin')}:${process.env.PATH}`,
-          CTIMES: join(work, 'ctimes'),
-          FAKETIME: stamp(ms),
-          LD_PRELOAD: faketimeLib(),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [CLI, ...args], { env: frozenAt(ms), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
+    let stdout = '';
+    child.stdout.on('data', (d) => ((out += d), (stdout += d)));
     child.stderr.on('data', (d) => (out += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+    child.on('close', (code) => resolve({ code: code ?? -1, out, stdout }));
   });
+}
+
+const STATE = () => join(work, 'state');
+
+/** One `backplan run` of the job with the clock frozen at `ms`; its journal's lines. */
+async function runAt(ms: number): Promise<{ code: number; out: string; journal: Record<string, unknown>[] }> {
+  const plan = join(work, 'sanoid.backplan.yaml');
+  const r = await backplanAt(ms, ['run', plan, '--state-dir', STATE(), '--format', 'json']);
+  const report = JSON.parse(r.stdout || '{}') as { journal?: string };
+  const journal = report.journal
+    ? readFileSync(report.journal, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+    : [];
+  return { code: r.code, out: r.out, journal };
 }
 
 /** The dataset's snapshots with their (faked) creation times, oldest first. */
@@ -122,13 +142,14 @@ beforeAll(async () => {
   zfs = await startZfsFuse(work);
   zfs.pool(POOL, work, join(work, 'mnt'));
   expect(spawnSync('zfs', ['create', DS]).status).toBe(0);
-  for (const d of ['bin', 'conf', 'run']) mkdirSync(join(work, d));
+  mkdirSync(join(work, 'bin'));
   const real = spawnSync('sh', ['-c', 'command -v zfs'], { encoding: 'utf8' }).stdout.trim();
   writeFileSync(join(work, 'bin', 'zfs'), WRAPPER.replaceAll('zfs_real', real));
   chmodSync(join(work, 'bin', 'zfs'), 0o755);
   writeFileSync(join(work, 'ctimes'), '');
   writeFileSync(join(work, 'sanoid.backplan.yaml'), plan(true));
   writeFileSync(join(work, 'native.backplan.yaml'), plan(false));
+  rmSync(TOOL_DIR, { recursive: true, force: true });
 }, 60_000);
 
 afterAll(async () => {
@@ -141,33 +162,61 @@ afterAll(async () => {
   }
   await zfs?.close();
   if (work) rmSync(work, { recursive: true, force: true });
+  rmSync(TOOL_DIR, { recursive: true, force: true });
 });
 
-describe.skipIf(!ok)('sanoid on zfs-fuse vs backplan simulate (pruner: sanoid)', () => {
-  it('each of 244 runs in 61 days leaves what the engine replays; the last what simulate prints', async () => {
+describe.skipIf(!ok)('backplan run of a pruner: sanoid job on zfs-fuse vs backplan simulate', () => {
+  it('plan and run --dry-run show the sanoid.conf path and the one sanoid argv; no Backplan prune', async () => {
+    const argv = ['sanoid', '--configdir', TOOL_DIR, '--cache-dir', `${TOOL_DIR}/cache`, '--run-dir', `${TOOL_DIR}/run`,
+      '--take-snapshots', '--prune-snapshots', '--verbose'];
+    const r = await cliAt(undefined, ['plan', join(work, 'sanoid.backplan.yaml'), '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    type S = { phase: string; display: string; argv?: string[]; config?: { path: string; content: string } };
+    const steps = (JSON.parse(r.stdout) as { steps: S[] }).steps;
+    expect(steps.map((x) => x.phase)).toEqual(['setup', 'backup']);
     const exp = await cliAt(undefined, ['export', join(work, 'sanoid.backplan.yaml'), '--to', 'sanoid', '-f', 'json']);
     expect(exp.code, exp.stderr).toBe(0);
-    const conf = (JSON.parse(exp.stdout) as { files: { content: string }[] }).files[0].content;
-    expect(conf).toContain(`[${DS}]`);
-    writeFileSync(join(work, 'conf', 'sanoid.conf'), conf);
+    expect(steps[0].config).toEqual({
+      tool: 'sanoid',
+      path: `${TOOL_DIR}/sanoid.conf`,
+      content: (JSON.parse(exp.stdout) as { files: { content: string }[] }).files[0].content,
+      clear: [`${TOOL_DIR}/cache/snapshots.txt`],
+    });
+    expect(steps[1].argv).toEqual(argv);
+    const dry = await cliAt(undefined, ['run', join(work, 'sanoid.backplan.yaml'), '--dry-run', '--format', 'json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const shown = (JSON.parse(dry.stdout) as { steps: S[] }).steps.map((x) => x.display);
+    expect(shown).toEqual([
+      `[local] write sanoid's configuration ${TOOL_DIR}/sanoid.conf (${steps[0].config!.content.length} bytes, ` +
+        `atomically), after removing ${TOOL_DIR}/cache/snapshots.txt`,
+      `[local] ${argv.join(' ')}`,
+    ]);
+  });
 
-    let pruned = 0;
+  it('each of 244 runs in 61 days leaves what the engine replays; the last what simulate prints', async () => {
     for (let i = 0; i < RUNS.length; i++) {
-      const r = await sanoidAt(RUNS[i]);
+      const r = await runAt(RUNS[i]);
       expect(r.code, r.out).toBe(0);
-      pruned += (r.out.match(/INFO: pruning /g) ?? []).length;
+      // The run's own steps, journalled under its lock: the config, then sanoid, nothing else.
+      const ends = r.journal.filter((l) => l.type === 'step-end');
+      expect(ends.map((l) => [l.step, l.status])).toEqual([[`${JOB}/1`, 'ok'], [`${JOB}/2`, 'ok']]);
+      const starts = r.journal.filter((l) => l.type === 'step-start').map((l) => String(l.display));
+      expect(starts[1]).toMatch(/^\[local\] sanoid --configdir /);
       const replay = replaySanoid(RUNS.slice(0, i + 1), POLICY, 'UTC', RUNS[i]);
       expect(realHeld(), `after the run at ${new Date(RUNS[i]).toISOString()}`).toEqual(sorted(replay.held));
+      const kept = (ends[1].detail as { kept?: { name: string }[] } | undefined)?.kept?.map((k) => k.name).sort();
+      expect(kept, 'the journal counts what sanoid left').toEqual(realHeld().map((h) => h.name).sort());
     }
+    expect(readFileSync(join(TOOL_DIR, 'sanoid.conf'), 'utf8')).toContain(`[${DS}]`);
     const held = realHeld();
     // Every type was taken and pruned, and sanoid's "N + 1" (it prunes the list read before taking) shows.
     for (const t of ['hourly', 'daily', 'weekly', 'monthly']) {
       expect(held.some((h) => h.name.endsWith(`_${t}`))).toBe(true);
     }
     expect(held.filter((h) => h.name.endsWith('_hourly'))).toHaveLength(KEEP.hourly + 1);
-    expect(pruned).toBeGreaterThan(200);
+    expect(held.length).toBeLessThan(RUNS.length / 4);
 
-    const sim = await cliAt(undefined, ['simulate', join(work, 'sanoid.backplan.yaml'), '--job', 'snaps', '--from',
+    const sim = await cliAt(undefined, ['simulate', join(work, 'sanoid.backplan.yaml'), '--job', JOB, '--from',
       new Date(FROM).toISOString(), '--at', new Date(AT).toISOString(), '--format', 'json']);
     expect(sim.code, sim.stderr).toBe(0);
     const out = JSON.parse(sim.stdout) as { jobs: { engine: string; snapshots: { time: string; name: string }[] }[] };
@@ -175,12 +224,23 @@ describe.skipIf(!ok)('sanoid on zfs-fuse vs backplan simulate (pruner: sanoid)',
     const predicted = out.jobs[0].snapshots.map((s) => ({ name: s.name, time: Date.parse(s.time) }));
     expect(held).toEqual(sorted(predicted));
 
+    // status reads sanoid's names: the live count is what sanoid left, and the journal's too.
+    const live = await backplanAt(AT, ['status', join(work, 'sanoid.backplan.yaml'), '--state-dir', STATE(), '--live',
+      '--format', 'json']);
+    type J = { job: string; copies: number | null; drift?: { missing: string[]; extra: string[] } | null };
+    const row = (JSON.parse(live.stdout) as { jobs: J[] }).jobs.find((j) => j.job === JOB)!;
+    expect(row.copies, live.out).toBe(held.length);
+    expect(row.drift?.missing, live.out).toEqual([]);
+    const plain = await backplanAt(AT, ['status', join(work, 'sanoid.backplan.yaml'), '--state-dir', STATE(),
+      '--format', 'json']);
+    expect((JSON.parse(plain.stdout) as { jobs: J[] }).jobs.find((j) => j.job === JOB)!.copies).toBe(held.length);
+
     // Backplan's own reading of the same counts (calendar buckets, restic semantics) holds another set.
-    const native = await cliAt(undefined, ['simulate', join(work, 'native.backplan.yaml'), '--job', 'snaps', '--from',
+    const native = await cliAt(undefined, ['simulate', join(work, 'native.backplan.yaml'), '--job', JOB, '--from',
       new Date(FROM).toISOString(), '--at', new Date(AT).toISOString(), '--format', 'json']);
     expect(native.code, native.stderr).toBe(0);
     const nativeOut = JSON.parse(native.stdout) as typeof out;
     const nativeTimes = nativeOut.jobs[0].snapshots.map((s) => Date.parse(s.time)).sort();
     expect(nativeTimes).not.toEqual([...new Set(held.map((h) => h.time))].sort());
-  }, 900_000);
+  }, 1_200_000);
 });

@@ -14,7 +14,8 @@ import { fsFor } from '../../run/exec/files';
 import { Hosts } from '../../run/exec/hosts';
 import { decide, listCopies, namerOf, pruneEngine } from '../../run/prune/copies';
 import { stepsFor } from '../../run/ops/session';
-import type { PruneStep } from '../../run/steps/step';
+import type { CommandStep, PruneSpec, PruneStep } from '../../run/steps/step';
+import { replaySanoid } from '../../retention/sanoid';
 import { simulate } from '../../simulate/simulate';
 import { jobScheduleOf } from '../../checks/shared/schedules';
 import { statusContext } from './state';
@@ -42,14 +43,19 @@ function firesBetween(plan: PlanModel, job: JobModel, from: number, to: number):
 
 /** The drift of one job (no host is changed). `firstSuccess`: ISO time of its first journalled success, if any. */
 export async function jobDrift(plan: PlanModel, job: JobModel, now: number, hosts: Hosts, firstSuccess?: string): Promise<LiveResult> {
-  let step: PruneStep | undefined;
+  let spec: PruneSpec | undefined;
   try {
-    step = stepsFor(plan, job.name, now).find((s): s is PruneStep => s.type === 'prune');
+    const steps = stepsFor(plan, job.name, now);
+    // A job whose tool prunes by rules Backplan models (sanoid, btrbk) is read with those rules.
+    spec =
+      steps.find((s): s is PruneStep => s.type === 'prune')?.prune ??
+      steps.find((s): s is CommandStep => s.type === 'command' && s.prunedBy !== undefined)?.prunedBy;
   } catch (e) {
     return { drift: null, note: (e as Error).message };
   }
-  if (!step) return { drift: null, note: 'its copies are not listed by Backplan (no retention, or its own tool prunes them)' };
-  const spec = step.prune;
+  if (!spec) {
+    return { drift: null, note: 'its copies are not listed by Backplan (no retention, or its own tool prunes them)' };
+  }
   try {
     const engine = pruneEngine(job, plan, spec);
     const listed = await listCopies(spec.inventory, namerOf(job, plan, spec), spec.timezone, fsFor(spec.inventory.host, hosts), {
@@ -66,7 +72,19 @@ export async function jobDrift(plan: PlanModel, job: JobModel, now: number, host
         let gap = Infinity;
         for (let i = 1; i < fires.length; i++) gap = Math.min(gap, fires[i] - fires[i - 1]);
         const tol = Math.min(SIX_HOURS, Number.isFinite(gap) ? gap / 2 : SIX_HOURS);
-        const held = simulate({ fires, engine, policy: spec.policy, timezone: spec.timezone, from: oldest - 60_000, at: now, min: spec.min });
+        // sanoid takes only the types due at each run: its own replay, not one copy per fire.
+        const held =
+          engine.id === 'sanoid'
+            ? { snapshots: replaySanoid(fires, spec.policy, spec.timezone, now).held }
+            : simulate({
+                fires,
+                engine,
+                policy: spec.policy,
+                timezone: spec.timezone,
+                from: oldest - 60_000,
+                at: now,
+                min: spec.min,
+              });
         const times = copies.map((c) => c.time);
         for (const s of held.snapshots) {
           if (s.time > now - tol) continue;

@@ -1,10 +1,14 @@
 // btrfs-snapshot — `btrfs subvolume snapshot -r SUBVOLUME SNAPSHOT_DIR/NAME` on the job's host
 // (read-only, so it can be sent). `snapshot_dir` defaults to the `path` of the job's `storage`.
-// Pruned natively (`btrfs subvolume delete`), keeping the base shared with a btrfs-send job.
+// Pruned natively (`btrfs subvolume delete`), keeping the base shared with a btrfs-send job; with
+// `pruner: btrbk`, btrbk takes and prunes them instead (tool-pruner.ts).
 // Syntax: https://btrfs.readthedocs.io/en/latest/btrfs-subvolume.html
 // (`btrfs subvolume snapshot [-r] <source> <dest>|[<dest>/]<name>`).
 import type { JobModel, PlanModel } from '../../plan/model';
+import { posix } from 'node:path';
+import { engineIdFor } from '../../retention/index';
 import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../steps/driver-kit';
+import { toolPrunerSteps } from './tool-pruner';
 
 /** The snapshot directory of a btrfs-snapshot job (its `snapshot_dir`, else its storage's path). */
 export function snapshotDir(k: Kit, job: JobModel, label = 'snapshot_dir'): string | undefined {
@@ -21,6 +25,15 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const host = k.jobHost();
   const subvol = k.absPath('subvolume');
   const dir = snapshotDir(k, job);
+  if (engineIdFor(job.kind, undefined, job.raw.pruner) === 'btrbk') {
+    // btrbk takes and prunes the snapshots itself (tool-pruner.ts), named `<subvolume name>.<stamp>`.
+    const policy = k.policy();
+    if (k.errors.length || !subvol || !dir) return k.result();
+    const match = `${posix.basename(subvol)}.*`;
+    const inventory = { type: 'btrfs-snapshots' as const, host, dir, match, naming: 'btrbk' as const };
+    toolPrunerSteps(k, 'btrbk', host, policy, inventory, subvol);
+    return k.result();
+  }
   const named = k.copyName(DEFAULT_PREFIX);
   const policy = k.policy();
   const consumers = k.consumers('btrfs-send');

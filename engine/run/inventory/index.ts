@@ -46,6 +46,8 @@ export function snapshotPath(inv: SnapshotInventory, name: string): string {
 export function snapshotMadeBy(step: CommandStep): string | undefined {
   const inv = step.inventory;
   if (!inv || !isSnapshotInventory(inv) || (step.phase !== 'backup' && step.phase !== 'copy')) return undefined;
+  // A tool that names its own snapshots (sanoid, btrbk) does not say which one it made.
+  if ('naming' in inv && inv.naming !== undefined) return undefined;
   const last = step.argv[step.argv.length - 1] ?? '';
   const name = last.slice(Math.max(last.lastIndexOf('@'), last.lastIndexOf('/')) + 1);
   return name ? snapshotPath(inv, name) : undefined;

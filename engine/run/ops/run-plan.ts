@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import type { JobModel, PlanModel } from '../../plan/model';
 import { Hosts } from '../exec/hosts';
 import { runBuiltinStep, runCommandStep, type StepResult } from '../exec/execute';
+import { writeToolConfig } from '../builtin/tool-config';
 import { preflight } from '../exec/preflight';
 import { fsFor } from '../exec/files';
 import { staleToolLockHint, toolUnlockStep } from '../exec/tool-lock';
@@ -33,7 +34,15 @@ import { snapshotMadeBy } from '../inventory/index';
 import { ensureStateDir } from '../state/dir';
 import type { JobState } from '../steps/driver-kit';
 import { backupInventory, takenNames } from './taken-names';
-import { formatStep, LOCAL, type Inventory, type PruneStep, type Step } from '../steps/step';
+import {
+  formatStep,
+  LOCAL,
+  type CommandStep,
+  type Inventory,
+  type PruneSpec,
+  type PruneStep,
+  type Step,
+} from '../steps/step';
 
 export type JobStatus = 'ok' | 'failed' | 'skipped';
 
@@ -204,6 +213,23 @@ async function runPruneStep(step: PruneStep, ctx: RunContext, madeThisRun: Reado
   return { ok: true, detail };
 }
 
+/**
+ * What a tool that prunes by itself (sanoid, btrbk) left, listed as `status` lists it: the
+ * journal's `kept`, as a Backplan prune records it. A listing that fails is a notice, not a failure.
+ */
+async function toolKept(step: CommandStep, spec: PruneSpec, ctx: RunContext): Promise<Record<string, unknown>> {
+  const job = ctx.plan.jobs.get(step.job)!;
+  try {
+    const fs = fsFor(spec.inventory.host, ctx.hosts);
+    const listed = await listCopies(spec.inventory, job, spec.timezone, fs, { hosts: ctx.hosts, signal: ctx.signal });
+    return { kept: listed.copies.map((c) => ({ name: c.name, reasons: [`left by ${spec.engine}`] })) };
+  } catch (e) {
+    const message = `could not list what ${spec.engine} left: ${(e as Error).message}`;
+    ctx.emit({ event: 'notice', job: step.job, message });
+    return {};
+  }
+}
+
 async function runStep(step: Step, ctx: RunContext, madeThisRun: Set<string>): Promise<StepResult> {
   switch (step.type) {
     case 'command': {
@@ -215,6 +241,9 @@ async function runStep(step: Step, ctx: RunContext, madeThisRun: Set<string>): P
       });
       const snapshot = r.ok ? snapshotMadeBy(step) : undefined;
       if (snapshot !== undefined) madeThisRun.add(snapshot);
+      if (r.ok && step.prunedBy) {
+        return { ...r, detail: { ...r.detail, ...(await toolKept(step, step.prunedBy, ctx)) } };
+      }
       return r;
     }
     case 'builtin': {
@@ -227,6 +256,8 @@ async function runStep(step: Step, ctx: RunContext, madeThisRun: Set<string>): P
       if (r.ok && step.output) madeThisRun.add(step.output.path);
       return r;
     }
+    case 'tool-config':
+      return writeToolConfig(step.host, step.config, { hosts: ctx.hosts, redactor: ctx.redactor, signal: ctx.signal });
     case 'prune':
       return runPruneStep(step, ctx, madeThisRun);
   }

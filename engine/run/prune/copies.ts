@@ -23,7 +23,7 @@ import { DELETING_PREFIX, type HostFs } from '../exec/files';
 import type { Hosts } from '../exec/hosts';
 import { isSnapshotInventory, snapshotPath, storeFor } from '../inventory/index';
 import type { SnapshotStore } from '../inventory/types';
-import { nameTimeParser } from '../steps/names';
+import { nameTimeParser, toolNameParser } from '../steps/names';
 import type { Inventory, PruneSpec } from '../steps/step';
 
 export class PruneError extends Error {}
@@ -89,7 +89,10 @@ async function listSnapshots(inv: Inventory, job: JobModel, timezone: string, op
     throw e instanceof PruneError ? e : new PruneError(e.message);
   });
   const rx = globRegex(inv.match);
-  const parse = nameTimeParser(inv.match, job.raw.pattern, job.raw.pattern !== undefined ? timezone : 'UTC');
+  const parse =
+    inv.type !== 'incus-snapshots' && inv.naming
+      ? toolNameParser(inv.naming, timezone, inv.match.replace(/\.\*$/, ''))
+      : nameTimeParser(inv.match, job.raw.pattern, job.raw.pattern !== undefined ? timezone : 'UTC');
   const listed: Listed = {
     copies: [],
     ignored: [],
@@ -180,7 +183,8 @@ export interface PruneDecision {
 
 /** The engine that prunes `job`, checked against the step (a mismatch is a bug, not a guess). */
 export function pruneEngine(job: JobModel, plan: PlanModel, spec: PruneSpec): RetentionEngine {
-  const engine = engineFor(job.kind, spec.policy);
+  // A `pruner` tool's rules when it prunes the kind (then no Backplan prune runs; status reads them).
+  const engine = engineFor(job.kind, spec.policy, {}, job.raw.pruner);
   if (engine.id !== spec.engine)
     throw new PruneError(
       `the ${job.kind} kind is pruned by ${engine.id}, but the step says ${spec.engine}; refusing to prune`,

@@ -97,3 +97,23 @@ export function nameTimeParser(match: string, pattern: unknown, zone: string): N
     return t.isValid && t.hour === +m[4] && t.day === +m[3] && t.second === second ? t.toMillis() : undefined;
   };
 }
+
+/**
+ * Times of snapshots a tool names itself, in the host's local time `zone`: sanoid's
+ * `autosnap_YYYY-MM-DD_HH:MM:SS_<type>ly`, btrbk's `BASE.YYYYMMDDTHHMM` (timestamp_format long,
+ * `_N` added by btrbk when the name was taken). `base`: btrbk's subvolume name.
+ */
+export function toolNameParser(naming: 'sanoid' | 'btrbk', zone: string, base = ''): NameTimeParser {
+  const rx =
+    naming === 'sanoid'
+      ? /^autosnap_(\d{4})-(\d{2})-(\d{2})_(\d{2}):(\d{2}):(\d{2})_\w*ly$/
+      : new RegExp(`^${esc(base)}\\.(\\d{4})(\\d{2})(\\d{2})T(\\d{2})(\\d{2})()(?:_\\d+)?$`);
+  return (name) => {
+    const m = rx.exec(name);
+    if (!m) return undefined;
+    const [year, month, day, hour, minute] = m.slice(1, 6).map(Number);
+    const second = m[6] === '' ? 0 : Number(m[6]);
+    const t = DateTime.fromObject({ year, month, day, hour, minute, second }, { zone });
+    return t.isValid && t.hour === hour && t.day === day ? t.toMillis() : undefined;
+  };
+}

@@ -1,6 +1,6 @@
 // A step as JSON, for `backplan plan --format json` and the editor's dry-run view: the same
 // shape from both faces. Secrets appear as references only (EnvValue), never as values.
-import { formatStep, type ArchiveOp, type EnvValue, type Inventory, type Step } from './step';
+import { formatStep, type ArchiveOp, type EnvValue, type Inventory, type Step, type ToolConfigOp } from './step';
 
 export interface StepJson {
   id: string;
@@ -14,6 +14,7 @@ export interface StepJson {
   pipe?: { host: string; argv: string[] }[];
   env?: Record<string, EnvValue>;
   builtin?: ArchiveOp;
+  config?: ToolConfigOp;
   prune?: { engine: string; timezone: string; min: number; inventory: Inventory };
   notes?: string[];
 }
@@ -28,13 +29,15 @@ export function stepToJson(step: Step): StepJson {
     display: formatStep(step),
     ...(step.notes ? { notes: step.notes } : {}),
   };
-  const pipe =
-    step.type !== 'prune' && step.pipe ? { pipe: step.pipe.map((c) => ({ host: c.host, argv: c.argv })) } : {};
+  const piped = step.type === 'command' || step.type === 'builtin' ? step.pipe : undefined;
+  const pipe = piped ? { pipe: piped.map((c) => ({ host: c.host, argv: c.argv })) } : {};
   switch (step.type) {
     case 'command':
       return { ...base, argv: step.argv, ...pipe, ...(step.env ? { env: step.env } : {}) };
     case 'builtin':
       return { ...base, builtin: step.builtin, ...pipe };
+    case 'tool-config':
+      return { ...base, config: step.config };
     case 'prune':
       return {
         ...base,

@@ -16,6 +16,7 @@
 // - `guard`: before running `argv`, run `guard.argv` (the tool's own dry run) and refuse the
 //   step if it would leave fewer than `guard.min` snapshots or remove the newest (SPEC §8.3).
 // - `builtin`: an operation Backplan does itself (the `archive` kind), streaming to `pipe`/`output`.
+// - `tool-config`: write the configuration file a pruning tool reads (sanoid, btrbk), atomically.
 // - `prune`: evaluate `prune.policy` with the engine-exact evaluator against live inventory,
 //   never removing the newest `min` copies nor a replication base (SPEC §8.3, §8.4).
 // - `after`: ids of steps that must have succeeded in this run first (SPEC §8.2 for prunes).
@@ -111,6 +112,11 @@ export interface CommandStep extends StepBase, Command {
   guard?: PruneGuard;
   /** Where the job's copies written by this step are listed (verify, prune). */
   inventory?: Inventory;
+  /**
+   * The tool this step runs prunes the copies of `inventory` itself, by `prunedBy.engine`'s rules
+   * (sanoid, btrbk): no Backplan prune follows, and `status` reads the copies with this spec.
+   */
+  prunedBy?: PruneSpec;
 }
 
 export interface ArchiveOp {
@@ -126,6 +132,24 @@ export interface ArchiveOp {
   inventory?: Inventory;
 }
 
+/**
+ * The configuration file of a tool that prunes by its own rules (sanoid, btrbk), written for one
+ * job on the step's host: under a temporary name, fsynced, then renamed over the old one.
+ */
+export interface ToolConfigOp {
+  tool: 'sanoid' | 'btrbk';
+  /** Absolute path on the step's host; its directory is created (0700) when missing. */
+  path: string;
+  content: string;
+  /** Files removed before the tool runs: its own cache, which would hide what changed since it was written. */
+  clear: string[];
+}
+
+export interface ToolConfigStep extends StepBase {
+  type: 'tool-config';
+  config: ToolConfigOp;
+}
+
 export interface BuiltinStep extends StepBase {
   type: 'builtin';
   builtin: ArchiveOp;
@@ -133,10 +157,16 @@ export interface BuiltinStep extends StepBase {
   output?: StepOutput;
 }
 
+/**
+ * Snapshots named by the tool that takes them, not by Backplan: sanoid's `autosnap_<date>_<type>`,
+ * btrbk's `NAME.YYYYMMDDTHHMM` (timestamp_format long), both in the host's local time.
+ */
+export type ToolNaming = 'sanoid' | 'btrbk';
+
 /** What a native prune lists to find the job's copies. */
 export type Inventory =
-  | { type: 'zfs-snapshots'; host: string; dataset: string; match: string }
-  | { type: 'btrfs-snapshots'; host: string; dir: string; match: string }
+  | { type: 'zfs-snapshots'; host: string; dataset: string; match: string; naming?: ToolNaming }
+  | { type: 'btrfs-snapshots'; host: string; dir: string; match: string; naming?: ToolNaming }
   | { type: 'files'; host: string; dir: string; match: string }
   | { type: 'directories'; host: string; dir: string; match: string }
   | { type: 'incus-snapshots'; host: string; binary: string; instance: string; match: string }
@@ -167,7 +197,7 @@ export interface PruneStep extends StepBase {
   prune: PruneSpec;
 }
 
-export type Step = CommandStep | BuiltinStep | PruneStep;
+export type Step = CommandStep | BuiltinStep | ToolConfigStep | PruneStep;
 
 // ---------------------------------------------------------------------------------------------
 // Fixed argv the runner uses to finish outputs on a remote host (shared with the display).
@@ -258,6 +288,12 @@ export function formatStep(step: Step): string {
       const cmds = [step as Command, ...(step.pipe ?? [])].map(commandText).join(' | ');
       const expect = step.expect ? ` (expect ${displayQuote(step.expect.stdout)})` : '';
       return `${cmds}${outputText(step.output)}${expect}`;
+    }
+    case 'tool-config': {
+      const b = step.config;
+      const clear = b.clear.length ? `, after removing ${displayArgv(b.clear)}` : '';
+      return `[${step.host}] write ${b.tool}'s configuration ${displayQuote(b.path)} (${b.content.length} bytes, ` +
+        `atomically)${clear}`;
     }
     case 'builtin': {
       const b = step.builtin;
