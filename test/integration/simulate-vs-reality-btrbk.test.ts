@@ -1,13 +1,15 @@
 // btrbk 0.32.5 against the btrbk engine (engine/retention/btrbk.ts), on a real btrfs loop file:
-// 1. `btrbk run` at every fire of a 6-hourly schedule over 61 days (a faked, frozen clock per run),
-//    with the btrbk.conf `backplan export --to btrbk` writes for the job (which `btrbk config print`
-//    accepts), makes and prunes `data.YYYYMMDDTHHMM` snapshots; the set left at the end must be
-//    what `backplan simulate` prints for the same plan with `pruner: btrbk`.
+// 1. `backplan run` of a `pruner: btrbk` job at every fire of a 6-hourly schedule over 61 days (a
+//    faked, frozen clock per run) writes the btrbk.conf `backplan export --to btrbk` gives for the
+//    job (which `btrbk config print` accepts) and runs `btrbk -c FILE run`, which makes and prunes
+//    `data.YYYYMMDDTHHMM` snapshots; the set left at the end must be what `backplan simulate`
+//    prints for the same plan, and what `backplan status` counts. `plan` shows the exact argv.
 // 2. 100 seeded random cases: random snapshot names, preserve matrices (`*` included),
 //    preserve_min, preserve_day_of_week and preserve_hour_of_day, and a random "now"; btrbk's
 //    dry-run prune (`-n -S prune`, its delete rows) must delete exactly what the engine deletes.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
@@ -20,7 +22,7 @@ import {
   formatPreserveMatrix,
 } from '../../engine/retention/btrbk';
 import { btrfsAt, btrfsAvailable, sh, unmountAll } from '../helpers/btrfs';
-import { ensureBuilt } from '../helpers/cli';
+import { CLI, ensureBuilt } from '../helpers/cli';
 import { cliAt, faketimeLib } from '../helpers/faketime';
 import { requireTools } from '../helpers/integration';
 
@@ -30,6 +32,9 @@ const D = 24 * H;
 const UNITS = ['h', 'd', 'w', 'm', 'y'] as const;
 let work = '';
 let mnt = '';
+// The job's name names its btrbk directory on the host (/var/lib/backplan/btrbk/JOB): unique.
+const JOB = `snaps-${randomBytes(3).toString('hex')}`;
+const TOOL_DIR = `/var/lib/backplan/btrbk/${JOB}`;
 
 /** libfaketime reads an absolute FAKETIME as a wall-clock reading in TZ. */
 function stamp(ms: number, zone = 'UTC'): string {
@@ -47,6 +52,26 @@ function btrbkAt(ms: number, zone: string, args: string[]): Promise<{ code: numb
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     child.on('close', (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
+/** `backplan ARGS` with the clock frozen at `ms` in UTC (the monotonic clock real, for node's timers). */
+function backplanAt(ms: number, args: string[]): Promise<{ code: number; out: string; stdout: string }> {
+  return new Promise((resolve) => {
+    const env = {
+      ...process.env,
+      NO_COLOR: '1',
+      TZ: 'UTC',
+      FAKETIME: stamp(ms),
+      FAKETIME_DONT_FAKE_MONOTONIC: '1',
+      LD_PRELOAD: faketimeLib(),
+    };
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let stdout = '';
+    child.stdout.on('data', (d) => ((out += d), (stdout += d)));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, out, stdout }));
   });
 }
 
@@ -89,12 +114,13 @@ beforeAll(() => {
 
 afterAll(() => {
   if (!ok) return;
+  rmSync(TOOL_DIR, { recursive: true, force: true });
   unmountAll();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe.skipIf(!ok)('btrbk on btrfs vs the btrbk engine (pruner: btrbk)', () => {
-  it('btrbk run with the exported btrbk.conf at each of 244 fires in 61 days leaves what simulate prints', async () => {
+  it('backplan run (btrbk run, exported btrbk.conf) at 244 fires in 61 days leaves what simulate prints', async () => {
     const from = Date.UTC(2026, 0, 1);
     const runs = Array.from({ length: 61 * 4 }, (_, i) => from + i * 6 * H);
     const at = runs[runs.length - 1] + H;
@@ -103,7 +129,7 @@ describe.skipIf(!ok)('btrbk on btrfs vs the btrbk engine (pruner: btrbk)', () =>
       'version: 1',
       'timezone: UTC',
       'jobs:',
-      '  snaps:',
+      `  ${JOB}:`,
       '    kind: btrfs-snapshot',
       `    subvolume: ${join(mnt, 'data')}`,
       `    snapshot_dir: ${join(mnt, 'run')}`,
@@ -121,10 +147,24 @@ describe.skipIf(!ok)('btrbk on btrfs vs the btrbk engine (pruner: btrbk)', () =>
     const printed = await btrbkAt(from, 'UTC', ['-c', join(work, 'run.conf'), 'config', 'print']);
     expect(printed.code, printed.out).toBe(0);
     expect(printed.out).toMatch(/snapshot_preserve\s+12h 5d 3w 2m/);
+    // The plan: that same file at the job's path, then the one btrbk argv, and no Backplan prune.
+    const planned = await cliAt(undefined, ['plan', join(work, 'btrbk.backplan.yaml'), '--format', 'json']);
+    expect(planned.code, planned.stderr).toBe(0);
+    type S = { phase: string; display: string; argv?: string[]; config?: { path: string; content: string } };
+    const steps = (JSON.parse(planned.stdout) as { steps: S[] }).steps;
+    expect(steps.map((x) => x.phase)).toEqual(['setup', 'backup']);
+    expect(steps[0].config?.path).toBe(`${TOOL_DIR}/btrbk.conf`);
+    expect(steps[0].config?.content).toBe(conf);
+    expect(steps[1].argv).toEqual(['btrbk', '-c', `${TOOL_DIR}/btrbk.conf`, 'run']);
+    expect(steps[1].display).toBe(`[local] btrbk -c ${TOOL_DIR}/btrbk.conf run`);
+    const state = join(work, 'state');
     for (const t of runs) {
-      const r = await btrbkAt(t, 'UTC', ['-c', join(work, 'run.conf'), '-q', 'run']);
+      const r = await backplanAt(t, ['run', join(work, 'btrbk.backplan.yaml'), '--state-dir', state, '-f', 'json']);
       expect(r.code, r.out).toBe(0);
+      const report = JSON.parse(r.stdout) as { jobs: { steps: { id: string; status: string }[] }[] };
+      expect(report.jobs[0].steps.map((x) => [x.id, x.status])).toEqual([[`${JOB}/1`, 'ok'], [`${JOB}/2`, 'ok']]);
     }
+    expect(readFileSync(`${TOOL_DIR}/btrbk.conf`, 'utf8')).toBe(conf);
     const real = readdirSync(join(mnt, 'run')).sort();
     const sim = await cliAt(undefined, ['simulate', join(work, 'btrbk.backplan.yaml'), '--from',
       new Date(from).toISOString(), '--at', new Date(at).toISOString(), '-f', 'json']);
@@ -134,6 +174,15 @@ describe.skipIf(!ok)('btrbk on btrfs vs the btrbk engine (pruner: btrbk)', () =>
     const predicted = out.jobs[0].snapshots.map((s) => btrbkName('data', Date.parse(s.time), 'UTC')).sort();
     expect(real).toEqual(predicted);
     expect(real.length).toBeGreaterThan(10);
+    // status reads btrbk's names: the live count and the journal's are what btrbk left.
+    type J = { job: string; copies: number | null; drift?: { missing: string[]; extra: string[] } | null };
+    const file = join(work, 'btrbk.backplan.yaml');
+    const live = await backplanAt(at, ['status', file, '--state-dir', state, '--live', '--format', 'json']);
+    const row = (JSON.parse(live.stdout) as { jobs: J[] }).jobs.find((j) => j.job === JOB)!;
+    expect(row.copies, live.out).toBe(real.length);
+    expect(row.drift?.missing, live.out).toEqual([]);
+    const plain = await backplanAt(at, ['status', file, '--state-dir', state, '--format', 'json']);
+    expect((JSON.parse(plain.stdout) as { jobs: J[] }).jobs.find((j) => j.job === JOB)!.copies).toBe(real.length);
   }, 600_000);
 
   it('100 random snapshot lists and policies: btrbk -n prune deletes exactly what the engine deletes', async () => {
