@@ -40,6 +40,13 @@ export async function pruneJob(opts: PruneJobOptions): Promise<PruneJobReport> {
       return pruneWithTool(opts, steps, () =>
         openSession('prune', opts.plan, opts.planPath, opts.job, opts.stateDir, opts),
       );
+    // sanoid, btrbk: the tool prunes as part of each run of the job (drivers/tool-pruner.ts).
+    const tool = steps.find((s) => s.type === 'command' && s.prunedBy !== undefined);
+    if (tool?.type === 'command' && tool.prunedBy)
+      throw new JobOpError(
+        `job ${opts.job} is pruned by ${tool.prunedBy.engine} itself, in each \`backplan run\` of the job; ` +
+          '`backplan prune` for it is not implemented yet',
+      );
     const cmd = steps.find((s) => s.phase === 'prune');
     throw new JobOpError(
       cmd
