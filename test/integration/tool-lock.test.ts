@@ -17,7 +17,25 @@ import { backplanAsync as backplan } from '../helpers/cli-async';
 import { requireTools } from '../helpers/integration';
 import { readJournal } from '../../engine/run/state/journal';
 
-const ok = requireTools('restic', 'pgrep');
+const ok = requireTools('restic', 'pgrep', 'python3');
+
+/** `python3 -c REAPER ARGV...`: runs ARGV as a child subreaper, reaps every orphan, exits with its status. */
+const REAPER = [
+  'import ctypes, os, sys',
+  'ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)',
+  'pid = os.fork()',
+  'if pid == 0:',
+  '    os.execvp(sys.argv[1], sys.argv[1:])',
+  'code = 1',
+  'while True:',
+  '    try:',
+  '        p, st = os.wait()',
+  '    except ChildProcessError:',
+  '        break',
+  '    if p == pid:',
+  '        code = os.waitstatus_to_exitcode(st)',
+  'sys.exit(code if code >= 0 else 128 - code)',
+].join('\n');
 const CHECKS = 'checks: { coverage-3-2-1: off, no-restore-test: off, offsite-unencrypted: off, unused: off }';
 const secret = 'tool-lock-test-password';
 let work = '';
@@ -61,7 +79,12 @@ describe.skipIf(!ok)('restic killed in the middle of a backup', () => {
     expect(init.code, init.stdout + init.stderr).toBe(0);
 
     // Kill the run (and the restic it started) with SIGKILL while restic holds its lock.
-    const c = spawn(process.execPath, [CLI, 'run', plan, '--state-dir', state, '--progress', 'json'], {
+    // The run starts under a subreaper: the restic it leaves behind when killed is reaped, as a
+    // real init does. Without one (a container whose pid 1 never waits) the killed restic stays a
+    // zombie, restic's own staleness test (is its pid alive?) says yes, and no unlock may remove
+    // its lock.
+    const argv = [process.execPath, CLI, 'run', plan, '--state-dir', state, '--progress', 'json'];
+    const c = spawn('python3', ['-c', REAPER, ...argv], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -77,18 +100,24 @@ describe.skipIf(!ok)('restic killed in the middle of a backup', () => {
     const locks = join(repo, 'locks');
     const holding = () => { try { return readdirSync(locks).length > 0; } catch { return false; } };
     for (let i = 0; i < 400 && !holding(); i++) await new Promise((r) => setTimeout(r, 25));
-    const kids = spawnSync('pgrep', ['-P', String(c.pid)], { encoding: 'utf8' })
-      .stdout.split('\n')
+    const pgrep = (parent: number) => spawnSync('pgrep', ['-P', String(parent)], { encoding: 'utf8' }).stdout;
+    const run = Number(pgrep(c.pid!).trim().split('\n')[0]);
+    const kids = pgrep(run)
+      .split('\n')
       .filter(Boolean)
       .map(Number);
     expect(kids.length, 'restic was not running').toBeGreaterThan(0);
     const closed = new Promise((r) => c.once('close', r));
-    c.kill('SIGKILL');
+    process.kill(run, 'SIGKILL');
+    // Each child of a run leads its own process group (restic may sit under a wrapper in it):
+    // the whole group is killed, so no restic outlives the run and keeps its lock alive.
     for (const k of kids) {
-      try {
-        process.kill(k, 'SIGKILL');
-      } catch {
-        // already gone
+      for (const target of [-k, k]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // already gone, or not a group leader
+        }
       }
     }
     await closed;
