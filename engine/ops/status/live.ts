@@ -8,7 +8,8 @@
 // after it, at most 6 h); a missing copy has no name, so it is given as its expected time.
 // The fires of the last tolerance window are not expected yet (a run may be in progress).
 // A job whose tool prunes its own repository (restic, borg) or whose storage cannot be listed
-// gets `drift: null` and a note.
+// gets `drift: null` and a note. A `pruner: sanoid|btrbk` job is listed by the tool's own names
+// and read with the tool's rules (its run step's `prunedBy`), sanoid's expected set by its replay.
 import type { JobModel, PlanModel } from '../../plan/model';
 import { fsFor } from '../../run/exec/files';
 import { Hosts } from '../../run/exec/hosts';
