@@ -75,8 +75,7 @@ describe.skipIf(!ready)('Typing a plan in VS Code (code-server + Chromium)', () 
         'editor.inlayHints.enabled': 'off',
         'editor.renderWhitespace': 'none',
         // No code lens either: lenses come and go above the lines being typed (a half-typed key
-        // reads as a job for a moment), and with them the whole job body was seen outdented once
-        // a Shift+Tab later, with this VSIX and with the one that passed before alike.
+        // reads as a job for a moment) and are not what this test is about.
         'editor.codeLens': false,
       },
     });
@@ -100,9 +99,16 @@ describe.skipIf(!ready)('Typing a plan in VS Code (code-server + Chromium)', () 
     await openFile(page, FILE);
     await expect.poll(() => page.locator('[id="status.editor.mode"]').textContent(), { timeout: 30_000 }).toContain('Backplan');
     await page.locator('.editor-instance .monaco-editor textarea').first().focus();
+    // Each key waits for the editor to have taken the one before: keys sent ahead of a busy
+    // editor were seen applied to a moving selection (the whole job body outdented).
     for (const [text, ...keys] of STEPS) {
       await page.keyboard.type(text, { delay: 10 });
-      for (const k of keys) await page.keyboard.press(k);
+      await expect.poll(async () => (await editorText(page)).endsWith(text), { timeout: 10_000 }).toBe(true);
+      for (const k of keys) {
+        const before = await editorText(page);
+        await page.keyboard.press(k);
+        await expect.poll(() => editorText(page), { timeout: 10_000 }).not.toBe(before);
+      }
       if (process.env.DEBUG_TYPING) console.log(JSON.stringify(await editorText(page)));
     }
     await expect.poll(() => editorText(page), { timeout: 10_000 }).toBe(EXPECTED);
