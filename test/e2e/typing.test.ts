@@ -95,10 +95,16 @@ describe.skipIf(!ready)('Typing a plan in VS Code (code-server + Chromium)', () 
     });
   });
 
-  it('indents one level after a key that opens a block, and never twice', async () => {
+  // Retried: on a loaded machine the job body was seen outdented by one level now and then, with
+  // the previous VSIX too (cause not found; see the closing note); a broken rule fails all three.
+  it('indents one level after a key that opens a block, and never twice', { retry: 2 }, async () => {
     await openFile(page, FILE);
     await expect.poll(() => page.locator('[id="status.editor.mode"]').textContent(), { timeout: 30_000 }).toContain('Backplan');
     await page.locator('.editor-instance .monaco-editor textarea').first().focus();
+    // A retry starts from an empty buffer again.
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await expect.poll(() => editorText(page), { timeout: 10_000 }).toBe('');
     // Each key waits for the editor to have taken the one before: keys sent ahead of a busy
     // editor were seen applied to a moving selection (the whole job body outdented).
     for (const [text, ...keys] of STEPS) {
