@@ -15,7 +15,7 @@
 //   npm run build && node bench/restore.mjs [--rounds 5] [--mb 1024] [--files 300] [--only restic|archive]
 //     [--cli OTHER/cli.js]
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   createReadStream,
   existsSync,
@@ -30,7 +30,7 @@ import {
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ROOT, stats } from './lib.mjs';
+import { incompressibleTree, ROOT, stats } from './lib.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -54,25 +54,8 @@ for (const tool of ['restic', 'tar'])
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is not installed`);
 
 // ---- the tree: FILES files of random bytes, MB in all, made once (as run-restic.mjs) --------
-const tree = join(ROOT, 'bench', '.cache', `restic-tree-${MB}m-${FILES}`);
-function makeTree() {
-  const each = Math.floor((MB << 20) / FILES);
-  if (existsSync(join(tree, '.complete'))) return;
-  rmSync(tree, { recursive: true, force: true });
-  for (let i = 0; i < FILES; i++) {
-    const d = join(tree, `d${String(i % 10)}`);
-    mkdirSync(d, { recursive: true });
-    const size = Math.floor(each * (0.5 + ((i * 7919) % 101) / 100));
-    writeFileSync(join(d, `f${String(i).padStart(4, '0')}.bin`), randomBytes(size));
-  }
-  writeFileSync(join(tree, '.complete'), '');
-}
 const t0 = Date.now();
-makeTree();
-const bytes = readdirSync(tree)
-  .filter((d) => d !== '.complete')
-  .flatMap((d) => readdirSync(join(tree, d)).map((f) => statSync(join(tree, d, f)).size))
-  .reduce((a, b) => a + b, 0);
+const { tree, bytes } = incompressibleTree(MB, FILES);
 const ready = ((Date.now() - t0) / 1000).toFixed(1);
 console.error(`tree ${tree}: ${(bytes / 2 ** 20).toFixed(0)} MiB in ${FILES} files (ready in ${ready} s)`);
 

@@ -8,11 +8,10 @@
 //
 //   node scripts/build.mjs && node bench/run-restic.mjs [--rounds 5] [--mb 1024] [--files 300]
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, stats } from './lib.mjs';
+import { incompressibleTree, ROOT, stats } from './lib.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,26 +27,8 @@ if (!existsSync(CLI)) throw new Error('build first: node scripts/build.mjs');
 if (spawnSync('sh', ['-c', 'command -v restic']).status !== 0) throw new Error('restic is not installed');
 
 // ---- the tree: FILES files of random bytes, MB in all, made once ------------------------------
-const tree = join(ROOT, 'bench', '.cache', `restic-tree-${MB}m-${FILES}`);
-function makeTree() {
-  const each = Math.floor((MB << 20) / FILES);
-  if (existsSync(join(tree, '.complete'))) return;
-  rmSync(tree, { recursive: true, force: true });
-  for (let i = 0; i < FILES; i++) {
-    const d = join(tree, `d${String(i % 10)}`);
-    mkdirSync(d, { recursive: true });
-    // Sizes vary around the mean (±50%) so the tree looks like a real one.
-    const size = Math.floor(each * (0.5 + ((i * 7919) % 101) / 100));
-    writeFileSync(join(d, `f${String(i).padStart(4, '0')}.bin`), randomBytes(size));
-  }
-  writeFileSync(join(tree, '.complete'), '');
-}
 const t0 = Date.now();
-makeTree();
-const bytes = readdirSync(tree)
-  .filter((d) => d !== '.complete')
-  .flatMap((d) => readdirSync(join(tree, d)).map((f) => statSync(join(tree, d, f)).size))
-  .reduce((a, b) => a + b, 0);
+const { tree, bytes } = incompressibleTree(MB, FILES);
 console.error(`tree ${tree}: ${(bytes / 2 ** 20).toFixed(0)} MiB in ${FILES} files (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 
 // ---- one round ---------------------------------------------------------------------------------
