@@ -7,7 +7,7 @@
 // A root protects one unit per thing it names, on its host (the job's `host` by name; none = the
 // machine running Backplan; two host entries for one machine are not equated, a name is the only
 // identity the plan gives):
-// - file kinds (restic, borg, rsync, archive): one `path` unit per item of `paths` — relative
+// - file kinds (restic, borg, rsync, archive, duplicity): one `path` unit per item of `paths` — relative
 //   paths of local jobs resolved against the plan's folder as the runner resolves them
 //   (engine/plan/resolve-paths), `.`/`..`/doubled slashes folded, trailing slashes ignored.
 //   `exclude` is ignored: an excluded file is a detail of one backup, not another data set.
@@ -83,10 +83,10 @@ export interface AtomUnit extends UnitBase {
 
 export type DataUnit = PathUnit | FilesystemUnit | AtomUnit;
 
-const FILE_KINDS = new Set(['restic', 'borg', 'rsync', 'archive']);
+const FILE_KINDS = new Set(['restic', 'borg', 'rsync', 'archive', 'duplicity']);
 const DEFAULT_PORT: Record<string, number> = { 'pg-dump': 5432, 'mysql-dump': 3306 };
 /** Kinds that write into `<to.path>/<job>/`. */
-const OWN_DIR_KINDS = new Set(['restic', 'borg', 'rsync', 'archive', 'pg-dump', 'mysql-dump']);
+const OWN_DIR_KINDS = new Set(['restic', 'borg', 'rsync', 'archive', 'duplicity', 'pg-dump', 'mysql-dump']);
 
 /** `/home/` → `/home`, `a/./b//c` → `a/b/c`; `/` stays `/`. */
 function normalisePath(p: string): string {
