@@ -53,7 +53,9 @@ export function parsePlan(text: string): ParsedPlan {
   }
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { merge: true, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+    // logLevel 'error': the library's warnings (a collection used as a key) go to process.emitWarning, which in the
+    // language server lands in the client's log as an error on every keystroke
+    doc = parseDocument(text, { merge: true, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, logLevel: 'error' });
   } catch (e) {
     // The parser is iterative, but deep structures can still exhaust the stack in places.
     return { text, value: undefined, findings: [syntax(`the YAML could not be read: ${describeCrash(e)}`, 0, 0)] };
