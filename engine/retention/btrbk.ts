@@ -12,10 +12,13 @@
 //   snapshot of each hour is an hourly, kept while its delta_hours ≤ h; the first hourly of each
 //   day is a daily (≤ d); the first daily of each week a weekly (≤ w); the first weekly of each
 //   month a monthly (≤ m); the first monthly of each year a yearly (≤ y). A count of 0 keeps none.
-// - Source and target retention are independent policies; on the source btrbk also keeps the
-//   latest snapshot that a target has received ("latest common"), which the prune of a
-//   btrfs-send job passes as a protected snapshot. Not modelled: timestamp_format short/long-iso
-//   (the `_N` suffix of same-minute snapshots sorts after its twin), archive_preserve.
+// - Source (`snapshot_preserve*`, a btrfs-snapshot job) and target (`target_preserve*`, a
+//   btrfs-send job) retention are independent policies read by the same schedule(); the target's
+//   preserve_min may also be `no` (nothing kept by it) or a count of 0 (`0d`: this day only).
+//   btrbk's "latest common" rule (the newest source snapshot with a backup, and that backup,
+//   forced on both sides) is applied by its run (btrbk-send.ts), passed here as `forced`.
+//   Not modelled: timestamp_format short/long-iso (the `_N` suffix of same-minute snapshots sorts
+//   after its twin), archive_preserve.
 // Backplan's `keep` counts map onto `preserve` (hourly: 48 → 48h, -1/all → *); the policy may also
 // say btrbk's own terms: preserve_min, preserve, preserve_day_of_week, preserve_hour_of_day.
 import type { PolicyModel } from '../plan/model';
@@ -36,8 +39,8 @@ type Unit = (typeof UNITS)[number];
 type Count = number | 'all';
 
 export interface BtrbkPreserve {
-  /** `all`, `latest`, or `{ n, unit }`. */
-  min: 'all' | 'latest' | { n: number; unit: Unit };
+  /** `all`, `latest`, `no` (target only: nothing kept by it), or `{ n, unit }`. */
+  min: 'all' | 'latest' | 'no' | { n: number; unit: Unit };
   counts: Partial<Record<Unit, Count>>;
   dayOfWeek: (typeof BTRBK_DAYS)[number];
   hourOfDay: number;
@@ -48,6 +51,7 @@ const KEEP_UNITS: Record<string, Unit> = { hourly: 'h', daily: 'd', weekly: 'w',
 /** btrbk's preserve matrix (`18h 7d 4w 12m *y`), or an error message. */
 export function parsePreserveMatrix(text: string): Partial<Record<Unit, Count>> | string {
   const out: Partial<Record<Unit, Count>> = {};
+  if (text.trim() === 'no') return out; // btrbk.conf's `snapshot_preserve no`: nothing by the matrix
   let rest = ` ${text}`;
   const re = /\s+(\*|[0-9]+)([hdwmyHDWMY])/;
   for (let m = re.exec(rest); m; m = re.exec(rest)) {
@@ -57,6 +61,11 @@ export function parsePreserveMatrix(text: string): Partial<Record<Unit, Count>> 
     rest = rest.replace(re, '');
   }
   return rest.trim() === '' ? out : `\`${text}\` is not a btrbk preserve matrix (like \`48h 14d 4w 6m *y\`)`;
+}
+
+/** preserve_min as btrbk.conf writes it. */
+export function formatPreserveMin(min: BtrbkPreserve['min']): string {
+  return typeof min === 'string' ? min : `${min.n}${min.unit}`;
 }
 
 /** A preserve matrix as btrbk.conf writes it (h d w m y order). */
@@ -69,7 +78,10 @@ export function formatPreserveMatrix(counts: Partial<Record<Unit, Count>>): stri
 /** The btrbk terms of a policy, or the problems that keep it from having them. */
 export type PreserveResult = { ok: true; value: BtrbkPreserve } | { ok: false; problems: Unsupported[] };
 
-export function btrbkPreserve(policy: PolicyModel | undefined): PreserveResult {
+/** Which btrbk options the policy stands for: `snapshot_preserve*` or `target_preserve*`. */
+export type BtrbkSide = 'snapshot' | 'target';
+
+export function btrbkPreserve(policy: PolicyModel | undefined, side: BtrbkSide = 'snapshot'): PreserveResult {
   const raw = (policy?.raw ?? {}) as Record<string, unknown>;
   const keep = keepOf(policy) as Record<string, unknown> | undefined;
   const problems: Unsupported[] = [];
@@ -98,11 +110,16 @@ export function btrbkPreserve(policy: PolicyModel | undefined): PreserveResult {
   }
   let min: BtrbkPreserve['min'] = 'latest';
   if (raw.preserve_min !== undefined) {
+    // btrbk.conf: snapshot_preserve_min all|latest|[1-9][0-9]*[hdwmy], target_preserve_min also no and 0.
     const m = /^([0-9]+)([hdwmy])$/.exec(String(raw.preserve_min));
+    const target = side === 'target';
     if (raw.preserve_min === 'all' || raw.preserve_min === 'latest') min = raw.preserve_min;
-    else if (m && Number(m[1]) > 0) min = { n: Number(m[1]), unit: m[2] as Unit };
+    else if (target && raw.preserve_min === 'no') min = 'no';
+    else if (m && (target || Number(m[1]) > 0)) min = { n: Number(m[1]), unit: m[2] as Unit };
     else {
-      const message = '`preserve_min` is all, latest or N followed by h, d, w, m or y';
+      const message = target
+        ? '`preserve_min` of a target is all, latest, no or N (0 allowed) followed by h, d, w, m or y'
+        : '`preserve_min` is all, latest or N (from 1) followed by h, d, w, m or y';
       problems.push({ key: ['preserve_min'], message });
     }
   }
@@ -140,21 +157,40 @@ interface Entry {
 const hourStamp = (p: { year: number; month: number; day: number; hour: number }) =>
   Date.UTC(p.year, p.month - 1, p.day, p.hour) / 3_600_000;
 
+/** What schedule() is told besides the list: forced entries, informative ones, future dates. */
+export interface ScheduleOptions {
+  /** Ids kept whatever the schedule says, with btrbk's reason (FORCE_PRESERVE). */
+  forced?: ReadonlyMap<string, string>;
+  /**
+   * Ids that take part in the calendar (first of hour, latest) but are neither kept nor removed:
+   * the backups already on the target when btrbk picks the snapshots to send.
+   */
+  informative?: ReadonlySet<string>;
+  /** A date in the future is kept (true for every delete; the resume's pick does not say it). */
+  keepFuture?: boolean;
+}
+
 /** btrbk's schedule() over `snapshots` at `now`; `forced` ids are kept whatever the schedule says. */
 export function btrbkSchedule(
   snapshots: readonly SnapshotIn[],
   preserve: BtrbkPreserve,
   now: number,
   zone: string,
-  forced: ReadonlySet<string> = new Set(),
+  forcedIds: ReadonlySet<string> = new Set(),
+  opts: ScheduleOptions = {},
 ): RetentionDecision {
+  const forced = new Map(opts.forced ?? []);
+  for (const id of forcedIds) if (!forced.has(id)) forced.set(id, 'preserve forced: latest common snapshot');
+  const info = opts.informative ?? new Set<string>();
+  const isInfo = (s: SnapshotIn) => (s.id !== undefined && info.has(s.id) ? 1 : 0);
   const n = localParts(now, zone, false);
   const nowH = hourStamp(n);
   const dowIndex = BTRBK_DAYS.indexOf(preserve.dayOfWeek);
-  // Ascending by the minute of the name; equal dates keep their input order.
+  // Ascending by the minute of the name, informative entries after regular ones of the same date;
+  // equal dates keep their input order.
   const sorted = snapshots
-    .map((s, i) => ({ s, i, t: Math.floor(s.time / 60_000) }))
-    .sort((a, b) => a.t - b.t || a.i - b.i)
+    .map((s, i) => ({ s, i, t: Math.floor(s.time / 60_000), f: isInfo(s) }))
+    .sort((a, b) => a.t - b.t || a.f - b.f || a.i - b.i)
     .map((x) => x.s);
   const entries: Entry[] = sorted.map((s) => {
     const p = localParts(s.time, zone, false);
@@ -181,8 +217,8 @@ export function btrbkSchedule(
     const dy = n.year - year;
     const dm = dy * 12 + (n.month - 1 - month);
     const e: Entry = { s, dh, dd, dw, dm, dy };
-    if (s.id !== undefined && forced.has(s.id)) e.reason = 'preserve forced: latest common snapshot';
-    if (dh < 0) e.reason = `preserve forced: ${-dh} hours in the future`;
+    if (s.id !== undefined && forced.has(s.id)) e.reason = forced.get(s.id);
+    if ((opts.keepFuture ?? true) && dh < 0) e.reason = `preserve forced: ${-dh} hours in the future`;
     return e;
   });
 
@@ -194,7 +230,7 @@ export function btrbkSchedule(
   const min = preserve.min;
   for (const e of entries) {
     if (min === 'all') e.reason = 'preserve min: all';
-    else if (min !== 'latest') {
+    else if (min !== 'latest' && min !== 'no') {
       const d = { h: e.dh, d: e.dd, w: e.dw, m: e.dm, y: e.dy }[min.unit];
       if (d <= min.n) e.reason = `preserve min: ${d} ${min.unit} ago`;
     }
@@ -218,24 +254,30 @@ export function btrbkSchedule(
   const keep: KeptSnapshot[] = [];
   const remove: SnapshotIn[] = [];
   for (const e of entries.slice().reverse()) {
+    if (isInfo(e.s)) continue;
     if (e.reason) keep.push({ snapshot: e.s, reasons: [e.reason] });
     else remove.push(e.s);
   }
   return { keep, remove };
 }
 
-function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: RetentionContext): RetentionDecision {
-  const p = btrbkPreserve(policy);
-  if (!p.ok) throw new Error(p.problems.map((x) => x.message).join('; '));
-  return btrbkSchedule(snapshots, p.value, ctx.now, ctx.timezone);
+function engineOf(side: BtrbkSide): RetentionEngine {
+  return {
+    id: 'btrbk',
+    release: side === 'target' ? 'btrbk 0.32.5, target_preserve' : 'btrbk 0.32.5',
+    unsupported: (policy) => {
+      const p = btrbkPreserve(policy, side);
+      return p.ok ? [] : p.problems;
+    },
+    evaluate(snapshots, policy, ctx: RetentionContext): RetentionDecision {
+      const p = btrbkPreserve(policy, side);
+      if (!p.ok) throw new Error(p.problems.map((x) => x.message).join('; '));
+      return btrbkSchedule(snapshots, p.value, ctx.now, ctx.timezone);
+    },
+  };
 }
 
-export const btrbkEngine: RetentionEngine = {
-  id: 'btrbk',
-  release: 'btrbk 0.32.5',
-  unsupported: (policy) => {
-    const p = btrbkPreserve(policy);
-    return p.ok ? [] : p.problems;
-  },
-  evaluate,
-};
+/** `snapshot_preserve*`: a btrfs-snapshot job's snapshots. */
+export const btrbkEngine: RetentionEngine = engineOf('snapshot');
+/** `target_preserve*`: the backups of a btrfs-send job (its target). */
+export const btrbkTargetEngine: RetentionEngine = engineOf('target');

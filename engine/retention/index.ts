@@ -4,7 +4,7 @@
 import { kindInfo } from '../kinds';
 import type { JobModel, PlanModel, PolicyModel } from '../plan/model';
 import { borgEngine } from './borg';
-import { btrbkEngine } from './btrbk';
+import { btrbkEngine, btrbkTargetEngine } from './btrbk';
 import { duplicityEngine } from './duplicity';
 import { hasExpiry, hasTiers, isSet, keepOf } from './common';
 import { incusEngine, veleroEngine } from './expiry';
@@ -55,6 +55,15 @@ export function isEngineId(id: string): id is EngineId {
   return (ENGINE_IDS as readonly string[]).includes(id);
 }
 
+/** btrbk's target_preserve* engine, with the refusals the wrappers add after btrbk's own. */
+const BTRBK_TARGET: RetentionEngine = {
+  ...btrbkTargetEngine,
+  unsupported: (p) => [
+    ...btrbkTargetEngine.unsupported(p),
+    ...ENGINES.btrbk.unsupported(p).slice(btrbkEngine.unsupported(p).length),
+  ],
+};
+
 /** The engine with this id (undefined for an unknown id given as a string). */
 export function getEngine(id: EngineId): RetentionEngine;
 export function getEngine(id: string): RetentionEngine | undefined;
@@ -70,12 +79,13 @@ export function isExpiryOnly(policy: PolicyModel | undefined): boolean {
 }
 
 /**
- * The kinds whose snapshots a `pruner` tool may prune instead of Backplan (SPEC §4). The send
- * kinds are not here yet: their replica side is simulated by Backplan's rules only.
+ * The kinds whose snapshots a `pruner` tool may prune instead of Backplan (SPEC §4). sanoid's
+ * send kind is not here yet: its replica side is simulated by Backplan's rules only.
  */
 export const PRUNER_KINDS: Readonly<Record<string, readonly string[]>> = {
   sanoid: ['zfs-snapshot'],
-  btrbk: ['btrfs-snapshot'],
+  // btrbk on a btrfs-send: its target_preserve*, with the source's section (btrbk-send.ts).
+  btrbk: ['btrfs-snapshot', 'btrfs-send'],
 };
 
 /**
@@ -103,6 +113,7 @@ export function engineFor(
   pruner?: unknown,
 ): RetentionEngine {
   const id = engineIdFor(kind, policy, pruner);
+  if (id === 'btrbk' && kind === 'btrfs-send') return BTRBK_TARGET;
   return id === 'restic' ? withoutChains(resticEngineFor(versions.restic)) : getEngine(id);
 }
 
@@ -126,5 +137,5 @@ export { resticEngine, resticEngineFor } from './restic';
 export { nativeEngine } from './native';
 export { pbsEngine } from './pbs';
 export { sanoidEngine } from './sanoid';
-export { btrbkEngine } from './btrbk';
+export { btrbkEngine, btrbkTargetEngine } from './btrbk';
 export { incusEngine, veleroEngine, toIncusExpiry, toVeleroTtl } from './expiry';

@@ -89,7 +89,7 @@ describe('btrbk policy forms', () => {
     const min3 = { ...policy({ keep: { daily: 7 } }), min: 3 };
     expect(btrbkEngine.unsupported(min3).map((u) => u.key[0])).toEqual(['min']);
     expect(engineIdFor('btrfs-snapshot', undefined, 'btrbk')).toBe('btrbk');
-    expect(engineIdFor('btrfs-send', undefined, 'btrbk')).toBe('native');
+    expect(engineIdFor('btrfs-send', undefined, 'btrbk')).toBe('btrbk');
     expect(engineIdFor('zfs-snapshot', undefined, 'btrbk')).toBe('native');
   });
 
