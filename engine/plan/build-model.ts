@@ -14,7 +14,17 @@ function entries(v: unknown): [string, Obj][] {
   return Object.entries(v).map(([k, x]) => [k, isObj(x) ? x : {}]);
 }
 
-const COUNT_KEYS = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly', 'full', 'incrementals_of'] as const;
+const COUNT_KEYS = [
+  'last',
+  'frequently',
+  'hourly',
+  'daily',
+  'weekly',
+  'monthly',
+  'yearly',
+  'full',
+  'incrementals_of',
+] as const;
 const WITHIN_KEYS = ['within', 'within_hourly', 'within_daily', 'within_weekly', 'within_monthly', 'within_yearly'] as const;
 
 /** `all` and -1 mean unlimited; anything else non-numeric is left out (the schema reports it). */

@@ -37,6 +37,8 @@ export interface StorageModel {
 /** Counts: a number, -1 for unlimited ('all' in the plan is normalised to -1). */
 export interface KeepModel {
   last?: number;
+  /** sanoid only: its `frequently` count. */
+  frequently?: number;
   hourly?: number;
   daily?: number;
   weekly?: number;

@@ -39,16 +39,33 @@ function withoutChains(e: RetentionEngine): RetentionEngine {
   return { ...e, unsupported: (p) => [...e.unsupported(p), ...chainKeys(p, e.id)] };
 }
 
+/** `keep.frequently` and `frequent_period` are sanoid's: every other engine would drop them silently. */
+function sanoidKeys(policy: PolicyModel | undefined, id: EngineId): Unsupported[] {
+  const out: Unsupported[] = [];
+  if (isSet(keepOf(policy)?.frequently)) {
+    out.push({ key: ['keep', 'frequently'], message: `\`keep.frequently\` is sanoid's type; the ${id} engine has none` });
+  }
+  if (policy?.raw?.frequent_period !== undefined) {
+    out.push({ key: ['frequent_period'], message: `\`frequent_period\` is sanoid's; the ${id} engine has no such period` });
+  }
+  return out;
+}
+
+/** The engine, refusing sanoid's own keys besides its own refusals. */
+function withoutSanoid(e: RetentionEngine): RetentionEngine {
+  return { ...e, unsupported: (p) => [...e.unsupported(p), ...sanoidKeys(p, e.id)] };
+}
+
 const ENGINES: Record<EngineId, RetentionEngine> = {
-  restic: withoutChains(resticEngine),
-  borg: withoutChains(borgEngine),
-  pbs: withoutChains(pbsEngine),
-  native: withoutChains(nativeEngine),
-  incus: withoutChains(incusEngine),
-  velero: withoutChains(veleroEngine),
-  duplicity: duplicityEngine,
+  restic: withoutSanoid(withoutChains(resticEngine)),
+  borg: withoutSanoid(withoutChains(borgEngine)),
+  pbs: withoutSanoid(withoutChains(pbsEngine)),
+  native: withoutSanoid(withoutChains(nativeEngine)),
+  incus: withoutSanoid(withoutChains(incusEngine)),
+  velero: withoutSanoid(withoutChains(veleroEngine)),
+  duplicity: withoutSanoid(duplicityEngine),
   sanoid: sanoidEngine,
-  btrbk: btrbkEngine,
+  btrbk: withoutSanoid(btrbkEngine),
 };
 
 export function isEngineId(id: string): id is EngineId {
@@ -114,7 +131,7 @@ export function engineFor(
 ): RetentionEngine {
   const id = engineIdFor(kind, policy, pruner);
   if (id === 'btrbk' && kind === 'btrfs-send') return BTRBK_TARGET;
-  return id === 'restic' ? withoutChains(resticEngineFor(versions.restic)) : getEngine(id);
+  return id === 'restic' ? withoutSanoid(withoutChains(resticEngineFor(versions.restic))) : getEngine(id);
 }
 
 /** The `tool_versions` declared on a host (the tools run on the job's host). */

@@ -55,11 +55,21 @@ export const SANOID_TIMING = {
 
 const S = 1000;
 
-/** Period length in seconds per type (prune_snapshots). */
-function periodSeconds(type: SanoidType): number {
+/**
+ * The policy's `frequent_period` (minutes, beside `keep`; sanoid's default 15), or undefined
+ * when it is written but is not a whole number of minutes from 1 (sanoid divides by it).
+ */
+export function frequentPeriod(policy: PolicyModel | undefined): number | undefined {
+  const v = policy?.raw?.frequent_period;
+  if (v === undefined) return SANOID_TIMING.frequent_period;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : undefined;
+}
+
+/** Period length in seconds per type (prune_snapshots); `fp` is frequent_period in minutes. */
+function periodSeconds(type: SanoidType, fp: number): number {
   switch (type) {
     case 'frequently':
-      return 60 * SANOID_TIMING.frequent_period;
+      return 60 * fp;
     case 'hourly':
       return 3600;
     case 'daily':
@@ -101,16 +111,17 @@ function wallTime(zone: string, y: number, mo: number, d: number, h: number, min
   return goWallToInstant(Date.UTC(y, mo - 1, d, h, min, 0), zone);
 }
 
-/** The latest preferred time of `type` at `now` (take_snapshots), in ms. */
-export function preferredTime(now: number, type: SanoidType, zone: string): number {
+/** The latest preferred time of `type` at `now` (take_snapshots), in ms; `fp`: frequent_period. */
+export function preferredTime(now: number, type: SanoidType, zone: string, fp: number = SANOID_TIMING.frequent_period): number {
   const p = localParts(now, zone, false);
   const T = SANOID_TIMING;
   let t: number;
   switch (type) {
     case 'frequently': {
-      const slice = Math.floor(p.minute / T.frequent_period) * T.frequent_period;
+      // This hour at minute int(min / fp) × fp, 0 seconds (one past 59 never happens: slice ≤ min).
+      const slice = Math.floor(p.minute / fp) * fp;
       t = wallTime(zone, p.year, p.month, p.day, p.hour, slice);
-      return t > now ? t - T.frequent_period * MINUTE : t;
+      return t > now ? t - fp * MINUTE : t;
     }
     case 'hourly':
       t = wallTime(zone, p.year, p.month, p.day, p.hour, T.hourly_min);
@@ -144,6 +155,7 @@ export function sanoidDue(
   counts: Readonly<Record<SanoidType, number>>,
   newest: Readonly<Partial<Record<string, number>>>,
   zone: string,
+  fp: number = SANOID_TIMING.frequent_period,
 ): SanoidType[] {
   const order: SanoidType[] = ['yearly', 'monthly', 'weekly', 'daily', 'hourly', 'frequently'];
   const nowS = Math.floor(now / S);
@@ -152,7 +164,7 @@ export function sanoidDue(
     const last = newest[type];
     if (last === undefined) return true;
     // newestage > maxage, both in whole seconds as sanoid computes them.
-    return nowS - Math.floor(last / S) > nowS - Math.floor(preferredTime(now, type, zone) / S);
+    return nowS - Math.floor(last / S) > nowS - Math.floor(preferredTime(now, type, zone, fp) / S);
   });
 }
 
@@ -178,6 +190,10 @@ function unsupported(policy: PolicyModel): Unsupported[] {
       out.push({ key: ['keep', t], message: `sanoid needs a whole number for \`keep.${t}\` (no unlimited)` });
     }
   }
+  if (frequentPeriod(policy) === undefined) {
+    const message = 'sanoid needs `frequent_period` as a whole number of minutes from 1 (it divides by it)';
+    out.push({ key: ['frequent_period'], message });
+  }
   if (!SANOID_TYPES.some((t) => countOf(keep?.[t]) > 0)) {
     const message = 'sanoid takes no snapshot without a count above 0 for some type (hourly, daily, ...)';
     out.push({ key: ['keep'], message });
@@ -188,6 +204,7 @@ function unsupported(policy: PolicyModel): Unsupported[] {
 /** One prune_snapshots pass at `ctx.now` over snapshots named by `name` (else `id`). */
 function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: RetentionContext): RetentionDecision {
   const counts = sanoidCounts(policy);
+  const fp = frequentPeriod(policy) ?? SANOID_TIMING.frequent_period;
   const nowS = Math.floor(ctx.now / S);
   const reasons = new Map<SnapshotIn, string[]>();
   const removed = new Set<SnapshotIn>();
@@ -204,7 +221,7 @@ function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: Re
   }
   for (const [type, list] of byType) {
     const n = counts[type];
-    const period = periodSeconds(type);
+    const period = periodSeconds(type, fp);
     const maxAge = nowS - n * period;
     const sorted = list.slice().sort((a, b) => Math.floor(a.time / S) - Math.floor(b.time / S));
     let left = sorted.length;
@@ -213,7 +230,7 @@ function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: Re
         removed.add(s);
         left--;
       } else if (Math.floor(s.time / S) >= maxAge) {
-        reasons.set(s, [`${type} ${n}: younger than ${n} × ${periodWords(type)}`]);
+        reasons.set(s, [`${type} ${n}: younger than ${n} × ${periodWords(type, fp)}`]);
       } else {
         reasons.set(s, [`${type} ${n}: the type has no more than ${n}`]);
       }
@@ -229,9 +246,9 @@ function evaluate(snapshots: readonly SnapshotIn[], policy: PolicyModel, ctx: Re
   return { keep, remove };
 }
 
-function periodWords(type: SanoidType): string {
+function periodWords(type: SanoidType, fp: number): string {
   const words: Record<SanoidType, string> = {
-    frequently: `${SANOID_TIMING.frequent_period} min`,
+    frequently: `${fp} min`,
     hourly: '1 h',
     daily: '1 d',
     weekly: '7 d',
@@ -271,6 +288,7 @@ export interface SanoidReplay {
  */
 export function replaySanoid(runs: readonly number[], policy: PolicyModel, zone: string, at: number): SanoidReplay {
   const counts = sanoidCounts(policy);
+  const fp = frequentPeriod(policy) ?? SANOID_TIMING.frequent_period;
   let held: SanoidSnapshot[] = [];
   const newest: Partial<Record<string, number>> = {};
   let created = 0;
@@ -283,7 +301,7 @@ export function replaySanoid(runs: readonly number[], policy: PolicyModel, zone:
   for (let i = 0; i < runs.length; i++) {
     const now = Math.floor(runs[i] / S) * S;
     if (now > at) break;
-    const due = sanoidDue(now, counts, newest, zone);
+    const due = sanoidDue(now, counts, newest, zone, fp);
     const taken = due.map((type) => ({ time: now, name: sanoidName(now, type, zone), type }));
     const decision = evaluate(
       held.map((h) => ({ time: h.time, id: h.name })),

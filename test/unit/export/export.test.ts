@@ -166,7 +166,7 @@ describe('backplan export', () => {
     const san = json(['export', plan, '--to', 'sanoid']);
     expect(san.code, san.stderr).toBe(0);
     expect(san.out.files[0]).toMatchObject({ host: 'pve', path: '/etc/sanoid/sanoid.conf' });
-    expect(san.out.files[0].content).toContain('[tank/vm]\n\tfrequently = 0\n\thourly = 24\n\tdaily = 7\n\tweekly = 0\n\tmonthly = 3\n\tyearly = 0\n\tautosnap = yes\n\tautoprune = yes\n\trecursive = yes');
+    expect(san.out.files[0].content).toContain('[tank/vm]\n\tfrequently = 0\n\thourly = 24\n\tdaily = 7\n\tweekly = 0\n\tmonthly = 3\n\tyearly = 0\n\tfrequent_period = 15\n\tautosnap = yes\n\tautoprune = yes\n\trecursive = yes');
   });
 
   it('velero: a Schedule resource with the zone, namespaces and TTL', () => {
