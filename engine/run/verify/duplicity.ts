@@ -1,8 +1,11 @@
 // `backplan verify` for duplicity jobs: the newest backup set (or `--copy`, a set's time as
 // duplicity writes it, `20260101T030000Z`) is restored with `duplicity restore [--time T]` into a
-// scratch directory on this machine — duplicity replays the set's whole chain, so a broken full
-// or incremental fails here — and every restored file is compared by sha256 with the source, as
-// for restic and borg (verify/repo.ts). The secrets (PASSPHRASE) go by environment, as for runs.
+// scratch directory on the job's host — this machine, or the job's remote host, where its
+// duplicity, keys and cache are, exactly as `backplan restore` runs it — duplicity replays the
+// set's whole chain, so a broken full or incremental fails here — and every restored file is
+// compared with the source: by sha256 here as for restic and borg (verify/repo.ts), byte for byte
+// on the remote host (verify/remote-tree.ts). The secrets (PASSPHRASE) go by environment, as for
+// runs. The scratch directory is removed afterwards on either side.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +13,7 @@ import { duplicityParts } from '../drivers/duplicity';
 import { runTool } from '../exec/guard';
 import { LOCAL } from '../exec/quote';
 import { parseCollectionStatus } from '../inventory/duplicity';
+import { compareRemoteTree, remoteScratch, removeRemoteScratch } from './remote-tree';
 import { JobOpError, type VerifyJobOptions, type VerifyJobReport } from '../ops/types';
 import type { CommandStep, Step } from '../steps/step';
 import { endTreeVerify } from './repo';
@@ -28,25 +32,23 @@ export async function verifyDuplicityJob(
   const t0 = Date.now();
   const backup = steps.find((s): s is CommandStep => s.type === 'command' && s.phase === 'backup');
   if (!backup) throw new JobOpError(`job ${opts.job}: no duplicity step to verify`);
-  if (backup.host !== LOCAL) {
-    throw new JobOpError(
-      `verify of a duplicity job on a remote host (${backup.host}) is not implemented yet: ` +
-        'it restores on this machine only',
-    );
-  }
+  const host = backup.host;
+  const remote = host !== LOCAL;
   const { bin, common, url } = duplicityParts(backup);
   const paths = duplicityPaths(backup);
   const s = open();
   let status: 'ok' | 'failed' = 'failed';
   const stepId = `${opts.job}/verify`;
-  const scratch = await mkdtemp(join(opts.scratchDir ?? tmpdir(), 'bp-verify-'));
+  let scratch: string | undefined;
   try {
+    scratch = remote
+      ? await remoteScratch(s.hosts, host).catch((e: Error) => {
+          throw new JobOpError(e.message);
+        })
+      : await mkdtemp(join(opts.scratchDir ?? tmpdir(), 'bp-verify-'));
     const x = { hosts: s.hosts, redactor: s.redactor };
     const env = backup.env ? { env: backup.env } : {};
-    const listed = await runTool(
-      { host: LOCAL, argv: [bin, 'collection-status', '--log-fd=1', ...common, url], ...env },
-      x,
-    );
+    const listed = await runTool({ host, argv: [bin, 'collection-status', '--log-fd=1', ...common, url], ...env }, x);
     if (listed.error || listed.code !== 0) {
       throw new JobOpError(
         s.redactor.text(
@@ -59,10 +61,10 @@ export async function verifyDuplicityJob(
     const copy = opts.copy ?? sets[sets.length - 1].stamp;
     if (!sets.some((x) => x.stamp === copy))
       throw new JobOpError(`no backup set ${copy}; sets: ${sets.map((x) => x.stamp).join(', ')}`);
-    const tree = join(scratch, 'tree');
+    const tree = `${scratch}/tree`;
     const restore = [bin, 'restore', `--time=${copy}`, ...common, url, tree];
     const description =
-      `restore ${copy} of ${opts.job} (its whole chain) into a scratch directory ` +
+      `restore ${copy} of ${opts.job} (its whole chain) into a scratch directory${remote ? ` on ${host}` : ''} ` +
       'and compare every file with the source';
     s.journal.append({
       type: 'step-start',
@@ -73,13 +75,27 @@ export async function verifyDuplicityJob(
       display: restore.join(' '),
     });
     s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy}` });
-    const r = await runTool({ host: LOCAL, argv: restore, ...env }, x, scratch);
-    const done = { copy, tool: 'duplicity', r, root: tree, paths, what: 'backup set' };
+    const r = await runTool({ host, argv: restore, ...env }, x, remote ? undefined : scratch);
+    // On the remote host the scratch tree goes as soon as it is compared: one that cannot be
+    // removed is a problem of the test (as a scratch zfs clone is, verify/replica.ts).
+    const compareThere = async () => {
+      const c = await compareRemoteTree(s.hosts, host, tree, paths).catch((e: Error) => ({
+        checked: 0,
+        bytes: 0,
+        problems: [s.redactor.text(e.message)],
+      }));
+      const left = await removeRemoteScratch(s.hosts, host, scratch!);
+      scratch = undefined;
+      return left ? { ...c, problems: [...c.problems, left] } : c;
+    };
+    const compare = remote ? { compare: compareThere, host } : {};
+    const done = { copy, tool: 'duplicity', r, root: tree, paths, what: 'backup set', ...compare };
     const report = await endTreeVerify(s, opts, t0, done);
     status = report.ok ? 'ok' : 'failed';
     return report;
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    if (scratch !== undefined && remote) await removeRemoteScratch(s.hosts, host, scratch);
+    else if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
     await s.close(status, t0);
   }
 }

@@ -163,7 +163,18 @@ export async function endTreeVerify(
   s: VerifySession,
   opts: VerifyJobOptions,
   t0: number,
-  o: { copy: string; tool: string; r: ToolRun; root: string; paths: readonly string[]; what: string },
+  o: {
+    copy: string;
+    tool: string;
+    r: ToolRun;
+    root: string;
+    paths: readonly string[];
+    what: string;
+    /** The comparison where the copy was restored on another host (verify/remote-tree.ts). */
+    compare?: () => Promise<{ checked: number; bytes: number; problems: string[] }>;
+    /** That host, for the summary. */
+    host?: string;
+  },
 ): Promise<VerifyJobReport> {
   const { copy, r } = o;
   const stepId = `${opts.job}/verify`;
@@ -173,6 +184,11 @@ export async function endTreeVerify(
   if (r.error || r.code !== 0) {
     const last = r.stderr.trim().split('\n').slice(-3).join(' | ');
     problems.push(s.redactor.text(r.error ?? `${o.tool} exited with status ${r.code}: ${last}`));
+  } else if (o.compare) {
+    const c = await o.compare();
+    checked = c.checked;
+    size.bytes = c.bytes;
+    problems.push(...c.problems);
   } else for (const p of o.paths) checked += await compareTree(join(o.root, p), p, problems, size);
   if (checked === 0 && problems.length === 0) problems.push(`the ${o.what} holds no file of the source paths`);
   const status = problems.length ? 'failed' : 'ok';
@@ -189,6 +205,8 @@ export async function endTreeVerify(
     copy,
     path: copy,
     journal: s.journal.path,
-    summary: `${copy} restored into a scratch directory; all ${checked} files are identical to the source`,
+    summary:
+      `${copy} restored into a scratch directory${o.host ? ` on ${o.host}` : ''}; ` +
+      `all ${checked} files are identical to the source`,
   };
 }
