@@ -45,7 +45,7 @@ export const BORG_RULES = [
   { rule: 'yearly', key: 'yearly', flag: '--keep-yearly' },
 ] as const satisfies readonly { rule: string; key: keyof KeepModel; flag: string }[];
 
-type PeriodRule = (typeof BORG_RULES)[number]['rule'];
+export type PeriodRule = (typeof BORG_RULES)[number]['rule'];
 
 /** Plan keys borg 1.2 has no option for. */
 const NO_BORG_OPTION: Partial<Record<keyof KeepModel, string>> = {
@@ -159,7 +159,7 @@ const CHECKPOINT = /\.checkpoint(\.\d+)?$/;
  * number: two archives share a period exactly when their local fields up to the rule's unit are
  * equal (second, hour, day: by local day number; week: ISO week-year and week).
  */
-function periodKey(p: LocalParts, rule: PeriodRule): number {
+export function periodKey(p: LocalParts, rule: PeriodRule): number {
   let k: number;
   switch (rule) {
     case 'secondly':

@@ -99,11 +99,11 @@ export function isEmptyResticRules(r: ResticRules): boolean {
 type Bucketer = (p: LocalParts, nr: number) => number;
 
 const byNumber: Bucketer = (_p, nr) => nr;
-const byHour: Bucketer = (p) => p.year * 1_000_000 + p.month * 10_000 + p.day * 100 + p.hour;
-const byDay: Bucketer = (p) => p.year * 10_000 + p.month * 100 + p.day;
-const byIsoWeek: Bucketer = (p) => p.isoYear * 100 + p.isoWeek;
-const byMonth: Bucketer = (p) => p.year * 100 + p.month;
-const byYear: Bucketer = (p) => p.year;
+export const byHour: Bucketer = (p) => p.year * 1_000_000 + p.month * 10_000 + p.day * 100 + p.hour;
+export const byDay: Bucketer = (p) => p.year * 10_000 + p.month * 100 + p.day;
+export const byIsoWeek: Bucketer = (p) => p.isoYear * 100 + p.isoWeek;
+export const byMonth: Bucketer = (p) => p.year * 100 + p.month;
+export const byYear: Bucketer = (p) => p.year;
 
 /** True when the snapshot carries every tag of `list` (an empty tag `""` matches an untagged snapshot). */
 function hasTags(snapshot: SnapshotIn, list: readonly string[]): boolean {

@@ -232,6 +232,7 @@ class ReplicaReplay implements SourceWatcher {
       band: -1,
       group: null,
       stamp: 0,
+      keys: null,
     };
     f.held.append(r);
     f.tiers.added(r);

@@ -25,6 +25,8 @@ export interface Rec {
   band: number;
   group: Group | null;
   stamp: number;
+  /** Its calendar buckets for the count rules, once computed (counts-fast.ts). */
+  keys: number[] | null;
 }
 
 export function snapOf(r: Rec): SnapshotIn {

@@ -86,6 +86,7 @@ import { HOUR, MINUTE } from '../retention/calendar';
 import { ZoneClock } from './clock';
 import { Held, snapOf, type Rec } from './held';
 import { incrementalApplies, TiersIncremental } from './tiers-incremental';
+import { CountsFast } from './counts-fast';
 
 /** How long after its instant a prune reads the snapshot list (see the header). */
 export const PRUNE_DELAY_MS = 1;
@@ -258,7 +259,8 @@ export function simulate(input: SimulateInput): SimulateResult {
     deadline: expiryDeadline(input.engine.id, input.policy, clock),
     clock,
   };
-  if ((input.strategy ?? 'auto') === 'auto' && incrementalApplies(input.engine, input.policy)) {
+  const fast = incrementalApplies(input.engine, input.policy) || CountsFast.for(input.engine, input.policy, clock, input.timezone);
+  if ((input.strategy ?? 'auto') === 'auto' && fast) {
     const r = run(prepared, true);
     if (r) return r;
   }
@@ -270,7 +272,11 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
   const { input, fires, prunes, lastPrune, minN, deadline } = p;
   const { engine, policy, timezone, at } = input;
   const held = new Held();
-  const tiers = incremental ? new TiersIncremental(policy, p.clock, held) : undefined;
+  const tiers = incremental && incrementalApplies(engine, policy) ? new TiersIncremental(policy, p.clock, held) : undefined;
+  // Count rules decided without the engine (counts-fast.ts); its marks reuse Rec.stamp, which
+  // only the tiers path reads otherwise.
+  const counts = incremental && !tiers ? CountsFast.for(engine, policy, p.clock, timezone) : undefined;
+  let countStamp = 0;
 
   // The copies of this source, and the bases they pin on it (see the header).
   const watchers = input.watchers ? input.watchers() : [];
@@ -407,12 +413,29 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
     return keep;
   };
 
+  /** The count rules' decision, min and bases applied, without the engine (not the last prune). */
+  const pruneCounts = (now: number): void => {
+    const stamp = ++countStamp;
+    counts!.decide(now, held.tail, stamp);
+    const size = held.size;
+    let i = 0;
+    for (let r = held.head; r; i++) {
+      const next: Rec | null = r.next;
+      if (r.stamp !== stamp && i < size - minN && !pinned.has(r)) remove(r, r.expires <= now);
+      r = next;
+    }
+  };
+
   const prune = (instant: number): boolean => {
     prunesRun++;
     const now = instant + PRUNE_DELAY_MS;
+    const isFinal = instant === lastPrune;
+    if (counts && !isFinal) {
+      pruneCounts(now);
+      return true;
+    }
     const minProt = protectedList();
     const prot = pinned.size > 0 ? [...minProt, ...pinned.keys()] : minProt;
-    const isFinal = instant === lastPrune;
     let victims: readonly Rec[];
     if (tiers && !isFinal) {
       victims = incrementalVictims(now, prot);
@@ -427,6 +450,11 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
         if (fast.length !== victims.length) return false;
         const a = new Set(victims);
         if (!fast.every((r) => a.has(r))) return false;
+      }
+      if (counts) {
+        const stamp = ++countStamp;
+        counts.decide(now, held.tail, stamp);
+        for (let r = held.head; r; r = r.next) if ((r.stamp === stamp) !== keep.has(snapOf(r).id!)) return false;
       }
       if (isFinal) {
         finalReasons = new Map();
@@ -480,6 +508,7 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
         band: -1,
         group: null,
         stamp: 0,
+        keys: null,
       };
       seq++;
       held.append(r);
