@@ -1,16 +1,21 @@
 // btrfs-send — replicate the snapshots of the `from` btrfs-snapshot job into a directory on the
 // host of `to` (`snapshot_dir`, else `<to.path>/<job>`): `btrfs send [-p PARENT] SNAP |
 // btrfs receive DIR`, each side on its own host. Incremental from the newest snapshot both sides
-// hold (-p); the first send is full. An interrupted receive leaves a subvolume without a
+// hold (-p); the first send is full. With `pruner: btrbk` (its source too), `btrbk resume` on the
+// source's section sends and prunes instead (btrbk-send.ts). An interrupted receive leaves a subvolume without a
 // received UUID: the live state lists it and the job deletes it (a step) before retrying. Pruned natively on the
 // target. Syntax: https://btrfs.readthedocs.io/en/latest/btrfs-send.html (`btrfs send [-p <parent>] <subvol>`),
 // https://btrfs.readthedocs.io/en/latest/btrfs-receive.html (`btrfs receive <path>`).
 import type { JobModel, PlanModel } from '../../plan/model';
 import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../steps/driver-kit';
 import { snapshotDir } from './btrfs-snapshot';
+import { btrbkTargetDir } from '../../export/btrbk';
+import { engineIdFor } from '../../retention/index';
+import { btrbkTargetMkdirs, toolPrunerSteps } from './tool-pruner';
 
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
   const k = new Kit(job, plan, ctx);
+  if (engineIdFor(job.kind, undefined, job.raw.pruner) === 'btrbk') return btrbkSend(k, job, plan);
   const from = k.source('btrfs-snapshot');
   const srcHost = from ? k.hostRef(from.host, `host of ${from.name}`, [...from.at, 'host']) : undefined;
   const srcDir = from ? snapshotDir(k, from, `snapshot_dir of ${from.name}`) : undefined;
@@ -69,5 +74,42 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
       replicaOf: from.name,
     });
   }
+  return k.result();
+}
+
+/**
+ * `pruner: btrbk`: the job is the `target` of its source's btrbk section; `btrbk -c FILE resume`
+ * on the source's host sends every snapshot the target keeps, then prunes backups and snapshots,
+ * keeping the latest common pair itself (no Backplan replication base step).
+ */
+function btrbkSend(k: Kit, job: JobModel, plan: PlanModel): DriverResult {
+  const from = k.source('btrfs-snapshot');
+  if (!from) return k.result();
+  if (from.raw.pruner !== 'btrbk') {
+    k.err(
+      `\`pruner: btrbk\` sends only snapshots btrbk took: give ${from.name} \`pruner: btrbk\` too, ` +
+        'or remove `pruner`',
+      k.at('pruner'),
+    );
+    return k.result();
+  }
+  const host = k.hostRef(from.host, `host of ${from.name}`, [...from.at, 'host']);
+  const where = btrbkTargetDir(plan, job, from);
+  if ('problem' in where) k.err(`\`pruner: btrbk\`: ${where.problem}`, k.at('to'));
+  const subvol = typeof from.raw.subvolume === 'string' ? from.raw.subvolume : undefined;
+  if (k.errors.length || !subvol || 'problem' in where) return k.result();
+  const policy = k.policy();
+  const base = subvol.replace(/\/+$/, '').split('/').pop()!;
+  const inventory = {
+    type: 'btrfs-snapshots' as const,
+    host,
+    dir: where.dir,
+    match: `${base}.*`,
+    naming: 'btrbk' as const,
+  };
+  toolPrunerSteps(k, 'btrbk', host, policy, inventory, `${subvol} to ${where.dir}`, {
+    action: 'resume',
+    mkdirs: btrbkTargetMkdirs(plan, from),
+  });
   return k.result();
 }

@@ -8,7 +8,7 @@ import type { JobModel, PlanModel } from '../../plan/model';
 import { posix } from 'node:path';
 import { engineIdFor } from '../../retention/index';
 import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../steps/driver-kit';
-import { toolPrunerSteps } from './tool-pruner';
+import { btrbkTargetMkdirs, toolPrunerSteps } from './tool-pruner';
 
 /** The snapshot directory of a btrfs-snapshot job (its `snapshot_dir`, else its storage's path). */
 export function snapshotDir(k: Kit, job: JobModel, label = 'snapshot_dir'): string | undefined {
@@ -31,7 +31,8 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     if (k.errors.length || !subvol || !dir) return k.result();
     const match = `${posix.basename(subvol)}.*`;
     const inventory = { type: 'btrfs-snapshots' as const, host, dir, match, naming: 'btrbk' as const };
-    toolPrunerSteps(k, 'btrbk', host, policy, inventory, subvol);
+    // A target directory btrbk cannot open makes it skip the snapshot delete: made first.
+    toolPrunerSteps(k, 'btrbk', host, policy, inventory, subvol, { mkdirs: btrbkTargetMkdirs(plan, job) });
     return k.result();
   }
   const named = k.copyName(DEFAULT_PREFIX);

@@ -1,13 +1,15 @@
-// `pruner: sanoid` (zfs-snapshot) and `pruner: btrbk` (btrfs-snapshot): the tool itself takes and
-// prunes the job's snapshots, with the configuration `backplan export --to sanoid|btrbk` writes
-// for this one job, so what a run leaves is what `backplan simulate` (retention/sanoid.ts,
-// btrbk.ts) shows. Two steps: the configuration written atomically on the job's host, then the
-// tool (no Backplan prune: the tool prunes). The configuration lives in a directory of its own
+// `pruner: sanoid` (zfs-snapshot) and `pruner: btrbk` (btrfs-snapshot, and the btrfs-send that
+// copies it, btrbk-send.ts): the tool itself takes (sends) and prunes the job's snapshots, with
+// the configuration `backplan export --to sanoid|btrbk` writes for this one job, so what a run
+// leaves is what `backplan simulate` (retention/sanoid.ts, btrbk.ts) shows. Two steps: the
+// configuration written atomically on the job's host, then the tool (no Backplan prune: the tool
+// prunes). The configuration lives in a directory of its own
 // per job on that host, /var/lib/backplan/<tool>/<job>, fixed so that `backplan plan` shows the
 // exact path; sanoid's snapshot cache and lock files go there too, and its cache is removed
 // before each run (sanoid 2.1.0 trusts a cache younger than 15 minutes and does not refresh it
 // after taking, so a cache left by an earlier run would hide the snapshots taken since).
-import { exportBtrbk } from '../../export/btrbk';
+import { btrbkTargetDir, btrbkTargets, exportBtrbk } from '../../export/btrbk';
+import type { JobModel, PlanModel } from '../../plan/model';
 import { exportSanoid } from '../../export/sanoid';
 import type { ExportOptions, ExportResult } from '../../export/types';
 import type { PolicyModel } from '../../plan/model';
@@ -42,6 +44,17 @@ function exported(k: Kit, tool: 'sanoid' | 'btrbk'): string | undefined {
 }
 
 /**
+ * The target directories of `source`'s btrbk send jobs that Backplan makes (`<to.path>/<job>`;
+ * a job's own `snapshot_dir` must exist, as for any btrfs-send).
+ */
+export function btrbkTargetMkdirs(plan: PlanModel, source: JobModel): string[] {
+  return btrbkTargets(plan, source).flatMap((t) => {
+    const where = btrbkTargetDir(plan, t, source);
+    return t.raw.snapshot_dir === undefined && 'dir' in where ? [where.dir] : [];
+  });
+}
+
+/**
  * The steps of a job whose snapshots `tool` takes and prunes: write its configuration, run it.
  * `inventory` is where its snapshots are listed (status), named as the tool names them.
  */
@@ -52,12 +65,20 @@ export function toolPrunerSteps(
   policy: PolicyModel | undefined,
   inventory: Inventory,
   what: string,
+  opts: { action?: 'resume'; mkdirs?: string[] } = {},
 ): void {
-  const consumers = k.consumers(tool === 'sanoid' ? 'zfs-send' : 'btrfs-send');
+  // btrbk keeps the latest common snapshot/backup pair itself, for the targets in its section: a
+  // `pruner: btrbk` send job is one (btrbk-send.ts); a send by Backplan is not.
+  const ownTargets = tool === 'btrbk' ? btrbkTargets(k.plan, k.job).map((j) => j.name) : [];
+  const consumers = k.consumers(tool === 'sanoid' ? 'zfs-send' : 'btrfs-send').filter((c) => !ownTargets.includes(c));
   if (consumers.length) {
+    const fix =
+      tool === 'btrbk'
+        ? 'give the send job `pruner: btrbk` too (btrbk then sends it and keeps the latest common pair)'
+        : 'let Backplan prune this job (remove `pruner`) while it is replicated';
     k.err(
       `\`pruner: ${tool}\`: ${tool} would prune the snapshot ${consumers.join(', ')} sends from (it keeps no ` +
-        'replication base); let Backplan prune this job (remove `pruner`) while it is replicated',
+        `replication base for a send it does not make); ${fix}`,
       k.at('pruner'),
     );
   }
@@ -75,14 +96,20 @@ export function toolPrunerSteps(
     host,
     config: { tool, path: conf, content, clear: tool === 'sanoid' ? [`${cache}/snapshots.txt`] : [] },
   });
+  // btrbk with a target: the snapshot job runs `snapshot` (create, delete snapshots), the send
+  // job `resume` (send, delete backups, delete snapshots), both on the same section (btrbk(1)).
+  const action = tool === 'btrbk' ? (opts.action ?? (ownTargets.length ? 'snapshot' : 'run')) : undefined;
   const argv =
     tool === 'sanoid'
       ? [bin, '--configdir', dir, '--cache-dir', cache, '--run-dir', `${dir}/run`, '--take-snapshots',
           '--prune-snapshots', '--verbose']
-      : [bin, '-c', conf, 'run'];
+      : [bin, '-c', conf, action!];
+  for (const d of opts.mkdirs ?? []) k.mkdir(host, d);
   k.command(
     'backup',
-    `${tool} takes and prunes the snapshots of ${what} by its own rules`,
+    action === 'resume'
+      ? `btrbk sends the snapshots of ${what} its target keeps, and prunes both sides by its own rules`
+      : `${tool} takes and prunes the snapshots of ${what} by its own rules`,
     { host, argv },
     {
       inventory,

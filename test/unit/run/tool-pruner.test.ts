@@ -7,7 +7,7 @@ import { DRIVERS } from '../../../engine/run/drivers/index';
 import { toolNameParser } from '../../../engine/run/steps/names';
 import { planSteps } from '../../../engine/run/steps/plan-steps';
 import { formatStep, type CommandStep, type ToolConfigStep } from '../../../engine/run/steps/step';
-import { FLEET, NOW, job, plan, policy } from './helpers';
+import { FLEET, NOW, job, plan, policy, storage } from './helpers';
 
 const keep = { hourly: 4, daily: 7, weekly: 3 };
 const sanoidJob = (f: Record<string, unknown> = {}) =>
@@ -96,6 +96,43 @@ describe('pruner: btrbk', () => {
       type: 'btrfs-snapshots', host: 'scylla', dir: '/mnt/pool/snaps', match: 'data.*', naming: 'btrbk',
     });
     expect(run.prunedBy?.engine).toBe('btrbk');
+  });
+
+  it('with a pruner: btrbk btrfs-send: one section with its target; the jobs run snapshot and resume', () => {
+    const pool = storage('scylla-backup', { host: 'scylla', media: 'hdd', path: '/mnt/backup' });
+    const retention = policy(undefined, { keep: { hourly: 12, daily: 5 } });
+    const send = job('off', { kind: 'btrfs-send', from: 'vol', to: 'scylla-backup', pruner: 'btrbk',
+      retention: policy(undefined, { preserve_min: 'no', preserve: '14d 4w' }) });
+    const p = plan({ ...FLEET, storage: [...FLEET.storage!, pool], jobs: [btrbkJob({ retention }), send] });
+    const r = planSteps(p, { now: NOW });
+    expect(r.errors).toEqual([]);
+    const conf = exportBtrbk(p, { planPath: '' }, ['off']).files[0];
+    expect(conf.jobs).toEqual(['vol', 'off']);
+    expect(conf.content).toContain('    target send-receive /mnt/backup/off\n      target_preserve_min no\n');
+    expect(conf.content).toContain('      target_preserve 14d 4w\n');
+    const mine = (j: string) => r.steps.filter((s) => s.job === j);
+    expect(mine('vol').map((s) => s.type)).toEqual(['tool-config', 'command', 'command']);
+    expect(mine('off').map((s) => s.type)).toEqual(['tool-config', 'command', 'command']);
+    const [c1, mk, snap] = mine('vol') as [ToolConfigStep, CommandStep, CommandStep];
+    const [c2, , resume] = mine('off') as [ToolConfigStep, CommandStep, CommandStep];
+    expect(c1.config.content).toBe(conf.content);
+    expect(c2.config.content).toBe(conf.content);
+    expect(mk.argv).toEqual(['mkdir', '-p', '--', '/mnt/backup/off']);
+    expect(snap.argv).toEqual(['btrbk', '-c', '/var/lib/backplan/btrbk/vol/btrbk.conf', 'snapshot']);
+    expect(resume.argv).toEqual(['btrbk', '-c', '/var/lib/backplan/btrbk/off/btrbk.conf', 'resume']);
+    expect(resume.inventory).toMatchObject({ dir: '/mnt/backup/off', match: 'data.*', naming: 'btrbk' });
+    expect(resume.prunedBy?.engine).toBe('btrbk');
+  });
+
+  it('a btrbk send needs a btrbk source on its host; a Backplan send from a btrbk source is refused', () => {
+    const retention = policy(undefined, { keep: { daily: 5 } });
+    const send = (f: Record<string, unknown>) =>
+      job('off', { kind: 'btrfs-send', from: 'vol', to: 'charybde-pool', retention, ...f });
+    const errs = (...jobs: ReturnType<typeof job>[]) => planSteps(plan({ ...FLEET, jobs }), { now: NOW }).errors
+      .map((e) => e.message).join('\n');
+    expect(errs(btrbkJob({ retention, pruner: undefined }), send({ pruner: 'btrbk' }))).toMatch(/give vol `pruner: btrbk`/);
+    expect(errs(btrbkJob({ retention }), send({ pruner: 'btrbk' }))).toMatch(/another host/);
+    expect(errs(btrbkJob({ retention }), send({}))).toMatch(/give the send job `pruner: btrbk` too/);
   });
 });
 
