@@ -182,7 +182,9 @@ class ReplicaReplay implements SourceWatcher {
   /** The incremental tiers evaluator and its copy of the replica (null: every prune in full). */
   private readonly fast: { held: Held; tiers: TiersIncremental; seq: number } | null;
   /** On the incremental path, the last prune: its input and what it kept (judged from it at the end). */
-  private lastJudged: { list: number[]; base: number | undefined; t: number; kept: number[] } | null = null;
+  private lastJudged: { list: number[]; base: number | undefined; t: number; kept: number[]; keptLength: number } | null = null;
+  /** Incremental path: snapshots received or removed at this step (their gaps are settled after it). */
+  private touched: Rec[] = [];
   private created = 0;
   private removed = 0;
   private expired = 0;
@@ -236,6 +238,7 @@ class ReplicaReplay implements SourceWatcher {
     };
     f.held.append(r);
     f.tiers.added(r);
+    this.touched.push(r);
   }
 
   /** A prune on the incremental path: the tiers' removals, minus the min newest and the base. */
@@ -251,14 +254,15 @@ class ReplicaReplay implements SourceWatcher {
     for (const r of tiers.decide(t + PRUNE_DELAY_MS, prot)) {
       tiers.removing(r);
       held.unlink(r);
+      this.touched.push(r);
       this.removed++;
     }
     const kept: number[] = [];
     for (let r = held.head; r; r = r.next) kept.push(r.time);
+    // `repSet` is read by mirrors only, and this path only sends.
     this.rep = kept;
-    this.repSet = new Set(kept);
-    // `rep` grows with the next sends: what this prune kept is a copy.
-    this.lastJudged = { list, base, t, kept: kept.slice() };
+    // `rep` only grows after this (the next sends), so what this prune kept is its first `keptLength`.
+    this.lastJudged = { list, base, t, kept, keptLength: kept.length };
   }
 
   /**
@@ -271,12 +275,26 @@ class ReplicaReplay implements SourceWatcher {
     this.lastJudged = null;
     const out = pruneList(last.list, this.copy, this.min, last.base, this.sourceName, last.t);
     this.judged = out.reasons;
-    return out.kept.length === last.kept.length && out.kept.every((t, i) => t === last.kept[i]);
+    return out.kept.length === last.keptLength && out.kept.every((t, i) => t === last.kept[i]);
   }
 
   private consider(ms: number, gFrom: number, gTo: number, live: boolean): void {
     const g = this.gap;
     if (g === null || ms > g.ms || (ms === g.ms && (gFrom < g.from || (gFrom === g.from && g.live && !live)))) this.gap = { ms, from: gFrom, to: gTo, live };
+  }
+
+  /**
+   * The gaps that are new at the end of this step (incremental path): next to each snapshot
+   * received, where each removed one was. Every other pair was there at the previous step, and
+   * considering a pair again changes nothing.
+   */
+  private settleGaps(): void {
+    for (const r of this.touched) {
+      let n: Rec | null = r;
+      while (n && !n.alive) n = n.next;
+      if (n && n.prev) this.consider(n.time - n.prev.time, n.prev.time, n.time, false);
+    }
+    this.touched.length = 0;
   }
 
   pin(source: SourceView): { time: number; reason: string } | undefined {
@@ -306,7 +324,7 @@ class ReplicaReplay implements SourceWatcher {
           newest !== undefined && (this.rep.length === 0 || (newest > this.rep[this.rep.length - 1] && newestCommon(this.rep, source.has) !== undefined));
         if (canSend) {
           this.rep.push(newest);
-          this.repSet.add(newest);
+          if (!this.fast) this.repSet.add(newest);
           this.received(newest);
           this.created++;
         } else if (!this.prunesAt) {
@@ -340,7 +358,8 @@ class ReplicaReplay implements SourceWatcher {
 
     if (this.started) {
       const rep = this.rep;
-      for (let i = 1; i < rep.length; i++) this.consider(rep[i] - rep[i - 1], rep[i - 1], rep[i], false);
+      if (this.fast) this.settleGaps();
+      else for (let i = 1; i < rep.length; i++) this.consider(rep[i] - rep[i - 1], rep[i - 1], rep[i], false);
       this.minCount = Math.min(this.minCount, rep.length);
       this.maxCount = Math.max(this.maxCount, rep.length);
       if (rep.length > 0) this.lastHeld = rep[rep.length - 1];

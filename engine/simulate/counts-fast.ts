@@ -31,7 +31,7 @@ interface Window {
   bucket: number;
 }
 
-/** Keeps the newest-first order and the kept flags of one decision (reused from prune to prune). */
+/** The count rules of one policy, ready to decide at any prune time. */
 export class CountsFast {
   private readonly kind: 'restic' | 'borg';
   /** Native: windows from the prune time; restic: from the newest snapshot. */
@@ -43,8 +43,6 @@ export class CountsFast {
   private readonly borgWithinMs: number | undefined;
   /** Nothing is removed (an empty restic or native policy). */
   private readonly keepAll: boolean;
-  private order: Rec[] = [];
-  private kept = new Uint8Array(64);
 
   /** The evaluator of `engine` for `policy`, or undefined when it does not apply (the engine decides). */
   static for(engine: RetentionEngine, policy: PolicyModel, clock: ZoneClock, zone: string): CountsFast | undefined {
@@ -109,48 +107,36 @@ export class CountsFast {
   }
 
   /**
-   * Marks r.stamp = stamp on every held snapshot the engine would keep at prune time `now`
-   * (`tail`: the newest held snapshot of the list linked by prev/next).
+   * Marks r.stamp = stamp on every held snapshot the engine would keep at prune time `now`.
+   * The list (linked by prev/next, `head` the oldest) must have no two equal times: the engines
+   * order those by input position, which a walk from the tail would reverse.
    */
-  decide(now: number, tail: Rec | null, stamp: number): void {
-    // Newest first; equal times in creation order (the engines' stable sort of an ascending list).
-    const order = this.order;
-    order.length = 0;
-    for (let r = tail; r; r = r.prev) order.push(r);
-    const n = order.length;
-    for (let i = 0; i + 1 < n; i++) {
-      if (order[i + 1].time !== order[i].time) continue;
-      let j = i + 1;
-      while (j + 1 < n && order[j + 1].time === order[i].time) j++;
-      for (let a = i, b = j; a < b; a++, b--) [order[a], order[b]] = [order[b], order[a]];
-      i = j;
+  decide(now: number, head: Rec | null, tail: Rec | null, stamp: number): void {
+    if (this.keepAll) {
+      for (let r = tail; r; r = r.prev) r.stamp = stamp;
+    } else if (this.kind === 'borg') {
+      this.borg(now, tail, stamp);
+    } else {
+      this.restic(now, head, tail, stamp);
     }
-    if (this.kept.length < n) this.kept = new Uint8Array(n * 2);
-    const kept = this.kept;
-    kept.fill(0, 0, n);
-    if (this.keepAll) kept.fill(1, 0, n);
-    else if (this.kind === 'borg') this.borg(now, order, kept);
-    else this.restic(now, order, kept);
-    for (let i = 0; i < n; i++) if (kept[i]) order[i].stamp = stamp;
   }
 
-  private restic(now: number, order: Rec[], kept: Uint8Array): void {
-    const n = order.length;
-    const oldest = this.keepsOldest ? n - 1 : -1;
+  private restic(now: number, head: Rec | null, tail: Rec | null, stamp: number): void {
+    const oldest = this.keepsOldest ? head : null;
     const last = this.counts[0];
     if (last !== 0 && !(last < -1)) {
-      const upTo = last === -1 ? n : Math.min(n, last);
-      for (let i = 0; i < upTo; i++) kept[i] = 1;
-      // A count left when it reaches the oldest keeps it (already kept: every position differs).
+      // Every position is a bucket of its own: the `last` newest (a count left at the oldest keeps it too).
+      let i = 0;
+      for (let r = tail; r && (last === -1 || i < last); r = r.prev, i++) r.stamp = stamp;
     }
     for (let b = 0; b < RESTIC_BUCKETS.length; b++) {
       let count = this.counts[b + 1];
       if (count === 0 || count < -1) continue;
       let prev = -1;
-      for (let i = 0; i < n && count !== 0; i++) {
-        const v = this.keysOf(order[i])[b];
-        if (v !== prev || i === oldest) {
-          kept[i] = 1;
+      for (let r = tail; r && count !== 0; r = r.prev) {
+        const v = (r.keys ?? this.keysOf(r))[b];
+        if (v !== prev || r === oldest) {
+          r.stamp = stamp;
           prev = v;
           if (count > 0) count--;
         }
@@ -161,20 +147,25 @@ export class CountsFast {
     let from: number | undefined = now;
     if (!this.fromNow) {
       from = undefined;
-      for (const r of order) if (r.time < now && (from === undefined || r.time > from)) from = r.time;
+      for (let r = tail; r; r = r.prev) {
+        if (r.time < now) {
+          from = r.time;
+          break;
+        }
+      }
     }
     for (const w of this.windows) {
       const cutoff = from === undefined ? -Infinity : this.cutoff(from, w.d);
-      if (w.bucket < 0) {
-        for (let i = 0; i < n && order[i].time > cutoff; i++) kept[i] = 1;
-        continue;
-      }
+      // Times descend from the tail: the window is a run of the newest.
       let prev = -1;
-      for (let i = 0; i < n; i++) {
-        if (!(order[i].time > cutoff)) continue;
-        const v = this.keysOf(order[i])[w.bucket];
-        if (v !== prev || i === oldest) {
-          kept[i] = 1;
+      for (let r = tail; r && r.time > cutoff; r = r.prev) {
+        if (w.bucket < 0) {
+          r.stamp = stamp;
+          continue;
+        }
+        const v = (r.keys ?? this.keysOf(r))[w.bucket];
+        if (v !== prev || r === oldest) {
+          r.stamp = stamp;
           prev = v;
         }
       }
@@ -187,28 +178,27 @@ export class CountsFast {
     return this.clock.goAddDate(from, -r.years, -r.months, -r.days) - r.hours * HOUR;
   }
 
-  private borg(now: number, order: Rec[], kept: Uint8Array): void {
-    const n = order.length;
+  private borg(now: number, tail: Rec | null, stamp: number): void {
     if (this.borgWithinMs !== undefined) {
       const target = now - this.borgWithinMs;
-      for (let i = 0; i < n; i++) if (order[i].time > target) kept[i] = 1;
+      for (let r = tail; r && r.time > target; r = r.prev) r.stamp = stamp;
     }
     for (let b = 0; b < BORG_RULES.length; b++) {
       const want = this.counts[b];
       if (want === 0) continue;
       let prev: number | undefined;
       let count = 0;
-      let a = -1;
-      for (let i = 0; i < n; i++) {
-        a = i;
-        const period = this.keysOf(order[i])[b];
+      let a: Rec | null = null;
+      for (let r = tail; r; r = r.prev) {
+        a = r;
+        const period = (r.keys ?? this.keysOf(r))[b];
         if (period === prev) continue;
         prev = period;
-        if (kept[i]) continue;
-        kept[i] = 1;
+        if (r.stamp === stamp) continue;
+        r.stamp = stamp;
         if (++count === want) break;
       }
-      if (a >= 0 && count < want && !kept[a]) kept[a] = 1;
+      if (a && count < want && a.stamp !== stamp) a.stamp = stamp;
     }
   }
 }

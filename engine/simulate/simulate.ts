@@ -235,6 +235,8 @@ interface Prepared {
   minN: number;
   deadline: ((t: number) => number) | undefined;
   clock: ZoneClock;
+  /** No two fires at the same instant (the count rules' fast path needs it). */
+  distinct: boolean;
 }
 
 export function simulate(input: SimulateInput): SimulateResult {
@@ -258,8 +260,10 @@ export function simulate(input: SimulateInput): SimulateResult {
     minN: effectiveMin(input.engine.id, input.policy, input.min),
     deadline: expiryDeadline(input.engine.id, input.policy, clock),
     clock,
+    distinct: fires.every((t, i) => i === 0 || t !== fires[i - 1]),
   };
-  const fast = incrementalApplies(input.engine, input.policy) || CountsFast.for(input.engine, input.policy, clock, input.timezone);
+  const fast =
+    incrementalApplies(input.engine, input.policy) || (prepared.distinct && CountsFast.for(input.engine, input.policy, clock, input.timezone));
   if ((input.strategy ?? 'auto') === 'auto' && fast) {
     const r = run(prepared, true);
     if (r) return r;
@@ -275,7 +279,7 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
   const tiers = incremental && incrementalApplies(engine, policy) ? new TiersIncremental(policy, p.clock, held) : undefined;
   // Count rules decided without the engine (counts-fast.ts); its marks reuse Rec.stamp, which
   // only the tiers path reads otherwise.
-  const counts = incremental && !tiers ? CountsFast.for(engine, policy, p.clock, timezone) : undefined;
+  const counts = incremental && !tiers && p.distinct ? CountsFast.for(engine, policy, p.clock, timezone) : undefined;
   let countStamp = 0;
 
   // The copies of this source, and the bases they pin on it (see the header).
@@ -416,7 +420,7 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
   /** The count rules' decision, min and bases applied, without the engine (not the last prune). */
   const pruneCounts = (now: number): void => {
     const stamp = ++countStamp;
-    counts!.decide(now, held.tail, stamp);
+    counts!.decide(now, held.head, held.tail, stamp);
     const size = held.size;
     let i = 0;
     for (let r = held.head; r; i++) {
@@ -453,7 +457,7 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
       }
       if (counts) {
         const stamp = ++countStamp;
-        counts.decide(now, held.tail, stamp);
+        counts.decide(now, held.head, held.tail, stamp);
         for (let r = held.head; r; r = r.next) if ((r.stamp === stamp) !== keep.has(snapOf(r).id!)) return false;
       }
       if (isFinal) {
