@@ -36,7 +36,7 @@ function step(guard: Partial<PruneGuard>): CommandStep {
     timezone: 'UTC',
     ...guard,
   };
-  const base = { type: 'command', id: 'prune', job: 'j', after: [], phase: 'prune', description: 'prune' } as const;
+  const base = { type: 'command' as const, id: 'prune', job: 'j', after: [], phase: 'prune' as const, description: 'p' };
   return { ...base, host: LOCAL, argv: g.argv, guard: g };
 }
 
