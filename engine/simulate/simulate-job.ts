@@ -38,6 +38,7 @@ import { addDuration, approxMs, formatSpan, MS, parseDuration, type Duration } f
 import { parseSchedule, type Schedule } from '../time/schedule';
 import { rulesWithCounts, type RuleRow } from './rules';
 import { SimulationError, simulate, type SimulateResult } from './simulate';
+import { simulateBtrbkPair } from './btrbk-send';
 import {
   simulateReplication,
   type CopyMode,
@@ -321,6 +322,9 @@ function simulateJobWith(
     const pruneAt = pruneSchedule ? firesBetween(pruneSchedule, from, at, 'prune_schedule') : undefined;
     const mode = copyMode(job);
     const copies = mode ? [] : replicasOf(plan, job);
+    // A btrbk pair (pruner: btrbk on a btrfs-snapshot and its btrfs-send): both replayed by btrbk's rules.
+    const btrbk = simulateBtrbkPair(plan, job, from, at);
+    if (btrbk) return jobEntry(job, runs, engine.id, policy, zone, from, at, btrbk);
     let result: SimulateResult;
     if (mode) {
       result = simulateCopyJob(plan, job, from, at, opts.strategy, replays);
