@@ -18,7 +18,8 @@
 #               prometheus-pushgateway 1.5.1-2+b5 (the monitoring tests start their own)
 #   apprise     1.2.0-1, python3-aiosmtpd 1.4.3-1.1+deb12u1 (the notification tests: the real
 #               apprise CLI, and an SMTP server that receives the e-mails)
-#   duplicity   0.8.22-1+b3 (chains, remove-* commands; the simulate-vs-reality and round-trip tests)
+#   duplicity   0.8.22-1+b3 (chains, remove-* commands; the simulate-vs-reality and round-trip tests),
+#               python3-paramiko 2.12.0-2 (its sftp:// backend, a Recommends: the Alliance example's test)
 #   sanoid      2.1.0-1.1 (pruner: sanoid, run on zfs-fuse by simulate-vs-reality-sanoid)
 #   btrbk       0.32.5-1 (pruner: btrbk; its dry-run prune is the btrbk engine's oracle)
 # On another release the pinned version may not exist: the release's own version is installed
@@ -53,6 +54,7 @@ PACKAGES=(
   "prometheus-node-exporter=1.5.0-1+b6"
   "prometheus-pushgateway=1.5.1-2+b5"
   "duplicity=0.8.22-1+b3"
+  "python3-paramiko=2.12.0-2"
   "sanoid=2.1.0-1.1"
   "btrbk=0.32.5-1"
 )
