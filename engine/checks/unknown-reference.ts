@@ -46,6 +46,8 @@ function skeleton(
   if (kind === 'host') return [['address', name]];
   if (kind === 'policy') {
     if (job && kindInfo(job.kind)?.engine === 'velero') return [['expiry', '30d']];
+    // duplicity prunes whole chains only: a count of chains is what it can say
+    if (job && kindInfo(job.kind)?.engine === 'duplicity') return [['keep', '{ full: 3 }']];
     return [['keep', '{ daily: 7, weekly: 4, monthly: 6 }']];
   }
   if (kind !== 'storage') return undefined;
