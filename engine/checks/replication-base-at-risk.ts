@@ -5,7 +5,10 @@
 //
 // Decision on engines: when Backplan prunes the source itself (engine `native`: zfs, btrfs and
 // incus snapshots with keep/tiers policies), the runner never prunes the base on either side
-// (SPEC §8.4), so the rule stays quiet whatever the policy says. Only a source pruned by a
+// (SPEC §8.4), so the rule stays quiet whatever the policy says. sanoid keeps no base either:
+// a `pruner: sanoid` send from a `pruner: sanoid` source is replayed with it over the year
+// (sanoidBaseLoss), and the rule fires exactly when sanoid's age rule (count × period) deletes the
+// snapshot the next send starts from. Only a source pruned by a
 // daemon that knows nothing about replication can lose the base: Incus `snapshots.expiry` (an
 // incus-snapshot job whose policy is expiry-only) and Velero's ttl. restic, borg and PBS outputs
 // are not snapshots these kinds send from, and are not checked.
@@ -17,12 +20,66 @@
 // c_k+1. Error on X's expiry (see policySite),
 // with C's schedule as related information; the message gives the expiry and the longest time a
 // base must survive.
+import { jobPolicy } from '../plan/build-model';
+import type { JobModel } from '../plan/model';
 import { kindInfo } from '../kinds';
+import { sanoidEngine, sanoidCounts, frequentPeriod, type SanoidType } from '../retention/sanoid';
+import { replaySanoidSend } from '../simulate/sanoid-send';
 import type { Fix } from '../findings';
 import { ENGINE_WORDS, jobExpiry, policySite, policyUsers, roomyDuration } from './shared/policies';
 import { firesOf, firstAfter, jobScheduleOf, localText, longestOf, spanText } from './shared/schedules';
 import { dedupe, replaceValueFix } from './shared/values';
-import type { Rule, RuleFinding } from './rule';
+import type { CheckContext, Rule, RuleFinding } from './rule';
+
+const PERIOD_MIN: Record<Exclude<SanoidType, 'frequently'>, number> = {
+  hourly: 60,
+  daily: 1440,
+  weekly: 7 * 1440,
+  monthly: 31 * 1440,
+  yearly: 365.25 * 1440,
+};
+
+/**
+ * A `pruner: sanoid` send from a `pruner: sanoid` source: both sides replayed over the year
+ * (simulate/sanoid-send.ts, as `simulate` and the run do); an error when sanoid's age rule on
+ * the source deletes the snapshot the next send must start from.
+ */
+function sanoidBaseLoss(ctx: CheckContext, copy: JobModel, source: JobModel): RuleFinding | undefined {
+  const srcPolicy = jobPolicy(ctx.model, source);
+  const dstPolicy = jobPolicy(ctx.model, copy);
+  if (!srcPolicy || !dstPolicy) return undefined;
+  // A policy sanoid cannot express is retention-unsupported's finding.
+  if (sanoidEngine.unsupported(srcPolicy).length || sanoidEngine.unsupported(dstPolicy).length) return undefined;
+  const cs = jobScheduleOf(ctx, copy);
+  const xs = jobScheduleOf(ctx, source);
+  if (!cs || !xs) return undefined;
+  const sourceRuns = Array.from(firesOf(ctx, xs.schedule));
+  const sendRuns = Array.from(firesOf(ctx, cs.schedule));
+  const at = Math.max(sourceRuns[sourceRuns.length - 1] ?? 0, sendRuns[sendRuns.length - 1] ?? 0);
+  const r = replaySanoidSend({ sourceRuns, sendRuns, source: srcPolicy, target: dstPolicy, zone: xs.zone, at });
+  const lost = r.lost;
+  if (!lost) return undefined;
+  const type = lost.base.type;
+  const n = sanoidCounts(srcPolicy)[type];
+  const minutes = type === 'frequently' ? frequentPeriod(srcPolicy)! : PERIOD_MIN[type];
+  // sanoid prunes only snapshots older than count × period: a count that covers the wait keeps it.
+  const need = Math.ceil((lost.next - lost.base.time) / 60_000 / minutes);
+  const site = policySite(ctx, source, ['keep', type], 'key');
+  const zone = xs.zone;
+  return {
+    range: site.range,
+    message:
+      `sanoid prunes \`${source.name}\` without regard for replication, and deletes the ` +
+      `${lost.base.name} snapshot (sent by \`${copy.name}\` at ${localText(lost.sent, zone)}) at ` +
+      `${localText(lost.pruned, zone)}, before the next send at ${localText(lost.next, zone)} (${zone}), which then ` +
+      `has no common base and fails; keep more ${type} snapshots on the source (${type}: ${need} or more, now ` +
+      `${n}), or send more often`,
+    related: [
+      { message: `schedule of \`${cs.owner ?? copy.name}\``, range: ctx.locate(cs.schedulePath, 'value') },
+      ...site.related,
+    ],
+  };
+}
 
 export const rule: Rule = {
   id: 'replication-base-at-risk',
@@ -35,6 +92,11 @@ export const rule: Rule = {
       if (!kindInfo(copy.kind)?.copiesFrom) continue;
       const source = ctx.model.jobs.get(copy.from);
       if (!source || !source.enabled) continue;
+      if (copy.kind === 'zfs-send' && source.raw.pruner === 'sanoid' && copy.raw.pruner === 'sanoid') {
+        const f = sanoidBaseLoss(ctx, copy, source);
+        if (f) out.push(f);
+        continue;
+      }
       const expiry = jobExpiry(ctx, source);
       if (!expiry || expiry.engine === 'native') continue;
       const cs = jobScheduleOf(ctx, copy);

@@ -16,6 +16,7 @@ import type { OffsetRange, RelatedInfo } from '../findings';
 import { jobPolicy } from '../plan/build-model';
 import type { JobModel, PlanModel, PolicyModel, YamlPath } from '../plan/model';
 import { engineForJob, engineIdFor, PRUNER_KINDS, type EngineId } from '../retention/index';
+import { sanoidCounts, SANOID_TYPES } from '../retention/sanoid';
 import type { Unsupported } from '../retention/types';
 import { policyUsers } from './shared/policies';
 import { dedupe } from './shared/values';
@@ -38,6 +39,48 @@ const sameKey = (a: readonly (string | number)[], b: readonly (string | number)[
 function keyRange(ctx: CheckContext, base: YamlPath, u: Unsupported, engine: EngineId): OffsetRange {
   // An empty key (borg: no rule at all) points at the policy itself: its key.
   return u.key.length === 0 ? ctx.locate(base, 'key') : ctx.locate([...base, ...u.key], partFor(u, engine));
+}
+
+/**
+ * sanoid types a snapshot by its name: a `pruner: sanoid` zfs-send prunes only a sanoid source's
+ * snapshots, and a sanoid source's typed snapshots (several a run) are pruned by type only by sanoid.
+ */
+function sanoidPairing(ctx: CheckContext, job: JobModel): RuleFinding[] {
+  if (job.kind !== 'zfs-send' || job.from === undefined) return [];
+  const src = ctx.model.jobs.get(job.from);
+  if (!src || src.kind !== 'zfs-snapshot') return [];
+  const srcSanoid = src.raw.pruner === 'sanoid';
+  if (job.raw.pruner === 'sanoid' && !srcSanoid) {
+    return [{
+      range: ctx.locate([...job.at, 'pruner'], 'value'),
+      message:
+        `job \`${job.name}\`: sanoid prunes only the snapshots it types by name (autosnap_<date>_<type>), and ` +
+        `\`${src.name}\` names its own Backplan's way: sanoid would never prune this target; add \`pruner: sanoid\` ` +
+        `to \`${src.name}\` too, or remove \`pruner\` here`,
+    }];
+  }
+  if (srcSanoid && job.raw.pruner !== 'sanoid') {
+    const at = job.raw.pruner !== undefined ? [...job.at, 'pruner'] : [...job.at, 'from'];
+    return [{
+      range: ctx.locate(at, 'value'),
+      message:
+        `job \`${job.name}\`: its source \`${src.name}\` is pruned by sanoid, which takes several typed snapshots ` +
+        'a run (autosnap_<date>_<type>) and keeps no replication base: add `pruner: sanoid` so sanoid prunes this ' +
+        'target by the same types',
+    }];
+  }
+  // The target receives only the types the source takes (a count above 0 there).
+  const mine = sanoidCounts(jobPolicy(ctx.model, job));
+  const theirs = sanoidCounts(jobPolicy(ctx.model, src));
+  const missing = SANOID_TYPES.filter((t) => mine[t] > 0 && !(theirs[t] > 0));
+  if (job.raw.pruner !== 'sanoid' || !srcSanoid || missing.length === 0) return [];
+  const policy = jobPolicy(ctx.model, job)!;
+  return missing.map((t) => ({
+    range: keyRange(ctx, policy.at, { key: ['keep', t], message: '' }, 'sanoid'),
+    message:
+      `job \`${job.name}\` keeps \`${t}: ${mine[t]}\` but receives no ${t} snapshot: sanoid on \`${src.name}\` ` +
+      `takes only the types it keeps (${t}: 0 there); give \`${src.name}\` \`${t}: 1\` or more`,
+  }));
 }
 
 export const rule: Rule = {
@@ -63,6 +106,7 @@ export const rule: Rule = {
             `this job's copies would be pruned by Backplan's own rules, not ${pruner}'s: remove \`pruner\``,
         });
       }
+      out.push(...sanoidPairing(ctx, job));
       const policy = jobPolicy(ctx.model, job);
       if (!policy) continue;
       const { engine, items } = of(job, policy);

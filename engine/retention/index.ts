@@ -96,11 +96,11 @@ export function isExpiryOnly(policy: PolicyModel | undefined): boolean {
 }
 
 /**
- * The kinds whose snapshots a `pruner` tool may prune instead of Backplan (SPEC §4). sanoid's
- * send kind is not here yet: its replica side is simulated by Backplan's rules only.
+ * The kinds whose snapshots a `pruner` tool may prune instead of Backplan (SPEC §4).
  */
 export const PRUNER_KINDS: Readonly<Record<string, readonly string[]>> = {
-  sanoid: ['zfs-snapshot'],
+  // sanoid on a zfs-send: it prunes the received snapshots of a sanoid source (sanoid-send.ts).
+  sanoid: ['zfs-snapshot', 'zfs-send'],
   // btrbk on a btrfs-send: its target_preserve*, with the source's section (btrbk-send.ts).
   btrbk: ['btrfs-snapshot', 'btrfs-send'],
 };

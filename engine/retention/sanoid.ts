@@ -97,6 +97,15 @@ export function sanoidType(name: string | undefined): string | undefined {
   return /.*_(\w*ly)/.exec(name)?.[1];
 }
 
+/**
+ * The order sanoid creates one run's snapshots in (yearly first): of two snapshots with the same
+ * time, the higher rank is the newer (the last `zfs snapshot`), so `zfs send -I` ends with it.
+ */
+export function sanoidCreationRank(name: string): number {
+  const order = ['yearly', 'monthly', 'weekly', 'daily', 'hourly', 'frequently'];
+  return order.indexOf(sanoidType(name) ?? '');
+}
+
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
 /** The name sanoid gives a snapshot of `type` taken at `ms` (its local time, whole seconds). */
@@ -282,46 +291,89 @@ export interface SanoidReplay {
   worstGap: { ms: number; from: number; to: number; live: boolean } | null;
 }
 
+/** sanoid's prune (prune_snapshots) of `held` at `now`: what it removes, by name. */
+export function sanoidPrune(
+  held: readonly SanoidSnapshot[],
+  policy: PolicyModel,
+  zone: string,
+  now: number,
+): Set<string> {
+  const decision = evaluate(
+    held.map((h) => ({ time: h.time, id: h.name })),
+    policy,
+    { now, timezone: zone },
+  );
+  return new Set(decision.remove.map((s) => s.id!));
+}
+
+/** A dataset whose snapshots sanoid takes and prunes (`autosnap = yes`), in creation order. */
+export class SanoidDataset {
+  held: SanoidSnapshot[] = [];
+  private readonly newest: Partial<Record<string, number>> = {};
+  private readonly counts: Record<SanoidType, number>;
+  private readonly fp: number;
+
+  constructor(
+    private readonly policy: PolicyModel,
+    private readonly zone: string,
+  ) {
+    this.counts = sanoidCounts(policy);
+    this.fp = frequentPeriod(policy) ?? SANOID_TIMING.frequent_period;
+  }
+
+  /**
+   * One run at `ms` (whole seconds): takes the types due (yearly first, so the smallest type is
+   * the newest), then prunes the list it read before taking.
+   */
+  run(ms: number): { taken: SanoidSnapshot[]; removed: SanoidSnapshot[] } {
+    const now = Math.floor(ms / S) * S;
+    const due = sanoidDue(now, this.counts, this.newest, this.zone, this.fp);
+    const taken = due.map((type) => ({ time: now, name: sanoidName(now, type, this.zone), type }));
+    const gone = sanoidPrune(this.held, this.policy, this.zone, now);
+    const removed = this.held.filter((h) => gone.has(h.name));
+    this.held = this.held.filter((h) => !gone.has(h.name)).concat(taken);
+    for (const t of taken) this.newest[t.type] = now;
+    return { taken, removed };
+  }
+}
+
+/** Tracks the worst gap between restore points held together, or from the newest to the next instant. */
+export class GapTracker {
+  worst: SanoidReplay['worstGap'] = null;
+
+  private gap(ms: number, from: number, to: number, live: boolean): void {
+    if (this.worst === null || ms > this.worst.ms) this.worst = { ms, from, to, live };
+  }
+
+  /** After a run: `held` in creation order, `next` the next run (or the end). */
+  seen(held: readonly SanoidSnapshot[], next: number): void {
+    for (let j = 1; j < held.length; j++) {
+      const a = held[j - 1].time;
+      const b = held[j].time;
+      if (b > a) this.gap(b - a, a, b, false);
+    }
+    const last = held[held.length - 1];
+    if (last !== undefined && next > last.time) this.gap(next - last.time, last.time, next, true);
+  }
+}
+
 /**
  * sanoid run at each of `runs` (ascending ms), from an empty dataset: each run takes the types
  * due, then prunes the list it read before taking (see the header), until `at`.
  */
 export function replaySanoid(runs: readonly number[], policy: PolicyModel, zone: string, at: number): SanoidReplay {
-  const counts = sanoidCounts(policy);
-  const fp = frequentPeriod(policy) ?? SANOID_TIMING.frequent_period;
-  let held: SanoidSnapshot[] = [];
-  const newest: Partial<Record<string, number>> = {};
+  const ds = new SanoidDataset(policy, zone);
   let created = 0;
   let removed = 0;
   const sizes: number[] = [];
-  let worst: SanoidReplay['worstGap'] = null;
-  const gap = (ms: number, from: number, to: number, live: boolean): void => {
-    if (worst === null || ms > worst.ms) worst = { ms, from, to, live };
-  };
+  const gaps = new GapTracker();
   for (let i = 0; i < runs.length; i++) {
-    const now = Math.floor(runs[i] / S) * S;
-    if (now > at) break;
-    const due = sanoidDue(now, counts, newest, zone, fp);
-    const taken = due.map((type) => ({ time: now, name: sanoidName(now, type, zone), type }));
-    const decision = evaluate(
-      held.map((h) => ({ time: h.time, id: h.name })),
-      policy,
-      { now, timezone: zone },
-    );
-    const gone = new Set(decision.remove.map((s) => s.id));
-    removed += gone.size;
-    held = held.filter((h) => !gone.has(h.name)).concat(taken);
-    for (const t of taken) newest[t.type] = now;
-    created += taken.length;
-    sizes.push(held.length);
-    for (let j = 1; j < held.length; j++) {
-      const a = held[j - 1].time;
-      const b = held[j].time;
-      if (b > a) gap(b - a, a, b, false);
-    }
-    const last = held[held.length - 1];
-    const next = i + 1 < runs.length && runs[i + 1] <= at ? runs[i + 1] : at;
-    if (last !== undefined && next > last.time) gap(next - last.time, last.time, next, true);
+    if (Math.floor(runs[i] / S) * S > at) break;
+    const r = ds.run(runs[i]);
+    removed += r.removed.length;
+    created += r.taken.length;
+    sizes.push(ds.held.length);
+    gaps.seen(ds.held, i + 1 < runs.length && runs[i + 1] <= at ? runs[i + 1] : at);
   }
-  return { held, created, removed, counts: sizes, worstGap: worst };
+  return { held: ds.held, created, removed, counts: sizes, worstGap: gaps.worst };
 }

@@ -31,7 +31,8 @@ import type { JobModel, PlanModel, PolicyModel } from '../plan/model';
 import { jobPolicy, jobZone } from '../plan/build-model';
 import { COUNT_RULES, countOf, hasExpiry, isSet, keepOf, WITHIN_RULES } from '../retention/common';
 import { engineForJob } from '../retention/index';
-import { replaySanoid } from '../retention/sanoid';
+import { replaySanoid, type SanoidReplay, type SanoidSnapshot } from '../retention/sanoid';
+import { replaySanoidSend } from './sanoid-send';
 import type { EngineId } from '../retention/types';
 import { formatLocal } from '../retention/calendar';
 import { addDuration, approxMs, formatSpan, MS, parseDuration, type Duration } from '../time/duration';
@@ -321,6 +322,9 @@ function simulateJobWith(
     const fires = firesBetween(schedule, from, at, 'schedule');
     const pruneAt = pruneSchedule ? firesBetween(pruneSchedule, from, at, 'prune_schedule') : undefined;
     const mode = copyMode(job);
+    // sanoid keeps no replication base: its source is replayed alone, its sends with it (sanoid-send.ts).
+    if (mode === 'send' && sanoidSource(plan, job)) return sanoidReplicaEntry(plan, job, runs, policy, from, at, fires);
+    if (!mode && engine.id === 'sanoid') return sanoidEntry(job, runs, policy, zone, from, at, fires);
     const copies = mode ? [] : replicasOf(plan, job);
     // A btrbk pair (pruner: btrbk on a btrfs-snapshot and its btrfs-send): both replayed by btrbk's rules.
     const btrbk = simulateBtrbkPair(plan, job, from, at);
@@ -347,8 +351,6 @@ function simulateJobWith(
       entry.snapshots.forEach((s, i) => (s.type = held[i]));
       entry.duplicity = chainSummary(job, undefined, held);
       return entry;
-    } else if (engine.id === 'sanoid') {
-      return sanoidEntry(job, runs, policy, zone, from, at, fires);
     } else {
       result = simulate({ fires, engine, policy, timezone: zone, pruneAt, from, at, strategy: opts.strategy });
     }
@@ -488,6 +490,40 @@ function forCopy<T>(copy: JobModel, fn: () => T): T {
   }
 }
 
+/** The source of a zfs-send job when it is a `pruner: sanoid` zfs-snapshot job. */
+function sanoidSource(plan: PlanModel, job: JobModel): JobModel | undefined {
+  const src = job.kind === 'zfs-send' && job.from !== undefined ? plan.jobs.get(job.from) : undefined;
+  return src && engineForJob(plan, src, jobPolicy(plan, src)).id === 'sanoid' ? src : undefined;
+}
+
+/** A simulated entry from what sanoid holds (`held`, oldest first) and its replay's figures. */
+function sanoidResult(
+  held: readonly SanoidSnapshot[],
+  r: Omit<SanoidReplay, 'held'>,
+  prunes: number,
+  lastRun: number | undefined,
+): SimulateResult {
+  const newestFirst = held.slice().reverse();
+  return {
+    snapshots: newestFirst.map((h) => ({ time: h.time, reasons: [`sanoid ${h.type}`] })),
+    stats: {
+      created: r.created,
+      removed: r.removed,
+      expired: 0,
+      count: held.length,
+      minCount: r.counts.reduce((a, b) => Math.min(a, b), r.counts[0] ?? 0),
+      maxCount: r.counts.reduce((a, b) => Math.max(a, b), 0),
+      oldest: held.length ? held[0].time : null,
+      newest: held.length ? held[held.length - 1].time : null,
+      worstGap: r.worstGap,
+      prunes,
+    },
+    min: 0,
+    lastPrune: lastRun === undefined ? null : Math.floor(lastRun / 1000) * 1000,
+    strategy: 'generic',
+  };
+}
+
 /**
  * A `pruner: sanoid` job: sanoid runs at each fire, takes the types due and prunes by its own
  * rules (retention/sanoid.ts); `min` does not apply (sanoid has none), nor does prune_schedule.
@@ -502,28 +538,45 @@ function sanoidEntry(
   fires: readonly number[],
 ): SimulatedJob {
   const r = replaySanoid(fires.filter((t) => t >= from), policy, zone, at);
-  const held = r.held.slice().reverse();
   const lastRun = fires.filter((t) => t >= from && t <= at).pop();
-  const result: SimulateResult = {
-    snapshots: held.map((h) => ({ time: h.time, reasons: [`sanoid ${h.type}`] })),
-    stats: {
-      created: r.created,
-      removed: r.removed,
-      expired: 0,
-      count: held.length,
-      minCount: r.counts.reduce((a, b) => Math.min(a, b), r.counts[0] ?? 0),
-      maxCount: r.counts.reduce((a, b) => Math.max(a, b), 0),
-      oldest: held.length ? held[held.length - 1].time : null,
-      newest: held.length ? held[0].time : null,
-      worstGap: r.worstGap,
-      prunes: r.counts.length,
-    },
-    min: 0,
-    lastPrune: lastRun === undefined ? null : Math.floor(lastRun / 1000) * 1000,
-    strategy: 'generic',
-  };
+  const result = sanoidResult(r.held, r, r.counts.length, lastRun);
   const entry = jobEntry(job, runs, 'sanoid', policy, zone, from, at, result);
-  entry.snapshots.forEach((s, i) => (s.name = held[i].name));
+  const names = r.held.slice().reverse();
+  entry.snapshots.forEach((s, i) => (s.name = names[i].name));
+  return entry;
+}
+
+/**
+ * A zfs-send job from a `pruner: sanoid` source: it must be `pruner: sanoid` too (sanoid prunes
+ * the target by type); replayed with its source (sanoid-send.ts), times in the source's zone.
+ */
+function sanoidReplicaEntry(
+  plan: PlanModel,
+  job: JobModel,
+  runs: { expr: string; owner?: string },
+  policy: PolicyModel,
+  from: number,
+  at: number,
+  fires: readonly number[],
+): SimulatedJob {
+  const src = sanoidSource(plan, job)!;
+  if (engineForJob(plan, job, policy).id !== 'sanoid') {
+    throw new SimulationError(
+      `its source \`${src.name}\` is pruned by sanoid (typed autosnap_* snapshots): add \`pruner: sanoid\` to this job`,
+    );
+  }
+  const srcPolicy = jobPolicy(plan, src);
+  if (!srcPolicy) throw new SimulationError(`its source \`${src.name}\` has no retention`);
+  const srcZone = jobZone(plan, src);
+  const srcFires = firesBetween(runSchedule(plan, src, `schedule of \`${src.name}\``).schedule, from, at, 'schedule');
+  const sends = fires.filter((t) => t >= from);
+  const input = { sourceRuns: srcFires, sendRuns: sends, source: srcPolicy, target: policy, zone: srcZone, at };
+  const r = replaySanoidSend(input);
+  const lastRun = sends.filter((t) => t <= at).pop();
+  const result = sanoidResult(r.target, r.stats, r.stats.prunes, lastRun);
+  const entry = jobEntry(job, runs, 'sanoid', policy, jobZone(plan, job), from, at, result);
+  const names = r.target.slice().reverse();
+  entry.snapshots.forEach((s, i) => (s.name = names[i].name));
   return entry;
 }
 

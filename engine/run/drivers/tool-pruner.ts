@@ -65,12 +65,14 @@ export function toolPrunerSteps(
   policy: PolicyModel | undefined,
   inventory: Inventory,
   what: string,
-  opts: { action?: 'resume'; mkdirs?: string[] } = {},
+  opts: { action?: 'resume'; mkdirs?: string[]; pruneOnly?: boolean } = {},
 ): void {
   // btrbk keeps the latest common snapshot/backup pair itself, for the targets in its section: a
   // `pruner: btrbk` send job is one (btrbk-send.ts); a send by Backplan is not.
   const ownTargets = tool === 'btrbk' ? btrbkTargets(k.plan, k.job).map((j) => j.name) : [];
-  const consumers = k.consumers(tool === 'sanoid' ? 'zfs-send' : 'btrfs-send').filter((c) => !ownTargets.includes(c));
+  // sanoid keeps no base either, but its sends are `pruner: sanoid` jobs (zfs-send.ts refuses the
+  // others), and replication-base-at-risk says when its age rule can delete the base.
+  const consumers = tool === 'sanoid' ? [] : k.consumers('btrfs-send').filter((c) => !ownTargets.includes(c));
   if (consumers.length) {
     const fix =
       tool === 'btrbk'
@@ -101,13 +103,15 @@ export function toolPrunerSteps(
   const action = tool === 'btrbk' ? (opts.action ?? (ownTargets.length ? 'snapshot' : 'run')) : undefined;
   const argv =
     tool === 'sanoid'
-      ? [bin, '--configdir', dir, '--cache-dir', cache, '--run-dir', `${dir}/run`, '--take-snapshots',
-          '--prune-snapshots', '--verbose']
+      ? [bin, '--configdir', dir, '--cache-dir', cache, '--run-dir', `${dir}/run`,
+          ...(opts.pruneOnly ? [] : ['--take-snapshots']), '--prune-snapshots', '--verbose']
       : [bin, '-c', conf, action!];
   for (const d of opts.mkdirs ?? []) k.mkdir(host, d);
   k.command(
-    'backup',
-    action === 'resume'
+    opts.pruneOnly ? 'prune' : 'backup',
+    opts.pruneOnly
+      ? `sanoid prunes the snapshots received in ${what} by its own rules (autosnap = no)`
+      : action === 'resume'
       ? `btrbk sends the snapshots of ${what} its target keeps, and prunes both sides by its own rules`
       : `${tool} takes and prunes the snapshots of ${what} by its own rules`,
     { host, argv },

@@ -4,12 +4,18 @@
 // so an existing dataset is never overwritten); later sends are incremental from the newest snapshot both sides hold,
 // with -F to roll the target back to it. With `resumable` (default true) the receive keeps a resume token (-s) and an
 // interrupted send is continued with `zfs send -t TOKEN` (OpenZFS ≥ 0.7; zfs-fuse has no -s: set `resumable: false`).
-// Pruned natively on the target, keeping the base shared with the source. Syntax:
+// Pruned natively on the target, keeping the base shared with the source. With `pruner: sanoid` (its source a
+// `pruner: sanoid` job, whose snapshots sanoid types by name) the incremental is `-I` (every snapshot after the base,
+// so every type reaches the target) and sanoid prunes the target after the send (tool-pruner.ts, `autosnap = no`),
+// keeping no base: `replication-base-at-risk` says when its rules can delete it. Syntax:
 // https://openzfs.github.io/openzfs-docs/man/master/8/zfs-send.8.html (`zfs send [-i snapshot] snapshot`, `zfs send -t
 // token`), https://openzfs.github.io/openzfs-docs/man/master/8/zfs-receive.8.html (`zfs receive [-Fhnsuv]
 // filesystem`), https://openzfs.github.io/openzfs-docs/Basic%20Concepts/Operations/Send%20and%20Receive.html
 import type { JobModel, PlanModel } from '../../plan/model';
 import { Kit, type DriverContext, type DriverResult, DEFAULT_PREFIX } from '../steps/driver-kit';
+import { sanoidReplicaProblem } from '../../export/sanoid';
+import { engineIdFor } from '../../retention/index';
+import { toolPrunerSteps } from './tool-pruner';
 import { dataset } from './zfs-snapshot';
 
 export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): DriverResult {
@@ -23,6 +29,19 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const resumable = job.raw.resumable !== false;
   const policy = k.policy();
   const state = k.state;
+  // sanoid prunes the target: the source must be sanoid's (its typed names), and vice versa.
+  const bySanoid = engineIdFor(job.kind, undefined, job.raw.pruner) === 'sanoid';
+  const sanoidFrom = from !== undefined && engineIdFor(from.kind, undefined, from.raw.pruner) === 'sanoid';
+  if (bySanoid && from) {
+    const problem = sanoidReplicaProblem(plan, job);
+    if (problem) k.err(`\`pruner: sanoid\`: ${problem}`, k.at('pruner'));
+  } else if (sanoidFrom) {
+    k.err(
+      `the source \`${from!.name}\` is pruned by sanoid (several typed snapshots a run): add \`pruner: sanoid\` ` +
+        'so sanoid prunes this target by type too',
+      k.at('from'),
+    );
+  }
   k.checkInventoryNames(state.base, state.latest);
   if (state.resumeToken !== undefined && !/^[A-Za-z0-9-]+$/.test(state.resumeToken))
     k.err('inventory resume token is malformed');
@@ -51,7 +70,7 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
       // The target already holds the newest snapshot: nothing to send in this run.
       return k.result();
     }
-    send = [zfsSrc, 'send', ...rec, '-i', `${srcDs}@${state.base}`, `${srcDs}@${snapName}`];
+    send = [zfsSrc, 'send', ...rec, bySanoid ? '-I' : '-i', `${srcDs}@${state.base}`, `${srcDs}@${snapName}`];
     recv = [zfsDst, 'receive', ...recvFlags, '-F', dstDs];
   } else {
     if (state.targetExists) {
@@ -72,12 +91,9 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   }
   // The target holds the source's snapshot names: match them with the source job's pattern.
   const src = new Kit(from, plan, ctx).copyName(DEFAULT_PREFIX);
-  const inventory = {
-    type: 'zfs-snapshots' as const,
-    host: dstHost,
-    dataset: dstDs,
-    match: src?.match ?? `${DEFAULT_PREFIX}*`,
-  };
+  const inventory = bySanoid
+    ? { type: 'zfs-snapshots' as const, host: dstHost, dataset: dstDs, match: 'autosnap_*', naming: 'sanoid' as const }
+    : { type: 'zfs-snapshots' as const, host: dstHost, dataset: dstDs, match: src?.match ?? `${DEFAULT_PREFIX}*` };
   k.command(
     'copy',
     `send ${srcDs}@${snapName} to ${dstDs}`,
@@ -90,7 +106,9 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     },
   );
   k.produced = { name: snapName, host: dstHost, where: dstDs };
-  if (policy) {
+  if (bySanoid) {
+    toolPrunerSteps(k, 'sanoid', dstHost, policy, inventory, dstDs, { pruneOnly: true });
+  } else if (policy) {
     k.prune(`prune snapshots of ${dstDs} by policy`, dstHost, policy, inventory, {
       timezone: k.timezone(from.host),
       replicaOf: from.name,

@@ -18,6 +18,7 @@
 // staying alive), so they need no hidden name.
 import { engineFor } from '../../retention/index';
 import type { RetentionEngine } from '../../retention/types';
+import { sanoidCreationRank } from '../../retention/sanoid';
 import type { JobModel, PlanModel } from '../../plan/model';
 import { DELETING_PREFIX, type HostFs } from '../exec/files';
 import type { Hosts } from '../exec/hosts';
@@ -108,7 +109,9 @@ async function listSnapshots(inv: Inventory, job: JobModel, timezone: string, op
       listed.ignored.push({ name: s.name, why: 'its name holds no time this job could have written' });
     else listed.copies.push({ name: s.name, path: snapshotPath(inv, s.name), time, type: 'snapshot' });
   }
-  listed.copies.sort((a, b) => b.time - a.time || (a.name < b.name ? 1 : -1));
+  // sanoid's snapshots of one run share their time: the one it took last is the newest.
+  const rank = inv.type !== 'incus-snapshots' && inv.naming === 'sanoid' ? sanoidCreationRank : () => 0;
+  listed.copies.sort((a, b) => b.time - a.time || rank(b.name) - rank(a.name) || (a.name < b.name ? 1 : -1));
   return listed;
 }
 

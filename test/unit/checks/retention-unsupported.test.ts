@@ -111,18 +111,35 @@ jobs:
 jobs:
   snaps: { kind: zfs-snapshot, dataset: tank/a, pruner: sanoid, retention: { keep: { daily: 7 } } }
   back: { kind: zfs-send, from: snaps, dataset: tank/b, pruner: sanoid, retention: { keep: { daily: 7 } } }
-  bsnaps: { kind: btrfs-snapshot, path: /srv, pruner: btrbk, retention: { keep: { daily: 7 } } }
-  bsend: { kind: btrfs-send, from: bsnaps, path: /bk, pruner: btrbk }
-  own: { kind: zfs-send, from: snaps, dataset: tank/c, pruner: backplan, retention: { keep: { daily: 7 } } }
+  bsnaps: { kind: btrfs-snapshot, path: /srv, pruner: sanoid, retention: { keep: { daily: 7 } } }
 `;
     const f = run(text).findings;
     expect(f.map((x) => [slice(text, x.range), x.range.start, x.severity])).toEqual([
-      ['sanoid', text.indexOf('sanoid', text.indexOf('back:')), 'error'],
-      ['btrbk', text.indexOf('btrbk', text.indexOf('bsend:')), 'error'],
+      ['sanoid', text.indexOf('sanoid', text.indexOf('bsnaps:')), 'error'],
     ]);
     expect(f[0].message).toBe(
-      'job `back` (kind `zfs-send`): `pruner: sanoid` prunes only `zfs-snapshot` jobs in Backplan; this job\'s copies ' +
-        "would be pruned by Backplan's own rules, not sanoid's: remove `pruner`",
+      'job `bsnaps` (kind `btrfs-snapshot`): `pruner: sanoid` prunes only `zfs-snapshot`, `zfs-send` jobs in ' +
+        "Backplan; this job's copies would be pruned by Backplan's own rules, not sanoid's: remove `pruner`",
     );
   });
+
+  it('a zfs-send and its source are pruned by sanoid together, and the target keeps only types it receives', () => {
+    const text = `version: 1
+jobs:
+  snaps: { kind: zfs-snapshot, dataset: tank/a, pruner: sanoid, retention: { keep: { hourly: 4, daily: 7 } } }
+  own: { kind: zfs-send, from: snaps, dataset: tank/c, pruner: backplan, retention: { keep: { daily: 7 } } }
+  back: { kind: zfs-send, from: snaps, dataset: tank/b, pruner: sanoid, retention: { keep: { daily: 9, weekly: 4 } } }
+  plain: { kind: zfs-snapshot, dataset: tank/p, retention: { keep: { daily: 7 } } }
+  typed: { kind: zfs-send, from: plain, dataset: tank/t, pruner: sanoid, retention: { keep: { daily: 7 } } }
+`;
+    const f = run(text).findings;
+    expect(f.map((x) => slice(text, x.range))).toEqual(['backplan', 'weekly', 'sanoid']);
+    expect(f[0].message).toMatch(/its source `snaps` is pruned by sanoid.*add `pruner: sanoid`/);
+    expect(f[1].message).toBe(
+      'job `back` keeps `weekly: 4` but receives no weekly snapshot: sanoid on `snaps` takes only the types it ' +
+        'keeps (weekly: 0 there); give `snaps` `weekly: 1` or more',
+    );
+    expect(f[2].message).toMatch(/`plain` names its own Backplan's way: sanoid would never prune this target/);
+  });
+
 });
