@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { buildPolicy } from '../../engine/plan/build-model';
 import type { PolicyModel } from '../../engine/plan/model';
-import { getEngine, ENGINE_IDS, resticEngineFor } from '../../engine/retention';
+import { engineFor, getEngine, ENGINE_IDS, resticEngineFor } from '../../engine/retention';
+import { btrbkPreserve, btrbkSchedule } from '../../engine/retention/btrbk';
 import { parseResticVersion } from '../../engine/retention/restic';
 import type { SnapshotIn } from '../../engine/retention/types';
 import { parseDuration } from '../../engine/time/duration';
@@ -16,9 +17,9 @@ import { parseTime } from '../parse-time';
 /** btrbk's own retention terms, which only `--engine btrbk` reads. */
 const BTRBK_TERMS = ['preserve', 'preserve_min', 'preserve_day_of_week', 'preserve_hour_of_day'];
 
-const POLICY_KEYS = new Set(['keep', 'tiers', 'expiry', 'min', ...BTRBK_TERMS]);
+const POLICY_KEYS = new Set(['keep', 'tiers', 'expiry', 'min', 'frequent_period', ...BTRBK_TERMS]);
 const KEEP_KEYS = new Set([
-  'last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly',
+  'last', 'frequently', 'hourly', 'daily', 'weekly', 'monthly', 'yearly',
   'within', 'within_hourly', 'within_daily', 'within_weekly', 'within_monthly', 'within_yearly', 'tags',
   'full', 'incrementals_of',
 ]);
@@ -106,7 +107,17 @@ export function runRetain(cmd: CommandContext): number {
   const version = cmd.string('tool-version');
   if (version !== undefined && engineId !== 'restic') cmd.usage(`--tool-version applies to --engine restic only`);
   if (version !== undefined && !parseResticVersion(version)) cmd.usage(`--tool-version ${version} is not a version such as 0.14.0`);
-  const engine = engineId === 'restic' ? resticEngineFor(version) : getEngine(engineId as (typeof ENGINE_IDS)[number]);
+  // btrbk: snapshot_preserve* or target_preserve* (a target also takes preserve_min no and 0).
+  const side = cmd.string('side');
+  if (side !== undefined && engineId !== 'btrbk') cmd.usage('--side applies to --engine btrbk only');
+  const common = cmd.string('latest-common');
+  if (common !== undefined && engineId !== 'btrbk') cmd.usage('--latest-common applies to --engine btrbk only');
+  const engine =
+    engineId === 'restic'
+      ? resticEngineFor(version)
+      : side === 'target'
+        ? engineFor('btrfs-send', undefined, {}, 'btrbk')
+        : getEngine(engineId as (typeof ENGINE_IDS)[number]);
   const policy = parsePolicyArg(policyText, cmd.usage);
   const foreign = engineId === 'btrbk' ? [] : BTRBK_TERMS.filter((k) => policy.raw[k] !== undefined);
   if (foreign.length) cmd.usage(`--policy: ${foreign.join(', ')}: btrbk's own terms, read by --engine btrbk only`);
@@ -118,7 +129,15 @@ export function runRetain(cmd: CommandContext): number {
   const now = nowText === undefined ? Date.now() : parseTime(nowText);
   if (!Number.isFinite(now)) cmd.usage(`--now ${nowText} is not an ISO 8601 time`);
   const { snapshots, written } = parseSnapshotsFile(file, cmd.usage);
-  const decision = engine.evaluate(snapshots, policy, { now, timezone: zone });
+  let decision = engine.evaluate(snapshots, policy, { now, timezone: zone });
+  if (common !== undefined) {
+    // The pair btrbk forces (FORCE_PRESERVE) before it schedules the deletes of either side.
+    const i = written.indexOf(common);
+    if (i < 0) cmd.usage(`--latest-common ${common} is not one of the listed times`);
+    const p = btrbkPreserve(policy, side === 'target' ? 'target' : 'snapshot');
+    const reason = `preserve forced: latest common ${side === 'target' ? 'target' : 'snapshot'}`;
+    if (p.ok) decision = btrbkSchedule(snapshots, p.value, now, zone, new Set(), { forced: new Map([[String(i), reason]]) });
+  }
   const nameOf = (s: SnapshotIn) => (s.name !== undefined ? { name: s.name } : {});
   const timeOf = (s: SnapshotIn) => (s.id !== undefined ? written[Number(s.id)] : new Date(s.time).toISOString());
   const result = {

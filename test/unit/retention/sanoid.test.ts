@@ -82,8 +82,9 @@ describe('sanoid prune_snapshots', () => {
 
   it('is the engine of zfs jobs that say pruner: sanoid, and of no other kind', () => {
     expect(engineIdFor('zfs-snapshot', undefined, 'sanoid')).toBe('sanoid');
-    // Not yet on the send kinds: the replica side is simulated by Backplan's rules only.
-    expect(engineIdFor('zfs-send', undefined, 'sanoid')).toBe('native');
+    // On a zfs-send: sanoid prunes the received snapshots (simulate/sanoid-send.ts).
+    expect(engineIdFor('zfs-send', undefined, 'sanoid')).toBe('sanoid');
+    expect(engineIdFor('btrfs-snapshot', undefined, 'sanoid')).toBe('native');
     expect(engineIdFor('zfs-snapshot', undefined, 'backplan')).toBe('native');
     expect(engineIdFor('restic', undefined, 'sanoid')).toBe('restic');
     expect(getEngine('sanoid').release).toBe('sanoid 2.1.0');
@@ -164,5 +165,43 @@ describe('backplan retain --engine sanoid|btrbk', () => {
     expect(foreign.code).toBe(2);
     expect(foreign.stderr).toContain("btrbk's own terms");
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('sanoid frequently and frequent_period', () => {
+  const M = 60_000;
+  it('takes at each multiple of frequent_period within the hour (int(min / fp) × fp, 0 s)', () => {
+    const now = Date.UTC(2026, 0, 6, 10, 23, 40);
+    expect(preferredTime(now, 'frequently', 'UTC', 5)).toBe(Date.UTC(2026, 0, 6, 10, 20));
+    expect(preferredTime(now, 'frequently', 'UTC', 45)).toBe(Date.UTC(2026, 0, 6, 10, 0));
+    // 90 minutes: the slice is always 0, so one a clock hour is due at most.
+    expect(preferredTime(now, 'frequently', 'UTC', 90)).toBe(Date.UTC(2026, 0, 6, 10, 0));
+    const counts = { frequently: 4, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0 };
+    expect(sanoidDue(now, counts, { frequently: Date.UTC(2026, 0, 6, 10, 20) }, 'UTC', 5)).toEqual([]);
+    expect(sanoidDue(now, counts, { frequently: Date.UTC(2026, 0, 6, 10, 19, 59) }, 'UTC', 5)).toEqual(['frequently']);
+  });
+
+  it('prunes frequently snapshots older than count × frequent_period while the type has more than its count', () => {
+    const p = policy({ frequently: 2 }, { frequent_period: 5 });
+    const snaps = [0, 5, 10, 15].map((m) => snap(T - m * M, 'frequently'));
+    // maxage = now − 2 × 5 min: only the 15-minute-old one is strictly older, and the type has 4 > 2.
+    expect(kept(snaps, p)).toEqual([snaps[0].id, snaps[1].id, snaps[2].id].sort());
+    // The default period (15 min): 2 × 15 = 30 min keeps all four.
+    expect(kept(snaps, policy({ frequently: 2 }))).toHaveLength(4);
+  });
+
+  it('a frequent_period that is not a whole number of minutes from 1 is unsupported; other engines refuse both', () => {
+    const bad = sanoidEngine.unsupported(policy({ frequently: 2 }, { frequent_period: 0 }));
+    expect(bad.map((u) => u.key)).toEqual([['frequent_period']]);
+    const restic = getEngine('restic').unsupported(policy({ frequently: 2, daily: 3 }, { frequent_period: 5 }));
+    expect(restic.map((u) => u.key)).toEqual([['keep', 'frequently'], ['frequent_period']]);
+  });
+
+  it('a run replays frequently snapshots named _frequently, the prune reading the list before the take', () => {
+    const p = policy({ frequently: 3 }, { frequent_period: 10 });
+    const runs = Array.from({ length: 12 }, (_, i) => T + i * 10 * M);
+    const r = replaySanoid(runs, p, 'UTC', runs[11]);
+    expect(r.held.every((h) => h.name.endsWith('_frequently'))).toBe(true);
+    expect(r.held).toHaveLength(4); // 3 and the one taken after the prune
   });
 });
