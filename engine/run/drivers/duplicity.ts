@@ -1,7 +1,8 @@
 // duplicity — `duplicity [--full-if-older-than D] --include PATH... --exclude '**' / URL`: an
 // incremental of `paths` into the target of `to` (its `url` as written, else `file://<path>/<job>`
-// on the job's host, or `sftp://user@host:port/<path>/<job>` on another host), a full when the last
-// full is older than `full_every` or there is none. The source is `/` with one --include per path
+// on the job's host, or `sftp://user@host:port/<path>/<job>` on another host: duplicity's paramiko
+// backend, python3-paramiko on the job's host, which reads that host's ~/.ssh/known_hosts), a full
+// when the last full is older than `full_every` or there is none. The source is `/` with one --include per path
 // (after the --exclude patterns: duplicity's first matching selection wins), so a restore names a
 // path the same way whatever the job backs up. Encryption: `encrypt.gpg.recipient` →
 // --encrypt-key; `passphrase_env`/`passphrase_file` → PASSPHRASE in the environment (symmetric
