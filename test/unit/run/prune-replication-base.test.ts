@@ -66,7 +66,7 @@ describe('protectReplicationBases', () => {
   it('another side that cannot be listed refuses the prune, naming the job and which way it replicates', async () => {
     const d: PruneDecision = { keep: [{ copy: c(3), reasons: ['last snapshot'] }], remove: [c(2), c(1)] };
     const src = P.jobs.get('snaps')!;
-    // no zfs on this machine's PATH lists tank/… here: the listing fails, or the plan has no such job
+    // a side the plan does not hold cannot be listed
     await expect(
       protectReplicationBases(src, P, spec({ protectBaseOf: ['ghost'] }), listed([c(3), c(2), c(1)]), d, {
         hosts,
