@@ -5,6 +5,7 @@
 // which forms of a policy it is about: a hover shows only the lines that apply to the policy at
 // hand (no `within` note for a policy without `within`), then a link to the rest.
 import type { PolicyModel } from '../engine/plan/model';
+import { BTRBK_TARGET_RELEASE } from '../engine/retention/btrbk';
 import { RESTIC_BEFORE_0_16 } from '../engine/retention/restic';
 import type { EngineId } from '../engine/retention/types';
 
@@ -165,8 +166,22 @@ export const ENGINE_DOCS: Record<EngineId, EngineDoc> = {
   },
 };
 
-/** What a declared older release does instead (a host's `tool_versions`), by the engine's release label. */
+/**
+ * What a declared older release does instead (a host's `tool_versions`), by the engine's release
+ * label; also btrbk's target side (a `pruner: btrbk` btrfs-send), which has lines of its own.
+ */
 const RELEASE_LINES: Record<string, { title: string; replace: Record<number, string> }> = {
+  [BTRBK_TARGET_RELEASE]: {
+    title: 'btrbk 0.32 `target_preserve` (`pruner: btrbk` on a btrfs-send: `btrbk resume`)',
+    replace: {
+      0:
+        'Counts are the target’s own preserve matrix, read as `snapshot_preserve` is (first of each hour, day, ' +
+        'week, month, year); each run sends **every** missing snapshot the target would keep, not only the newest.',
+      1:
+        'Independent of the source’s `snapshot_preserve`; `preserve_min` may also be `no` or 0; btrbk always keeps ' +
+        'the latest common snapshot/backup pair on both sides, so no Backplan base is needed.',
+    },
+  },
   [RESTIC_BEFORE_0_16.label]: {
     title: 'restic before 0.16 `forget --prune` (the host’s `tool_versions`)',
     replace: {

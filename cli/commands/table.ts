@@ -133,6 +133,18 @@ export const COMMANDS: CommandDecl[] = [
       { name: 'now', value: 'ISO', meaning: 'the time of the decision', default: 'the current time' },
       { name: 'timezone', value: 'ZONE', meaning: 'the IANA zone in which days, weeks and months are counted', default: 'UTC' },
       { name: 'tool-version', value: 'V', meaning: '--engine restic only: prune as that release does (before 0.16 no oldest snapshot is kept)', default: 'the current release\'s rules' },
+      {
+        name: 'side',
+        value: 'snapshot|target',
+        choices: ['snapshot', 'target'],
+        meaning: '--engine btrbk only: the policy is snapshot_preserve* (a btrfs-snapshot) or target_preserve* (a btrfs-send)',
+        default: 'snapshot',
+      },
+      {
+        name: 'latest-common',
+        value: 'ISO',
+        meaning: '--engine btrbk only: the listed time of the latest common snapshot/backup pair, which btrbk always keeps',
+      },
       format(['text', 'json']),
     ],
     examples: [

@@ -11,7 +11,10 @@
 //   `retention` value (choose another policy for this job), with the policy's key as related info.
 // A `pruner` tool named on a kind it does not prune here (sanoid on a zfs-send, btrbk on a
 // btrfs-send) would leave the job pruned by Backplan's rules while the plan says the tool's: an
-// error on the `pruner` value.
+// error on the `pruner` value. So is a btrbk pair btrbk cannot run as written (a btrbk send from a
+// source btrbk does not snapshot, a Backplan send from one it does), and btrbk's own terms
+// (`preserve`, `preserve_min` ...) on a job another engine prunes.
+import { btrbkPairProblem } from '../export/btrbk';
 import type { OffsetRange, RelatedInfo } from '../findings';
 import { jobPolicy } from '../plan/build-model';
 import type { JobModel, PlanModel, PolicyModel, YamlPath } from '../plan/model';
@@ -29,8 +32,19 @@ function partFor(u: Unsupported, engine: EngineId): 'key' | 'value' {
   return 'key';
 }
 
+/** btrbk's own terms, which only a `pruner: btrbk` job reads: any other engine would drop them. */
+const BTRBK_TERMS = ['preserve', 'preserve_min', 'preserve_day_of_week', 'preserve_hour_of_day'];
+
 function unsupportedFor(plan: PlanModel, job: JobModel, policy: PolicyModel): { engine: EngineId; items: Unsupported[] } {
-  return { engine: engineIdFor(job.kind, policy), items: engineForJob(plan, job, policy).unsupported(policy) };
+  const engine = engineForJob(plan, job, policy);
+  const foreign: Unsupported[] =
+    engine.id === 'btrbk'
+      ? []
+      : BTRBK_TERMS.filter((k) => policy.raw?.[k] !== undefined).map((k) => ({
+          key: [k],
+          message: `\`${k}\` is btrbk's (pruner: btrbk on a btrfs job); the ${engine.id} engine would ignore it`,
+        }));
+  return { engine: engineIdFor(job.kind, policy), items: [...engine.unsupported(policy), ...foreign] };
 }
 
 const sameKey = (a: readonly (string | number)[], b: readonly (string | number)[]): boolean =>
@@ -107,6 +121,12 @@ export const rule: Rule = {
         });
       }
       out.push(...sanoidPairing(ctx, job));
+      // A btrbk pair as written (export/btrbk.ts): btrbk keeps the latest common pair for its own target only.
+      const pair = btrbkPairProblem(ctx.model, job);
+      if (pair) {
+        const at = job.raw[pair.key] !== undefined ? ctx.locate([...job.at, pair.key], 'value') : ctx.locate(job.at, 'key');
+        out.push({ range: at, message: `job \`${job.name}\` (kind \`${job.kind}\`): ${pair.message}` });
+      }
       const policy = jobPolicy(ctx.model, job);
       if (!policy) continue;
       const { engine, items } = of(job, policy);

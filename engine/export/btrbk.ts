@@ -47,6 +47,41 @@ export function btrbkTargetDir(
   return { dir: posix.normalize(dir) };
 }
 
+/**
+ * What keeps `job` from being half of a btrbk pair as written, for `check` (the drivers refuse
+ * the same): the key at fault and why, or undefined.
+ */
+export function btrbkPairProblem(plan: PlanModel, job: JobModel): { key: string; message: string } | undefined {
+  if (isBtrbk(job, 'btrfs-send')) {
+    const src = job.from !== undefined ? plan.jobs.get(job.from) : undefined;
+    if (!src || src.kind !== 'btrfs-snapshot') return undefined; // the kind's own checks say it
+    if (!isBtrbk(src, 'btrfs-snapshot')) {
+      const message =
+        `\`pruner: btrbk\` sends only snapshots btrbk took: give \`${src.name}\` \`pruner: btrbk\` too, ` +
+        'or remove `pruner`';
+      return { key: 'pruner', message };
+    }
+    const others = btrbkTargets(plan, src).filter((t) => t !== job);
+    if (others.length && job.enabled) {
+      const message =
+        `\`${src.name}\` has another btrbk target (${others.map((t) => `\`${t.name}\``).join(', ')}): btrbk ` +
+        'resume would send to every target of the section; keep one';
+      return { key: 'pruner', message };
+    }
+    const where = btrbkTargetDir(plan, job, src);
+    return 'problem' in where ? { key: 'to', message: where.problem } : undefined;
+  }
+  if (!isBtrbk(job, 'btrfs-snapshot')) return undefined;
+  const plain = [...plan.jobs.values()].filter(
+    (j) => j.from === job.name && j.kind === 'btrfs-send' && !isBtrbk(j, 'btrfs-send'),
+  );
+  if (!plain.length) return undefined;
+  const message =
+    `btrbk would prune the snapshot ${plain.map((j) => `\`${j.name}\``).join(', ')} sends from: it keeps the latest ` +
+    'common snapshot only for its own targets; give the send job `pruner: btrbk` too';
+  return { key: 'pruner', message };
+}
+
 function preserveLines(indent: string, prefix: 'snapshot' | 'target', v: BtrbkPreserve): string[] {
   const matrix = formatPreserveMatrix(v.counts);
   return [

@@ -261,10 +261,13 @@ export function btrbkSchedule(
   return { keep, remove };
 }
 
+/** The release label of the target side (the hover's lines for a btrfs-send key on it). */
+export const BTRBK_TARGET_RELEASE = 'btrbk 0.32.5, target_preserve';
+
 function engineOf(side: BtrbkSide): RetentionEngine {
   return {
     id: 'btrbk',
-    release: side === 'target' ? 'btrbk 0.32.5, target_preserve' : 'btrbk 0.32.5',
+    release: side === 'target' ? BTRBK_TARGET_RELEASE : 'btrbk 0.32.5',
     unsupported: (policy) => {
       const p = btrbkPreserve(policy, side);
       return p.ok ? [] : p.problems;

@@ -2,7 +2,16 @@
 // forms, the informative backups of the resume's pick, and the latest common pair kept on both sides.
 import { describe, expect, it } from 'vitest';
 import type { PolicyModel } from '../../../engine/plan/model';
-import { btrbkPreserve, btrbkSchedule, btrbkTargetEngine, type BtrbkPreserve } from '../../../engine/retention/btrbk';
+import { checkText } from '../../../engine/check';
+import { rule } from '../../../engine/checks/retention-unsupported';
+import {
+  BTRBK_TARGET_RELEASE,
+  btrbkPreserve,
+  btrbkSchedule,
+  btrbkTargetEngine,
+  type BtrbkPreserve,
+} from '../../../engine/retention/btrbk';
+import { engineDocMarkdown } from '../../../server/retention-docs';
 import { replayBtrbkSend } from '../../../engine/retention/btrbk-send';
 import { engineFor } from '../../../engine/retention/index';
 
@@ -68,5 +77,46 @@ describe('btrbk snapshot + resume replay', () => {
     });
     expect(r.target.held).toHaveLength(4);
     expect(r.target.created).toBe(4);
+  });
+});
+
+describe('btrbk pairs in check and the hover', () => {
+  const run = (text: string) =>
+    checkText(text, { rules: [rule], now: Date.parse('2026-01-15T00:00:00Z') }).findings.map((f) => f.message);
+  const pair = (src: string, send: string, to = 'bk') => `version: 1
+storage:
+  bk: { path: /mnt/bk }
+  far: { path: /mnt/far, host: nas }
+hosts:
+  nas: { address: nas.example }
+jobs:
+  snaps:
+    kind: btrfs-snapshot
+    subvolume: /mnt/pool/data
+    snapshot_dir: /mnt/pool/snaps
+    schedule: "0 */6 * * *"
+${src}    retention: { keep: { hourly: 6 } }
+  off:
+    kind: btrfs-send
+    from: snaps
+    to: ${to}
+${send}    retention: { keep: { daily: 7 }, preserve_min: "no" }
+`;
+  it('a btrbk pair on one host checks clean; each half-pair is an error with its fix', () => {
+    const both = '    pruner: btrbk\n';
+    expect(run(pair(both, both))).toEqual([]);
+    expect(run(pair('', both)).join()).toMatch(/give `snaps` `pruner: btrbk` too/);
+    expect(run(pair(both, '')).join()).toMatch(/give the send job `pruner: btrbk` too/);
+    // btrbk's own term on a job Backplan prunes would be dropped: refused.
+    expect(run(pair(both, '')).join()).toMatch(/`preserve_min` is btrbk's/);
+    expect(run(pair(both, both, 'far')).join()).toMatch(/another host/);
+  });
+
+  it('the hover of a btrbk send job says in two lines how its target retention differs', () => {
+    const md = engineDocMarkdown('btrbk', BTRBK_TARGET_RELEASE, policy({ keep: { daily: 7 } }));
+    const lines = md.split('\n').filter((l) => l.startsWith('- '));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/every\*\* missing snapshot/);
+    expect(lines[1]).toMatch(/latest common snapshot\/backup pair on both sides/);
   });
 });
