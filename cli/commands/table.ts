@@ -144,6 +144,7 @@ export const COMMANDS: CommandDecl[] = [
         name: 'latest-common',
         value: 'ISO',
         meaning: '--engine btrbk only: the listed time of the latest common snapshot/backup pair, which btrbk always keeps',
+        default: 'none',
       },
       format(['text', 'json']),
     ],
