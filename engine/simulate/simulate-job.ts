@@ -199,7 +199,26 @@ export function typicalInterval(schedule: Schedule, from: number): number {
   return gaps[Math.floor(gaps.length / 2)];
 }
 
+/**
+ * Within one simulatePlan call: schedules by zone and expression, and their fires by period. A
+ * source and its copies are each asked for again by every job of the group (read only).
+ */
+let planMemo: { schedules: Map<string, Schedule>; fires: WeakMap<Schedule, Map<string, number[]>> } | undefined;
+
 function firesBetween(schedule: Schedule, from: number, at: number, what: string): number[] {
+  const memo = planMemo?.fires;
+  let byPeriod = memo?.get(schedule);
+  const hit = byPeriod?.get(`${from}\0${at}`);
+  if (hit) return hit;
+  const out = expandFires(schedule, from, at, what);
+  if (memo) {
+    if (!byPeriod) memo.set(schedule, (byPeriod = new Map()));
+    byPeriod.set(`${from}\0${at}`, out);
+  }
+  return out;
+}
+
+function expandFires(schedule: Schedule, from: number, at: number, what: string): number[] {
   const out: number[] = [];
   let overflow = false;
   // forEachFire gives from < t ≤ to: start one millisecond early so that a fire at `from` counts.
@@ -217,8 +236,12 @@ function firesBetween(schedule: Schedule, from: number, at: number, what: string
 }
 
 function parsedSchedule(expr: string, zone: string, what: string): Schedule {
+  const key = `${zone}\0${expr}`;
+  const hit = planMemo?.schedules.get(key);
+  if (hit) return hit;
   const r = parseSchedule(expr, zone);
   if (!r.ok) throw new SimulationError(`the ${what} \`${expr}\` cannot be read: ${r.message}`);
+  planMemo?.schedules.set(key, r.schedule);
   return r.schedule;
 }
 
@@ -636,18 +659,24 @@ export function simulatePlan(plan: PlanModel, opts: SimulatePlanOptions = {}): S
     out.jobs.push(simulateJob(plan, opts.job, common));
     return out;
   }
-  for (const job of plan.jobs.values()) {
-    const why = whyNotSimulated(plan, job);
-    if (why !== undefined) {
-      out.skipped.push({ job: job.name, reason: why });
-      continue;
+  const outer = planMemo;
+  planMemo = { schedules: new Map(), fires: new WeakMap() };
+  try {
+    for (const job of plan.jobs.values()) {
+      const why = whyNotSimulated(plan, job);
+      if (why !== undefined) {
+        out.skipped.push({ job: job.name, reason: why });
+        continue;
+      }
+      try {
+        out.jobs.push(simulateJobWith(plan, job.name, common, replays));
+      } catch (e) {
+        if (!(e instanceof SimulationError)) throw e;
+        out.skipped.push({ job: job.name, reason: e.message });
+      }
     }
-    try {
-      out.jobs.push(simulateJobWith(plan, job.name, common, replays));
-    } catch (e) {
-      if (!(e instanceof SimulationError)) throw e;
-      out.skipped.push({ job: job.name, reason: e.message });
-    }
+  } finally {
+    planMemo = outer;
   }
   return out;
 }
