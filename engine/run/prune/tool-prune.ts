@@ -51,10 +51,23 @@ export async function pruneWithTool(
     const hosts = new Hosts(opts.plan, { sshOptions: opts.sshOptions, multiplex: false });
     const redactor = new Redactor();
     try {
-      const g = await checkGuard(guarded, { hosts, redactor }, opts.now ?? t0);
-      const out = baseReport(opts, guarded, g.decision);
-      if (!g.ok) out.failed.push(redactor.text(g.message ?? 'refused'));
-      return out;
+      // Each guarded command is checked on the same listing (nothing is removed): duplicity's
+      // remove commands, one rule each, remove together what the last one run after the others
+      // would (their cutoffs only grow older), so the dry run shows the union of their removals.
+      const out = baseReport(opts, guarded, undefined);
+      const removed = new Map<string, PruneJobReport['remove'][number]>();
+      let last: GuardDecision | undefined;
+      for (const step of pruneSteps.filter((x) => x.guard)) {
+        const g = await checkGuard(step, { hosts, redactor }, opts.now ?? t0);
+        last = g.decision ?? last;
+        for (const r of baseReport(opts, step, g.decision).remove) removed.set(r.name, r);
+        if (!g.ok) {
+          out.failed.push(redactor.text(g.message ?? 'refused'));
+          break;
+        }
+      }
+      const kept = baseReport(opts, guarded, last).keep.filter((k) => !removed.has(k.name));
+      return { ...out, keep: kept, remove: [...removed.values()] };
     } finally {
       await hosts.close();
     }
