@@ -51,9 +51,9 @@ export async function pruneWithTool(
     const hosts = new Hosts(opts.plan, { sshOptions: opts.sshOptions, multiplex: false });
     const redactor = new Redactor();
     try {
-      // Each guarded command is checked on the same listing (nothing is removed): duplicity's
-      // remove commands, one rule each, remove together what the last one run after the others
-      // would (their cutoffs only grow older), so the dry run shows the union of their removals.
+      // Each guarded command is checked on the same listing (nothing is removed). duplicity's
+      // remove commands, one rule each, each take the oldest chains (or their incrementals), so
+      // what they remove in turn is the union of what each would remove alone: the dry run shows it.
       const out = baseReport(opts, guarded, undefined);
       const removed = new Map<string, PruneJobReport['remove'][number]>();
       let last: GuardDecision | undefined;
