@@ -6,23 +6,16 @@
 // exactly the names and times `backplan simulate` prints, and what `status --live` counts. The
 // same plan pruned by Backplan's own rules must predict another set (the test tells the engines
 // apart). A run that snapshotted and pruned by Backplan's own driver fails at the first run.
-// zfs-fuse rejects `zfs get -t`, which sanoid lists with (`zfs get -Hrpt snapshot creation`): a
-// `zfs` wrapper first on PATH answers that form from `zfs list` and gives each snapshot the faked
-// clock's time of its `zfs snapshot` (zfs-fuse stamps the real clock); every other command,
-// Backplan's own listing included, is the real zfs. The run removes sanoid's listing cache before
-// each sanoid (2.1.0 does not refresh it after taking).
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// The zfs-fuse pool, the `zfs` wrapper and the frozen clock are test/helpers/sanoid-zfs.ts's.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyModel } from '../../engine/plan/model';
 import { replaySanoid } from '../../engine/retention/sanoid';
-import { CLI, ensureBuilt } from '../helpers/cli';
-import { cliAt, faketimeLib } from '../helpers/faketime';
+import { cliAt } from '../helpers/faketime';
 import { requireRoot, requireTools } from '../helpers/integration';
-import { startZfsFuse, type ZfsFuse } from '../helpers/zfs-fuse';
+import { byTime as sorted, startSanoidZfs, type SanoidZfs } from '../helpers/sanoid-zfs';
 
 const ok = requireTools('sanoid', 'zfs', 'zpool', 'zfs-fuse', 'faketime') && requireRoot('zfs-fuse pools');
 const H = 3_600_000;
@@ -32,24 +25,12 @@ const AT = RUNS[RUNS.length - 1] + H;
 const KEEP = { hourly: 4, daily: 7, weekly: 3, monthly: 2 };
 const POLICY = { at: [], keep: KEEP, raw: { keep: KEEP } } as unknown as PolicyModel;
 
+let z: SanoidZfs | undefined;
 let work = '';
-let zfs: ZfsFuse | undefined;
-const POOL = `bpsanoid${randomBytes(3).toString('hex')}`;
-const DS = `${POOL}/data`;
+let DS = '';
 // The job's name names its sanoid directory on the host (/var/lib/backplan/sanoid/JOB): unique.
-const JOB = `snaps-${POOL}`;
-const TOOL_DIR = `/var/lib/backplan/sanoid/${JOB}`;
-
-const WRAPPER = `#!/bin/sh
-# zfs-fuse rejects \`zfs get -t\`; creation is the (faked) clock at \`zfs snapshot\`, kept in $CTIMES
-case "$1 $2" in
-  "get -Hrpt") zfs_real list -H -t snapshot -o name |
-         awk -F'\\t' 'NR == FNR { c[$1] = $2; next } { print $1 "\\tcreation\\t" c[$1] "\\t-" }' "$CTIMES" - ;;
-  snapshot*) shift; [ "$1" = -r ] && shift
-            zfs_real snapshot "$@" && for s in "$@"; do printf '%s\\t%s\\n' "$s" "$(date +%s)" >> "$CTIMES"; done ;;
-  *) exec zfs_real "$@" ;;
-esac
-`;
+let JOB = '';
+let TOOL_DIR = '';
 
 function plan(pruner: boolean): string {
   return [
@@ -69,84 +50,19 @@ function plan(pruner: boolean): string {
   ].join('\n');
 }
 
-function stamp(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
-}
-
-/** The environment of a process run with the wall clock frozen at `ms` (monotonic clock real, for node's timers). */
-function frozenAt(ms: number): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    NO_COLOR: '1',
-    TZ: 'UTC',
-    PATH: `${join(work, 'bin')}:${process.env.PATH}`,
-    CTIMES: join(work, 'ctimes'),
-    FAKETIME: stamp(ms),
-    FAKETIME_DONT_FAKE_MONOTONIC: '1',
-    LD_PRELOAD: faketimeLib(),
-  };
-}
-
-/** `backplan ARGS` with the clock frozen at `ms`. */
-function backplanAt(ms: number, args: string[]): Promise<{ code: number; out: string; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: frozenAt(ms), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let stdout = '';
-    child.stdout.on('data', (d) => ((out += d), (stdout += d)));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, out, stdout }));
-  });
-}
-
 const STATE = () => join(work, 'state');
-
-/** One `backplan run` of the job with the clock frozen at `ms`; its journal's lines. */
-async function runAt(ms: number): Promise<{ code: number; out: string; journal: Record<string, unknown>[] }> {
-  const plan = join(work, 'sanoid.backplan.yaml');
-  const r = await backplanAt(ms, ['run', plan, '--state-dir', STATE(), '--format', 'json']);
-  const report = JSON.parse(r.stdout || '{}') as { journal?: string };
-  const journal = report.journal
-    ? readFileSync(report.journal, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-    : [];
-  return { code: r.code, out: r.out, journal };
-}
-
-/** The dataset's snapshots with their (faked) creation times, oldest first. */
-function realHeld(): { name: string; time: number }[] {
-  const ctimes = new Map(
-    readFileSync(join(work, 'ctimes'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.split('\t') as [string, string]),
-  );
-  const r = spawnSync('zfs', ['list', '-H', '-t', 'snapshot', '-o', 'name', '-r', DS], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`zfs list: ${r.stderr}`);
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith(`${DS}@`))
-    .map((full) => ({ name: full.slice(DS.length + 1), time: Number(ctimes.get(full)) * 1000 }))
-    .sort((a, b) => a.time - b.time || a.name.localeCompare(b.name));
-}
-
-const sorted = <T extends { name: string; time: number }>(xs: T[]) =>
-  xs.map((x) => ({ name: x.name, time: x.time })).sort((a, b) => a.time - b.time || a.name.localeCompare(b.name));
+const backplanAt = (ms: number, args: string[]) => z!.backplanAt(ms, args);
+const runAt = (ms: number) => z!.runAt(ms, join(work, 'sanoid.backplan.yaml'));
+const realHeld = () => z!.held(DS);
 
 beforeAll(async () => {
   if (!ok) return;
-  ensureBuilt();
-  work = mkdtempSync(join(tmpdir(), 'bp-sanoid-'));
-  zfs = await startZfsFuse(work);
-  zfs.pool(POOL, work, join(work, 'mnt'));
+  z = await startSanoidZfs('bpsanoid');
+  work = z.work;
+  DS = `${z.pool}/data`;
+  JOB = `snaps-${z.pool}`;
+  TOOL_DIR = `/var/lib/backplan/sanoid/${JOB}`;
   expect(spawnSync('zfs', ['create', DS]).status).toBe(0);
-  mkdirSync(join(work, 'bin'));
-  const real = spawnSync('sh', ['-c', 'command -v zfs'], { encoding: 'utf8' }).stdout.trim();
-  writeFileSync(join(work, 'bin', 'zfs'), WRAPPER.replaceAll('zfs_real', real));
-  chmodSync(join(work, 'bin', 'zfs'), 0o755);
-  writeFileSync(join(work, 'ctimes'), '');
   writeFileSync(join(work, 'sanoid.backplan.yaml'), plan(true));
   writeFileSync(join(work, 'native.backplan.yaml'), plan(false));
   rmSync(TOOL_DIR, { recursive: true, force: true });
@@ -154,14 +70,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!ok) return;
-  spawnSync('zfs', ['destroy', '-r', DS]);
-  // zfs-fuse may refuse the first destroy right after a busy run: retry until the pool is gone.
-  for (let i = 0; i < 20 && spawnSync('zpool', ['list', POOL]).status === 0; i++) {
-    spawnSync('zpool', ['destroy', '-f', POOL]);
-    await new Promise((res) => setTimeout(res, 250));
-  }
-  await zfs?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await z?.close();
   rmSync(TOOL_DIR, { recursive: true, force: true });
 });
 
