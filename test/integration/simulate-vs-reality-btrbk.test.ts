@@ -4,15 +4,18 @@
 //    job (which `btrbk config print` accepts) and runs `btrbk -c FILE run`, which makes and prunes
 //    `data.YYYYMMDDTHHMM` snapshots; the set left at the end must be what `backplan simulate`
 //    prints for the same plan, and what `backplan status` counts. `plan` shows the exact argv.
-// 2. 100 seeded random cases: random snapshot names, preserve matrices (`*` included),
+// 2. A btrbk pair: `pruner: btrbk` on the snapshot job (6-hourly, `btrbk snapshot`) and on the
+//    btrfs-send job that is its target on a second btrfs filesystem (daily at 12:00, `btrbk
+//    resume`), each `backplan run` at a fire over 61 days; both directories, at day 30 and at the
+//    end, must hold what `backplan simulate` prints for each job (names and times): resume sends
+//    every missing snapshot the target keeps, the latest common pair stays on both sides.
+// 3. 100 seeded random cases: random snapshot names, preserve matrices (`*` included),
 //    preserve_min, preserve_day_of_week and preserve_hour_of_day, and a random "now"; btrbk's
 //    dry-run prune (`-n -S prune`, its delete rows) must delete exactly what the engine deletes.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   btrbkName,
@@ -22,8 +25,9 @@ import {
   formatPreserveMatrix,
 } from '../../engine/retention/btrbk';
 import { btrfsAt, btrfsAvailable, sh, unmountAll } from '../helpers/btrfs';
-import { CLI, ensureBuilt } from '../helpers/cli';
-import { cliAt, faketimeLib } from '../helpers/faketime';
+import { backplanAt, btrbkAt, rng, stamp } from '../helpers/btrbk';
+import { ensureBuilt } from '../helpers/cli';
+import { cliAt } from '../helpers/faketime';
 import { requireTools } from '../helpers/integration';
 
 const ok = btrfsAvailable() && requireTools('btrbk', 'faketime');
@@ -35,45 +39,7 @@ let mnt = '';
 // The job's name names its btrbk directory on the host (/var/lib/backplan/btrbk/JOB): unique.
 const JOB = `snaps-${randomBytes(3).toString('hex')}`;
 const TOOL_DIR = `/var/lib/backplan/btrbk/${JOB}`;
-
-/** libfaketime reads an absolute FAKETIME as a wall-clock reading in TZ. */
-function stamp(ms: number, zone = 'UTC'): string {
-  return DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM-dd HH:mm:ss');
-}
-
-/** btrbk with the clock frozen at `ms`, in `zone`. */
-function btrbkAt(ms: number, zone: string, args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('btrbk', args, {
-      env: { ...process.env, TZ: zone, FAKETIME: stamp(ms, zone), LD_PRELOAD: faketimeLib() },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
-
-/** `backplan ARGS` with the clock frozen at `ms` in UTC (the monotonic clock real, for node's timers). */
-function backplanAt(ms: number, args: string[]): Promise<{ code: number; out: string; stdout: string }> {
-  return new Promise((resolve) => {
-    const env = {
-      ...process.env,
-      NO_COLOR: '1',
-      TZ: 'UTC',
-      FAKETIME: stamp(ms),
-      FAKETIME_DONT_FAKE_MONOTONIC: '1',
-      LD_PRELOAD: faketimeLib(),
-    };
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let stdout = '';
-    child.stdout.on('data', (d) => ((out += d), (stdout += d)));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, out, stdout }));
-  });
-}
+const PAIR = { src: `${JOB}-src`, send: `${JOB}-off` };
 
 function conf(dir: string, p: BtrbkPreserve): string {
   const min = typeof p.min === 'string' ? p.min : `${p.min.n}${p.min.unit}`;
@@ -91,18 +57,6 @@ function conf(dir: string, p: BtrbkPreserve): string {
   ].join('\n');
 }
 
-/** A small seeded generator (mulberry32), so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 beforeAll(() => {
   if (!ok) return;
   ensureBuilt();
@@ -110,11 +64,13 @@ beforeAll(() => {
   mnt = join(work, 'mnt');
   btrfsAt(mnt);
   sh(['btrfs', '-q', 'subvolume', 'create', join(mnt, 'data')]);
+  sh(['btrfs', '-q', 'subvolume', 'create', join(mnt, 'pair')]);
+  btrfsAt(join(work, 'dst'));
 }, 60_000);
 
 afterAll(() => {
   if (!ok) return;
-  rmSync(TOOL_DIR, { recursive: true, force: true });
+  for (const j of [JOB, PAIR.src, PAIR.send]) rmSync(`/var/lib/backplan/btrbk/${j}`, { recursive: true, force: true });
   unmountAll();
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -184,6 +140,69 @@ describe.skipIf(!ok)('btrbk on btrfs vs the btrbk engine (pruner: btrbk)', () =>
     const plain = await backplanAt(at, ['status', file, '--state-dir', state, '--format', 'json']);
     expect((JSON.parse(plain.stdout) as { jobs: J[] }).jobs.find((j) => j.job === JOB)!.copies).toBe(real.length);
   }, 600_000);
+
+  it('a btrbk pair: backplan run of btrbk snapshot (6-hourly) and resume (daily), 61 days: both sides = simulate', async () => {
+    const from = Date.UTC(2026, 0, 1);
+    const runs = Array.from({ length: 61 * 4 }, (_, i) => from + i * 6 * H);
+    mkdirSync(join(mnt, 'pairsnaps'));
+    const file = join(work, 'pair.backplan.yaml');
+    writeFileSync(file, [
+      'version: 1',
+      'timezone: UTC',
+      'storage:',
+      `  bk: { path: ${join(work, 'dst')} }`,
+      'jobs:',
+      `  ${PAIR.src}:`,
+      '    kind: btrfs-snapshot',
+      `    subvolume: ${join(mnt, 'pair')}`,
+      `    snapshot_dir: ${join(mnt, 'pairsnaps')}`,
+      '    schedule: "0 */6 * * *"',
+      '    pruner: btrbk',
+      '    retention: { keep: { hourly: 6 }, preserve_min: latest }',
+      `  ${PAIR.send}:`,
+      '    kind: btrfs-send',
+      `    from: ${PAIR.src}`,
+      '    to: bk',
+      '    schedule: "0 12 * * *"',
+      '    pruner: btrbk',
+      '    retention:',
+      '      keep: { hourly: 36, daily: 7, weekly: 2, monthly: 1 }',
+      '      preserve_min: "no"',
+      '      preserve_day_of_week: monday',
+      '      preserve_hour_of_day: 6',
+      '',
+    ].join('\n'));
+    const exp = await cliAt(undefined, ['export', file, '--to', 'btrbk', '-f', 'json']);
+    expect(exp.code, exp.stdout + exp.stderr).toBe(0);
+    const conf = (JSON.parse(exp.stdout) as { files: { content: string }[] }).files[0].content;
+    expect(conf).toContain(`target send-receive ${join(work, 'dst')}/${PAIR.send}`);
+    const state = join(work, 'pair-state');
+    const srcDir = join(mnt, 'pairsnaps');
+    const dstDir = join(work, 'dst', PAIR.send);
+    const compare = async (at: number) => {
+      const sim = await cliAt(undefined, ['simulate', file, '--from', new Date(from).toISOString(), '--at',
+        new Date(at).toISOString(), '-f', 'json']);
+      expect(sim.code, sim.stdout + sim.stderr).toBe(0);
+      type Sim = { jobs: { job: string; engine: string; snapshots: { time: string }[] }[] };
+      const jobs = (JSON.parse(sim.stdout) as Sim).jobs;
+      const names = (j: string) =>
+        jobs.find((x) => x.job === j)!.snapshots.map((s) => btrbkName('pair', Date.parse(s.time), 'UTC')).sort();
+      expect(readdirSync(srcDir).sort(), `source at ${stamp(at)}`).toEqual(names(PAIR.src));
+      expect(readdirSync(dstDir).sort(), `target at ${stamp(at)}`).toEqual(names(PAIR.send));
+      return { src: names(PAIR.src).length, dst: names(PAIR.send).length };
+    };
+    let sizes = { src: 0, dst: 0 };
+    for (const [i, t] of runs.entries()) {
+      const both = new Date(t).getUTCHours() === 12;
+      const args = ['run', file, '--state-dir', state, '-f', 'json', ...(both ? [] : ['--job', PAIR.src])];
+      const r = await backplanAt(t, args);
+      expect(r.code, `${stamp(t)}: ${r.out}`).toBe(0);
+      if (i === 5 * 4 || i === 30 * 4 || i === runs.length - 1) sizes = await compare(t + H);
+    }
+    // The target keeps more than the source (resume sent each day's snapshots the target keeps).
+    expect(sizes.dst).toBeGreaterThan(sizes.src);
+    expect(sizes.src).toBeGreaterThanOrEqual(2);
+  }, 1_200_000);
 
   it('100 random snapshot lists and policies: btrbk -n prune deletes exactly what the engine deletes', async () => {
     const r = rng(15);
