@@ -155,7 +155,9 @@ export function replayBtrbkSend(input: BtrbkSendInput): BtrbkSendReplay {
       dst.settle(now, nextOf(i, 1));
     }
     const base = latestCommon(src, dst);
-    if (base !== undefined && !common.has(String(base))) common.set(String(base), 'preserve forced: latest common snapshot');
+    if (base !== undefined && !common.has(String(base))) {
+      common.set(String(base), 'preserve forced: latest common snapshot');
+    }
     src.prune(terms.snap, now, zone, common);
     src.settle(now, nextOf(i, 0));
   });
