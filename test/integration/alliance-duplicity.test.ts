@@ -6,7 +6,8 @@
 // encrypted to a GPG key made for the test: a full, an incremental the next day, then a full
 // each month (faked clock) until `keep: {full: 3}` removes the first chain; `backplan verify`
 // restores on the web host and compares there; `backplan restore` writes on the web host and
-// never over anything without --in-place --yes. duplicity on the remote host is a wrapper that
+// never over anything without --in-place --yes. `files-homes-offsite` runs once to the offsite
+// server and is verified on the file host. duplicity on the remote host is a wrapper that
 // logs each call with its $SSH_CONNECTION and gives it the test's HOME (known_hosts, GPG
 // keyring, cache) and clock.
 import { spawnSync } from 'node:child_process';
@@ -126,6 +127,9 @@ beforeAll(async () => {
   writeFileSync(join(web(), 'var/www/site/img', 'logo.bin'), randomBytes(40_000));
   writeFileSync(join(web(), 'var/www/site/cache', 'page.tmp'), 'excluded\n');
   writeFileSync(join(web(), 'var/www/site', "; $(touch pwned) -x\nname"), 'hostile\n');
+  for (const d of ['home/ana', 'srv/projects/thesis']) mkdirSync(join(work, 'files', d), { recursive: true });
+  writeFileSync(join(work, 'files/home/ana', 'notes.md'), '# notes\n');
+  writeFileSync(join(work, 'files/srv/projects/thesis', 'data.bin'), randomBytes(30_000));
   mkdirSync(join(work, 'backup-srv'));
   mkdirSync(join(work, 'offsite-srv'));
   writeFileSync(join(work, 'gpg-passphrase'), `${secret}\n`, { mode: 0o600 });
@@ -259,6 +263,20 @@ describe.skipIf(!ok)('examples/alliance-duplicity on sshd hosts', () => {
     expect(inPlace.code).not.toBe(0);
     expect(inPlace.stdout + inPlace.stderr).toMatch(/--yes/);
     expect(tree(web())).toEqual(before);
+  }, 240_000);
+
+  it('the weekly offsite job writes to the other campus and verifies there (remove-older-than 1Y)', async () => {
+    clock = T0 + 95 * DAY;
+    const r = await cli('run', '--job', 'files-homes-offsite');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const names = readdirSync(join(work, 'offsite-srv', 'files-homes-offsite'));
+    expect(names.filter((f) => /^duplicity-full\..*\.manifest\.gpg$/.test(f))).toHaveLength(1);
+    const log = readFileSync(join(work, 'duplicity.log'), 'utf8');
+    expect(log).toContain(`remove-older-than 1Y --force`);
+    expect(log).toContain(`sftp://root@127.0.0.4:${hosts!.port}/${join(work, 'offsite-srv')}/files-homes-offsite`);
+    const v = await cli('verify', '--job', 'files-homes-offsite');
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toMatch(/scratch directory on files; all 2 files are identical to the source/);
   }, 240_000);
 
   it('restore --in-place --yes moves the live paths aside on the web host and brings the set back', async () => {
