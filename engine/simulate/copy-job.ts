@@ -182,7 +182,13 @@ class ReplicaReplay implements SourceWatcher {
   /** The incremental tiers evaluator and its copy of the replica (null: every prune in full). */
   private readonly fast: { held: Held; tiers: TiersIncremental; seq: number } | null;
   /** On the incremental path, the last prune: its input and what it kept (judged from it at the end). */
-  private lastJudged: { list: number[]; base: number | undefined; t: number; kept: number[]; keptLength: number } | null = null;
+  private lastJudged: {
+    list: number[];
+    base: number | undefined;
+    t: number;
+    kept: number[];
+    keptLength: number;
+  } | null = null;
   /** Incremental path: snapshots received or removed at this step (their gaps are settled after it). */
   private touched: Rec[] = [];
   private created = 0;

@@ -96,14 +96,13 @@ export class CountsFast {
   /** The bucket keys of a snapshot, computed once (restic: RESTIC_BUCKETS; borg: BORG_RULES). */
   private keysOf(r: Rec): number[] {
     if (r.keys) return r.keys;
-    if (this.kind === 'borg') {
-      const p = localParts(Math.floor(r.time / 1000) * 1000, this.zone, false);
-      r.keys = BORG_RULES.map((b) => periodKey(p, b.rule));
-    } else {
-      const p = localParts(r.time, this.zone, false);
-      r.keys = RESTIC_BUCKETS.map((b) => b(p, 0));
-    }
-    return r.keys;
+    // borg reads local time at whole seconds.
+    const p = localParts(this.kind === 'borg' ? Math.floor(r.time / 1000) * 1000 : r.time, this.zone, false);
+    const keys: number[] = [];
+    if (this.kind === 'borg') for (const b of BORG_RULES) keys.push(periodKey(p, b.rule));
+    else for (const b of RESTIC_BUCKETS) keys.push(b(p, 0));
+    r.keys = keys;
+    return keys;
   }
 
   /**

@@ -263,7 +263,8 @@ export function simulate(input: SimulateInput): SimulateResult {
     distinct: fires.every((t, i) => i === 0 || t !== fires[i - 1]),
   };
   const fast =
-    incrementalApplies(input.engine, input.policy) || (prepared.distinct && CountsFast.for(input.engine, input.policy, clock, input.timezone));
+    incrementalApplies(input.engine, input.policy) ||
+    (prepared.distinct && CountsFast.for(input.engine, input.policy, clock, input.timezone));
   if ((input.strategy ?? 'auto') === 'auto' && fast) {
     const r = run(prepared, true);
     if (r) return r;
@@ -276,7 +277,8 @@ function run(p: Prepared, incremental: boolean): SimulateResult | null {
   const { input, fires, prunes, lastPrune, minN, deadline } = p;
   const { engine, policy, timezone, at } = input;
   const held = new Held();
-  const tiers = incremental && incrementalApplies(engine, policy) ? new TiersIncremental(policy, p.clock, held) : undefined;
+  const tiers =
+    incremental && incrementalApplies(engine, policy) ? new TiersIncremental(policy, p.clock, held) : undefined;
   // Count rules decided without the engine (counts-fast.ts); its marks reuse Rec.stamp, which
   // only the tiers path reads otherwise.
   const counts = incremental && !tiers && p.distinct ? CountsFast.for(engine, policy, p.clock, timezone) : undefined;

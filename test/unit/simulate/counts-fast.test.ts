@@ -58,7 +58,11 @@ const caseArb = fc.record({
   min: fc.constantFrom(undefined, 0, 1, 4),
   prune: fc.constantFrom(undefined, undefined, '10 3 * * *', '0 */8 * * *'),
   copy: fc.option(
-    fc.record({ schedule: fc.constantFrom(...SCHEDULES), keep: keepArb, prune: fc.constantFrom(undefined, '20 4 * * *') }),
+    fc.record({
+      schedule: fc.constantFrom(...SCHEDULES),
+      keep: keepArb,
+      prune: fc.constantFrom(undefined, '20 4 * * *'),
+    }),
     { freq: 3 },
   ),
 });
@@ -111,7 +115,8 @@ describe('count rules without the engine', () => {
       fc.asyncProperty(caseArb, async (c) => {
         await new Promise((r) => setImmediate(r));
         const [name, engine] = ENGINES[c.engine];
-        const policy = buildPolicy({ keep: keepFor(name, c.keep), ...(c.min === undefined ? {} : { min: c.min }) }, ['p']);
+        const min = c.min === undefined ? {} : { min: c.min };
+        const policy = buildPolicy({ keep: keepFor(name, c.keep), ...min }, ['p']);
         const at = c.start + c.days * D;
         const applies = CountsFast.for(engine, policy, new ZoneClock(c.zone), c.zone) !== undefined;
         if (applies) fastRuns++;
