@@ -130,13 +130,14 @@ export const ENGINE_DOCS: Record<EngineId, EngineDoc> = {
         text:
           'Counts are **per snapshot type**, not calendar buckets: each run takes an ' +
           '`autosnap_<date>_<type>` snapshot of every type that is due (daily at 23:59, weekly Monday 23:30, ' +
-          'monthly the 1st 00:00, hourly at :00), ' +
+          'monthly the 1st 00:00, hourly at :00, frequently every `frequent_period` min), ' +
           'so one run can make several.',
       },
       {
         text:
           'A type’s oldest go only while it has more than N **and** they are older than N × period (monthly = 31 d, ' +
-          'yearly = 365.25 d); a run prunes the list read before it took, so N + 1 can be held.',
+          'yearly = 365.25 d); a run prunes the list read before it took, so N + 1 can be held. It keeps no ' +
+          'replication base: on a `zfs-send` it prunes what arrived, by the same rule.',
       },
     ],
   },

@@ -227,9 +227,8 @@ jobs:
     retention: { keep: { hourly: 24, daily: 7 } }
 `,
     fix:
-      'Copy the snapshots to another storage (`zfs-send`, `btrfs-send`, `incus-copy`) or back the data up with a ' +
-      'file ' +
-      'backup (restic, borg, archive ...).',
+      'Copy the snapshots to another storage (`zfs-send`, `btrfs-send`, `incus-copy`; from a `pruner: sanoid` job, a ' +
+      '`zfs-send` with `pruner: sanoid`) or back the data up with a file backup (restic, borg, archive ...).',
   },
   'rpo-exceeded': {
     checks:
@@ -264,7 +263,8 @@ jobs:
     checks:
       "The job's kind fixes the engine that prunes it (restic `forget`, borg `prune`, PBS `prune-backups`, Incus " +
       "expiry, Velero ttl, Backplan's own rules). A policy form that engine cannot express is an error, never a " +
-      'silent approximation.',
+      'silent approximation. sanoid types snapshots by name: a `pruner: sanoid` zfs-send needs a `pruner: sanoid` ' +
+      'source (and the reverse), and keeps only types the source takes.',
     example: `version: 1
 storage:
   repo: { url: "sftp:backup@nas:/srv/restic" }
@@ -309,7 +309,9 @@ jobs:
       'An incremental send needs the newest snapshot common to both sides as its base. When the source is pruned ' +
       'by a ' +
       'daemon that knows nothing of the replication (Incus `snapshots.expiry`, Velero ttl) and its expiry can delete ' +
-      'that base before the next send, the next send has to copy everything again, or fails.',
+      'that base before the next send, the next send has to copy everything again, or fails. sanoid keeps no base ' +
+      'either: for a `pruner: sanoid` send from a `pruner: sanoid` source, both sides are replayed over the year and ' +
+      'the rule fires when sanoid deletes the snapshot the next send starts from (older than count × period).',
     example: `version: 1
 hosts:
   prod: { address: 10.0.0.1, site: a }

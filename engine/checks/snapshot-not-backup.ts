@@ -28,7 +28,9 @@ export const rule: Rule = {
       const root = ctx.model.jobs.get(chain.root)!;
       const snapJob = unit.jobs.map((n) => ctx.model.jobs.get(n)!).find((j) => j.enabled && SENDER[j.kind] !== undefined);
       const sender = snapJob ? SENDER[snapJob.kind] : undefined;
-      const how = sender ? `a \`${sender}\` job` : 'a job';
+      // sanoid's typed snapshots are pruned on the target by sanoid too (retention-unsupported pairs them).
+      const sanoid = snapJob?.raw.pruner === 'sanoid' ? ' with `pruner: sanoid`' : '';
+      const how = sender ? `a \`${sender}\` job${sanoid}` : 'a job';
       out.push({
         range: ctx.locate(root.at, 'key'),
         message:

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkText } from '../../../engine/check';
 import { rule } from '../../../engine/checks/replication-base-at-risk';
+import { rule as snapshotRule } from '../../../engine/checks/snapshot-not-backup';
 import { exportSanoid } from '../../../engine/export/sanoid';
 import { buildModel, buildPolicy } from '../../../engine/plan/build-model';
 import { parsePlan } from '../../../engine/plan/parse';
@@ -72,6 +73,22 @@ jobs:
         'more, now 6), or send more often',
     );
     expect(checkText(text(25), { rules: [rule], now: NOW_C }).findings).toEqual([]);
+  });
+});
+
+describe('snapshot-not-backup on a pruner: sanoid job', () => {
+  it('advises the send that is allowed: a zfs-send with pruner: sanoid', () => {
+    const t = `version: 1
+hosts:
+  nas: { site: home }
+storage:
+  pool: { host: nas, media: hdd }
+jobs:
+  data: { kind: zfs-snapshot, host: nas, dataset: tank/d, storage: pool, pruner: sanoid, schedule: "0 * * * *",
+    retention: { keep: { hourly: 24 } } }
+`;
+    const [f] = checkText(t, { rules: [snapshotRule], now: Date.UTC(2026, 0, 1) }).findings;
+    expect(f.message).toContain('Add a `zfs-send` job with `pruner: sanoid` with `from: data`');
   });
 });
 
