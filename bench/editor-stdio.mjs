@@ -4,30 +4,15 @@
 // description, wait for the diagnostics of that version. Also the server's memory (RSS): at the
 // end of each session, and with every example plan open, hovered and inlay-hinted.
 //   npm run build && node bench/editor-stdio.mjs [EDITS]
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node.js';
 import { generatePlan } from './gen-plan.mjs';
-import { fmt, ROOT, stats } from './lib.mjs';
+import { fmt, ROOT, rss, startServer, stats } from './lib.mjs';
 
 const EDITS = Number(process.argv[2] ?? 60);
 const text = generatePlan(200);
 
-/** The resident memory of a running process in MB, from /proc (NaN elsewhere). */
-function rss(pid) {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  } catch {
-    return NaN;
-  }
-}
-
-async function start(initializationOptions = {}) {
-  const proc = spawn(process.execPath, [join(ROOT, 'dist/server.js'), '--stdio'], { stdio: 'pipe' });
-  const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
-  return { proc, conn };
-}
+const start = () => startServer();
 
 async function examplesMemory() {
   const { proc, conn } = await start();

@@ -1,11 +1,15 @@
 // Shared helpers of the benchmarks: bundle a TypeScript entry with esbuild into a temp file and
-// import it, time a function, and summarise samples.
+// import it, time a function, summarise samples, start the language server over stdio, read a
+// process's memory, a seeded PRNG.
 import { build } from 'esbuild';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
+  from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -49,4 +53,59 @@ export function incompressibleTree(mb, files) {
     .flatMap((d) => readdirSync(join(tree, d)).map((f) => statSync(join(tree, d, f)).size))
     .reduce((a, b) => a + b, 0);
   return { tree, bytes };
+}
+
+/** The resident memory of a running process in MB, from /proc (NaN elsewhere). */
+export function rss(pid) {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * The built language server (dist/server.js, or `server`) started over stdio, with a JSON-RPC
+ * connection to it (not listening yet: register handlers, then `conn.listen()`). `nodeArgs` go
+ * before the script (V8 flags, --heapsnapshot-signal).
+ */
+export function startServer({ server = join(ROOT, 'dist/server.js'), nodeArgs = [] } = {}) {
+  const proc = spawn(process.execPath, [...nodeArgs, server, '--stdio'], { stdio: 'pipe' });
+  const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
+  return { proc, conn };
+}
+
+/** A seeded PRNG (mulberry32): the same seed gives the same run. */
+export function makeRandom(seed) {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));
+  const pick = (arr) => arr[Math.floor(next() * arr.length)];
+  /** One of `[weight, value]` pairs, in proportion to the weights. */
+  const weighted = (pairs) => {
+    let r = next() * pairs.reduce((a, [w]) => a + w, 0);
+    for (const [w, v] of pairs) if ((r -= w) < 0) return v;
+    return pairs[pairs.length - 1][1];
+  };
+  return { next, int, pick, weighted };
+}
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (NaN elsewhere): on a loaded
+ * machine the CPU an answer cost tells more than its wall time.
+ */
+export function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in ticks of 10 ms (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
 }

@@ -1,6 +1,7 @@
 // The Backplan language server: `node dist/server.js --stdio` (also --node-ipc / --socket=N, as
 // vscode-languageserver reads them from argv).
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { keepMemoryLow } from './memory';
 import { startServer } from './server';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -21,4 +22,5 @@ process.on('unhandledRejection', (e) => {
   }
 });
 
+keepMemoryLow();
 startServer(connection);
