@@ -9,7 +9,8 @@
 // The fires of the last tolerance window are not expected yet (a run may be in progress).
 // A job whose tool prunes its own repository (restic, borg) or whose storage cannot be listed
 // gets `drift: null` and a note. A `pruner: sanoid|btrbk` job is listed by the tool's own names
-// and read with the tool's rules (its run step's `prunedBy`), sanoid's expected set by its replay.
+// and read with the tool's rules (its run step's `prunedBy`), sanoid's expected set by its replay,
+// a btrbk pair's (snapshot job and its btrbk send) by the replay of both from the source's first run.
 import type { JobModel, PlanModel } from '../../plan/model';
 import { fsFor } from '../../run/exec/files';
 import { Hosts } from '../../run/exec/hosts';
@@ -17,7 +18,9 @@ import { decide, listCopies, namerOf, pruneEngine } from '../../run/prune/copies
 import { stepsFor } from '../../run/ops/session';
 import type { CommandStep, PruneSpec, PruneStep } from '../../run/steps/step';
 import { replaySanoid } from '../../retention/sanoid';
+import { simulateJob } from '../../simulate/simulate-job';
 import { simulate } from '../../simulate/simulate';
+import { btrbkPair, simulateBtrbkPair } from '../../simulate/btrbk-send';
 import { jobScheduleOf } from '../../checks/shared/schedules';
 import { statusContext } from './state';
 
@@ -42,6 +45,39 @@ function firesBetween(plan: PlanModel, job: JobModel, from: number, to: number):
   }
 }
 
+/** The job's btrbk pair, or undefined (also when the pair cannot be simulated: drift says why). */
+function pairOf(plan: PlanModel, job: JobModel): ReturnType<typeof btrbkPair> {
+  try {
+    return btrbkPair(plan, job);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A btrbk pair (simulate/btrbk-send.ts): each side is what one replay of btrbk's runs leaves, from
+ * the pair's first journalled success, so both `extra` and `missing` are the difference with it
+ * (btrbk's latest common pair is no extra). Undefined for any other job, or without a start.
+ */
+function btrbkPairDrift(
+  plan: PlanModel,
+  job: JobModel,
+  copies: readonly { name: string; time: number }[],
+  now: number,
+  firstSuccess: string | undefined,
+): LiveResult | undefined {
+  if (job.raw.pruner !== 'btrbk' || !pairOf(plan, job)) return undefined;
+  const start = firstSuccess !== undefined ? Date.parse(firstSuccess) : NaN;
+  if (!Number.isFinite(start)) return undefined;
+  const minute = (t: number) => Math.floor(t / 60_000);
+  const held = simulateBtrbkPair(plan, job, start - 60_000, now)!.snapshots;
+  const want = new Set(held.map((s) => minute(s.time)));
+  const have = new Set(copies.map((c) => minute(c.time)));
+  const extra = copies.filter((c) => !want.has(minute(c.time))).map((c) => c.name);
+  const missing = held.filter((s) => !have.has(minute(s.time))).map((s) => new Date(s.time).toISOString());
+  return { drift: { missing: missing.sort(), extra }, copies: copies.length };
+}
+
 /** The drift of one job (no host is changed). `firstSuccess`: ISO time of its first journalled success, if any. */
 export async function jobDrift(plan: PlanModel, job: JobModel, now: number, hosts: Hosts, firstSuccess?: string): Promise<LiveResult> {
   let spec: PruneSpec | undefined;
@@ -64,6 +100,8 @@ export async function jobDrift(plan: PlanModel, job: JobModel, now: number, host
       replica: spec.replicaOf !== undefined,
     });
     const copies = listed.copies;
+    const pair = btrbkPairDrift(plan, job, copies, now, firstSuccess);
+    if (pair) return pair;
     const extra = copies.length ? decide(copies, spec, engine, now).remove.map((c) => c.name) : [];
     const missing: string[] = [];
     const oldest = copies.length ? copies[copies.length - 1].time : firstSuccess ? Date.parse(firstSuccess) : undefined;
@@ -74,8 +112,15 @@ export async function jobDrift(plan: PlanModel, job: JobModel, now: number, host
         for (let i = 1; i < fires.length; i++) gap = Math.min(gap, fires[i] - fires[i - 1]);
         const tol = Math.min(SIX_HOURS, Number.isFinite(gap) ? gap / 2 : SIX_HOURS);
         // sanoid takes only the types due at each run: its own replay, not one copy per fire.
+        // A sanoid zfs-send: what its source sends and sanoid leaves on the target (sanoid-send.ts).
+        const replica = (): { time: number }[] =>
+          simulateJob(plan, job.name, { from: oldest - 60_000, at: now }).snapshots.map((s) => ({
+            time: Date.parse(s.time),
+          }));
         const held =
-          engine.id === 'sanoid'
+          engine.id === 'sanoid' && job.kind === 'zfs-send'
+            ? { snapshots: replica() }
+            : engine.id === 'sanoid'
             ? { snapshots: replaySanoid(fires, spec.policy, spec.timezone, now).held }
             : simulate({
                 fires,
@@ -112,7 +157,10 @@ export async function planDrift(
     for (const job of plan.jobs.values()) {
       if (opts.only !== undefined && job.name !== opts.only) continue;
       if (!job.enabled) continue;
-      out.set(job.name, await jobDrift(plan, job, now, hosts, opts.firstSuccess?.get(job.name)));
+      // Both sides of a btrbk pair replay from the source's first run.
+      const pair = job.raw.pruner === 'btrbk' ? pairOf(plan, job) : undefined;
+      const first = opts.firstSuccess?.get(pair?.source.name ?? job.name);
+      out.set(job.name, await jobDrift(plan, job, now, hosts, first));
     }
   } finally {
     await hosts.close();
