@@ -289,4 +289,24 @@ describe.skipIf(!ok)('examples/alliance-duplicity on sshd hosts', () => {
     expect(aside.length, readdirSync(web()).join(', ')).toBe(1);
     expect(readFileSync(join(web(), aside[0], 'app.conf'), 'utf8')).toBe('broken by hand\n');
   }, 240_000);
+
+  it("a storage host key the web host does not know: run and verify fail and say how to accept it", async () => {
+    const known = join(home(), '.ssh', 'known_hosts');
+    const saved = readFileSync(known);
+    rmSync(known);
+    try {
+      clock = T0 + 100 * DAY;
+      const run = await cli('run', '--job', 'web-files');
+      expect(run.code).not.toBe(0);
+      expect(run.stdout + run.stderr).toContain(
+        `the job's host does not know the host key of 127.0.0.3 (duplicity's sftp backend, paramiko`,
+      );
+      expect(run.stdout + run.stderr).toContain(`\`ssh -p ${hosts!.port} root@127.0.0.3\``);
+      const v = await cli('verify', '--job', 'web-files');
+      expect(v.code).not.toBe(0);
+      expect(v.stdout + v.stderr).toContain('does not know the host key of 127.0.0.3');
+    } finally {
+      writeFileSync(known, saved);
+    }
+  }, 180_000);
 });

@@ -18,6 +18,7 @@ import { checkGuard } from './guard';
 import { FsError, fsFor, type HostFs, type OutputWriter } from './files';
 import { DEFAULT_STALL_MS, describeExit, exitOk, spawnArgv, Watchdog, type Exit, type Spawned, type StepTimeout } from './process';
 import { initHint, saysNoRepository } from './missing-repo';
+import { duplicityHint } from './duplicity-hints';
 import { toolLockedMessage } from './tool-lock';
 
 export interface StepResult {
@@ -301,6 +302,9 @@ export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<Ste
     // A first backup into a repository nobody created: say what to do, not only what restic/borg said.
     if (step.phase === 'backup' && saysNoRepository(message ?? ''))
       return { ok: false, message: `${message} ${initHint(step.job)}` };
+    // duplicity that cannot open its sftp:// target: an unknown host key, or no paramiko.
+    const dup = duplicityHint(message ?? '');
+    if (dup) return { ok: false, message: `${message} ${dup}` };
     // A repository locked by the tool (a killed run's stale lock): say which and what clears it.
     return { ok: false, message: toolLockedMessage(step.argv, message ?? '') ?? message };
   }

@@ -9,6 +9,7 @@
 import { dirname } from 'node:path';
 import { duplicityParts } from '../drivers/duplicity';
 import { runTool } from '../exec/guard';
+import { duplicityHint } from '../exec/duplicity-hints';
 import { parseCollectionStatus } from '../inventory/duplicity';
 import { backupStep, rel, storageOf } from './common';
 import { RestoreError, type FileRestorer, type KindContext, type RestoreAction, type RestoreCopy } from './types';
@@ -19,8 +20,11 @@ function fail(
   r: { code: number | null; stderr: string; error?: string },
 ): RestoreError {
   const last = r.stderr.trim().split('\n').slice(-3).join(' | ');
+  const hint = duplicityHint(r.stderr);
   return new RestoreError(
-    ctx.x.redactor.text(`${what}: ${r.error ?? `duplicity exited with status ${r.code}: ${last}`}`),
+    ctx.x.redactor.text(
+      `${what}: ${r.error ?? `duplicity exited with status ${r.code}: ${last}`}${hint ? ` ${hint}` : ''}`,
+    ),
   );
 }
 

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { duplicityParts } from '../drivers/duplicity';
 import { runTool } from '../exec/guard';
 import { LOCAL } from '../exec/quote';
+import { duplicityHint } from '../exec/duplicity-hints';
 import { parseCollectionStatus } from '../inventory/duplicity';
 import { compareRemoteTree, remoteScratch, removeRemoteScratch } from './remote-tree';
 import { JobOpError, type VerifyJobOptions, type VerifyJobReport } from '../ops/types';
@@ -50,10 +51,10 @@ export async function verifyDuplicityJob(
     const env = backup.env ? { env: backup.env } : {};
     const listed = await runTool({ host, argv: [bin, 'collection-status', '--log-fd=1', ...common, url], ...env }, x);
     if (listed.error || listed.code !== 0) {
+      const why = listed.error ?? listed.stderr.trim().split('\n').pop();
+      const hint = duplicityHint(listed.stderr);
       throw new JobOpError(
-        s.redactor.text(
-          `cannot list the backup sets of ${opts.job}: ${listed.error ?? listed.stderr.trim().split('\n').pop()}`,
-        ),
+        s.redactor.text(`cannot list the backup sets of ${opts.job}: ${why}${hint ? ` ${hint}` : ''}`),
       );
     }
     const sets = parseCollectionStatus(listed.stdout);
