@@ -86,7 +86,7 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
       state.targetExists === false
         ? 'first replication: full send into a new dataset'
         : 'no inventory known: shown as a first, full send; with a common snapshot the runner sends incrementally ' +
-          '(-i BASE, receive -F)',
+          `(${bySanoid ? '-I' : '-i'} BASE, receive -F)`,
     );
   }
   // The target holds the source's snapshot names: match them with the source job's pattern.
