@@ -77,7 +77,9 @@
 // since the previous prune, and the expiry queue hands the prune the snapshots that reached
 // their deadline since; together they give the engine's decisions (the last prune is checked
 // against the engine itself; on any difference the run is redone the slow way).
-// bench/simulate-10y.mjs measures it.
+// bench/simulate-10y.mjs measures it. The count rules (restic, borg, native `keep` without tiers
+// or expiry) are decided on the held list by counts-fast.ts, the engine asked and compared at
+// the last prune only, in the same way.
 import type { PolicyModel } from '../plan/model';
 import { hasExpiry, policyDuration } from '../retention/common';
 import { VELERO_DEFAULT_TTL, veleroExpiresAt } from '../retention/expiry';
