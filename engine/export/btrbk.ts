@@ -176,7 +176,8 @@ export function exportBtrbk(plan: PlanModel, _opts: ExportOptions, jobs: string[
   for (const [host, groups] of byHost) {
     const head = [
       '# btrbk.conf (backplan export --to btrbk). backplan simulate of these jobs shows what',
-      "# `btrbk -c FILE run` holds when it runs at each job's schedule.",
+      "# `btrbk -c FILE run` holds when it runs at each job's schedule (with a target: `btrbk",
+      "# snapshot` at the snapshot job's, `btrbk resume` at the send job's).",
     ];
     const body = groups.flatMap((g) => ['', `# job ${g.job}`, ...g.lines]);
     const content = [...head, ...body, ''].join('\n');
