@@ -8,7 +8,10 @@
 // (SPEC §8.4), so the rule stays quiet whatever the policy says. sanoid keeps no base either:
 // a `pruner: sanoid` send from a `pruner: sanoid` source is replayed with it over the year
 // (sanoidBaseLoss), and the rule fires exactly when sanoid's age rule (count × period) deletes the
-// snapshot the next send starts from. Only a source pruned by a
+// snapshot the next send starts from. btrbk keeps the base itself: a `pruner: btrbk` send is the
+// target of its source's btrbk section, and btrbk forces the latest common snapshot/backup pair on
+// both sides before any delete (retention/btrbk-send.ts), so such a pair is never at risk here (a
+// btrbk source sent by Backplan is refused by retention-unsupported). Only a source pruned by a
 // daemon that knows nothing about replication can lose the base: Incus `snapshots.expiry` (an
 // incus-snapshot job whose policy is expiry-only) and Velero's ttl. restic, borg and PBS outputs
 // are not snapshots these kinds send from, and are not checked.
