@@ -360,3 +360,65 @@ describe('removeCopies and removePartials', () => {
     ]);
   });
 });
+
+describe('listCopies and decide, more corners', () => {
+  it("names whose order is not their time's (a day-first pattern) are still listed newest first", async () => {
+    const dayFirst = job('p', { kind: 'archive', pattern: 'p-%d%m%Y' });
+    const { fs } = memFs([f('p-02012024'), f('p-01022024')]);
+    const l = await listCopies(files('p-*'), dayFirst, 'UTC', fs);
+    expect(l.copies.map((c) => [c.name, c.time])).toEqual([
+      ['p-01022024', Date.UTC(2024, 1, 1)],
+      ['p-02012024', Date.UTC(2024, 0, 2)],
+    ]);
+  });
+
+  it('a pattern is read in the job zone; default names are UTC whatever the zone', async () => {
+    const local = job('p', { kind: 'archive', pattern: 'p-%Y%m%d-%H%M' });
+    const l = await listCopies(files('p-*-*'), local, 'Europe/Paris', memFs([f('p-20240105-0300')]).fs);
+    expect(l.copies.map((c) => c.time)).toEqual([Date.UTC(2024, 0, 5, 2)]);
+    const utc = await listCopies(files(), J, 'Europe/Paris', memFs([f('a-20240105T0300Z.tar.gz')]).fs);
+    expect(utc.copies.map((c) => c.time)).toEqual([Date.UTC(2024, 0, 5, 3)]);
+  });
+
+  it('a name with a newline still matches the glob, so it is seen (and ignored), not skipped', async () => {
+    const l = await listCopies(files(), J, 'UTC', memFs([f('a-x\ny.tar.gz')]).fs);
+    expect(l.ignored).toEqual([{ name: 'a-x\ny.tar.gz', why: 'its name holds no time this job could have written' }]);
+  });
+
+  it('copies whose own names end in .sha256 are copies, not manifests', async () => {
+    const l = await listCopies(files('sum-*.sha256'), J, 'UTC', memFs([f('sum-20240101T0000Z.sha256')]).fs);
+    expect(l.copies.map((c) => c.name)).toEqual(['sum-20240101T0000Z.sha256']);
+    expect(l.partials).toEqual([]);
+  });
+
+  it('decides at the given time: copies within the window from `now` are kept', () => {
+    const s: PruneSpec = {
+      engine: 'native',
+      policy: policy(undefined, { keep: { within: '2d' } }),
+      timezone: 'UTC',
+      min: 1,
+      inventory: files(),
+    };
+    const cs: Copy[] = [0, 1, 3].map((age) => ({
+      name: `c${age}`,
+      path: `/b/c${age}`,
+      time: T2 - age * 86_400_000,
+      type: 'file',
+    }));
+    const dd = decide(cs, s, nativeEngine, T2 + 3_600_000);
+    expect(dd.keep.map((k) => k.copy.name)).toEqual(['c0', 'c1']);
+    expect(dd.remove.map((c) => c.name)).toEqual(['c3']);
+  });
+
+  it('lists every reason a policy cannot be expressed, separated by `; `', () => {
+    const p = plan({ jobs: [job('s', { kind: 'zfs-snapshot' })] });
+    const bad: PruneSpec = {
+      engine: 'native',
+      policy: policy(undefined, { tiers: [{ every: '1d12h', until: '30d' }, { every: '2d12h', until: '60d' }] }),
+      timezone: 'UTC',
+      min: 1,
+      inventory: files(),
+    };
+    expect(() => pruneEngine(p.jobs.get('s')!, p, bad)).toThrow(/cannot express this policy: [^;]+; [^;]+$/);
+  });
+});
