@@ -107,7 +107,7 @@ const DAYS_CACHE_LIMIT = 100_000;
 const days = new Map<number, DayDate>();
 let lastDay = NaN;
 let lastDate: DayDate = { year: 0, month: 0, day: 0, isoYear: 0, isoWeek: 0 };
-function dateOfDay(dayNumber: number): DayDate {
+export function dateOfDay(dayNumber: number): DayDate {
   if (dayNumber !== lastDay) {
     let d = days.get(dayNumber);
     if (d === undefined) {

@@ -12,11 +12,11 @@
 import type { PolicyModel } from '../plan/model';
 import { isZero, type Duration } from '../time/duration';
 import { BORG_RULES, borgWithin, periodKey } from '../retention/borg';
-import { localParts, HOUR, type LocalParts } from '../retention/calendar';
+import { dateOfDay, localParts, DAY, HOUR, MINUTE, type LocalParts } from '../retention/calendar';
 import { countOf, hasExpiry, hasTiers, isSet, keepOf, policyDuration, WITHIN_RULES } from '../retention/common';
 import { byDay, byHour, byIsoWeek, byMonth, byYear, RESTIC_BEFORE_0_16, toResticDuration } from '../retention/restic';
 import type { RetentionEngine } from '../retention/types';
-import type { ZoneClock } from './clock';
+import { EXACT_FROM, EXACT_TO, zoneClockFor, type ZoneClock } from '../time/zone-clock';
 import type { Rec } from './held';
 
 type Bucket = (p: LocalParts, nr: number) => number;
@@ -43,6 +43,13 @@ export class CountsFast {
   private readonly borgWithinMs: number | undefined;
   /** Nothing is removed (an empty restic or native policy). */
   private readonly keepAll: boolean;
+  /** The zone's shared clock, as localParts reads it (null: luxon answers there). */
+  private readonly partsClock: ZoneClock | null;
+  /** One LocalParts filled again for each snapshot (read at once, never kept). */
+  private readonly scratch: LocalParts = {
+    year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, millisecond: 0,
+    dayNumber: 0, isoYear: 0, isoWeek: 0, offset: 0,
+  };
 
   /** The evaluator of `engine` for `policy`, or undefined when it does not apply (the engine decides). */
   static for(engine: RetentionEngine, policy: PolicyModel, clock: ZoneClock, zone: string): CountsFast | undefined {
@@ -64,6 +71,7 @@ export class CountsFast {
     private readonly zone: string,
   ) {
     const keep = keepOf(policy);
+    this.partsClock = zoneClockFor(zone);
     this.kind = engine.id === 'borg' ? 'borg' : 'restic';
     this.fromNow = engine.id === 'native';
     // The native engine runs restic's current rules; borg does not read this.
@@ -97,12 +105,36 @@ export class CountsFast {
   private keysOf(r: Rec): number[] {
     if (r.keys) return r.keys;
     // borg reads local time at whole seconds.
-    const p = localParts(this.kind === 'borg' ? Math.floor(r.time / 1000) * 1000 : r.time, this.zone, false);
+    const p = this.partsOf(this.kind === 'borg' ? Math.floor(r.time / 1000) * 1000 : r.time);
     const keys: number[] = [];
     if (this.kind === 'borg') for (const b of BORG_RULES) keys.push(periodKey(p, b.rule));
     else for (const b of RESTIC_BUCKETS) keys.push(b(p, 0));
     r.keys = keys;
     return keys;
+  }
+
+  /** localParts(t, zone) without a new object, where the zone's table is exact (as computeParts reads it). */
+  private partsOf(t: number): LocalParts {
+    const clock = this.partsClock;
+    if (!clock || !(t >= EXACT_FROM && t < EXACT_TO)) return localParts(t, this.zone, false);
+    const p = this.scratch;
+    const offset = clock.offset(t) / MINUTE;
+    const wall = t + offset * MINUTE;
+    const dayNumber = Math.floor(wall / DAY);
+    const inDay = wall - dayNumber * DAY;
+    const d = dateOfDay(dayNumber);
+    p.year = d.year;
+    p.month = d.month;
+    p.day = d.day;
+    p.hour = Math.floor(inDay / HOUR);
+    p.minute = Math.floor((inDay % HOUR) / MINUTE);
+    p.second = Math.floor((inDay % MINUTE) / 1000);
+    p.millisecond = inDay % 1000;
+    p.dayNumber = dayNumber;
+    p.isoYear = d.isoYear;
+    p.isoWeek = d.isoWeek;
+    p.offset = offset;
+    return p;
   }
 
   /**
