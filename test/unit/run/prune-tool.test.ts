@@ -8,7 +8,7 @@ import { Hosts } from '../../../engine/run/exec/hosts';
 import { LOCAL } from '../../../engine/run/exec/quote';
 import { pruneWithTool, type ToolPruneSession } from '../../../engine/run/prune/tool-prune';
 import type { PruneJobOptions } from '../../../engine/run/ops/types';
-import type { CommandStep, PruneGuard } from '../../../engine/run/steps/step';
+import type { CommandStep, PruneGuard, PruneStep } from '../../../engine/run/steps/step';
 import { job, plan, policy } from './helpers';
 
 const id = (c: string) => c.repeat(64);
@@ -195,5 +195,51 @@ describe('pruneWithTool', () => {
     };
     await expect(pruneWithTool(opts(), [guarded], () => s)).rejects.toThrow('listener gone');
     expect(closed).toEqual(['failed']);
+  });
+});
+
+describe('pruneWithTool, more corners', () => {
+  it('the dry run decides at the given time', async () => {
+    const within = cmd('r/forget', 'prune', ['restic', 'forget'], {
+      policy: policy(undefined, { keep: { within: '3d' } }),
+      argv: forget(['b', 'a'], []),
+    });
+    const r = await pruneWithTool(opts({ dryRun: true }), [within], () => session().s);
+    expect(r.failed).toEqual([]);
+    expect(r.keep.map((k) => k.name)).toEqual(['bbbbbbbb', 'aaaaaaaa']);
+  });
+
+  it('journals sane step durations, and emits the failure message', async () => {
+    const { s, journal, events } = session();
+    const broken = cmd('r/compact', 'prune', prints('', 2, 'Fatal: repository is damaged'));
+    await pruneWithTool(opts(), [guarded, broken], () => s);
+    for (const e of [...journal, ...events].filter((x) => x.ms !== undefined)) {
+      expect(e.ms).toBeGreaterThanOrEqual(0);
+      expect(e.ms).toBeLessThan(60_000);
+    }
+    const end = events.find((e) => e.event === 'step-end' && e.step === 'r/compact')!;
+    expect(end.message).toContain('Fatal: repository is damaged');
+  });
+
+  it('a broken stale lock of a job the plan no longer has clears no tool lock, and does not fail', async () => {
+    const { s, journal } = session(true);
+    const r = await pruneWithTool(opts({ job: 'gone' }), [backup, guarded], () => s);
+    expect(r.failed).toEqual([]);
+    expect(journal.filter((e) => e.type === 'step-start').map((e) => e.step)).toEqual(['r/forget']);
+  });
+
+  it("several guarded commands: every command's removals are reported", async () => {
+    const { s } = session();
+    const second = cmd('r/forget2', 'prune', ['sh', '-c', 'exit 0'], {});
+    const r = await pruneWithTool(opts(), [guarded, second], () => s);
+    expect(r.remove.map((x) => x.name)).toEqual(['aaaaaaaa', 'aaaaaaaa']);
+    expect(r.removed).toEqual(['aaaaaaaa', 'aaaaaaaa']);
+  });
+
+  it('only command steps of the prune phase run', async () => {
+    const { s, journal } = session();
+    const native = { type: 'prune', id: 'r/native', job: 'r', after: [], phase: 'prune', host: LOCAL } as unknown;
+    await pruneWithTool(opts(), [native as PruneStep, guarded], () => s);
+    expect(journal.filter((e) => e.type === 'step-start').map((e) => e.step)).toEqual(['r/forget']);
   });
 });
