@@ -97,3 +97,20 @@ describe('protectReplicationBases', () => {
     expect(d).toEqual({ keep: [{ copy: c(3), reasons: ['last snapshot'] }], remove: [c(1)] });
   });
 });
+
+describe('inventoryOf, more corners', () => {
+  it('a job without retention (no prune step): where its command writes', () => {
+    const p = plan({ jobs: [job('s', { kind: 'zfs-snapshot', dataset: 'tank/s' })] });
+    expect(inventoryOf(p, 's', NOW)).toMatchObject({ type: 'zfs-snapshots', dataset: 'tank/s' });
+  });
+
+  it("another job's planning errors do not stop this one's", () => {
+    const p = plan({
+      jobs: [
+        job('s', { kind: 'zfs-snapshot', dataset: 'tank/s', retention: { keep: { last: 1 } } }),
+        job('broken', { kind: 'zfs-snapshot', retention: { keep: { last: 1 } } }),
+      ],
+    });
+    expect(inventoryOf(p, 's', NOW)).toMatchObject({ type: 'zfs-snapshots', dataset: 'tank/s' });
+  });
+});
