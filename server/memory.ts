@@ -4,6 +4,9 @@
 // pages left in the old generation after a burst of checks and projections, which V8 collects
 // only when it next needs room. So, off the keystroke path:
 // - the young generation keeps its initial size (the checks cost the same CPU, measured);
+// - the old generation may grow by half its live size before a full collection, not up to four
+//   times it as V8 allows under a high allocation rate (typing: RSS 142 → 175 MB over 2,500 soak
+//   edits before, 113 → 121 MB after, same time);
 // - once the server has been idle for a period after some work, one full, compacting collection
 //   runs (tens of ms on this heap, when nothing waits).
 import { setFlagsFromString } from 'node:v8';
@@ -19,6 +22,7 @@ export function keepMemoryLow(periodMs = 1000): boolean {
   let gc: () => void;
   try {
     setFlagsFromString('--semi-space-growth-factor=1');
+    setFlagsFromString('--heap-growing-percent=50');
     setFlagsFromString('--expose-gc');
     gc = runInNewContext('gc') as () => void;
     if (typeof gc !== 'function') return false;
