@@ -8,7 +8,7 @@
 //   yls    = getLanguageService(...).doValidation(TextDocument v, false)
 // Two edit scenarios, one after the other: typing in a job's description (the common keystroke:
 // no projection changes) and changing a job's schedule (one projection re-simulated per edit).
-//   node bench/editor-edit.mjs [EDITS]
+//   node bench/editor-edit.mjs [EDITS] [--incremental]
 import { build } from 'esbuild';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { getLanguageService } from 'yaml-language-server';
 import { generatePlan } from './gen-plan.mjs';
 import { fmt, ROOT, stats } from './lib.mjs';
 
-const EDITS = Number(process.argv[2] ?? 200);
+const EDITS = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200);
 
 // the server's modules, bundled once (as dist/server.js bundles them)
 const out = join(mkdtempSync(join(tmpdir(), 'backplan-bench-')), 'editor.mjs');
@@ -63,9 +63,14 @@ const viewport = (text, offset) => {
   return { start: { line: Math.max(0, line - 30), character: 0 }, end: { line: line + 30, character: 0 } };
 };
 
+// --incremental: each edit is analysed from the base text's analysis (the previous version, as
+// the server's DocumentStore does), re-parsing only the edited entry when it can
+const INCREMENTAL = process.argv.includes('--incremental');
+let previous;
+
 function ours(text, version, at) {
   const t0 = performance.now();
-  const a = new Analysis(uri, version, text, now);
+  const a = new Analysis(uri, version, text, now, undefined, undefined, undefined, INCREMENTAL ? previous : undefined);
   const t1 = performance.now();
   const { hints } = inlayHints(a, at === undefined ? whole : viewport(text, at), env);
   const t2 = performance.now();
@@ -82,6 +87,7 @@ async function theirs(text, version) {
 // it once in the background after opening; drained here).
 let version = 1;
 const first = ours(base, version);
+previous = new Analysis(uri, version, base, now);
 while (projector.pending > 0) await new Promise((r) => setImmediate(r));
 const cold = { check: first.check, total: first.total };
 for (let i = 0; i < 10; i++) {
@@ -144,7 +150,7 @@ async function scenario(name, edit) {
   return { so, sy };
 }
 
-console.log(`editor per-edit benchmark: 200 jobs / ${lines} lines, node ${process.version}`);
+console.log(`editor per-edit benchmark: 200 jobs / ${lines} lines, node ${process.version}${INCREMENTAL ? ', incremental' : ''}`);
 console.log(`cold open, whole document (nothing cached): parse + checks ${fmt(cold.check)}, + inlay hints ${fmt(cold.total)} (projections beyond the 30 ms budget queued)`);
 await scenario('typing in a description', descriptionEdit);
 await scenario('changing a schedule (one projection re-simulated)', scheduleEdit);

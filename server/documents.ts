@@ -6,10 +6,11 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { checkParsed, type CheckOptions, type CheckResult } from '../engine/check';
+import type { CheckOptions, CheckResult } from '../engine/check';
+import { checkIncremental } from '../engine/check-incremental';
 import { buildModel } from '../engine/plan/build-model';
 import type { PlanModel } from '../engine/plan/model';
-import { MAX_ALIAS_COUNT, parsePlan, type ParsedPlan } from '../engine/plan/parse';
+import { MAX_ALIAS_COUNT, type ParsedPlan } from '../engine/plan/parse';
 import { LineIndex } from '../engine/text/positions';
 
 export class Analysis {
@@ -17,6 +18,8 @@ export class Analysis {
   readonly result: CheckResult;
   /** Time of parse + every check (ms). */
   readonly ms: number;
+  /** Whether only the edited entry was re-parsed (from the previous version's analysis). */
+  readonly incremental: boolean;
   private readonly memos = new Map<string, unknown>();
 
   constructor(
@@ -31,17 +34,21 @@ export class Analysis {
     lastSuccess?: CheckOptions['lastSuccess'],
     /** Journalled measured restores of this plan's jobs (rto-exceeded), when known. */
     restores?: CheckOptions['restores'],
+    /** The previous version's analysis: an edit inside one entry re-parses that entry only. */
+    previous?: Analysis,
   ) {
     const t0 = performance.now();
     this.lines = new LineIndex(text);
     const baseDir = planFolder(uri);
-    this.result = checkParsed(parsePlan(text), {
+    const result = checkIncremental(previous?.result, text, {
       now,
       ...(verified ? { verified } : {}),
       ...(lastSuccess ? { lastSuccess } : {}),
       ...(restores ? { restores } : {}),
       ...(baseDir !== undefined ? { baseDir } : {}),
     });
+    this.incremental = result.incremental;
+    this.result = result;
     this.ms = performance.now() - t0;
   }
 
@@ -120,6 +127,7 @@ export class DocumentStore {
       this.verifiedOf(uri),
       this.lastSuccessOf(uri),
       this.restoresOf(uri),
+      cached,
     );
     this.cache.set(uri, a);
     return a;

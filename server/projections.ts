@@ -184,7 +184,7 @@ interface Entry {
 /** The projection cache (LRU by key) and the background queue. */
 export class Projector {
   private readonly cache = new Map<string, Entry>();
-  private readonly waiting = new Map<string, () => void>();
+  private readonly waiting = new Map<string, { plan: PlanModel; run: () => void }>();
   private scheduled = false;
   private readonly idleListeners: (() => void)[] = [];
 
@@ -221,10 +221,23 @@ export class Projector {
   queue(plan: PlanModel, job: string, now: number, maxFires: number): void {
     const key = projectionKey(plan, job, now, maxFires);
     if (key === undefined || this.cache.has(key) || this.waiting.has(key)) return;
-    this.waiting.set(key, () => {
-      if (!this.cache.has(key)) this.store(key, project(plan, job, now, maxFires));
+    this.waiting.set(key, {
+      plan,
+      run: () => {
+        if (!this.cache.has(key)) this.store(key, project(plan, job, now, maxFires));
+      },
     });
     this.schedule();
+  }
+
+  /**
+   * Drop the queued work of a plan a newer edit replaced: what the new version still needs is
+   * queued again by its own requests, and a stale simulation must not delay the next check.
+   */
+  dropQueued(plan: PlanModel): void {
+    const before = this.waiting.size;
+    for (const [key, w] of this.waiting) if (w.plan === plan) this.waiting.delete(key);
+    if (before > 0 && this.waiting.size === 0) for (const l of this.idleListeners) l();
   }
 
   /** Called once each time the queue empties. */
@@ -246,10 +259,10 @@ export class Projector {
     this.scheduled = false;
     const next = this.waiting.entries().next();
     if (next.done) return;
-    const [key, run] = next.value;
+    const [key, w] = next.value;
     this.waiting.delete(key);
     try {
-      run();
+      w.run();
     } catch {
       // project() never throws; a failure here must not stop the queue
     }

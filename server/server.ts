@@ -269,6 +269,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
   documents.onDidChangeContent((e) => {
     if (opening.delete(e.document.uri)) return;
+    // projections queued for the previous version are obsolete: never let them delay this check
+    const previous = store.peek(e.document.uri);
+    if (previous) projector.dropQueued(previous.model);
     validator.schedule(e.document.uri);
   });
   documents.onDidClose((e) => {
