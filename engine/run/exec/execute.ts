@@ -60,7 +60,7 @@ async function spawnStages(
   x: ExecEnv,
   firstHasInput: boolean,
   lastHasSink: boolean,
-  onActivity?: () => void,
+  onActivity?: (chunk: string) => void,
 ): Promise<Stage[]> {
   // Resolve every secret before anything starts: a missing one fails the step cleanly.
   const envs: Record<string, string>[] = [];
@@ -148,7 +148,7 @@ async function runPipeline(
   const dog = new Watchdog(limits, (reason) => onStop(reason));
   const touch = () => dog.touch();
   try {
-    stages = await spawnStages(cmds, x, source !== undefined, wantsOut, touch);
+    stages = await spawnStages(cmds, x, source !== undefined, wantsOut, (chunk) => dog.output(chunk));
   } catch (e) {
     void dog.dispose();
     source?.destroy();

@@ -13,7 +13,7 @@
 // guard reads `restic version` first: a host whose restic follows other rules than declared is
 // refused before anything runs, with the line to add to the plan.
 import { spawn } from 'node:child_process';
-import { DEFAULT_STALL_MS, Watchdog, type StepTimeout } from './process';
+import { DEFAULT_STALL_MS, errorLines, Watchdog, type StepTimeout } from './process';
 import { getEngine, resticEngineFor } from '../../retention/index';
 import { parseResticVersion, resticReleaseOf } from '../../retention/restic';
 import type { Command, CommandStep, PruneGuard } from '../steps/step';
@@ -106,7 +106,8 @@ export async function runTool(
     let size = 0;
     let error: string | undefined;
     const take = (into: Buffer[]) => (d: Buffer) => {
-      dog.touch();
+      if (into === err) dog.output(d.toString('utf8'));
+      else dog.touch();
       size += d.length;
       if (size <= MAX_OUTPUT) into.push(d);
       else if (!error) {
@@ -137,7 +138,7 @@ export async function runTool(
 }
 
 function lastLines(text: string): string {
-  return text.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+  return errorLines(text);
 }
 
 async function toolOutput(cmd: Command, x: ExecEnv, what: string): Promise<{ stdout: string; stderr: string }> {

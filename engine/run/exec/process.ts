@@ -4,7 +4,9 @@
 // Each child is the leader of its own process group (`detached`), so that stopping it stops
 // everything it started (`killGroup`: kill(-pid)); a cancelled run (`signal`) stops the group.
 // A Watchdog bounds a step: no output and no progress for `stallMs`, or more than `totalMs`
-// in all, and it is stopped: SIGTERM to every group, SIGKILL KILL_GRACE_MS later.
+// in all, and it is stopped: SIGTERM to every group, SIGKILL KILL_GRACE_MS later. A tool's report
+// that it is retrying a failed operation is not progress (RETRY_REPORT): a target that turned
+// read-only makes restic retry for many minutes, each retry printed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -36,8 +38,8 @@ export interface SpawnOptions {
   stdout: 'pipe' | 'ignore';
   signal?: AbortSignal;
   cwd?: string;
-  /** Called on every chunk of stderr (a watchdog's sign of life). */
-  onActivity?(): void;
+  /** Called on every chunk of stderr (a watchdog's sign of life: Watchdog.output). */
+  onActivity?(chunk: string): void;
 }
 
 export function spawnArgv(argv: readonly string[], opts: SpawnOptions): Spawned {
@@ -75,7 +77,7 @@ export function spawnArgv(argv: readonly string[], opts: SpawnOptions): Spawned 
   let spawnError: string | undefined;
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => {
-    opts.onActivity?.();
+    opts.onActivity?.(d);
     stderr += d;
     if (stderr.length > 2 * STDERR_TAIL) stderr = stderr.slice(-STDERR_TAIL);
   });
@@ -139,15 +141,36 @@ function groupAlive(pid: number | undefined): boolean {
 }
 
 /**
- * Bounds a step's processes: `touch()` on any output or progress; `watch(p)` adds a process,
- * whose read/write counters (local processes) count as progress too. On a stall or past the
- * total, `onStop(reason)` is called once and every watched group gets SIGTERM, then SIGKILL.
+ * A line in which a tool says it is retrying an operation that failed: restic's
+ * `Save(<data/4119e94e8b>) returned error, retrying after 552ms: … read-only file system` (and
+ * its Load, List, Remove, Stat), duplicity's `Attempt 2 failed. OSError: …`, rclone's and
+ * others' `retrying in 2s` / `retrying after …`. Such lines are not progress.
+ */
+export const RETRY_REPORT = /returned error, retrying after\b|\bAttempt \d+ failed\b|\bretrying (after|in)\b/i;
+
+/**
+ * After a retry report, the processes' reads and writes count as progress again only once this
+ * many bytes moved since (real work resumed). Less is what the retrying itself does: restic
+ * prints each retry (its own stderr is in its write counter) and rewrites its cache copy of the
+ * index or pack it fails to save.
+ */
+export const RETRY_IO_SLACK = 64 * 1024 * 1024;
+
+/**
+ * Bounds a step's processes: `touch()` on any output or progress, `output(chunk)` on a chunk of
+ * a program's stderr (progress unless every line of it is a retry report); `watch(p)` adds a
+ * process, whose read/write counters (local processes) count as progress too, except while the
+ * last thing the step said was a retry report (then only RETRY_IO_SLACK bytes or more since it
+ * count). On a stall or past the total, `onStop(reason)` is called once and every watched group
+ * gets SIGTERM, then SIGKILL.
  */
 export class Watchdog {
   private last = Date.now();
   private readonly t0 = Date.now();
   private readonly procs: Spawned[] = [];
   private readonly io = new Map<Spawned, number | undefined>();
+  /** Set while the step's last words were a retry report: the I/O total of its processes then. */
+  private retryIo: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
   stopped: string | undefined;
@@ -155,6 +178,7 @@ export class Watchdog {
   constructor(
     private readonly limits: StepTimeout,
     private readonly onStop: (reason: string) => void,
+    private readonly retryIoSlack = RETRY_IO_SLACK,
   ) {
     const every = Math.max(200, Math.min(5_000, Math.floor(limits.stallMs / 4)));
     this.timer = setInterval(() => this.check(), every);
@@ -163,6 +187,25 @@ export class Watchdog {
 
   touch(): void {
     this.last = Date.now();
+    this.retryIo = undefined;
+  }
+
+  /** A chunk of a program's stderr: progress, unless all it says is that something is being retried. */
+  output(chunk: string): void {
+    const lines = chunk.split('\n').filter((l) => l.trim() !== '');
+    if (lines.length && lines.every((l) => RETRY_REPORT.test(l))) {
+      // Counted from here on: the reads and writes the retrying itself does are not progress.
+      for (const p of this.procs) this.io.set(p, ioOf(p.child.pid));
+      this.retryIo = this.ioTotal();
+      return;
+    }
+    this.touch();
+  }
+
+  private ioTotal(): number {
+    let n = 0;
+    for (const v of this.io.values()) n += v ?? 0;
+    return n;
   }
 
   watch(p: Spawned): void {
@@ -171,11 +214,24 @@ export class Watchdog {
   }
 
   private check(): void {
+    let moved = false;
     for (const p of this.procs) {
       const now = ioOf(p.child.pid);
       if (now !== undefined && now !== this.io.get(p)) {
-        this.io.set(p, now);
-        this.touch();
+        // While retrying, the counters are kept from the retry report on (not updated).
+        if (this.retryIo === undefined) this.io.set(p, now);
+        moved = true;
+      }
+    }
+    if (moved) {
+      if (this.retryIo === undefined) this.touch();
+      else {
+        let total = 0;
+        for (const p of this.procs) total += ioOf(p.child.pid) ?? this.io.get(p) ?? 0;
+        if (total - this.retryIo >= this.retryIoSlack) {
+          for (const p of this.procs) this.io.set(p, ioOf(p.child.pid));
+          this.touch();
+        }
       }
     }
     const t = Date.now();
@@ -221,10 +277,46 @@ export class Watchdog {
   }
 }
 
-/** One line that says how a process ended, with the last line of its stderr. */
+/** Python traceback frames (`  File "…", line N, in f`, the source line, `^^^^` markers). */
+const PY_FRAME = /^\s+(File ".*", line \d+|\^+\s*$)/;
+/** The trailer borg prints after a traceback: platform, versions, pid, argv. */
+const BORG_TRAILER = /^(Platform: |Linux: |Borg: \S+ +Python: |PID: \d+ +CWD: |sys\.argv: |SSH_ORIGINAL_COMMAND: )/;
+/** A Go stack frame's location line (restic prints its error's stack: `\tgithub.com/…/local.go:153`). */
+const GO_AT = /^\t\S+\.(go|s):\d+/;
+
+/**
+ * The last `n` lines of a program's stderr that say what went wrong: a Go stack (function and
+ * location lines), a Python traceback's frames and borg's platform trailer are left out, and so
+ * are retry reports when anything else was said; a line that only repeats an earlier one (borg's
+ * `borg.locking.LockFailed: MSG` after `MSG`) is kept once. Joined with ` | `.
+ */
+export function errorLines(stderr: string, n = 3): string {
+  const lines = stderr.split('\n').map((l) => l.replace(/\s+$/, ''));
+  const keep: string[] = [];
+  let inTraceback = false;
+  lines.forEach((l, i) => {
+    if (l.trim() === '') return;
+    if (l.startsWith('Traceback (most recent call last):')) return void (inTraceback = true);
+    if (inTraceback && (PY_FRAME.test(l) || /^\s/.test(l))) return;
+    inTraceback = false;
+    if (BORG_TRAILER.test(l) || GO_AT.test(l) || GO_AT.test(lines[i + 1] ?? '')) return;
+    keep.push(l);
+  });
+  const said = keep.filter((l) => !RETRY_REPORT.test(l));
+  const out: string[] = [];
+  for (const l of said.length ? said : keep) {
+    // `module.Error: MSG` after MSG itself (Python's last line repeats the message).
+    const bare = l.replace(/^[\w.]+(Error|Exception|Failed|Failure): /, '');
+    if (out.some((o) => o === l || o.includes(bare))) continue;
+    out.push(l);
+  }
+  return out.slice(-n).join(' | ');
+}
+
+/** One line that says how a process ended, with the last lines of its stderr that say why. */
 export function describeExit(argv0: string, e: Exit): string {
   if (e.spawnError) return e.spawnError;
-  const last = e.stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+  const last = errorLines(e.stderr);
   const how = e.signal ? `was killed by ${e.signal}` : `exited with status ${e.code}`;
   return `${argv0} ${how}${last ? `: ${last}` : ''}`;
 }
