@@ -6,7 +6,7 @@
 // the snapshot of the same name, as `zfs receive` keeps the source's creation time. Every other
 // command, Backplan's own listing and the send and receive included, is the real zfs.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, ensureBuilt } from './cli';
@@ -31,6 +31,8 @@ type Journal = Record<string, unknown>[];
 export interface SanoidZfs {
   work: string;
   pool: string;
+  /** The copy of the built CLI this setup runs. */
+  cli: string;
   /** The environment of a process run with the wall clock frozen at `ms` (monotonic clock real). */
   frozenAt(ms: number, tz?: string): NodeJS.ProcessEnv;
   /** `backplan ARGS` with the clock frozen at `ms`. */
@@ -68,6 +70,9 @@ export async function startSanoidZfs(prefix: string): Promise<SanoidZfs> {
   chmodSync(join(work, 'bin', 'zfs'), 0o755);
   writeFileSync(join(work, 'ctimes'), '');
   const state = join(work, 'state');
+  // A copy of the CLI: a rebuild of dist/ by someone else during the long run cannot break it.
+  const cli = join(work, 'cli.js');
+  copyFileSync(CLI, cli);
 
   const frozenAt = (ms: number, tz = 'UTC'): NodeJS.ProcessEnv => ({
     ...process.env,
@@ -82,7 +87,7 @@ export async function startSanoidZfs(prefix: string): Promise<SanoidZfs> {
   const backplanAt = (ms: number, args: string[], tz?: string) =>
     new Promise<{ code: number; out: string; stdout: string }>((resolve) => {
       const env = frozenAt(ms, tz);
-      const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let stdout = '';
       child.stdout.on('data', (d) => ((out += d), (stdout += d)));
@@ -129,7 +134,7 @@ export async function startSanoidZfs(prefix: string): Promise<SanoidZfs> {
     await zfs.close();
     rmSync(work, { recursive: true, force: true });
   };
-  return { work, pool, frozenAt, backplanAt, runAt, held, close };
+  return { work, pool, cli, frozenAt, backplanAt, runAt, held, close };
 }
 
 /** Names and times only, oldest first (then by name). */

@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPolicy } from '../../engine/plan/build-model';
 import { replaySanoidSend } from '../../engine/simulate/sanoid-send';
 import { ROOT } from '../helpers/cli';
-import { cliAt } from '../helpers/faketime';
 import { requireRoot, requireTools } from '../helpers/integration';
 import { byTime, startSanoidZfs, type SanoidZfs } from '../helpers/sanoid-zfs';
 
@@ -63,8 +62,8 @@ afterAll(async () => {
 describe.skipIf(!ok)('the MiNET example with sanoid on both sides, run on zfs-fuse vs backplan simulate', () => {
   it('244 runs in 61 days: both datasets hold what the replay holds, at the end what simulate prints', async () => {
     const plan = join(z!.work, 'minet.backplan.yaml');
-    const chk = await cliAt(undefined, ['check', plan]);
-    expect(chk.code, chk.stdout + chk.stderr).toBe(0);
+    const chk = await z!.backplanAt(Date.now(), ['check', plan]);
+    expect(chk.code, chk.out).toBe(0);
     const policies = (name: string) => {
       const m = new RegExp(`  ${name}:[^\\n]*\\n    keep: (\\{[^}]*\\})`).exec(EXAMPLE)!;
       const keep = Object.fromEntries([...m[1].matchAll(/(\w+): (\d+)/g)].map((x) => [x[1], Number(x[2])]));
@@ -100,9 +99,9 @@ describe.skipIf(!ok)('the MiNET example with sanoid on both sides, run on zfs-fu
     expect(z!.held(SRC).filter((h) => h.name.endsWith('_hourly'))).toHaveLength(9);
 
     for (const [job, ds] of [[SNAPS, SRC], [REPLICA, DST]] as const) {
-      const sim = await cliAt(undefined, ['simulate', plan, '--job', job, '--from', new Date(FROM).toISOString(),
+      const sim = await z!.backplanAt(AT, ['simulate', plan, '--job', job, '--from', new Date(FROM).toISOString(),
         '--at', new Date(AT).toISOString(), '--format', 'json']);
-      expect(sim.code, sim.stderr).toBe(0);
+      expect(sim.code, sim.out).toBe(0);
       type Out = { jobs: { engine: string; snapshots: { time: string; name: string }[] }[] };
       const out = JSON.parse(sim.stdout) as Out;
       expect(out.jobs[0].engine).toBe('sanoid');

@@ -8,7 +8,7 @@
 // odd names too (`..._daily-only` is a daily to sanoid, `..._weirdly` and non-autosnap names
 // are never pruned). Seeded: a failure prints its seed and case. bench/retain-sanoid.mjs runs 500.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,7 +127,7 @@ async function sanoidPrunes(c: Case, k: number): Promise<string[]> {
 async function retainRemoves(c: Case, k: number): Promise<string[]> {
   const file = join(work, `case${k}.json`);
   writeFileSync(file, JSON.stringify(c.snaps.map((s) => ({ time: iso(s.ctime), name: s.name }))));
-  const r = await run([process.execPath, CLI, 'retain', '--engine', 'sanoid', '--policy', JSON.stringify(c.policy),
+  const r = await run([process.execPath, join(work, 'cli.js'), 'retain', '--engine', 'sanoid', '--policy', JSON.stringify(c.policy),
     '--snapshots', file, '--now', iso(c.now), '--timezone', 'UTC', '--format', 'json']);
   if (r.code !== 0) throw new Error(`retain: ${r.code} ${r.stderr}`);
   return (JSON.parse(r.stdout) as { remove: { name: string }[] }).remove.map((x) => x.name).sort();
@@ -137,6 +137,8 @@ beforeAll(() => {
   if (!ok) return;
   ensureBuilt();
   work = mkdtempSync(join(tmpdir(), 'bp-retain-sanoid-'));
+  // A copy: a rebuild of dist/ by someone else during the run cannot break it.
+  copyFileSync(CLI, join(work, 'cli.js'));
 });
 
 afterAll(() => {
