@@ -8,6 +8,8 @@ export interface SoakOptions {
   sampleEvery?: number;
   nodeArgs?: string[];
   log?: (message: string) => void;
+  /** Ends the run early (with its result so far). */
+  signal?: AbortSignal;
   beforeStop?: (proc: import('node:child_process').ChildProcess) => Promise<void>;
 }
 export interface MemoryTrend {

@@ -20,18 +20,81 @@ const CANCELLED = -32800; // LSP RequestCancelled
 const ANSWER_TIMEOUT_MS = 30_000;
 
 const YAML_PIECES = [
-  '\n', '\r\n', ' ', '  ', '\t', ':', ': ', '- ', '#', '{', '}', '[', ']', ',', '"', "'", '&a ', '*a', '<<: *a\n',
-  '---\n', '...\n', '? ', '!!str ', '|\n  text\n', '>\n  folded\n', '~', 'null', '1e999', '0x1F', '${X}',
-  '%YAML 1.2\n', 'jobs:\n', '  x:\n    kind: restic\n', '    kind: zfs-snapshot\n', '    schedule: "0 */6 * * *"\n',
-  'schedule: "99 99 * * *"', '    retention: { keep: { daily: 7 } }\n',
-  'tiers:\n  - { keep: all, until: 15d }\n  - { every: 1d }\n', 'until: 3m', 'expiry: 2d', 'from: ', 'after: [a, b]',
-  'host: ', 'to: nowhere', 'password: hunter2', 'timezone: Mars/Base', 'retention: tiers', 'retention: gfs',
-  'enabled: false', 'from: job-0', 'checks: { unused: off }', 'rpo: 1h', 'size: 9PB',
+  '\n',
+  '\r\n',
+  ' ',
+  '  ',
+  '\t',
+  ':',
+  ': ',
+  '- ',
+  '#',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '"',
+  "'",
+  '&a ',
+  '*a',
+  '<<: *a\n',
+  '---\n',
+  '...\n',
+  '? ',
+  '!!str ',
+  '|\n  text\n',
+  '>\n  folded\n',
+  '~',
+  'null',
+  '1e999',
+  '0x1F',
+  '${X}',
+  '%YAML 1.2\n',
+  'jobs:\n',
+  '  x:\n    kind: restic\n',
+  '    kind: zfs-snapshot\n',
+  '    schedule: "0 */6 * * *"\n',
+  'schedule: "99 99 * * *"',
+  '    retention: { keep: { daily: 7 } }\n',
+  'tiers:\n  - { keep: all, until: 15d }\n  - { every: 1d }\n',
+  'until: 3m',
+  'expiry: 2d',
+  'from: ',
+  'after: [a, b]',
+  'host: ',
+  'to: nowhere',
+  'password: hunter2',
+  'timezone: Mars/Base',
+  'retention: tiers',
+  'retention: gfs',
+  'enabled: false',
+  'from: job-0',
+  'checks: { unused: off }',
+  'rpo: 1h',
+  'size: 9PB',
 ];
 const UNICODE = [
-  '😀', '𝔘𝔫𝔦', '👩‍👩‍👧‍👦', '🇫🇷', 'e\u0301', 'a\u0308\u0323', 'Z\u0351\u0352\u0353', '\u05e9\u05dc\u05d5\u05dd',
-  '\u0645\u0631\u062d\u0628\u0627', '\u202etxet\u202c', '\u200f', '\u200b', '\ufeff', '\u00a0', '\u2028', '\u2029',
-  '\u0085', '日本語', 'ｆｕｌｌ', '\ufffd',
+  '😀',
+  '𝔘𝔫𝔦',
+  '👩‍👩‍👧‍👦',
+  '🇫🇷',
+  'e\u0301',
+  'a\u0308\u0323',
+  'Z\u0351\u0352\u0353',
+  '\u05e9\u05dc\u05d5\u05dd',
+  '\u0645\u0631\u062d\u0628\u0627',
+  '\u202etxet\u202c',
+  '\u200f',
+  '\u200b',
+  '\ufeff',
+  '\u00a0',
+  '\u2028',
+  '\u2029',
+  '\u0085',
+  '日本語',
+  'ｆｕｌｌ',
+  '\ufffd',
 ];
 const TYPED = 'abcdefghijklmnopqrstuvwxyz0123456789 :-_./"{}[],#*';
 
@@ -151,7 +214,7 @@ export async function soak(options = {}) {
     sampleEvery = 250,
     log = () => {},
   } = options;
-  const { nodeArgs = [], beforeStop } = options;
+  const { nodeArgs = [], beforeStop, signal } = options;
   const r = makeRandom(seed);
   const examples = readdirSync(join(ROOT, 'examples'))
     .filter((f) => f.endsWith('.yaml'))
@@ -319,7 +382,11 @@ export async function soak(options = {}) {
     const t0 = performance.now();
     const c0 = cpuMs(srv.proc.pid);
     requests++;
-    const p = (cancel ? srv.conn.sendRequest(method, params, cancel.token) : srv.conn.sendRequest(method, params)).then(
+    // a connection closed under it (the server gone) throws at once: a rejection like the others
+    const asked = new Promise((res) =>
+      res(srv.conn.sendRequest(method, ...(cancel ? [params, cancel.token] : [params]))),
+    );
+    const p = asked.then(
       () => answered(kind, performance.now() - t0, where, cpuMs(srv.proc.pid) - c0),
       (e) => {
         if (e?.code === CANCELLED && cancel) cancelled++;
@@ -335,7 +402,7 @@ export async function soak(options = {}) {
   let done = 0;
   let nextSample = 0;
   let nextLog = 5000;
-  while (done < edits) {
+  while (done < edits && !signal?.aborted) {
     if (srv.exited) {
       restarts++;
       await boot();
@@ -361,15 +428,24 @@ export async function soak(options = {}) {
       // applied here as the server applies it (the same library), so both texts stay equal
       d.doc = TextDocument.update(d.doc, [change], version);
       if (i === burst - 1) last = published(d.uri, version);
-      await srv.conn.sendNotification('textDocument/didChange', {
-        textDocument: { uri: d.uri, version },
-        contentChanges: [change],
-      });
+      try {
+        if (srv.exited) throw new Error('exited');
+        await srv.conn.sendNotification('textDocument/didChange', {
+          textDocument: { uri: d.uri, version },
+          contentChanges: [change],
+        });
+      } catch {
+        // the server is gone: it starts again with the texts as they are, once its exit is seen
+        last = undefined;
+        await new Promise((res) => setTimeout(res, 100));
+        break;
+      }
       sent = performance.now();
       sentCpu = cpuMs(srv.proc.pid);
       done++;
       if (r.next() < 0.1) pending.push(request(d));
     }
+    if (last === undefined) continue;
     const version = d.doc.version;
     const t = await within(last, `diagnostics of ${d.uri} v${version}`);
     const name = d.uri.slice(d.uri.lastIndexOf('/') + 1);
@@ -409,9 +485,7 @@ export async function soak(options = {}) {
     requests,
     cancelled,
     slowest,
-    answers: Object.fromEntries(
-      [...answers].map(([k, a]) => [k, { ...a, mean: a.total / a.n, over1s: a.over }]),
-    ),
+    answers: Object.fromEntries([...answers].map(([k, a]) => [k, { ...a, mean: a.total / a.n, over1s: a.over }])),
     mostCpu,
     slowestCheck: check,
     editKinds,
@@ -442,7 +516,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const seed = Number(arg('seed', 1));
   const server = arg('server', join(ROOT, 'dist/server.js'));
   console.log(`soak: ${edits} edits, seed ${seed}, ${server}, node ${process.version}`);
-  const res = await soak({ edits, seed, server, log: (m) => console.log(`  ${m}`) });
+  // Ctrl-C (or a kill) ends the run early, with its summary
+  const stop = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => stop.abort());
+  const res = await soak({ edits, seed, server, signal: stop.signal, log: (m) => console.log(`  ${m}`) });
   console.log(
     `edits ${res.edits} in ${res.seconds.toFixed(0)} s; requests ${res.requests} (${res.cancelled} cancelled); ` +
       `restarts ${res.restarts}`,
@@ -453,8 +530,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       .join(', ')}`,
   );
   for (const [k, a] of Object.entries(res.answers)) {
-    console.log(`  ${k}: ${a.n} answers, mean ${fmt(a.mean)}, max ${fmt(a.max)} (${a.maxAt}), ${a.over1s} ≥ 1 s; ` +
-      `most server CPU ${fmt(a.maxCpu)} (${a.maxCpuAt})`);
+    console.log(
+      `  ${k}: ${a.n} answers, mean ${fmt(a.mean)}, max ${fmt(a.max)} (${a.maxAt}), ${a.over1s} ≥ 1 s; ` +
+        `most server CPU ${fmt(a.maxCpu)} (${a.maxCpuAt})`,
+    );
   }
   console.log(`slowest analysis in the server (its own clock): ${fmt(res.slowestCheck.max)} (${res.slowestCheck.at})`);
   console.log(`slowest answer: ${fmt(res.slowest.ms)} (${res.slowest.what})`);
