@@ -71,8 +71,14 @@ export async function startSanoidZfs(prefix: string): Promise<SanoidZfs> {
   writeFileSync(join(work, 'ctimes'), '');
   const state = join(work, 'state');
   // A copy of the CLI: a rebuild of dist/ by someone else during the long run cannot break it.
+  // Another suite's build may be writing dist/ right now: copy until the copy answers --help.
   const cli = join(work, 'cli.js');
-  copyFileSync(CLI, cli);
+  for (let i = 0; ; i++) {
+    copyFileSync(CLI, cli);
+    if (spawnSync(process.execPath, [cli, '--help'], { stdio: 'ignore' }).status === 0) break;
+    if (i === 60) throw new Error(`${CLI} does not run`);
+    await new Promise((res) => setTimeout(res, 2000));
+  }
 
   const frozenAt = (ms: number, tz = 'UTC'): NodeJS.ProcessEnv => ({
     ...process.env,
