@@ -7,6 +7,11 @@ import { generatePlan } from './gen-plan.mjs';
 import { fmt, importTs, stats } from './lib.mjs';
 
 const EDITS = Number(process.argv[2] ?? 200);
+// CPU time of the process (user + system, GC threads included): less skewed than wall time on a loaded machine
+const cpuMs = (c0) => {
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1000;
+};
 const { checkText, checkIncremental } = await importTs('bench/check-incremental-entry.ts');
 const base = generatePlan(200);
 const now = Date.parse('2026-11-22T00:00:00Z');
@@ -32,24 +37,36 @@ for (const [name, edit] of [
 ]) {
   const inc = [];
   const full = [];
+  const incCpu = [];
+  const fullCpu = [];
   let reparsed = 0;
   for (let i = 0; i < EDITS; i++) {
     const text = edit(i);
     const timeFull = () => {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       checkText(text, { now });
       full.push(performance.now() - t0);
+      fullCpu.push(cpuMs(c0));
     };
     if (i % 2 === 1) timeFull();
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const r = checkIncremental(prev, text, { now });
     inc.push(performance.now() - t0);
+    incCpu.push(cpuMs(c0));
     if (i % 2 === 0) timeFull();
     if (r.incremental) reparsed++;
   }
   const si = stats(inc);
   const sf = stats(full);
   console.log(`${name} (${EDITS} edits, ${reparsed} re-parsed one entry)`);
-  console.log(`  incremental  median ${fmt(si.median)}, p95 ${fmt(si.p95)}, min ${fmt(si.min)}`);
-  console.log(`  checkText    median ${fmt(sf.median)}, p95 ${fmt(sf.p95)}, min ${fmt(sf.min)}`);
+  const ci = stats(incCpu);
+  const cf = stats(fullCpu);
+  console.log(
+    `  incremental  median ${fmt(si.median)}, p95 ${fmt(si.p95)}, min ${fmt(si.min)}; CPU median ${fmt(ci.median)}`,
+  );
+  console.log(
+    `  checkText    median ${fmt(sf.median)}, p95 ${fmt(sf.p95)}, min ${fmt(sf.min)}; CPU median ${fmt(cf.median)}`,
+  );
 }
