@@ -4,6 +4,8 @@
 // file, the latest common pair received for real) with more cases and a seed of your choice.
 // Needs root (losetup, mount). Prints the agreement and the time taken.
 //   node bench/retain-btrbk.mjs [CASES] [SEED]
+// Recorded (Debian, btrbk 0.32.5, 2 shared cores, load 13-22 from other suites):
+//   2026-12-07  500 cases, seed 152026: 100 % agreement in 1117 s (bench/README.md)
 import { spawnSync } from 'node:child_process';
 
 const cases = process.argv[2] ?? '500';
