@@ -22,6 +22,10 @@ describe('snapshot inventories', () => {
     const src = ['backplan-20240301T0000Z', 'backplan-20240303T0000Z', 'backplan-20240302T0000Z', 'backplan-odd']
       .map((n) => snap('tank/src', n))
       .join('');
+    // one sanoid run: its daily and hourly snapshots share the second they were taken
+    const sanoid = ['autosnap_2024-03-01_01:00:00_weekly', 'autosnap_2024-03-01_01:00:00_daily', 'backplan-x']
+      .map((n) => snap('tank/sanoid', n))
+      .join('');
     writeFileSync(
       join(dir, 'zfs'),
       [
@@ -30,6 +34,7 @@ describe('snapshot inventories', () => {
         'case "$ds" in',
         `  tank/src) printf 'tank/src\\t1\\n${src}${snap('tank/src', 'manual-20240301T0000Z')}' ;;`,
         `  back/dst) printf 'back/dst\\t1\\n${snap('back/dst', 'backplan-20240302T0000Z')}' ;;`,
+        `  tank/sanoid) printf 'tank/sanoid\\t1\\n${sanoid}' ;;`,
         `  back/old) printf 'back/old\\t1\\n${snap('back/old', 'backplan-20240301T0000Z')}' ;;`,
         '  back/new) echo "cannot open \'back/new\': dataset does not exist" >&2; exit 1 ;;',
         '  *) echo "connection lost" >&2; exit 1 ;;',
@@ -63,6 +68,23 @@ describe('snapshot inventories', () => {
     expect(l.companions.size).toBe(0);
     expect(l.missing).toBeUndefined();
     expect(l.store).toBeDefined();
+  });
+
+  it("sanoid's names are read in the job zone, and of one run the snapshot it took last is the newest", async () => {
+    const sanoid: Inventory = {
+      type: 'zfs-snapshots',
+      host: 'local',
+      dataset: 'tank/sanoid',
+      match: '*',
+      naming: 'sanoid',
+    };
+    const l = await listCopies(sanoid, J, 'Europe/Paris', new LocalFs(), { hosts: new Hosts(P0) });
+    expect(l.copies.map((c) => [c.name, c.time])).toEqual([
+      // sanoid takes weekly before daily: the daily one is the newest (by name it would come second)
+      ['autosnap_2024-03-01_01:00:00_daily', Date.UTC(2024, 2, 1, 0)],
+      ['autosnap_2024-03-01_01:00:00_weekly', Date.UTC(2024, 2, 1, 0)],
+    ]);
+    expect(l.ignored.map((x) => x.name)).toEqual(['backplan-x']);
   });
 
   it('a dataset that does not exist is missing, with no copies', async () => {
