@@ -8,7 +8,8 @@
 //    btrfs-send job that is its target on a second btrfs filesystem (daily at 12:00, `btrbk
 //    resume`), each `backplan run` at a fire over 61 days; both directories, at day 30 and at the
 //    end, must hold what `backplan simulate` prints for each job (names and times): resume sends
-//    every missing snapshot the target keeps, the latest common pair stays on both sides.
+//    every missing snapshot the target keeps, the latest common pair stays on both sides; and
+//    `status --live` finds no drift on either side.
 // 3. 100 seeded random cases: random snapshot names, preserve matrices (`*` included),
 //    preserve_min, preserve_day_of_week and preserve_hour_of_day, and a random "now"; btrbk's
 //    dry-run prune (`-n -S prune`, its delete rows) must delete exactly what the engine deletes.
@@ -141,7 +142,7 @@ describe.skipIf(!ok)('btrbk on btrfs vs the btrbk engine (pruner: btrbk)', () =>
     expect((JSON.parse(plain.stdout) as { jobs: J[] }).jobs.find((j) => j.job === JOB)!.copies).toBe(real.length);
   }, 600_000);
 
-  it('a btrbk pair: backplan run of btrbk snapshot (6-hourly) and resume (daily), 61 days: both sides = simulate', async () => {
+  it('a btrbk pair: backplan run of btrbk snapshot (6-hourly) and resume (daily), 61 days: = simulate', async () => {
     const from = Date.UTC(2026, 0, 1);
     const runs = Array.from({ length: 61 * 4 }, (_, i) => from + i * 6 * H);
     mkdirSync(join(mnt, 'pairsnaps'));
@@ -176,6 +177,14 @@ describe.skipIf(!ok)('btrbk on btrfs vs the btrbk engine (pruner: btrbk)', () =>
     expect(exp.code, exp.stdout + exp.stderr).toBe(0);
     const conf = (JSON.parse(exp.stdout) as { files: { content: string }[] }).files[0].content;
     expect(conf).toContain(`target send-receive ${join(work, 'dst')}/${PAIR.send}`);
+    // btrbk reads the exported section: config print, and a dry run on the real subvolumes.
+    writeFileSync(join(work, 'pair.conf'), conf);
+    mkdirSync(join(work, 'dst', PAIR.send));
+    const printed = await btrbkAt(from, 'UTC', ['-c', join(work, 'pair.conf'), 'config', 'print']);
+    expect(printed.out).toMatch(/target send-receive \S+\n\s+preserve_day_of_week\s+monday/);
+    const dry = await btrbkAt(from, 'UTC', ['-c', join(work, 'pair.conf'), 'dryrun']);
+    expect(dry.code, dry.out).toBe(0);
+    expect(dry.out).toContain(`*** ${join(work, 'dst', PAIR.send)}/pair.20260101T0000`);
     const state = join(work, 'pair-state');
     const srcDir = join(mnt, 'pairsnaps');
     const dstDir = join(work, 'dst', PAIR.send);
@@ -202,6 +211,15 @@ describe.skipIf(!ok)('btrbk on btrfs vs the btrbk engine (pruner: btrbk)', () =>
     // The target keeps more than the source (resume sent each day's snapshots the target keeps).
     expect(sizes.dst).toBeGreaterThan(sizes.src);
     expect(sizes.src).toBeGreaterThanOrEqual(2);
+    // status --live reads both sides with the pair's replay: no drift, the latest common pair no extra.
+    type J = { job: string; copies: number | null; drift?: { missing: string[]; extra: string[] } | null };
+    const end = runs[runs.length - 1] + H;
+    const live = await backplanAt(end, ['status', file, '--state-dir', state, '--live', '-f', 'json']);
+    for (const [j, dir] of [[PAIR.src, srcDir], [PAIR.send, dstDir]]) {
+      const row = (JSON.parse(live.stdout) as { jobs: J[] }).jobs.find((x) => x.job === j)!;
+      expect(row.copies, live.out).toBe(readdirSync(dir).length);
+      expect(row.drift, live.out).toEqual({ missing: [], extra: [] });
+    }
   }, 1_200_000);
 
   it('100 random snapshot lists and policies: btrbk -n prune deletes exactly what the engine deletes', async () => {
