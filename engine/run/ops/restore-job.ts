@@ -14,6 +14,7 @@ import { DateTime } from 'luxon';
 import { dirname } from 'node:path';
 import type { JobModel, PlanModel } from '../../plan/model';
 import { fsFor } from '../exec/files';
+import { clearStaleToolLock } from '../exec/tool-unlock';
 import { Hosts } from '../exec/hosts';
 import { displayArgv, LOCAL } from '../exec/quote';
 import { Redactor } from '../exec/redact';
@@ -273,6 +274,11 @@ export async function restoreJob(opts: RestoreJobOptions): Promise<RestoreJobRep
   let cleanup: () => Promise<void> = async () => undefined;
   let mainStarted = false;
   try {
+    // A stale job lock was broken: the tool's lock the interrupted command left goes first.
+    if (session) {
+      const unlocked = await clearStaleToolLock(session, opts.job, String(job.kind), steps);
+      if (unlocked) throw new RestoreError(unlocked);
+    }
     const before = hook(job, 'before');
     const after = hook(job, 'after');
     const { copy, why } =

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expandPattern } from '../steps/driver-kit';
 import { runTool } from '../exec/guard';
+import { clearStaleToolLock } from '../exec/tool-unlock';
 
 /** What runTool answers. */
 type ToolRun = Awaited<ReturnType<typeof runTool>>;
@@ -99,6 +100,9 @@ export async function verifyRepoJob(
   const stepId = `${opts.job}/verify`;
   const scratch = await mkdtemp(join(opts.scratchDir ?? tmpdir(), 'bp-verify-'));
   try {
+    // A stale job lock was broken: the tool's lock the interrupted command left goes first.
+    const unlocked = await clearStaleToolLock(s, opts.job, job.kind, steps);
+    if (unlocked) throw new JobOpError(unlocked);
     const x = { hosts: s.hosts, redactor: s.redactor };
     const env = backup.env ? { env: backup.env } : {};
     let copy: string;
