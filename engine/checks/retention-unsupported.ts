@@ -84,8 +84,12 @@ function sanoidPairing(ctx: CheckContext, job: JobModel): RuleFinding[] {
     }];
   }
   // The target receives only the types the source takes (a count above 0 there).
+  // A source without a known policy (none, or an unknown name: unknown-reference says so) takes types
+  // nobody can tell yet: nothing to say about them here.
+  const srcPolicy = jobPolicy(ctx.model, src);
+  if (!srcPolicy) return [];
   const mine = sanoidCounts(jobPolicy(ctx.model, job));
-  const theirs = sanoidCounts(jobPolicy(ctx.model, src));
+  const theirs = sanoidCounts(srcPolicy);
   const missing = SANOID_TYPES.filter((t) => mine[t] > 0 && !(theirs[t] > 0));
   if (job.raw.pruner !== 'sanoid' || !srcSanoid || missing.length === 0) return [];
   const policy = jobPolicy(ctx.model, job)!;

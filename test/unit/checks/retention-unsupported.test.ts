@@ -142,4 +142,13 @@ jobs:
     expect(f[2].message).toMatch(/`plain` names its own Backplan's way: sanoid would never prune this target/);
   });
 
+  it("says nothing of the types a sanoid source takes while the source's policy is unknown", () => {
+    const text = `version: 1
+jobs:
+  snaps: { kind: zfs-snapshot, dataset: tank/a, pruner: sanoid, retention: nope }
+  back: { kind: zfs-send, from: snaps, dataset: tank/b, pruner: sanoid, retention: { keep: { daily: 9, weekly: 4 } } }
+`;
+    expect(run(text).findings).toEqual([]);
+  });
+
 });
