@@ -1,8 +1,8 @@
 // Shared helpers of the benchmarks: bundle a TypeScript entry with esbuild into a temp file and
 // import it, time a function, summarise samples, start the language server over stdio, read a
-// process's memory, a seeded PRNG.
+// process's memory, a seeded PRNG, run a differential test as a bench.
 import { build } from 'esbuild';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
   from 'node:fs';
@@ -108,4 +108,26 @@ export function cpuMs(pid) {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * A differential bench that is a CI test run with more cases: runs `testFile` with
+ * BACKPLAN_<TOOL>_CASES and BACKPLAN_<TOOL>_SEED set (from argv: [CASES] [SEED]), prints the
+ * agreement and the time, and exits 1 on a disagreement or when the test did not run (a skip
+ * exits 0 in vitest, so the report's own "passed" and "skipped" words decide).
+ */
+export function runDifferentialBench(testFile, tool) {
+  const cases = process.argv[2] ?? '500';
+  const seed = process.argv[3] ?? '152026';
+  const t0 = performance.now();
+  const r = spawnSync('npx', ['vitest', 'run', testFile], {
+    env: { ...process.env, [`BACKPLAN_${tool}_CASES`]: cases, [`BACKPLAN_${tool}_SEED`]: seed },
+    encoding: 'utf8',
+  });
+  const s = ((performance.now() - t0) / 1000).toFixed(0);
+  const passed = r.status === 0 && /\d+ passed/.test(r.stdout) && !/skipped/.test(r.stdout);
+  const verdict = passed ? '100 % agreement' : 'DISAGREEMENT or not run (see below)';
+  console.log(`${cases} cases, seed ${seed}: ${verdict} in ${s} s`);
+  if (!passed) console.log(r.stdout.slice(-4000), r.stderr.slice(-2000));
+  process.exit(passed ? 0 : 1);
 }

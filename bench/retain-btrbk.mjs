@@ -6,18 +6,6 @@
 //   node bench/retain-btrbk.mjs [CASES] [SEED]
 // Recorded (Debian, btrbk 0.32.5, 2 shared cores, load 13-22 from other suites):
 //   2026-12-07  500 cases, seed 152026: 100 % agreement in 1117 s (bench/README.md)
-import { spawnSync } from 'node:child_process';
+import { runDifferentialBench } from './lib.mjs';
 
-const cases = process.argv[2] ?? '500';
-const seed = process.argv[3] ?? '152026';
-const t0 = performance.now();
-const r = spawnSync('npx', ['vitest', 'run', 'test/integration/retain-vs-btrbk.test.ts'], {
-  env: { ...process.env, BACKPLAN_BTRBK_CASES: cases, BACKPLAN_BTRBK_SEED: seed },
-  encoding: 'utf8',
-});
-const s = ((performance.now() - t0) / 1000).toFixed(0);
-const passed = r.status === 0 && /1 passed/.test(r.stdout);
-const verdict = passed ? '100 % agreement' : 'DISAGREEMENT or not run (see below)';
-console.log(`${cases} cases, seed ${seed}: ${verdict} in ${s} s`);
-if (!passed) console.log(r.stdout.slice(-4000), r.stderr.slice(-2000));
-process.exit(passed ? 0 : 1);
+runDifferentialBench('test/integration/retain-vs-btrbk.test.ts', 'BTRBK');

@@ -39,14 +39,3 @@ export function backplanAt(ms: number, args: string[]): Promise<{ code: number; 
   return run([process.execPath, CLI, ...args], env);
 }
 
-/** A small seeded generator (mulberry32), so a failing case can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

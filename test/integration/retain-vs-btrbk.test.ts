@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { btrbkName, BTRBK_DAYS } from '../../engine/retention/btrbk';
 import { btrfsAt, btrfsAvailable, sh, unmountAll } from '../helpers/btrfs';
-import { btrbkAt, rng, stamp } from '../helpers/btrbk';
+import { btrbkAt, stamp } from '../helpers/btrbk';
+import { rng } from '../helpers/rng';
 import { CLI, ensureBuilt } from '../helpers/cli';
 import { requireTools } from '../helpers/integration';
 

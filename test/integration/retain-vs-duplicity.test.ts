@@ -16,6 +16,7 @@ import { duration } from '../../engine/time/duration';
 import { CLI, ensureBuilt } from '../helpers/cli';
 import { faketimeLib } from '../helpers/faketime';
 import { requireTools } from '../helpers/integration';
+import { rng } from '../helpers/rng';
 
 const H = 3_600_000;
 const CASES = Number(process.env.BACKPLAN_DUPLICITY_CASES ?? 100);
@@ -23,17 +24,6 @@ const SEED = Number(process.env.BACKPLAN_DUPLICITY_SEED ?? 15_2026);
 const ok = requireTools('duplicity', 'faketime');
 let work = '';
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `backplan ARGS` (the copy made in beforeAll). */
 function retain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

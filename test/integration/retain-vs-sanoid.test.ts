@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ensureBuilt } from '../helpers/cli';
 import { faketimeLib } from '../helpers/faketime';
 import { requireTools } from '../helpers/integration';
+import { rng } from '../helpers/rng';
 
 const CASES = Number(process.env.BACKPLAN_SANOID_CASES ?? 100);
 const SEED = Number(process.env.BACKPLAN_SANOID_SEED ?? 15_2026);
@@ -29,17 +30,6 @@ const PERIOD_S: Record<string, number> = {
 };
 let work = '';
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Ran = { code: number; stdout: string; stderr: string };
 

@@ -26,7 +26,8 @@ import {
   formatPreserveMatrix,
 } from '../../engine/retention/btrbk';
 import { btrfsAt, btrfsAvailable, sh, unmountAll } from '../helpers/btrfs';
-import { backplanAt, btrbkAt, rng, stamp } from '../helpers/btrbk';
+import { backplanAt, btrbkAt, stamp } from '../helpers/btrbk';
+import { rng } from '../helpers/rng';
 import { ensureBuilt } from '../helpers/cli';
 import { cliAt } from '../helpers/faketime';
 import { requireTools } from '../helpers/integration';
