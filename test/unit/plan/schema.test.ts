@@ -541,7 +541,19 @@ describe('schemaInfo', () => {
   });
 
   it('propertiesAt walks into retention, tiers, verify and checks', () => {
-    expect(propertiesAt(['jobs', 'vm-snapshots', 'retention'], plan).map((p) => p.name)).toEqual(['keep', 'tiers', 'expiry', 'min', 'description']);
+    // sanoid's frequent_period and btrbk's own terms are offered too (their descriptions say which pruner reads them)
+    expect(propertiesAt(['jobs', 'vm-snapshots', 'retention'], plan).map((p) => p.name)).toEqual([
+      'keep',
+      'tiers',
+      'expiry',
+      'min',
+      'frequent_period',
+      'preserve',
+      'preserve_min',
+      'preserve_day_of_week',
+      'preserve_hour_of_day',
+      'description',
+    ]);
     expect(propertiesAt(['policies', 'minet', 'tiers', 0], plan).map((p) => p.name)).toEqual(['keep', 'every', 'until']);
     expect(propertiesAt(['jobs', 'vm-snapshots', 'verify']).map((p) => p.name)).toEqual(['schedule', 'restore', 'check']);
     expect(propertiesAt(['checks', 'coverage']).map((p) => p.name)).toEqual(['copies', 'media', 'offsite', 'immutable', 'verified']);
