@@ -94,7 +94,10 @@ describe.skipIf(!requireTools('restic', 'borg'))('init of restic and borg reposi
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(`check:  [local] RESTIC_PASSWORD="$BP_TEST_PW" restic --repo=${repo('files')} cat config`);
     expect(r.stdout).toContain(`create: [local] RESTIC_PASSWORD="$BP_TEST_PW" restic --repo=${repo('files')} init`);
-    expect(r.stdout).toContain(`create: [local] BORG_PASSPHRASE="$BP_TEST_PW" borg init --encryption=repokey-blake2 --make-parent-dirs -- ${repo('borgfiles')}`);
+    expect(r.stdout).toContain(
+      `create: [local] BORG_PASSPHRASE="$BP_TEST_PW" borg init --encryption=repokey-blake2 --make-parent-dirs -- ${repo('borgfiles')}` +
+        `; then [local] BORG_PASSPHRASE="$BP_TEST_PW" borg config -- ${repo('borgfiles')} additional_free_space 2G`,
+    );
     expect(r.stdout).toContain('borg key export');
     expect(r.stdout).toContain('snaps (zfs-snapshot): skipped: disabled');
     expect(existsSync(join(work, 'repos'))).toBe(false);
@@ -110,6 +113,8 @@ describe.skipIf(!requireTools('restic', 'borg'))('init of restic and borg reposi
     expect(JSON.parse(first.stdout).jobs.find((j: { job: string }) => j.job === 'snaps').status).toBe('skipped');
     expect(existsSync(join(repo('files'), 'config'))).toBe(true);
     expect(readFileSync(join(repo('borgfiles'), 'config'), 'utf8')).toContain('[repository]');
+    // The borg repository keeps 2G free: a full disk fails a backup cleanly (test/faults/fs-faults.test.ts).
+    expect(readFileSync(join(repo('borgfiles'), 'config'), 'utf8')).toMatch(/^additional_free_space = 2G$/m);
     const id = resticId();
     const text = journals(state);
     expect(text).toContain('"command":"init"');

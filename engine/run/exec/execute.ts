@@ -19,7 +19,8 @@ import { FsError, fsFor, type HostFs, type OutputWriter } from './files';
 import { DEFAULT_STALL_MS, describeExit, exitOk, spawnArgv, Watchdog, type Exit, type Spawned, type StepTimeout } from './process';
 import { initHint, saysNoRepository } from './missing-repo';
 import { duplicityHint } from './duplicity-hints';
-import { toolLockedMessage } from './tool-lock';
+import { repositoryOf, toolLockedMessage } from './tool-lock';
+import { LOCAL } from './quote';
 
 export interface StepResult {
   ok: boolean;
@@ -265,6 +266,24 @@ async function writerReason(
   return message;
 }
 
+/** What a tool says when the filesystem it writes to is full (Node, restic, rsync, borg, duplicity). */
+const NO_SPACE = /ENOSPC|No space left on device|\[Errno 28\]/i;
+
+/**
+ * A failure that says the disk is full without saying which: the step's target (its output, its
+ * repository, its url) named after it. borg blames the source file it was reading, duplicity
+ * and Node name no path at all.
+ */
+export function withNoSpaceTarget(step: CommandStep | BuiltinStep, message: string): string {
+  if (!NO_SPACE.test(message)) return message;
+  const argv = step.type === 'command' ? step.argv : [];
+  const target =
+    step.output?.partial ?? repositoryOf(argv) ?? argv.find((a) => /^[a-z][a-z0-9+.-]*:\/\//.test(a));
+  if (target === undefined || message.includes(target)) return message;
+  const host = step.output?.host ?? step.host;
+  return `${message} (no space left on the filesystem of ${target}${host !== LOCAL ? ` on ${host}` : ''})`;
+}
+
 async function commitOutput(out: StepOutput, fs: HostFs): Promise<void> {
   await fs.commit(out.partial, out.path, out.kind);
 }
@@ -306,7 +325,7 @@ export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<Ste
     const dup = duplicityHint(message ?? '');
     if (dup) return { ok: false, message: `${message} ${dup}` };
     // A repository locked by the tool (a killed run's stale lock): say which and what clears it.
-    return { ok: false, message: toolLockedMessage(step.argv, message ?? '') ?? message };
+    return { ok: false, message: toolLockedMessage(step.argv, message ?? '') ?? withNoSpaceTarget(step, message ?? '') };
   }
   try {
     if (writer) await writer.finish();
@@ -369,7 +388,7 @@ export async function runBuiltinStep(step: BuiltinStep, x: ExecEnv): Promise<Ste
   if (!r.ok) {
     const message = await writerReason(writer, r.message);
     await writer.abort();
-    return { ok: false, message };
+    return { ok: false, message: message === undefined ? message : withNoSpaceTarget(step, message) };
   }
   try {
     await writer.finish();

@@ -279,8 +279,9 @@ export class Watchdog {
 
 /** Python traceback frames (`  File "…", line N, in f`, the source line, `^^^^` markers). */
 const PY_FRAME = /^\s+(File ".*", line \d+|\^+\s*$)/;
-/** The trailer borg prints after a traceback: platform, versions, pid, argv. */
-const BORG_TRAILER = /^(Platform: |Linux: |Borg: \S+ +Python: |PID: \d+ +CWD: |sys\.argv: |SSH_ORIGINAL_COMMAND: )/;
+/** The trailer borg prints after a traceback (platform, versions, pid, argv), and Python's links between two. */
+const BORG_TRAILER =
+  /^(Platform: |Linux: |Borg: \S+ +Python: |PID: \d+ +CWD: |sys\.argv: |SSH_ORIGINAL_COMMAND: |Local Exception$|During handling of the above exception, another exception occurred:$|The above exception was the direct cause of the following exception:$)/;
 /** A Go stack frame's location line (restic prints its error's stack: `\tgithub.com/…/local.go:153`). */
 const GO_AT = /^\t\S+\.(go|s):\d+/;
 

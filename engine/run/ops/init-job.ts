@@ -94,6 +94,8 @@ interface Target {
   /** The check failed because the thing is missing (any other failure is an error, not a reason to create). */
   missing(e: Exit): boolean;
   create: string[];
+  /** Run after `create` succeeded (same host and environment), e.g. a setting of what it created. */
+  then?: string[][];
 }
 
 type Initialiser = (job: JobModel, steps: readonly Step[]) => { targets: Target[]; notes?: string[] } | { nothing: string } | { error: string };
@@ -159,6 +161,9 @@ const restic: Initialiser = (job, steps) => {
   };
 };
 
+/** borg's `additional_free_space` in repositories `backplan init` creates (borg's own advice: 2G). */
+export const BORG_FREE_SPACE = '2G';
+
 const borg: Initialiser = (job, steps) => {
   const b = backupStep(steps);
   const dashes = b ? b.argv.indexOf('--') : -1;
@@ -183,11 +188,17 @@ const borg: Initialiser = (job, steps) => {
         check: [bin, 'info', '--', repo],
         missing: (e) => !exitOk(e) && saysNoRepository(e.stderr),
         create: [bin, 'init', '--encryption=repokey-blake2', '--make-parent-dirs', '--', repo],
+        // A full disk in the middle of `borg create` damages a borg 1.2 repository (the archive is
+        // committed with segments cut short); with free space kept, borg refuses the commit and
+        // rolls back cleanly instead.
+        then: [[bin, 'config', '--', repo, 'additional_free_space', BORG_FREE_SPACE]],
       },
     ],
     notes: [
       'repokey: the key is stored in the repository, protected by the passphrase; export it and keep it apart ' +
         `(\`borg key export ${repo} FILE\`): a damaged repository without a copy of its key cannot be read`,
+      `a repository created here keeps ${BORG_FREE_SPACE} free (\`borg config ${repo} additional_free_space ` +
+        `${BORG_FREE_SPACE}\`): a backup on a full disk then fails cleanly instead of damaging the repository`,
     ],
   };
 };
@@ -305,7 +316,7 @@ export async function initJobs(opts: InitOptions): Promise<InitReport> {
         description: t.description,
         host: t.host,
         check: formatStep(stepOf(name, '', t, t.check, '')),
-        create: formatStep(stepOf(name, '', t, t.create, '')),
+        create: [t.create, ...(t.then ?? [])].map((argv) => formatStep(stepOf(name, '', t, argv, ''))).join('; then '),
         status: 'planned',
       }));
       planned.push({ job, targets: r.targets, notes: report.notes, report });
@@ -364,7 +375,11 @@ export async function initJobs(opts: InitOptions): Promise<InitReport> {
               tr.status = 'failed';
               message = `cannot tell whether ${t.description} exists: ${describeExit(t.check[0], e)}`;
             } else {
-              const r = await runCommandStep(create, x);
+              let r = await runCommandStep(create, x);
+              for (const argv of r.ok ? (t.then ?? []) : []) {
+                r = await runCommandStep(stepOf(job.name, tr.id, t, argv, `set up ${t.description}`), x);
+                if (!r.ok) break;
+              }
               tr.status = r.ok ? 'created' : 'failed';
               if (!r.ok) message = r.message ?? 'failed';
             }

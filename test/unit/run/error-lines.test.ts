@@ -22,6 +22,25 @@ describe('errorLines', () => {
     );
   });
 
+  it('borg 1.2 whose lock removal failed after the error: the OSError, not "Local Exception" nor the link between two tracebacks', () => {
+    const stderr = [
+      "OSError: [Errno 30] Read-only file system: '/srv/mnt/b/lock.roster'",
+      '',
+      'During handling of the above exception, another exception occurred:',
+      '',
+      'Traceback (most recent call last):',
+      '  File "/usr/lib/python3/dist-packages/borg/archiver.py", line 5213, in main',
+      '    exit_code = archiver.run(args)',
+      "OSError: [Errno 30] Read-only file system: '/srv/mnt/b/lock.exclusive'",
+      'Local Exception',
+      'Platform: Linux host 6.1.0 x86_64',
+      'PID: 1325  CWD: /root',
+    ].join('\n');
+    expect(errorLines(stderr)).toBe(
+      "OSError: [Errno 30] Read-only file system: '/srv/mnt/b/lock.roster' | OSError: [Errno 30] Read-only file system: '/srv/mnt/b/lock.exclusive'",
+    );
+  });
+
   it('plain stderr: its last three lines, as before; retry reports only when nothing else was said', () => {
     expect(errorLines('a\nb\n\nc\nd\n')).toBe('b | c | d');
     const retry = 'Save(<data/1>) returned error, retrying after 1s: x: read-only file system';
