@@ -121,6 +121,15 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
       : []),
   ];
   const selection = [...exclude.map((e) => `--exclude=${e}`), ...paths.map((p) => `--include=${p}`), '--exclude=**'];
+  // A backup interrupted (killed, a full or read-only target) leaves a partial set: duplicity 0.8
+  // lists it as complete and resumes it at the next backup, trusting the volumes it had copied,
+  // which the interruption may have cut short or emptied. It is removed first, so that every set
+  // is written in one backup.
+  k.command('setup', `duplicity cleanup: remove a partial backup set an interrupted backup left in ${url}`, {
+    host,
+    argv: [bin, 'cleanup', '--force', ...common, url],
+    env,
+  });
   k.command(
     'backup',
     `duplicity backup of ${paths.join(', ')} to ${url}`,

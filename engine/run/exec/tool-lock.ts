@@ -6,6 +6,11 @@
 //   gone on the same host, or not refreshed for 30 minutes), never a live one;
 // - borg: `borg break-lock REPO`, which removes every lock of the repository (borg 1.2 already
 //   removes stale locks of dead processes on the same host by itself; this is for the others).
+// - duplicity (no lock, but the same proof): `duplicity cleanup --force`, which removes the
+//   partial backup set the interrupted run left (its local `.manifest.part` and the volumes it had
+//   copied). Left there, duplicity 0.8 lists that set as complete (a copy that is not one) and the
+//   next backup resumes it, trusting volumes a kill or a full disk may have cut short. A run also
+//   cleans up after a duplicity backup step that failed (run-plan.ts).
 // A step that fails on the tool's lock says which repository and which command clear it.
 import type { CommandStep, Step } from '../steps/step';
 
@@ -22,7 +27,7 @@ export function repositoryOf(argv: readonly string[]): string | undefined {
 }
 
 function backupStep(kind: string, steps: readonly Step[]): CommandStep | undefined {
-  if (kind !== 'restic' && kind !== 'borg') return undefined;
+  if (kind !== 'restic' && kind !== 'borg' && kind !== 'duplicity') return undefined;
   return steps.find((s): s is CommandStep => s.type === 'command' && s.phase === 'backup');
 }
 
@@ -30,6 +35,25 @@ function backupStep(kind: string, steps: readonly Step[]): CommandStep | undefin
 export function toolUnlockStep(kind: string, steps: readonly Step[]): CommandStep | undefined {
   const b = backupStep(kind, steps);
   if (!b) return undefined;
+  if (kind === 'duplicity') {
+    // The backup's binary, cache name, keys and ssh options, and its target url (drivers/duplicity.ts duplicityParts).
+    const a = b.argv;
+    const common = a.slice(1, -2).filter((x) => /^--(name|encrypt-key|ssh-options)=/.test(x) || x === '--no-encryption');
+    const url = a[a.length - 1];
+    return {
+      type: 'command',
+      id: `${b.job}/cleanup`,
+      job: b.job,
+      phase: 'setup',
+      description: `duplicity cleanup: remove the partial backup set an interrupted or failed backup left in ${url}`,
+      host: b.host,
+      after: [],
+      argv: [a[0], 'cleanup', '--force', ...common, url],
+      ...(b.env ? { env: b.env } : {}),
+      // Bounded like the job's steps (a target that turned read-only makes duplicity retry for minutes).
+      ...(b.timeout ? { timeout: b.timeout } : {}),
+    };
+  }
   let argv: string[];
   if (kind === 'restic') {
     const at = b.argv.indexOf('backup');
@@ -51,6 +75,7 @@ export function toolUnlockStep(kind: string, steps: readonly Step[]): CommandSte
     after: [],
     argv,
     ...(b.env ? { env: b.env } : {}),
+    ...(b.timeout ? { timeout: b.timeout } : {}),
   };
 }
 
@@ -58,6 +83,11 @@ export function toolUnlockStep(kind: string, steps: readonly Step[]): CommandSte
 export function staleToolLockHint(kind: string, steps: readonly Step[]): string | undefined {
   const u = toolUnlockStep(kind, steps);
   if (!u) return undefined;
+  if (kind === 'duplicity')
+    return (
+      `The interrupted run may have left a partial backup set in ${u.argv[u.argv.length - 1]}: --break-stale-lock ` +
+      'removes it first (`duplicity cleanup --force`)'
+    );
   const repo = repositoryOf(kind === 'restic' ? backupStep(kind, steps)!.argv : u.argv);
   const cmd = kind === 'restic' ? 'restic unlock' : `borg break-lock ${repo}`;
   return (

@@ -383,27 +383,32 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
       }
       // Backplan's stale lock was broken: no run of the job is alive, so the lock its tool left
       // in the repository (restic, borg) is stale too and is cleared before anything else.
-      const unlock = lock.brokeStale ? toolUnlockStep(job.kind, stepsOf.get(name) ?? []) : undefined;
-      if (unlock) {
+      // A step of the runner's own (not of the plan), journalled and reported like the others.
+      const sideStep = async (side: CommandStep): Promise<string | undefined> => {
         const u0 = Date.now();
         j({
           type: 'step-start',
           job: name,
-          step: unlock.id,
-          phase: unlock.phase,
-          description: unlock.description,
-          display: formatStep(unlock),
+          step: side.id,
+          phase: side.phase,
+          description: side.description,
+          display: formatStep(side),
         });
-        emit({ event: 'step-start', job: name, step: unlock.id, phase: unlock.phase, description: unlock.description });
-        const r = await runCommandStep(unlock, { hosts, redactor, signal: opts.signal, env: opts.env });
+        emit({ event: 'step-start', job: name, step: side.id, phase: side.phase, description: side.description });
+        const r = await runCommandStep(side, { hosts, redactor, signal: opts.signal, env: opts.env });
         const ms = Date.now() - u0;
         const status: JobStatus = r.ok ? 'ok' : 'failed';
         const message = r.message !== undefined ? redactor.text(r.message) : undefined;
-        j({ type: 'step-end', job: name, step: unlock.id, status, ms, ...(message ? { message } : {}) });
-        emit({ event: 'step-end', job: name, step: unlock.id, status, ms, ...(message ? { message } : {}) });
-        steps.push({ id: unlock.id, phase: unlock.phase, status, ms, ...(message ? { message } : {}) });
-        if (!r.ok) {
-          finish(name, 'failed', `${unlock.id}: ${message ?? 'failed'}`, steps);
+        j({ type: 'step-end', job: name, step: side.id, status, ms, ...(message ? { message } : {}) });
+        emit({ event: 'step-end', job: name, step: side.id, status, ms, ...(message ? { message } : {}) });
+        steps.push({ id: side.id, phase: side.phase, status, ms, ...(message ? { message } : {}) });
+        return r.ok ? undefined : `${side.id}: ${message ?? 'failed'}`;
+      };
+      const unlock = lock.brokeStale ? toolUnlockStep(job.kind, stepsOf.get(name) ?? []) : undefined;
+      if (unlock) {
+        const failed = await sideStep(unlock);
+        if (failed !== undefined) {
+          finish(name, 'failed', failed, steps);
           return 'failed';
         }
       }
@@ -504,7 +509,16 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
         if (r.ok) {
           ok.add(step.id);
           if (step.phase === 'backup' || step.phase === 'copy') backupOk = true;
-        } else failure = `${step.id}: ${message ?? 'failed'}`;
+        } else {
+          failure = `${step.id}: ${message ?? 'failed'}`;
+          // A failed duplicity backup leaves a partial set that duplicity lists as complete and
+          // would resume next time (exec/tool-lock.ts): removed now; the job has failed already.
+          const cleanup =
+            step.phase === 'backup' && job.kind === 'duplicity' && !opts.signal?.aborted && step.type === 'command'
+              ? toolUnlockStep('duplicity', [step])
+              : undefined;
+          if (cleanup) await sideStep(cleanup);
+        }
       }
       const status: JobStatus = failure === undefined ? 'ok' : 'failed';
       finish(name, status, failure, steps);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { duplicityParts } from '../drivers/duplicity';
 import { runTool } from '../exec/guard';
+import { clearStaleToolLock } from '../exec/tool-unlock';
 import { LOCAL } from '../exec/quote';
 import { duplicityHint } from '../exec/duplicity-hints';
 import { parseCollectionStatus } from '../inventory/duplicity';
@@ -47,6 +48,9 @@ export async function verifyDuplicityJob(
           throw new JobOpError(e.message);
         })
       : await mkdtemp(join(opts.scratchDir ?? tmpdir(), 'bp-verify-'));
+    // A stale job lock was broken: the partial set the interrupted command left goes first.
+    const cleaned = await clearStaleToolLock(s, opts.job, 'duplicity', steps);
+    if (cleaned) throw new JobOpError(cleaned);
     const x = { hosts: s.hosts, redactor: s.redactor };
     const env = backup.env ? { env: backup.env } : {};
     const listed = await runTool({ host, argv: [bin, 'collection-status', '--log-fd=1', ...common, url], ...env }, x);

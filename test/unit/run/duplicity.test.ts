@@ -10,6 +10,7 @@ import {
   parseDuplicityRemove,
 } from '../../../engine/run/inventory/duplicity';
 import type { CommandStep } from '../../../engine/run/steps/step';
+import { staleToolLockHint, toolUnlockStep } from '../../../engine/run/exec/tool-lock';
 
 const NOW = Date.parse('2026-03-01T03:00:00Z');
 
@@ -34,6 +35,22 @@ const run = (job: string) => {
   return steps(plan.jobs.get('files')!, plan, { now: NOW });
 };
 
+describe('duplicity after an interrupted or failed backup', () => {
+  it('`duplicity cleanup --force` with the backup\'s name, keys and target removes the partial set (not resumed, not listed)', () => {
+    const r = run('    to: far\n    passphrase_env: DUP_PW\n    timeout: 5min\n    retention: { keep: { full: 2 } }\n');
+    expect(r.errors).toEqual([]);
+    const c = toolUnlockStep('duplicity', r.steps)!;
+    // Bounded by the job's timeout like its other steps.
+    expect(c).toMatchObject({ id: 'files/cleanup', phase: 'setup', env: { PASSPHRASE: { fromEnv: 'DUP_PW' } }, timeout: { stallMs: 300_000 } });
+    const backup = r.steps.find((s) => s.phase === 'backup') as CommandStep;
+    expect(c.argv.slice(0, 3)).toEqual(['duplicity', 'cleanup', '--force']);
+    expect(c.argv[c.argv.length - 1]).toBe(backup.argv[backup.argv.length - 1]);
+    expect(c.argv).toContain('--name=backplan-files');
+    expect(c.argv.some((a) => a.startsWith('--include') || a.startsWith('--full-if'))).toBe(false);
+    expect(staleToolLockHint('duplicity', r.steps)).toMatch(/partial backup set .*--break-stale-lock removes it first \(`duplicity cleanup --force`\)/);
+  });
+});
+
 describe('duplicity driver', () => {
   it('backs up / with one --include per path into file://, then each remove command with --force, guarded', () => {
     const r = run(
@@ -41,7 +58,10 @@ describe('duplicity driver', () => {
         '    retention: { keep: { within: 2mo, full: 3, incrementals_of: 1 } }\n',
     );
     expect(r.errors).toEqual([]);
-    const [backup, ...prunes] = r.steps as CommandStep[];
+    const [cleanup, backup, ...prunes] = r.steps as CommandStep[];
+    // A partial set an interrupted backup left is removed first (never resumed).
+    expect(cleanup.argv).toEqual(['duplicity', 'cleanup', '--force', '--name=backplan-files', 'file:///srv/backups/files']);
+    expect(cleanup.phase).toBe('setup');
     expect(backup.argv).toEqual([
       'duplicity',
       '--name=backplan-files',
@@ -73,7 +93,7 @@ describe('duplicity driver', () => {
       '    to: far\n    encrypt: { gpg: { recipient: [ABCD1234, EF567890] } }\n    passphrase_file: /etc/dup.pass\n',
     );
     expect(r.errors).toEqual([]);
-    const backup = r.steps[0] as CommandStep;
+    const backup = r.steps.find((x) => x.phase === 'backup') as CommandStep;
     expect(backup.argv.slice(1, 5)).toEqual([
       '--name=backplan-files',
       '--encrypt-key=ABCD1234',
@@ -82,12 +102,12 @@ describe('duplicity driver', () => {
     ]);
     expect(backup.argv.at(-1)).toBe('sftp://backup@10.0.0.5:2222//tank/dup/files');
     expect(backup.env).toEqual({ PASSPHRASE: { fromFile: '/etc/dup.pass' } });
-    expect(r.steps).toHaveLength(1);
+    expect(r.steps.map((x) => x.phase)).toEqual(['setup', 'backup']);
   });
 
   it('without key or passphrase writes --no-encryption; refuses inline secrets and forms duplicity lacks', () => {
     const plain = run('    to: local\n');
-    expect((plain.steps[0] as CommandStep).argv).toContain('--no-encryption');
+    expect((plain.steps.find((x) => x.phase === 'backup') as CommandStep).argv).toContain('--no-encryption');
     expect(run('    to: local\n    passphrase: hunter2\n').errors[0]).toMatch(/`passphrase` is written in the plan/);
     expect(run('    to: local\n    retention: { keep: { daily: 7 } }\n').errors[0]).toMatch(
       /duplicity has no `keep.daily` rule/,
