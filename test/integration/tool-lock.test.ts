@@ -143,6 +143,12 @@ describe.skipIf(!ok)('restic killed in the middle of a backup', () => {
     expect(m).toContain(`the restic repository ${repo} is locked`);
     expect(m).toContain(`restic --repo=${repo} unlock`);
     expect(m).not.toContain('\n');
+    // The same from prune --dry-run, whose restic dry run needs the repository's exclusive lock.
+    const dry = await backplan(['prune', plan, '--job', 'files', '--dry-run', '--format', 'json'], { env });
+    expect(dry.code).toBe(1);
+    const failed = (JSON.parse(dry.stdout) as { failed: string[] }).failed.join(' ');
+    expect(failed).toContain(`the restic repository ${repo} is locked`);
+    expect(failed).toContain(`restic --repo=${repo} unlock`);
 
     // A verify, or a restore, with --break-stale-lock after a killed run (a stale Backplan lock
     // and restic's): it clears restic's lock too, as run does, before restoring. (They used to

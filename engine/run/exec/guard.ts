@@ -14,6 +14,7 @@
 // refused before anything runs, with the line to add to the plan.
 import { spawn } from 'node:child_process';
 import { DEFAULT_STALL_MS, errorLines, Watchdog, type StepTimeout } from './process';
+import { toolLockedMessage } from './tool-lock';
 import { getEngine, resticEngineFor } from '../../retention/index';
 import { parseResticVersion, resticReleaseOf } from '../../retention/restic';
 import type { Command, CommandStep, PruneGuard } from '../steps/step';
@@ -144,10 +145,13 @@ function lastLines(text: string): string {
 async function toolOutput(cmd: Command, x: ExecEnv, what: string): Promise<{ stdout: string; stderr: string }> {
   const r = await runTool(cmd, x);
   if (r.error) throw new GuardError(`${what}: ${r.error}`);
-  if (r.code !== 0)
+  if (r.code !== 0) {
+    // The tool's lock left by a killed command: which repository, and what clears it.
+    const locked = toolLockedMessage(cmd.argv, r.stderr);
     throw new GuardError(
-      `${what}: ${cmd.argv[0]} exited with status ${r.code}${r.stderr.trim() ? `: ${lastLines(r.stderr)}` : ''}`,
+      `${what}: ${locked ?? `${cmd.argv[0]} exited with status ${r.code}${r.stderr.trim() ? `: ${lastLines(r.stderr)}` : ''}`}`,
     );
+  }
   return r;
 }
 

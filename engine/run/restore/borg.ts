@@ -6,6 +6,8 @@
 // `borg list --json` lists them (the prune guard's glob).
 import { expandPattern } from '../steps/driver-kit';
 import { parseBorgList, runTool } from '../exec/guard';
+import { errorLines } from '../exec/process';
+import { toolLockedMessage } from '../exec/tool-lock';
 import { LOCAL } from '../exec/quote';
 import type { CommandStep } from '../steps/step';
 import { backupStep, rel, storageOf } from './common';
@@ -30,8 +32,10 @@ function globOf(ctx: KindContext): string {
 }
 
 function fail(ctx: KindContext, what: string, r: { code: number | null; stderr: string; error?: string }): RestoreError {
-  const last = r.stderr.trim().split('\n').slice(-3).join(' | ');
-  return new RestoreError(ctx.x.redactor.text(`${what}: ${r.error ?? `borg exited with status ${r.code}: ${last}`}`));
+  // The tool's lock left by a killed command: which repository, and what clears it.
+  const locked = r.error ? undefined : toolLockedMessage(backupStep(ctx, 'borg').argv, r.stderr);
+  const last = errorLines(r.stderr);
+  return new RestoreError(ctx.x.redactor.text(`${what}: ${r.error ?? locked ?? `borg exited with status ${r.code}: ${last}`}`));
 }
 
 export function borgExtractArgv(ctx: KindContext, copy: RestoreCopy, include: readonly string[]): string[] {

@@ -4,6 +4,8 @@
 // --tag backplan:JOB`, as verify and the prune guard read them); a copy is named by its short id
 // (its long id is accepted too).
 import { parseResticSnapshots, runTool } from '../exec/guard';
+import { errorLines } from '../exec/process';
+import { toolLockedMessage } from '../exec/tool-lock';
 import { backupStep, storageOf } from './common';
 import { RestoreError, type FileRestorer, type KindContext, type RestoreCopy } from './types';
 
@@ -13,8 +15,10 @@ function global(ctx: KindContext): string[] {
 }
 
 function fail(ctx: KindContext, what: string, r: { code: number | null; stderr: string; error?: string }): RestoreError {
-  const last = r.stderr.trim().split('\n').slice(-3).join(' | ');
-  return new RestoreError(ctx.x.redactor.text(`${what}: ${r.error ?? `restic exited with status ${r.code}: ${last}`}`));
+  // The tool's lock left by a killed command: which repository, and what clears it.
+  const locked = r.error ? undefined : toolLockedMessage(backupStep(ctx, 'restic').argv, r.stderr);
+  const last = errorLines(r.stderr);
+  return new RestoreError(ctx.x.redactor.text(`${what}: ${r.error ?? locked ?? `restic exited with status ${r.code}: ${last}`}`));
 }
 
 /**
