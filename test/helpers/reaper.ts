@@ -141,14 +141,16 @@ export function spawnReaped(argv: readonly string[], opts: { env?: NodeJS.Proces
         if (fresh.length === 0) break;
         for (const p of fresh) if (killQuiet(p, 'SIGSTOP')) stopped.add(p);
       }
-      for (const p of stopped) killQuiet(p, 'SIGKILL');
-      // Anything that slipped through (a fork between the last look and the kills).
+      const killed = new Set<number>();
+      for (const p of stopped) if (killQuiet(p, 'SIGKILL')) killed.add(p);
+      // Anything that slipped through (a fork between the last look and the kills, or the
+      // command itself when the reaper had not forked it yet at the first look).
       for (let round = 0; round < 100; round++) {
         const left = liveDescendants(root);
         if (left.length === 0) break;
-        for (const p of left) killQuiet(p, 'SIGKILL');
+        for (const p of left) if (killQuiet(p, 'SIGKILL')) killed.add(p);
       }
-      return stopped.size;
+      return killed.size;
     },
     killGroup() {
       const pid = commandPid();
