@@ -379,9 +379,8 @@ class KindCampaign {
   /** Two copies older than every other, when the job holds no more than its floor (file and repository kinds that can). */
   private async seedFor(listed: string[]): Promise<void> {
     if (!this.def.seed || listed.length > Math.max(3, this.def.min)) return;
-    let names: string[];
     try {
-      names = await this.def.seed(this.ctx, 2, this.seedCounter, listed[0]);
+      await this.def.seed(this.ctx, 2, this.seedCounter, listed[0]);
     } catch (e) {
       // The campaign's own tool call met what a kill left (a tool's stale lock the next backplan
       // command clears): the prune goes on without extra copies.
@@ -389,16 +388,8 @@ class KindCampaign {
       this.result.clearFailures[k] = (this.result.clearFailures[k] ?? 0) + 1;
       return;
     }
+    // Not trusted: like every copy, each is restore-tested when it is first listed.
     this.seedCounter += 2;
-    // Hard links (archive) and `cp -al` trees (rsync) of a copy verified whole are whole too.
-    const fp = this.def.fingerprint;
-    if (fp) {
-      const newestFp = this.known.get(listed[0]);
-      for (const n of names) {
-        const f = fp(this.ctx, n);
-        if (f !== undefined && (this.kind === 'rsync' ? f === newestFp : true)) this.known.set(n, f);
-      }
-    }
   }
 
   // ---- the campaign --------------------------------------------------------------------------

@@ -133,6 +133,18 @@ function resticVersionHere(): string {
   return resticVersion;
 }
 
+/** `buf` with every `from` replaced by `to`. */
+function replaceBytes(buf: Buffer, from: Buffer, to: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (let i = buf.indexOf(from); i >= 0; i = buf.indexOf(from, at)) {
+    parts.push(buf.subarray(at, i), to);
+    at = i + from.length;
+  }
+  parts.push(buf.subarray(at));
+  return Buffer.concat(parts);
+}
+
 const archive: KindDef = {
   name: 'archive',
   tools: [],
@@ -143,11 +155,12 @@ const archive: KindDef = {
   env: () => ({ env: {}, toolEnv: {} }),
   async seed(c, n, counter, newest) {
     const out: string[] = [];
-    const manifest = readFileSync(join(c.target, `${newest}.sha256`), 'utf8');
+    // As bytes: the manifest names the non-UTF-8 file with its own bytes.
+    const manifest = readFileSync(join(c.target, `${newest}.sha256`));
     for (let i = 0; i < n; i++) {
       const name = `${JOB}-${stampS(oldTime(counter + i))}.tar.gz`;
       linkSync(join(c.target, newest), join(c.target, name));
-      writeFileSync(join(c.target, `${name}.sha256`), manifest.split(newest).join(name), { mode: 0o600 });
+      writeFileSync(join(c.target, `${name}.sha256`), replaceBytes(manifest, Buffer.from(newest), Buffer.from(name)), { mode: 0o600 });
       out.push(name);
     }
     return out;
