@@ -88,3 +88,35 @@ export function parseDuplicityRemove(
   }
   return { keep: new Set(sorted.filter((s) => !remove.has(s.id)).map((s) => s.id)), remove };
 }
+
+/**
+ * The set times whose manifest the target directory holds (`duplicity-full.T.manifest[.gpg]`,
+ * `duplicity-inc.S.to.T.manifest[.gpg]`), from the directory's file names. duplicity copies a
+ * set's manifest last, so a set without one on the target was not finished.
+ */
+export function manifestStamps(names: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const n of names) {
+    const m = /^duplicity-(?:full|inc\.\d{8}T\d{6}Z\.to)\.(\d{8}T\d{6}Z)\.manifest(?:\.gpg)?$/.exec(n);
+    if (m) out.add(m[1]);
+  }
+  return out;
+}
+
+/**
+ * The sets `collection-status` listed that are really on a `file://` target. duplicity 0.8 also
+ * lists, as complete, a set an interrupted backup left (it reads the local `.manifest.part`), whose
+ * manifest never reached the target; such a set is not a copy (the next run's `duplicity cleanup`
+ * removes it). Other targets (sftp://, a storage's url) are taken as listed.
+ */
+export async function setsOnTarget<T extends { stamp: string }>(
+  sets: readonly T[],
+  url: string,
+  list: (dir: string) => Promise<{ name: string }[] | undefined>,
+): Promise<T[]> {
+  if (!url.startsWith('file://')) return [...sets];
+  // Backplan writes its file:// urls with the path as it is (drivers/duplicity.ts).
+  const entries = await list(url.slice('file://'.length));
+  const have = manifestStamps((entries ?? []).map((e) => e.name));
+  return sets.filter((s) => have.has(s.stamp));
+}

@@ -10,7 +10,8 @@ import { dirname } from 'node:path';
 import { duplicityParts } from '../drivers/duplicity';
 import { runTool } from '../exec/guard';
 import { duplicityHint } from '../exec/duplicity-hints';
-import { parseCollectionStatus } from '../inventory/duplicity';
+import { fsFor } from '../exec/files';
+import { parseCollectionStatus, setsOnTarget } from '../inventory/duplicity';
 import { backupStep, rel, storageOf } from './common';
 import { RestoreError, type FileRestorer, type KindContext, type RestoreAction, type RestoreCopy } from './types';
 
@@ -45,7 +46,9 @@ export const duplicityRestorer: FileRestorer = {
     const r = await runTool({ host: backup.host, argv, ...(backup.env ? { env: backup.env } : {}) }, ctx.x);
     if (r.error || r.code !== 0) throw fail(ctx, `cannot list the backup sets of ${ctx.job.name}`, r);
     const storage = storageOf(ctx.job);
-    const copies: RestoreCopy[] = parseCollectionStatus(r.stdout)
+    const fs = fsFor(backup.host, ctx.x.hosts);
+    const sets = await setsOnTarget(parseCollectionStatus(r.stdout), url, (d) => fs.list(d));
+    const copies: RestoreCopy[] = sets
       .map((s) => ({ name: s.stamp, time: s.time, path: s.stamp, host: backup.host, storage }))
       .sort((a, b) => b.time - a.time);
     return { storage, copies, why: "the job's own duplicity target" };

@@ -14,7 +14,8 @@ import { runTool } from '../exec/guard';
 import { clearStaleToolLock } from '../exec/tool-unlock';
 import { LOCAL } from '../exec/quote';
 import { duplicityHint } from '../exec/duplicity-hints';
-import { parseCollectionStatus } from '../inventory/duplicity';
+import { fsFor } from '../exec/files';
+import { parseCollectionStatus, setsOnTarget } from '../inventory/duplicity';
 import { compareRemoteTree, remoteScratch, removeRemoteScratch } from './remote-tree';
 import { JobOpError, type VerifyJobOptions, type VerifyJobReport } from '../ops/types';
 import type { CommandStep, Step } from '../steps/step';
@@ -61,7 +62,8 @@ export async function verifyDuplicityJob(
         s.redactor.text(`cannot list the backup sets of ${opts.job}: ${why}${hint ? ` ${hint}` : ''}`),
       );
     }
-    const sets = parseCollectionStatus(listed.stdout);
+    const fs = fsFor(host, s.hosts);
+    const sets = await setsOnTarget(parseCollectionStatus(listed.stdout), url, (d) => fs.list(d));
     if (sets.length === 0) throw new JobOpError(`job ${opts.job} has no backup set in ${url} to verify`);
     const copy = opts.copy ?? sets[sets.length - 1].stamp;
     if (!sets.some((x) => x.stamp === copy))

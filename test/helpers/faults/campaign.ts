@@ -632,9 +632,12 @@ class KindCampaign {
         this.chainsMax = Math.max(this.chainsMax, c.count);
       }
     }
-    const names = listNames ?? dryNames;
-    if (names) this.lastListed = names;
-    return names;
+    // The copies a restore can read are what restore --list shows (prune --dry-run lists what the
+    // tool itself holds, which for duplicity may include a set it never finished): those are
+    // restore-tested; without that listing this time, the last one's.
+    if (listNames) this.lastListed = listNames;
+    else if (!this.lastListed.length && dryNames) this.lastListed = dryNames;
+    return listNames ?? this.lastListed;
   }
 
   private listingFailed(what: string, r: Cli, op: Violation['op'], killed: boolean, delay?: number): void {
@@ -678,7 +681,12 @@ class KindCampaign {
       } catch {
         // not a report
       }
-      if (line === undefined || problems.length || /differs|missing from|not in the manifest|in the manifest but|does not match|corrupt/i.test(line))
+      // A copy that was listed a moment ago and is gone (`no backup set X`, `no copy named X`) was not one.
+      if (
+        line === undefined ||
+        problems.length ||
+        /differs|missing from|not in the manifest|in the manifest but|does not match|corrupt|no backup set|no copy|not found/i.test(line)
+      )
         this.violation(op, killed, 'listed copy not whole', `verify --copy ${name} exited ${r.code}: ${failureText(r).slice(0, 1000)}`, delay);
       else {
         const k = `verify --copy (a look after ${op}): ${shape(line)}`;

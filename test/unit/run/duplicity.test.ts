@@ -8,6 +8,7 @@ import {
   duplicityGuardSnapshots,
   parseCollectionStatus,
   parseDuplicityRemove,
+  setsOnTarget,
 } from '../../../engine/run/inventory/duplicity';
 import type { CommandStep } from '../../../engine/run/steps/step';
 import { staleToolLockHint, toolUnlockStep } from '../../../engine/run/exec/tool-lock';
@@ -36,6 +37,26 @@ const run = (job: string) => {
 };
 
 describe('duplicity after an interrupted or failed backup', () => {
+  it('a set collection-status lists from the local .manifest.part only (no manifest on the file:// target) is not a copy', async () => {
+    // collection-status of duplicity 0.8.22 after a backup killed once its volume was copied.
+    const sets = parseCollectionStatus(' full 20261207T150108Z 1 enc\n inc 20261207T150122Z 1 enc\n');
+    const target = [
+      'duplicity-full-signatures.20261207T150108Z.sigtar.gpg',
+      'duplicity-full.20261207T150108Z.manifest.gpg',
+      'duplicity-full.20261207T150108Z.vol1.difftar.gpg',
+      'duplicity-inc.20261207T150108Z.to.20261207T150122Z.vol1.difftar.gpg',
+    ];
+    const dirs: string[] = [];
+    const list = async (d: string) => (dirs.push(d), target.map((name) => ({ name })));
+    expect((await setsOnTarget(sets, 'file:///srv/b/files', list)).map((x) => x.stamp)).toEqual(['20261207T150108Z']);
+    expect(dirs).toEqual(['/srv/b/files']);
+    // Its manifest copied (unencrypted here): a copy.
+    target.push('duplicity-inc.20261207T150108Z.to.20261207T150122Z.manifest');
+    expect((await setsOnTarget(sets, 'file:///srv/b/files', list)).map((x) => x.stamp)).toEqual(['20261207T150108Z', '20261207T150122Z']);
+    // Other targets are taken as listed.
+    expect(await setsOnTarget(sets, 'sftp://vault//srv/b', async () => [])).toEqual(sets);
+  });
+
   it('`duplicity cleanup --force` with the backup\'s name, keys and target removes the partial set (not resumed, not listed)', () => {
     const r = run('    to: far\n    passphrase_env: DUP_PW\n    timeout: 5min\n    retention: { keep: { full: 2 } }\n');
     expect(r.errors).toEqual([]);
