@@ -10,7 +10,7 @@
 // again that it is stale, under a short guard file so that two breakers cannot remove each
 // other's fresh locks. A lock held on another machine (a shared state directory) cannot be
 // checked from here and always counts as live.
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fsyncDir } from './dir';
@@ -178,6 +178,7 @@ export function acquireLock(locksDir: string, job: string, opts: AcquireOptions)
     ...(procStartOf(process.pid) ? { procStart: procStartOf(process.pid) } : {}),
     ...(bootId() ? { bootId: bootId() } : {}),
   };
+  removeDeadTemporaries(locksDir, job);
   const tmp = `${path}.${process.pid}.${Math.random().toString(16).slice(2, 10)}.tmp`;
   let broke: Lock['brokeStale'];
   writeExclusive(tmp, `${JSON.stringify(info)}\n`);
@@ -233,6 +234,24 @@ export function acquireLock(locksDir: string, job: string, opts: AcquireOptions)
       }
     },
   };
+}
+
+/**
+ * The temporaries (`JOB.lock.PID.RAND.tmp`) of processes that no longer exist: a command killed
+ * between writing its lock and linking it left them (nothing else ever would remove them).
+ */
+function removeDeadTemporaries(locksDir: string, job: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(locksDir);
+  } catch {
+    return;
+  }
+  const prefix = `${job}.lock.`;
+  for (const n of names) {
+    const m = n.startsWith(prefix) ? /^(\d+)\.[0-9a-f]*\.tmp$/.exec(n.slice(prefix.length)) : null;
+    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) unlinkQuiet(join(locksDir, n));
+  }
 }
 
 /** Remove a lock that is stale, re-checked under a guard file (`<lock>.break`). */

@@ -296,6 +296,16 @@ describe('job locks', () => {
     expect(readdirSync(d)).toEqual([]);
   });
 
+  it("removes the temporaries a command killed while taking the lock left, never a live process's nor another job's", () => {
+    const d = temp();
+    const dead = `job.lock.${deadPid()}.1a2b3c4d.tmp`;
+    const live = `job.lock.${process.ppid}.5e6f7a8b.tmp`;
+    const other = `other.lock.${deadPid()}.9c0d1e2f.tmp`;
+    for (const n of [dead, live, other]) writeFileSync(join(d, n), '{}\n');
+    acquireLock(d, 'job', { run: 'r1', command: 'run' }).release();
+    expect(readdirSync(d).sort()).toEqual([live, other].sort());
+  });
+
   it('a stale lock (dead pid, reused pid) is reported with how to clear it, and broken only on request', () => {
     const d = temp();
     const pid = deadPid();
