@@ -635,10 +635,14 @@ class KindCampaign {
     // The copies a restore can read are what restore --list shows (prune --dry-run lists what the
     // tool itself holds, which for duplicity may include a set it never finished): those are
     // restore-tested; without that listing this time, the last one's.
-    if (listNames) this.lastListed = listNames;
-    else if (!this.lastListed.length && dryNames) this.lastListed = dryNames;
-    return listNames ?? this.lastListed;
+    this.restorable = listNames !== undefined;
+    const names = listNames ?? dryNames;
+    if (names) this.lastListed = names;
+    return names;
   }
+
+  /** The last listing was restore --list's (its new copies are restore-tested; prune --dry-run's are only fingerprinted). */
+  private restorable = true;
 
   private listingFailed(what: string, r: Cli, op: Violation['op'], killed: boolean, delay?: number): void {
     const line = clearLine(r);
@@ -659,6 +663,9 @@ class KindCampaign {
           this.violation(op, killed, 'listed copy not whole', `${name} changed on disk after it was verified whole`, delay);
         continue;
       }
+      // Restore-tested once restore --list shows it (prune --dry-run lists what the tool holds,
+      // which for duplicity may be a set it never finished).
+      if (!this.restorable) continue;
       const must = this.def.files || op === 'final' || this.rngLook.next() < this.o.verifyNew;
       if (!must) {
         this.known.set(name, 'not restore-tested');
