@@ -83,8 +83,9 @@ function keyItems(a: Analysis, ctx: LineContext, replace: Range, opts: Completio
   const here = valueAt(root, ctx.path);
   const present = new Set(isObject(here) ? Object.keys(here).filter((k) => k !== ctx.prefix) : []);
   const childIndent = ' '.repeat(ctx.indent + 2);
+  const foreign = foreignPrunerKeys(root, ctx.path);
   return props
-    .filter((p) => !p.deprecated && !present.has(p.name))
+    .filter((p) => !p.deprecated && !present.has(p.name) && !foreign.has(p.name))
     .map((p): CompletionItem => {
       const isObj = p.types.length === 1 && p.types[0] === 'object';
       const isArr = p.types.length === 1 && p.types[0] === 'array';
@@ -108,6 +109,28 @@ function keyItems(a: Analysis, ctx: LineContext, replace: Range, opts: Completio
       if (p.description) item.documentation = { kind: MarkupKind.Markdown, value: p.description };
       return item;
     });
+}
+
+/** The retention keys only one pruner reads: sanoid's and btrbk's own terms. */
+const PRUNER_KEYS: Record<string, { keys: readonly string[]; keep: readonly string[] }> = {
+  sanoid: { keys: ['frequent_period'], keep: ['frequently'] },
+  btrbk: { keys: ['preserve', 'preserve_min', 'preserve_day_of_week', 'preserve_hour_of_day'], keep: [] },
+};
+
+/**
+ * The keys not to offer in a job's own `retention` (or its `keep`): those of a pruner the job
+ * does not use (default `backplan`), which retention-unsupported would flag at once. A named
+ * policy may serve jobs of several pruners, so everything stays offered there.
+ */
+function foreignPrunerKeys(root: unknown, path: Path): Set<string> {
+  const inKeep = path.length === 4 && path[3] === 'keep';
+  if (path[0] !== 'jobs' || path[2] !== 'retention' || (path.length !== 3 && !inKeep)) return new Set();
+  const job = valueAt(root, path.slice(0, 2));
+  const pruner = isObject(job) && typeof job.pruner === 'string' ? job.pruner : 'backplan';
+  const out = new Set<string>();
+  for (const [name, own] of Object.entries(PRUNER_KEYS))
+    if (name !== pruner) for (const k of inKeep ? own.keep : own.keys) out.add(k);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

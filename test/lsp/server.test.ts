@@ -444,6 +444,25 @@ describe('completion', () => {
     expect(labels(zfs)).not.toContain('paths');
   });
 
+  it("a job's retention offers only its own pruner's terms", async () => {
+    const job = (pruner: string, at: string) =>
+      `${base}jobs:\n  snaps:\n    kind: zfs-snapshot\n    host: web\n    dataset: tank/a\n${pruner}    retention:\n${at}`;
+    const plain = labels(await complete(job('', '      |\n')));
+    expect(plain).toEqual(expect.arrayContaining(['keep', 'tiers', 'min']));
+    for (const k of ['frequent_period', 'preserve', 'preserve_min']) expect(plain).not.toContain(k);
+    const sanoid = labels(await complete(job('    pruner: sanoid\n', '      |\n')));
+    expect(sanoid).toContain('frequent_period');
+    expect(sanoid).not.toContain('preserve_hour_of_day');
+    expect(labels(await complete(job('    pruner: sanoid\n', '      keep:\n        |\n')))).toContain('frequently');
+    expect(labels(await complete(job('', '      keep:\n        |\n')))).not.toContain('frequently');
+    const btrbk = labels(await complete(job('    pruner: btrbk\n', '      |\n')));
+    expect(btrbk).toEqual(expect.arrayContaining(['preserve', 'preserve_min', 'preserve_day_of_week']));
+    expect(btrbk).not.toContain('frequent_period');
+    // a named policy may serve several pruners: everything is offered
+    const policy = labels(await complete('version: 1\npolicies:\n  p:\n    |\njobs: {}\n'));
+    expect(policy).toEqual(expect.arrayContaining(['frequent_period', 'preserve']));
+  });
+
   it('top-level keys', async () => {
     const l = await complete('version: 1\nti|\n');
     expect(labels(l)).toEqual(expect.arrayContaining(['timezone', 'hosts', 'storage', 'policies', 'jobs', 'checks']));
