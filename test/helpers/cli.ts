@@ -3,7 +3,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-export const ROOT = resolve(__dirname, '../..');
+// Bundled as ESM by bench/lib.mjs importTs (the kill campaign), where __dirname does not exist:
+// the benches run from the repository's root.
+export const ROOT = typeof __dirname === 'string' ? resolve(__dirname, '../..') : process.cwd();
 export const CLI = resolve(ROOT, 'dist/cli.js');
 
 let built = false;

@@ -18,9 +18,9 @@
 //   - the repository password is in no output, journal or lock.
 // The seed (printed) fixes every choice: operations, delays, copies picked, injections; the
 // machine's timing still decides where each kill lands.
-import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { backplanAsync } from '../cli-async';
 import { hostileTree } from '../hostile-names';
 import { hasTool } from '../integration';
 import { spawnReaped } from '../reaper';
@@ -243,22 +243,10 @@ class KindCampaign {
   }
 
   /** A backplan command run to its end (the campaign's own looks and the unkilled runs). */
-  private cli(args: string[], op: Violation['op'] = 'setup', killed = false): Promise<Cli> {
-    const t0 = performance.now();
-    return new Promise((resolve) => {
-      const c = spawn(process.execPath, [this.o.cli, ...args], { env: this.ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => c.kill('SIGKILL'), 600_000);
-      c.on('close', (code) => {
-        clearTimeout(timer);
-        const r = { code, stdout, stderr, ms: performance.now() - t0 };
-        this.scan(stdout + stderr, `the output of backplan ${args[0]}`, op, killed);
-        resolve(r);
-      });
-    });
+  private async cli(args: string[], op: Violation['op'] = 'setup', killed = false): Promise<Cli> {
+    const r = await backplanAsync(args, { cli: this.o.cli, wholeEnv: this.ctx.env, timeoutMs: 600_000, killSignal: 'SIGKILL' });
+    this.scan(r.stdout + r.stderr, `the output of backplan ${args[0]}`, op, killed);
+    return r;
   }
 
   private opArgs(op: Op, target?: string, copy?: string): string[] {

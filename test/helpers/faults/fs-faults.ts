@@ -13,6 +13,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { backplanAsync } from '../cli-async';
 import { writeHostileTree } from '../hostile-names';
 import { hasTool } from '../integration';
 import { JOB, KINDS, planText, type KindCtx, type KindName } from './kinds';
@@ -114,19 +115,7 @@ class Scenario {
   }
 
   private cli(args: string[], timeoutMs = 600_000): Promise<Cli & { ms: number }> {
-    const t0 = performance.now();
-    return new Promise((resolve) => {
-      const c = spawn(process.execPath, [this.o.cli, ...args], { env: this.ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
-      c.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr, ms: performance.now() - t0 });
-      });
-    });
+    return backplanAsync(args, { cli: this.o.cli, wholeEnv: this.ctx.env, timeoutMs, killSignal: 'SIGKILL' });
   }
 
   private async listed(): Promise<string[] | undefined> {
