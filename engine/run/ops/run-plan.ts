@@ -34,6 +34,7 @@ import { snapshotMadeBy } from '../inventory/index';
 import { ensureStateDir } from '../state/dir';
 import type { JobState } from '../steps/driver-kit';
 import { backupInventory, takenNames } from './taken-names';
+import { sanoidMissedSnapshots, takesSanoidSnapshots } from './sanoid-taken';
 import {
   formatStep,
   LOCAL,
@@ -233,6 +234,7 @@ async function toolKept(step: CommandStep, spec: PruneSpec, ctx: RunContext): Pr
 async function runStep(step: Step, ctx: RunContext, madeThisRun: Set<string>): Promise<StepResult> {
   switch (step.type) {
     case 'command': {
+      const start = Date.now();
       const r = await runCommandStep(step, {
         hosts: ctx.hosts,
         redactor: ctx.redactor,
@@ -241,6 +243,10 @@ async function runStep(step: Step, ctx: RunContext, madeThisRun: Set<string>): P
       });
       const snapshot = r.ok ? snapshotMadeBy(step) : undefined;
       if (snapshot !== undefined) madeThisRun.add(snapshot);
+      if (r.ok && takesSanoidSnapshots(step)) {
+        const missed = await sanoidMissedSnapshots(step, ctx.plan.jobs.get(step.job)!, start, ctx.hosts, ctx.signal);
+        if (missed) return { ok: false, message: missed, detail: await toolKept(step, step.prunedBy!, ctx) };
+      }
       if (r.ok && step.prunedBy) {
         return { ...r, detail: { ...r.detail, ...(await toolKept(step, step.prunedBy, ctx)) } };
       }
