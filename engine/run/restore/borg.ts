@@ -9,7 +9,8 @@ import { parseBorgList, runTool } from '../exec/guard';
 import { errorLines } from '../exec/process';
 import { toolLockedMessage } from '../exec/tool-lock';
 import { LOCAL } from '../exec/quote';
-import type { CommandStep } from '../steps/step';
+import { readWithoutLockIfReadOnly } from '../exec/read-only-repo';
+import type { Command, CommandStep } from '../steps/step';
 import { backupStep, rel, storageOf } from './common';
 import { RestoreError, type FileRestorer, type KindContext, type RestoreCopy } from './types';
 
@@ -50,7 +51,9 @@ export const borgRestorer: FileRestorer = {
     const backup = backupStep(ctx, 'borg');
     const { borg, repo } = repoOf(ctx);
     const argv = [borg, 'list', '--json', `--glob-archives=${globOf(ctx)}`, '--', repo];
-    const r = await runTool({ host: backup.host, argv, env: { ...backup.env, TZ: { value: 'UTC' } } }, ctx.x);
+    const list: Command = { host: backup.host, argv, env: { ...backup.env, TZ: { value: 'UTC' } } };
+    // A read-only repository is read with --bypass-lock (exec/read-only-repo.ts says when and why).
+    const r = await runTool(await readWithoutLockIfReadOnly('borg', list, repo, ctx.x), ctx.x);
     if (r.error || r.code !== 0) throw fail(ctx, `cannot list the archives of ${ctx.job.name}`, r);
     let archives;
     try {
@@ -74,7 +77,10 @@ export const borgRestorer: FileRestorer = {
         host: backup.host,
         argv,
         async run() {
-          const r = await runTool({ host: backup.host, argv, ...(backup.env ? { env: backup.env } : {}) }, ctx.x, local ? root : undefined);
+          const cmd: Command = { host: backup.host, argv, ...(backup.env ? { env: backup.env } : {}) };
+          const at = argv.length - extract.length;
+          const extracting = await readWithoutLockIfReadOnly('borg', cmd, repoOf(ctx).repo, ctx.x, at);
+          const r = await runTool(extracting, ctx.x, local ? root : undefined);
           if (!r.error && r.code !== 0 && include.length && /Include pattern .* never matched/.test(r.stderr)) {
             // borg extracts what the other patterns matched, into the .partial the operation removes.
             const missing = include.filter((p) => r.stderr.includes(`'${rel(p)}' never matched`));

@@ -5,7 +5,9 @@
 // (its long id is accepted too).
 import { parseResticSnapshots, runTool } from '../exec/guard';
 import { errorLines } from '../exec/process';
-import { toolLockedMessage } from '../exec/tool-lock';
+import { readWithoutLockIfReadOnly } from '../exec/read-only-repo';
+import { repositoryOf, toolLockedMessage } from '../exec/tool-lock';
+import type { Command } from '../steps/step';
 import { backupStep, storageOf } from './common';
 import { RestoreError, type FileRestorer, type KindContext, type RestoreCopy } from './types';
 
@@ -34,13 +36,21 @@ export function resticRestoreArgv(ctx: KindContext, copy: RestoreCopy, root: str
   return [...global(ctx), 'restore', copy.aliases?.[0] ?? copy.path, `--target=${root}`, ...include.map((p) => `--include=${resticLiteral(p)}`)];
 }
 
+/** The command that reads the job's repository: with `--no-lock` when it is read-only (exec/read-only-repo.ts). */
+function reading(ctx: KindContext, argv: string[]): Promise<Command> {
+  const backup = backupStep(ctx, 'restic');
+  const cmd: Command = { host: backup.host, argv, ...(backup.env ? { env: backup.env } : {}) };
+  const repo = repositoryOf(backup.argv);
+  return repo === undefined ? Promise.resolve(cmd) : readWithoutLockIfReadOnly('restic', cmd, repo, ctx.x);
+}
+
 export const resticRestorer: FileRestorer = {
   target: 'files',
   targetHost: (ctx) => backupStep(ctx, 'restic').host,
   async list(ctx) {
     const backup = backupStep(ctx, 'restic');
     const argv = [...global(ctx), 'snapshots', '--json', `--tag=backplan:${ctx.job.name}`];
-    const r = await runTool({ host: backup.host, argv, ...(backup.env ? { env: backup.env } : {}) }, ctx.x);
+    const r = await runTool(await reading(ctx, argv), ctx.x);
     if (r.error || r.code !== 0) throw fail(ctx, `cannot list the snapshots of ${ctx.job.name}`, r);
     let snaps;
     try {
@@ -62,7 +72,7 @@ export const resticRestorer: FileRestorer = {
         host: backup.host,
         argv,
         async run() {
-          const r = await runTool({ host: backup.host, argv, ...(backup.env ? { env: backup.env } : {}) }, ctx.x);
+          const r = await runTool(await reading(ctx, argv), ctx.x);
           if (r.error || r.code !== 0) throw fail(ctx, `cannot restore ${copy.name}`, r);
         },
       },

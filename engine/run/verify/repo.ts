@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { expandPattern } from '../steps/driver-kit';
 import { runTool } from '../exec/guard';
 import { clearStaleToolLock } from '../exec/tool-unlock';
+import { readWithoutLockIfReadOnly } from '../exec/read-only-repo';
+import { repositoryOf } from '../exec/tool-lock';
 
 /** What runTool answers. */
 type ToolRun = Awaited<ReturnType<typeof runTool>>;
@@ -107,6 +109,7 @@ export async function verifyRepoJob(
     const env = backup.env ? { env: backup.env } : {};
     let copy: string;
     let restore: string[];
+    const repoPath = repositoryOf(backup.argv) ?? '';
     if (job.kind === 'restic') {
       const global = backup.argv.slice(0, backup.argv.indexOf('backup'));
       copy = opts.copy ?? 'latest';
@@ -118,14 +121,9 @@ export async function verifyRepoJob(
       const pattern = job.raw.pattern;
       const named = typeof pattern === 'string' ? expandPattern(pattern, t0, opts.plan.timezone || 'UTC') : undefined;
       const glob = named?.ok ? named.match : name.startsWith(`${opts.job}-`) ? `${opts.job}-*` : name;
-      const listed = await runTool(
-        {
-          host: LOCAL,
-          argv: [backup.argv[0], 'list', '--short', `--glob-archives=${glob}`, '--sort-by=timestamp', '--', repo],
-          ...env,
-        },
-        x,
-      );
+      const list = [backup.argv[0], 'list', '--short', `--glob-archives=${glob}`, '--sort-by=timestamp', '--', repo];
+      const listCmd = await readWithoutLockIfReadOnly('borg', { host: LOCAL, argv: list, ...env }, repo, x);
+      const listed = await runTool(listCmd, x);
       if (listed.error || listed.code !== 0)
         throw new JobOpError(
           `cannot list the archives of ${opts.job}: ${listed.error ?? listed.stderr.trim().split('\n').pop()}`,
@@ -147,7 +145,10 @@ export async function verifyRepoJob(
       display: restore.join(' '),
     });
     s.emit({ event: 'step-start', job: opts.job, step: stepId, phase: 'verify', description: `restore ${copy}` });
-    const r = await runTool({ host: LOCAL, argv: restore, ...env }, x, scratch);
+    // A read-only repository is read without the tool's lock (exec/read-only-repo.ts).
+    const tool = job.kind === 'restic' ? 'restic' : 'borg';
+    const reading = await readWithoutLockIfReadOnly(tool, { host: LOCAL, argv: restore, ...env }, repoPath, x);
+    const r = await runTool(reading, x, scratch);
     const done = { copy, tool: restore[0], r, root: scratch, paths, what: 'snapshot' };
     const report = await endTreeVerify(s, opts, t0, done);
     status = report.ok ? 'ok' : 'failed';

@@ -59,7 +59,7 @@ function sh(argv: string[]): { status: number | null; out: string } {
 }
 
 /** A `mb` MB ext4 image mounted at `mnt` (errors=remount-ro); returns the loop device's name. */
-function mountImage(img: string, mnt: string, mb?: number): string {
+export function mountImage(img: string, mnt: string, mb?: number): string {
   mkdirSync(mnt, { recursive: true });
   if (mb !== undefined) {
     rmSync(img, { force: true });
@@ -72,7 +72,7 @@ function mountImage(img: string, mnt: string, mb?: number): string {
   return sh(['findmnt', '-n', '-o', 'SOURCE', '--target', mnt]).out.replace('/dev/', '');
 }
 
-function unmount(mnt: string): void {
+export function unmount(mnt: string): void {
   const dev = sh(['findmnt', '-n', '-o', 'SOURCE', '--target', mnt]).out;
   for (let i = 0; i < 20; i++) {
     if (sh(['umount', mnt]).status === 0) break;
