@@ -17,13 +17,13 @@ import { engineIdFor } from '../engine/retention/index';
 import { baseReach, defaultHorizon, replayedWith, simulateJob, whyNotSimulated, type SimulatedJob } from '../engine/simulate/simulate-job';
 import { rowsOfReasons } from '../engine/simulate/rules';
 import { MS } from '../engine/time/duration';
-import { parseSchedule } from '../engine/time/schedule';
+import type { ScheduleResult } from '../engine/time/schedule';
+import { resolveJob } from '../engine/plan/resolve-job';
 import { effectiveSchedule } from '../engine/plan/effective-schedule';
 
 /** A job's effective schedule (its own, or the one of the job it follows), parsed; undefined without one. */
-function runSchedule(plan: PlanModel, job: JobModel): ReturnType<typeof parseSchedule> | undefined {
-  const eff = effectiveSchedule(plan, job);
-  return eff.ok ? parseSchedule(eff.expr, eff.zone) : undefined;
+function runSchedule(plan: PlanModel, job: JobModel): ScheduleResult | undefined {
+  return resolveJob(plan, job).schedule; // parsed once per job entry, shared with the simulation
 }
 
 /** Runs simulated by the projections of inlay hints and complete hovers. */

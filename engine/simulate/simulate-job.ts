@@ -28,15 +28,14 @@
 // (`@daily` = 00:00). For such jobs the simulated counts and gaps are right; the times of day of
 // the snapshots may be shifted by that fixed amount.
 import type { JobModel, PlanModel, PolicyModel } from '../plan/model';
-import { jobPolicy, jobZone } from '../plan/build-model';
+import { resolveJob, type ResolvedJob } from '../plan/resolve-job';
 import { COUNT_RULES, countOf, hasExpiry, isSet, keepOf, WITHIN_RULES } from '../retention/common';
-import { engineForJob } from '../retention/index';
 import { replaySanoid, type SanoidReplay, type SanoidSnapshot } from '../retention/sanoid';
 import { replaySanoidSend } from './sanoid-send';
 import type { EngineId } from '../retention/types';
 import { formatLocal } from '../retention/calendar';
 import { addDuration, approxMs, formatSpan, MS, parseDuration, type Duration } from '../time/duration';
-import { parseSchedule, type Schedule } from '../time/schedule';
+import type { Schedule, ScheduleResult } from '../time/schedule';
 import { rulesWithCounts, type RuleRow } from './rules';
 import { SimulationError, simulate, type SimulateResult } from './simulate';
 import { simulateBtrbkPair } from './btrbk-send';
@@ -49,7 +48,6 @@ import {
   type ReplicationResult,
 } from './copy-job';
 import { kindInfo } from '../kinds';
-import { effectiveSchedule } from '../plan/effective-schedule';
 import { chainSummary, fullEveryMs, runTypes, typedEngine, type ChainSummary } from './duplicity-chains';
 import type { BackupSetType } from '../retention/duplicity';
 
@@ -200,10 +198,33 @@ export function typicalInterval(schedule: Schedule, from: number): number {
 }
 
 /**
- * Within one simulatePlan call: schedules by zone and expression, and their fires by period. A
- * source and its copies are each asked for again by every job of the group (read only).
+ * Within one simulatePlan call: the fires of each schedule by period. A source and its copies are
+ * each asked for again by every job of the group (read only). The schedules themselves are the
+ * resolved jobs' (plan/resolve-job.ts: one parse per expression and zone).
  */
-let planMemo: { schedules: Map<string, Schedule>; fires: WeakMap<Schedule, Map<string, number[]>> } | undefined;
+let planMemo: { fires: WeakMap<Schedule, Map<string, number[]>>; jobs: Map<JobModel, ResolvedJob> } | undefined;
+
+/** The job resolved, once per simulation trip (resolveJob's cache checks what it read each time). */
+function resolvedJob(plan: PlanModel, job: JobModel): ResolvedJob {
+  const memo = planMemo?.jobs;
+  let r = memo?.get(job);
+  if (r === undefined) {
+    r = resolveJob(plan, job);
+    memo?.set(job, r);
+  }
+  return r;
+}
+
+/** Runs fn as one trip: schedules expanded and jobs resolved once within it (nested trips share the outer one). */
+function trip<T>(fn: () => T): T {
+  if (planMemo) return fn();
+  planMemo = { fires: new WeakMap(), jobs: new Map() };
+  try {
+    return fn();
+  } finally {
+    planMemo = undefined;
+  }
+}
 
 function firesBetween(schedule: Schedule, from: number, at: number, what: string): number[] {
   const memo = planMemo?.fires;
@@ -235,14 +256,16 @@ function expandFires(schedule: Schedule, from: number, at: number, what: string)
   return out;
 }
 
-function parsedSchedule(expr: string, zone: string, what: string): Schedule {
-  const key = `${zone}\0${expr}`;
-  const hit = planMemo?.schedules.get(key);
-  if (hit) return hit;
-  const r = parseSchedule(expr, zone);
+/** A resolved schedule, or the error that it cannot be read. */
+function readable(r: ScheduleResult, expr: string, what: string): Schedule {
   if (!r.ok) throw new SimulationError(`the ${what} \`${expr}\` cannot be read: ${r.message}`);
-  planMemo?.schedules.set(key, r.schedule);
   return r.schedule;
+}
+
+/** The job's prune_schedule, parsed in its zone; undefined when it has none. */
+function pruneScheduleOf(plan: PlanModel, job: JobModel, what: string): Schedule | undefined {
+  const r = resolvedJob(plan, job).pruneSchedule;
+  return r && job.prune_schedule ? readable(r, job.prune_schedule, what) : undefined;
 }
 
 /**
@@ -250,11 +273,13 @@ function parsedSchedule(expr: string, zone: string, what: string): Schedule {
  * in errors (`schedule`, `schedule of \`X\``). Throws SimulationError when there is none.
  */
 function runSchedule(plan: PlanModel, job: JobModel, what = 'schedule'): { schedule: Schedule; expr: string; owner?: string } {
-  const eff = effectiveSchedule(plan, job);
+  const resolved = resolvedJob(plan, job);
+  const eff = resolved.effective;
   if (!eff.ok) throw new SimulationError(eff.reason);
   const owner = eff.via ? eff.owner.name : undefined;
   const label = owner !== undefined ? `schedule of \`${owner}\` (which ${what === 'schedule' ? 'it' : 'that job'} follows)` : what;
-  return { schedule: parsedSchedule(eff.expr, eff.zone, label), expr: eff.expr, ...(owner !== undefined ? { owner } : {}) };
+  const schedule = readable(resolved.schedule!, eff.expr, label);
+  return { schedule, expr: eff.expr, ...(owner !== undefined ? { owner } : {}) };
 }
 
 /** Runs fn, prefixing the message of any failure with the job's name. */
@@ -270,16 +295,16 @@ function forJob<T>(jobName: string, fn: () => T): T {
 /** Why a job cannot be simulated, or undefined when it can. */
 export function whyNotSimulated(plan: PlanModel, job: JobModel): string | undefined {
   if (!job.enabled) return 'disabled';
-  const eff = effectiveSchedule(plan, job);
-  if (!eff.ok) return eff.reason;
+  const resolved = resolvedJob(plan, job);
+  if (!resolved.effective.ok) return resolved.effective.reason;
   if (job.retention === undefined) return 'no retention';
-  if (!jobPolicy(plan, job)) return `unknown policy \`${String(job.retention)}\``;
+  if (!resolved.policy) return `unknown policy \`${String(job.retention)}\``;
   return undefined;
 }
 
 /** Simulate one job (see the module header for the defaults). Throws SimulationError. */
 export function simulateJob(plan: PlanModel, jobName: string, opts: SimulateJobOptions = {}): SimulatedJob {
-  return simulateJobWith(plan, jobName, opts, undefined);
+  return trip(() => simulateJobWith(plan, jobName, opts, undefined));
 }
 
 /**
@@ -322,12 +347,13 @@ function simulateJobWith(
   return forJob(jobName, () => {
     const why = whyNotSimulated(plan, job);
     if (why !== undefined && why !== 'disabled') throw new SimulationError(`job \`${jobName}\` cannot be simulated: ${why}`);
-    const policy = jobPolicy(plan, job)!;
-    const zone = jobZone(plan, job);
-    const engine = engineForJob(plan, job, policy);
+    const resolved = resolvedJob(plan, job);
+    const policy = resolved.policy!;
+    const zone = resolved.zone;
+    const engine = resolved.engine;
     const runs = runSchedule(plan, job);
     const schedule = runs.schedule;
-    const pruneSchedule = job.prune_schedule ? parsedSchedule(job.prune_schedule, zone, 'prune_schedule') : undefined;
+    const pruneSchedule = pruneScheduleOf(plan, job, 'prune_schedule');
 
     const from = opts.from ?? opts.now ?? Date.now();
     let at = opts.at;
@@ -390,9 +416,26 @@ function simulateJobWith(
  * no snapshots to share.
  */
 export function replicasOf(plan: PlanModel, source: JobModel): JobModel[] {
-  return [...plan.jobs.values()].filter(
-    (j) => j.from === source.name && j.name !== source.name && j.enabled && effectiveSchedule(plan, j).ok && kindInfo(j.kind)?.copiesFrom === true && !(j.kind === 'incus-copy' && j.raw.refresh === false),
+  return (copiersOf(plan.jobs).get(source.name) ?? []).filter(
+    (j) => j.name !== source.name && j.enabled && resolvedJob(plan, j).effective.ok && !(j.kind === 'incus-copy' && j.raw.refresh === false),
   );
+}
+
+/** The jobs of a copying kind by the name in their `from`, in plan order: once per jobs map (never changed once built). */
+const copiers = new WeakMap<PlanModel['jobs'], Map<string, JobModel[]>>();
+
+function copiersOf(jobs: PlanModel['jobs']): Map<string, JobModel[]> {
+  let index = copiers.get(jobs);
+  if (index) return index;
+  index = new Map();
+  for (const j of jobs.values()) {
+    if (typeof j.from !== 'string' || kindInfo(j.kind)?.copiesFrom !== true) continue;
+    const list = index.get(j.from);
+    if (list) list.push(j);
+    else index.set(j.from, [j]);
+  }
+  copiers.set(jobs, index);
+  return index;
 }
 
 /**
@@ -410,14 +453,11 @@ export function replayedWith(plan: PlanModel, job: JobModel): JobModel[] {
  * its slowest copy plus its own (0 without copies, or when a schedule cannot be read).
  */
 export function baseReach(plan: PlanModel, job: JobModel, from: number): number {
-  const eff = effectiveSchedule(plan, job);
-  if (!eff.ok) return 0;
-  const own = parseSchedule(eff.expr, eff.zone);
-  if (!own.ok) return 0;
+  const own = resolvedJob(plan, job).schedule;
+  if (!own?.ok) return 0;
   let slowest = 0;
   for (const c of replicasOf(plan, job)) {
-    const ce = effectiveSchedule(plan, c);
-    const r = ce.ok ? parseSchedule(ce.expr, ce.zone) : undefined;
+    const r = resolvedJob(plan, c).schedule;
     if (r?.ok) slowest = Math.max(slowest, typicalInterval(r.schedule, from));
   }
   return slowest > 0 ? slowest + typicalInterval(own.schedule, from) : 0;
@@ -452,10 +492,11 @@ function simulateCopyJob(
   if (why !== undefined && why !== 'no retention') {
     throw new SimulationError(`its source \`${src.name}\` cannot be simulated (${why}), so neither can its copies`);
   }
-  const srcZone = jobZone(plan, src);
-  const srcPolicy = jobPolicy(plan, src);
+  const resolvedSrc = resolvedJob(plan, src);
+  const srcZone = resolvedSrc.zone;
+  const srcPolicy = resolvedSrc.policy;
   const srcSchedule = runSchedule(plan, src, `schedule of \`${src.name}\``).schedule;
-  const srcPrune = src.prune_schedule ? parsedSchedule(src.prune_schedule, srcZone, `prune_schedule of \`${src.name}\``) : undefined;
+  const srcPrune = pruneScheduleOf(plan, src, `prune_schedule of \`${src.name}\``);
   // This copy, even when disabled (it is the one asked for), and every other copy of the source.
   const others = replicasOf(plan, src).filter((c) => c !== job);
   const copies = [job, ...others].map((c) => replicaSide(plan, c, srcZone, from, at));
@@ -463,7 +504,7 @@ function simulateCopyJob(
     source: {
       fires: firesBetween(srcSchedule, from, at, `schedule of \`${src.name}\``),
       pruneAt: srcPrune ? firesBetween(srcPrune, from, at, `prune_schedule of \`${src.name}\``) : undefined,
-      engine: engineForJob(plan, src, srcPolicy),
+      engine: resolvedSrc.engine,
       policy: srcPolicy,
       timezone: srcZone,
     },
@@ -483,11 +524,11 @@ function simulateCopyJob(
 function replicaSide(plan: PlanModel, copy: JobModel, srcZone: string, from: number, at: number): ReplicaSide {
   return forCopy(copy, () => {
     const mode = copyMode(copy)!;
-    const zone = jobZone(plan, copy);
-    if (copy.retention !== undefined && !jobPolicy(plan, copy)) throw new SimulationError(`unknown policy \`${String(copy.retention)}\``);
-    const policy = jobPolicy(plan, copy);
+    const resolved = resolvedJob(plan, copy);
+    if (copy.retention !== undefined && !resolved.policy) throw new SimulationError(`unknown policy \`${String(copy.retention)}\``);
+    const policy = resolved.policy;
     const schedule = runSchedule(plan, copy).schedule;
-    const pruneSchedule = copy.prune_schedule ? parsedSchedule(copy.prune_schedule, zone, 'prune_schedule') : undefined;
+    const pruneSchedule = pruneScheduleOf(plan, copy, 'prune_schedule');
     // incus-copy prunes only for a policy with keep or tiers (an expiry alone is not applied on
     // the standby).
     const neverPruned = !policy || (copy.kind === 'incus-copy' && policy.keep === undefined && policy.tiers === undefined);
@@ -496,7 +537,7 @@ function replicaSide(plan: PlanModel, copy: JobModel, srcZone: string, from: num
       mode,
       fires: firesBetween(schedule, from, at, 'schedule'),
       pruneAt: neverPruned ? [] : pruneSchedule ? firesBetween(pruneSchedule, from, at, 'prune_schedule') : undefined,
-      engine: engineForJob(plan, copy, policy),
+      engine: resolved.engine,
       policy,
       timezone: srcZone,
     };
@@ -516,7 +557,7 @@ function forCopy<T>(copy: JobModel, fn: () => T): T {
 /** The source of a zfs-send job when it is a `pruner: sanoid` zfs-snapshot job. */
 function sanoidSource(plan: PlanModel, job: JobModel): JobModel | undefined {
   const src = job.kind === 'zfs-send' && job.from !== undefined ? plan.jobs.get(job.from) : undefined;
-  return src && engineForJob(plan, src, jobPolicy(plan, src)).id === 'sanoid' ? src : undefined;
+  return src && resolvedJob(plan, src).engine.id === 'sanoid' ? src : undefined;
 }
 
 /** A simulated entry from what sanoid holds (`held`, oldest first) and its replay's figures. */
@@ -583,21 +624,22 @@ function sanoidReplicaEntry(
   fires: readonly number[],
 ): SimulatedJob {
   const src = sanoidSource(plan, job)!;
-  if (engineForJob(plan, job, policy).id !== 'sanoid') {
+  if (resolvedJob(plan, job).engine.id !== 'sanoid') {
     throw new SimulationError(
       `its source \`${src.name}\` is pruned by sanoid (typed autosnap_* snapshots): add \`pruner: sanoid\` to this job`,
     );
   }
-  const srcPolicy = jobPolicy(plan, src);
+  const resolvedSrc = resolvedJob(plan, src);
+  const srcPolicy = resolvedSrc.policy;
   if (!srcPolicy) throw new SimulationError(`its source \`${src.name}\` has no retention`);
-  const srcZone = jobZone(plan, src);
+  const srcZone = resolvedSrc.zone;
   const srcFires = firesBetween(runSchedule(plan, src, `schedule of \`${src.name}\``).schedule, from, at, 'schedule');
   const sends = fires.filter((t) => t >= from);
   const input = { sourceRuns: srcFires, sendRuns: sends, source: srcPolicy, target: policy, zone: srcZone, at };
   const r = replaySanoidSend(input);
   const lastRun = sends.filter((t) => t <= at).pop();
   const result = sanoidResult(r.target, r.stats, r.stats.prunes, lastRun);
-  const entry = jobEntry(job, runs, 'sanoid', policy, jobZone(plan, job), from, at, result);
+  const entry = jobEntry(job, runs, 'sanoid', policy, resolvedJob(plan, job).zone, from, at, result);
   const names = r.target.slice().reverse();
   entry.snapshots.forEach((s, i) => (s.name = names[i].name));
   return entry;
@@ -659,9 +701,7 @@ export function simulatePlan(plan: PlanModel, opts: SimulatePlanOptions = {}): S
     out.jobs.push(simulateJob(plan, opts.job, common));
     return out;
   }
-  const outer = planMemo;
-  planMemo = { schedules: new Map(), fires: new WeakMap() };
-  try {
+  trip(() => {
     for (const job of plan.jobs.values()) {
       const why = whyNotSimulated(plan, job);
       if (why !== undefined) {
@@ -675,8 +715,6 @@ export function simulatePlan(plan: PlanModel, opts: SimulatePlanOptions = {}): S
         out.skipped.push({ job: job.name, reason: e.message });
       }
     }
-  } finally {
-    planMemo = outer;
-  }
+  });
   return out;
 }
