@@ -27,6 +27,8 @@ export interface StepResult {
   /** Why it failed or was refused; redacted by the caller before it is reported. */
   message?: string;
   detail?: Record<string, unknown>;
+  /** Set when the step's watchdog stopped it (its stall or total timeout): the reason. */
+  stopped?: string;
 }
 
 const PLACEHOLDER = /\{\{[^}]*\}\}/;
@@ -125,6 +127,7 @@ function sha256Tap(): { tap: Transform; digest(): string; bytes(): number } {
 interface PipelineResult {
   ok: boolean;
   message?: string;
+  stopped?: string;
   stdout?: Buffer;
   sha256?: string;
   bytes?: number;
@@ -236,7 +239,8 @@ async function runPipeline(
   for (const s of stages) s.spawned.child.stdout?.on('data', touch);
   await Promise.all([...exits, ...waits]);
   await dog.dispose();
-  if (dog.stopped) return { ok: false, message: failures.sort((a, b) => a.rank - b.rank)[0].message };
+  if (dog.stopped)
+    return { ok: false, message: failures.sort((a, b) => a.rank - b.rank)[0].message, stopped: dog.stopped };
   if (x.signal?.aborted) return { ok: false, message: 'interrupted (the run was stopped)' };
   if (failures.length) return { ok: false, message: failures.sort((a, b) => a.rank - b.rank)[0].message };
   return {
@@ -318,6 +322,8 @@ export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<Ste
   if (!r.ok) {
     const message = await writerReason(writer, r.message);
     await writer?.abort();
+    // Stopped by its watchdog: said as such (the runner records it, exec/tool-stopped.ts).
+    if (r.stopped) return { ok: false, message, stopped: r.stopped };
     // A first backup into a repository nobody created: say what to do, not only what restic/borg said.
     if (step.phase === 'backup' && saysNoRepository(message ?? ''))
       return { ok: false, message: `${message} ${initHint(step.job)}` };

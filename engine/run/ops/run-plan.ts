@@ -15,6 +15,7 @@ import { writeToolConfig } from '../builtin/tool-config';
 import { preflight } from '../exec/preflight';
 import { fsFor } from '../exec/files';
 import { staleToolLockHint, toolUnlockStep } from '../exec/tool-lock';
+import { clearToolStopped, markToolStopped, toolStoppedMark } from '../state/tool-stopped';
 import { Redactor } from '../exec/redact';
 import { Journal, type JournalRecord } from '../state/journal';
 import { acquireLock, LockError, type Lock } from '../state/lock';
@@ -410,13 +411,22 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
         steps.push({ id: side.id, phase: side.phase, status, ms, ...(message ? { message } : {}) });
         return r.ok ? undefined : `${side.id}: ${message ?? 'failed'}`;
       };
-      const unlock = lock.brokeStale ? toolUnlockStep(job.kind, stepsOf.get(name) ?? []) : undefined;
+      // Or the last run stopped a restic/borg step at its timeout (state/tool-stopped.ts): the
+      // lock is ours now, so that tool process is gone and its lock is stale.
+      const stopped = job.kind === 'restic' || job.kind === 'borg' ? toolStoppedMark(layout.locks, name) : undefined;
+      let unlock = lock.brokeStale || stopped ? toolUnlockStep(job.kind, stepsOf.get(name) ?? []) : undefined;
+      if (unlock && stopped && !lock.brokeStale) {
+        const why = `${stopped.step} was stopped by Backplan in run ${stopped.run} (${stopped.reason})`;
+        unlock = { ...unlock, description: `${unlock.description.replace(/the interrupted run/, 'a stopped step')}: ${why}` };
+        emit({ event: 'notice', job: name, message: `clearing the ${job.kind} lock left in its repository: ${why}` });
+      }
       if (unlock) {
         const failed = await sideStep(unlock);
         if (failed !== undefined) {
           finish(name, 'failed', failed, steps);
           return 'failed';
         }
+        if (stopped) clearToolStopped(layout.locks, name);
       }
       const ok = new Set<string>();
       const madeThisRun = new Set<string>();
@@ -517,6 +527,9 @@ export async function runPlan(opts: RunOptions): Promise<RunReport> {
           if (step.phase === 'backup' || step.phase === 'copy') backupOk = true;
         } else {
           failure = `${step.id}: ${message ?? 'failed'}`;
+          // Stopped at its timeout, the tool died holding its own lock: the next run clears it.
+          if (r.stopped && (job.kind === 'restic' || job.kind === 'borg') && step.type === 'command')
+            markToolStopped(layout.locks, name, { run: runId, step: step.id, reason: r.stopped, at: new Date().toISOString() });
           // A failed duplicity backup leaves a partial set that duplicity lists as complete and
           // would resume next time (exec/tool-lock.ts): removed now; the job has failed already.
           const cleanup =
