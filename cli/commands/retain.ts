@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { buildPolicy } from '../../engine/plan/build-model';
 import type { PolicyModel } from '../../engine/plan/model';
 import { engineFor, getEngine, ENGINE_IDS, resticEngineFor } from '../../engine/retention';
-import { btrbkPreserve, btrbkSchedule } from '../../engine/retention/btrbk';
+import { btrbkPreserve, btrbkSchedule, parseBtrbkName } from '../../engine/retention/btrbk';
 import { parseResticVersion } from '../../engine/retention/restic';
 import type { SnapshotIn } from '../../engine/retention/types';
 import { parseDuration } from '../../engine/time/duration';
@@ -53,11 +53,26 @@ export function parsePolicyArg(text: string, usage: (m: string) => never): Polic
   return policy;
 }
 
-export function parseSnapshotsFile(path: string, usage: (m: string) => never): { snapshots: SnapshotIn[]; written: string[] } {
+/**
+ * @param timeOfName the time an entry's `name` says (btrbk reads its snapshots' dates from their
+ *   names): such an entry may leave `time` out.
+ */
+export function parseSnapshotsFile(
+  path: string,
+  usage: (m: string) => never,
+  timeOfName?: (name: string) => number | undefined,
+): { snapshots: SnapshotIn[]; written: string[] } {
   const text = path === '-' ? readFileSync(0, 'utf8') : readPlanFile(path);
   const written: string[] = [];
   const snapshots: SnapshotIn[] = [];
   const add = (time: unknown, tags: unknown, where: string, type?: unknown, name?: unknown) => {
+    if (time === undefined && typeof name === 'string' && timeOfName) {
+      const fromName = timeOfName(name);
+      if (fromName === undefined) {
+        usage(`${path}: ${where}: \`${name}\` is not a btrbk snapshot name (NAME.TIMESTAMP[_N])`);
+      }
+      time = new Date(fromName).toISOString();
+    }
     const t = typeof time === 'string' ? parseTime(time) : NaN;
     if (!Number.isFinite(t)) usage(`${path}: ${where}: \`${String(time)}\` is not an ISO 8601 time`);
     if (tags !== undefined && !(Array.isArray(tags) && tags.every((x) => typeof x === 'string'))) usage(`${path}: ${where}: tags must be a list of strings`);
@@ -128,12 +143,16 @@ export function runRetain(cmd: CommandContext): number {
   const nowText = cmd.string('now');
   const now = nowText === undefined ? Date.now() : parseTime(nowText);
   if (!Number.isFinite(now)) cmd.usage(`--now ${nowText} is not an ISO 8601 time`);
-  const { snapshots, written } = parseSnapshotsFile(file, cmd.usage);
+  // btrbk reads a snapshot's date from its name: `{"name": "home.20261207T1200_1"}` is enough.
+  const timeOfName = engineId === 'btrbk' ? (name: string) => parseBtrbkName(name, zone)?.time : undefined;
+  const { snapshots, written } = parseSnapshotsFile(file, cmd.usage, timeOfName);
   let decision = engine.evaluate(snapshots, policy, { now, timezone: zone });
   if (common !== undefined) {
     // The pair btrbk forces (FORCE_PRESERVE) before it schedules the deletes of either side.
-    const i = written.indexOf(common);
-    if (i < 0) cmd.usage(`--latest-common ${common} is not one of the listed times`);
+    // A name first: two btrbk names can share a date (`_N`).
+    const byName = snapshots.findIndex((s) => s.name === common);
+    const i = byName >= 0 ? byName : written.indexOf(common);
+    if (i < 0) cmd.usage(`--latest-common ${common} is not one of the listed times or names`);
     const p = btrbkPreserve(policy, side === 'target' ? 'target' : 'snapshot');
     const reason = `preserve forced: latest common ${side === 'target' ? 'target' : 'snapshot'}`;
     if (p.ok) decision = btrbkSchedule(snapshots, p.value, now, zone, new Set(), { forced: new Map([[String(i), reason]]) });

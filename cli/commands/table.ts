@@ -127,7 +127,8 @@ export const COMMANDS: CommandDecl[] = [
         value: 'FILE',
         required: true,
         meaning:
-          'the snapshots: a JSON array of {time, tags?} ({time, name} for sanoid) or one ISO time per line; ' +
+          'the snapshots: a JSON array of {time, tags?} ({time, name} for sanoid; for btrbk {name} alone, its date ' +
+          'read from the name in any timestamp_format, with its _N) or one ISO time per line; ' +
           '- reads stdin',
       },
       { name: 'now', value: 'ISO', meaning: 'the time of the decision', default: 'the current time' },
@@ -142,8 +143,10 @@ export const COMMANDS: CommandDecl[] = [
       },
       {
         name: 'latest-common',
-        value: 'ISO',
-        meaning: '--engine btrbk only: the listed time of the latest common snapshot/backup pair, which btrbk always keeps',
+        value: 'ISO|NAME',
+        meaning:
+          '--engine btrbk only: the listed time or name of the latest common snapshot/backup pair, which btrbk ' +
+          'always keeps',
         default: 'none',
       },
       format(['text', 'json']),

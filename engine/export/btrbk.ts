@@ -1,7 +1,7 @@
 // btrbk: a btrbk.conf per host with one volume/subvolume section per `pruner: btrbk`
 // btrfs-snapshot job. The retention is written as the btrbk engine reads it
 // (retention/btrbk.ts: the preserve matrix, preserve_min, day of week and hour of day, all
-// explicit), with timestamp_format long, so `btrbk -c FILE run` at the job's schedule holds what
+// explicit), with the job's timestamp_format (default long), so `btrbk -c FILE run` at the job's schedule holds what
 // `backplan simulate` shows. A `pruner: btrbk` btrfs-send job that copies it is the section's
 // `target send-receive DIR` with its own target_preserve* (btrbk-send.ts): exporting either job
 // writes the whole section. Syntax: btrbk.conf(5) of btrbk 0.32 (volume, subvolume, snapshot_dir
@@ -10,13 +10,26 @@
 import { posix } from 'node:path';
 import type { JobModel, PlanModel } from '../plan/model';
 import { jobPolicy } from '../plan/build-model';
-import { btrbkPreserve, formatPreserveMatrix, formatPreserveMin, type BtrbkPreserve } from '../retention/btrbk';
+import {
+  BTRBK_TIMESTAMP_FORMATS,
+  btrbkPreserve,
+  formatPreserveMatrix,
+  formatPreserveMin,
+  type BtrbkPreserve,
+  type BtrbkTimestampFormat,
+} from '../retention/btrbk';
 import type { ExportOptions, ExportResult } from './types';
 
 const SAFE = /^\/[A-Za-z0-9_.:/@+-]*$/;
 const isBtrbk = (j: JobModel | undefined, kind: string) => j?.kind === kind && j.raw.pruner === 'btrbk';
 
 /** The `pruner: btrbk` btrfs-send jobs that copy `source` (enabled ones: a disabled one never runs). */
+/** The job's btrbk timestamp_format (`timestamp_format`, default long: minute names, as btrbk's default). */
+export function btrbkFormatOf(job: JobModel): BtrbkTimestampFormat {
+  const f = job.raw.timestamp_format;
+  return (BTRBK_TIMESTAMP_FORMATS as readonly unknown[]).includes(f) ? (f as BtrbkTimestampFormat) : 'long';
+}
+
 export function btrbkTargets(plan: PlanModel, source: JobModel): JobModel[] {
   return [...plan.jobs.values()].filter((j) => j.from === source.name && j.enabled && isBtrbk(j, 'btrfs-send'));
 }
@@ -142,7 +155,7 @@ export function exportBtrbk(plan: PlanModel, _opts: ExportOptions, jobs: string[
       `volume ${volume}`,
       `  snapshot_dir ${snapDir}`,
       `  subvolume ${posix.basename(sub)}`,
-      '    timestamp_format long',
+      `    timestamp_format ${btrbkFormatOf(job)}`,
       ...preserveLines('    ', 'snapshot', p.value),
     ];
     const covered = [name];

@@ -11,12 +11,22 @@
 //   backup, and that backup, are FORCE_PRESERVE'd ("latest common snapshot"/"target"), so btrbk
 //   itself keeps the replication base on both sides.
 // - step 3 deletes backups by target_preserve*, step 4 snapshots by snapshot_preserve*; both with
-//   future dates kept. Names carry the minute (timestamp_format long); two fires in one minute
-//   would make btrbk add `_1`, which is not modelled (the plan's check warns about such schedules).
+//   future dates kept. Names are btrbk's in the section's timestamp_format (long by default: the
+//   minute; short: the day; long-iso: the second), with the `_N` btrbk adds when the name is
+//   already taken in the snapshot directory or the target (two fires in one day with short), and
+//   every decision reads the date from the name as btrbk does (btrbk.ts parseBtrbkName).
 import type { PolicyModel } from '../plan/model';
-import { btrbkPreserve, btrbkSchedule, type BtrbkPreserve } from './btrbk';
+import {
+  btrbkName,
+  btrbkPreserve,
+  btrbkSchedule,
+  dateOf,
+  type BtrbkPreserve,
+  type BtrbkTimestampFormat,
+} from './btrbk';
 
-const MINUTE = 60_000;
+/** The subvolume's name in the replay's names: btrbk's dates do not depend on it. */
+const BASE = 'subvolume';
 
 export interface BtrbkSendInput {
   /** Fires of the snapshot job (`btrbk snapshot`), epoch ms. */
@@ -28,11 +38,15 @@ export interface BtrbkSendInput {
   timezone: string;
   from: number;
   at: number;
+  /** The section's timestamp_format (default long). */
+  format?: BtrbkTimestampFormat;
 }
 
 export interface BtrbkHeld {
-  /** The minute of the snapshot's name. */
+  /** The date btrbk reads from the snapshot's name (long: its minute; short: its day's 00:00). */
   time: number;
+  /** The name's timestamp and `_N` (`subvolume.20261207T1200_1`, the subvolume's name left generic). */
+  name: string;
   reasons: string[];
 }
 
@@ -65,7 +79,8 @@ export function btrbkSendTerms(
 }
 
 class Side {
-  held = new Map<number, string[]>();
+  /** By name: its date's instant and its reasons. */
+  held = new Map<string, { time: number; reasons: string[] }>();
   created = 0;
   removed = 0;
   counts: number[] = [];
@@ -73,23 +88,30 @@ class Side {
   lastRun: number | null = null;
   /** The backups received by the current resume (FORCE_PRESERVE "created just now"). */
   sentNow = new Map<string, string>();
+  constructor(private zone: string) {}
 
-  list(): { time: number; id: string }[] {
-    return [...this.held.keys()].sort((a, b) => a - b).map((t) => ({ time: t, id: String(t) }));
+  add(name: string): void {
+    if (this.held.has(name)) return;
+    this.held.set(name, { time: dateOf({ time: 0, name }, this.zone).time, reasons: [] });
+    this.created++;
+  }
+
+  list(): { time: number; id: string; name: string }[] {
+    return [...this.held.entries()].map(([name, h]) => ({ time: h.time, id: name, name }));
   }
 
   /** schedule() as a delete: forced ids kept with their reason, the rest removed. */
-  prune(p: BtrbkPreserve, now: number, zone: string, forced: Map<string, string>): void {
-    const d = btrbkSchedule(this.list(), p, now, zone, new Set(), { forced, keepFuture: true });
-    for (const s of d.remove) this.held.delete(s.time);
+  prune(p: BtrbkPreserve, now: number, forced: Map<string, string>): void {
+    const d = btrbkSchedule(this.list(), p, now, this.zone, new Set(), { forced, keepFuture: true });
+    for (const s of d.remove) this.held.delete(s.name!);
     this.removed += d.remove.length;
-    for (const k of d.keep) this.held.set(k.snapshot.time, k.reasons);
+    for (const k of d.keep) this.held.get(k.snapshot.name!)!.reasons = k.reasons;
   }
 
   settle(now: number, next: number): void {
     this.lastRun = now;
     this.counts.push(this.held.size);
-    const times = [...this.held.keys()].sort((a, b) => a - b);
+    const times = [...this.held.values()].map((h) => h.time).sort((a, b) => a - b);
     for (let j = 1; j < times.length; j++) this.gap(times[j] - times[j - 1], times[j - 1], times[j], false);
     const last = times[times.length - 1];
     if (last !== undefined && next > last) this.gap(next - last, last, next, true);
@@ -100,7 +122,11 @@ class Side {
   }
 
   result(): BtrbkSideReplay {
-    const held = [...this.held.entries()].sort((a, b) => b[0] - a[0]).map(([time, reasons]) => ({ time, reasons }));
+    const zone = this.zone;
+    const held = [...this.held.entries()]
+      .map(([name, h]) => ({ name, time: h.time, reasons: h.reasons, nn: dateOf({ time: 0, name }, zone).nn }))
+      .sort((a, b) => b.time - a.time || b.nn - a.nn)
+      .map(({ name, time, reasons }) => ({ time, name, reasons }));
     return {
       held,
       created: this.created,
@@ -112,11 +138,15 @@ class Side {
   }
 }
 
-/** The newest source snapshot that has a backup (btrbk's latest common), or undefined. */
-function latestCommon(src: Side, dst: Side): number | undefined {
-  let best: number | undefined;
-  for (const t of src.held.keys()) if (dst.held.has(t) && (best === undefined || t > best)) best = t;
-  return best;
+/** The newest source snapshot (by btrbk's date) that has a backup (btrbk's latest common), or undefined. */
+function latestCommon(src: Side, dst: Side, zone: string): string | undefined {
+  let best: { name: string; time: number; nn: number } | undefined;
+  for (const [name, h] of src.held) {
+    if (!dst.held.has(name)) continue;
+    const nn = dateOf({ time: 0, name }, zone).nn;
+    if (best === undefined || h.time > best.time || (h.time === best.time && nn > best.nn)) best = { name, ...h, nn };
+  }
+  return best?.name;
 }
 
 /** Both jobs' runs from `from` to `at` on empty directories; at one instant the snapshot job runs first. */
@@ -130,8 +160,8 @@ export function replayBtrbkSend(input: BtrbkSendInput): BtrbkSendReplay {
     ...input.snapshotFires.filter(inRange).map((t) => ({ t, kind: 0 as const })),
     ...input.sendFires.filter(inRange).map((t) => ({ t, kind: 1 as const })),
   ].sort((a, b) => a.t - b.t || a.kind - b.kind);
-  const src = new Side();
-  const dst = new Side();
+  const src = new Side(zone);
+  const dst = new Side(zone);
   const nextOf = (i: number, kind: 0 | 1) => {
     for (let j = i + 1; j < events.length; j++) if (events[j].kind === kind) return events[j].t;
     return input.at;
@@ -140,25 +170,21 @@ export function replayBtrbkSend(input: BtrbkSendInput): BtrbkSendReplay {
     const now = ev.t;
     const common = new Map<string, string>();
     if (ev.kind === 0) {
-      const name = Math.floor(now / MINUTE) * MINUTE;
-      if (!src.held.has(name)) {
-        src.held.set(name, []);
-        src.created++;
-      }
-      common.set(String(name), 'preserve forced: created just now');
+      // btrbk's unique name: `_N` past the names taken in the snapshot directory and the target.
+      const name = btrbkName(BASE, now, zone, input.format ?? 'long', [...src.held.keys(), ...dst.held.keys()]);
+      src.add(name);
+      common.set(name, 'preserve forced: created just now');
     } else {
       resume(src, dst, terms.target, now, zone);
-      const base = latestCommon(src, dst);
+      const base = latestCommon(src, dst, zone);
       const fromSend = new Map(dst.sentNow);
-      if (base !== undefined) fromSend.set(String(base), 'preserve forced: latest common target');
-      dst.prune(terms.target, now, zone, fromSend);
+      if (base !== undefined) fromSend.set(base, 'preserve forced: latest common target');
+      dst.prune(terms.target, now, fromSend);
       dst.settle(now, nextOf(i, 1));
     }
-    const base = latestCommon(src, dst);
-    if (base !== undefined && !common.has(String(base))) {
-      common.set(String(base), 'preserve forced: latest common snapshot');
-    }
-    src.prune(terms.snap, now, zone, common);
+    const base = latestCommon(src, dst, zone);
+    if (base !== undefined && !common.has(base)) common.set(base, 'preserve forced: latest common snapshot');
+    src.prune(terms.snap, now, common);
     src.settle(now, nextOf(i, 0));
   });
   return { source: src.result(), target: dst.result() };
@@ -167,14 +193,13 @@ export function replayBtrbkSend(input: BtrbkSendInput): BtrbkSendReplay {
 /** Step 2 of `btrbk resume`: the candidates target_preserve* keeps are sent. */
 function resume(src: Side, dst: Side, p: BtrbkPreserve, now: number, zone: string): void {
   dst.sentNow = new Map();
-  const candidates = src.list().filter((s) => !dst.held.has(s.time));
+  const candidates = src.list().filter((s) => !dst.held.has(s.name));
   if (candidates.length === 0) return;
-  const present = dst.list().map((s) => ({ time: s.time, id: `b${s.time}` }));
+  const present = dst.list().map((s) => ({ ...s, id: `b${s.name}` }));
   const informative = new Set(present.map((s) => s.id));
   const d = btrbkSchedule([...candidates, ...present], p, now, zone, new Set(), { informative, keepFuture: false });
   for (const k of d.keep) {
-    dst.held.set(k.snapshot.time, []);
-    dst.created++;
-    dst.sentNow.set(k.snapshot.id!, 'preserve forced: created just now');
+    dst.add(k.snapshot.name!);
+    dst.sentNow.set(k.snapshot.name!, 'preserve forced: created just now');
   }
 }

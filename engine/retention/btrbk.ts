@@ -17,12 +17,18 @@
 //   preserve_min may also be `no` (nothing kept by it) or a count of 0 (`0d`: this day only).
 //   btrbk's "latest common" rule (the newest source snapshot with a backup, and that backup,
 //   forced on both sides) is applied by its run (btrbk-send.ts), passed here as `forced`.
-//   Not modelled: timestamp_format short/long-iso (the `_N` suffix of same-minute snapshots sorts
-//   after its twin), archive_preserve.
+// - Names (btrbk_timestamp_match, _get_btrbk_date, whatever timestamp_format the config says now):
+//   `NAME.YYYYMMDD` (short: local midnight, and the day starts at 00:00 whatever
+//   preserve_hour_of_day), `NAME.YYYYMMDDThhmm` (long, local), `NAME.YYYYMMDDThhmmss±hhmm`
+//   (long-iso: the instant its offset says), each with an optional `_N` that btrbk adds when the
+//   name is taken; they sort by instant, then N. Local times are Perl's timelocal (perl-time.ts);
+//   the calendar fields are the local time of the instant, whatever the format. Not modelled:
+//   archive_preserve.
 // Backplan's `keep` counts map onto `preserve` (hourly: 48 → 48h, -1/all → *); the policy may also
 // say btrbk's own terms: preserve_min, preserve, preserve_day_of_week, preserve_hour_of_day.
 import type { PolicyModel } from '../plan/model';
 import { localParts } from './calendar';
+import { perlTimelocal } from './perl-time';
 import { countOf, hasExpiry, hasTiers, isSet, keepOf, WITHIN_RULES } from './common';
 import type {
   KeptSnapshot,
@@ -136,11 +142,91 @@ export function btrbkPreserve(policy: PolicyModel | undefined, side: BtrbkSide =
   return { ok: true, value: { min, counts, dayOfWeek: dow as BtrbkPreserve['dayOfWeek'], hourOfDay: hod as number } };
 }
 
-/** The snapshot name btrbk gives at `ms` (timestamp_format long, local time). */
-export function btrbkName(base: string, ms: number, zone: string): string {
+export const BTRBK_TIMESTAMP_FORMATS = ['short', 'long', 'long-iso'] as const;
+export type BtrbkTimestampFormat = (typeof BTRBK_TIMESTAMP_FORMATS)[number];
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** The timestamp btrbk writes at `ms` in `format` (its timestamp(): local fields, long-iso with the local offset). */
+export function btrbkTimestamp(ms: number, zone: string, format: BtrbkTimestampFormat = 'long'): string {
   const p = localParts(ms, zone, false);
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${base}.${pad(p.year, 4)}${pad(p.month)}${pad(p.day)}T${pad(p.hour)}${pad(p.minute)}`;
+  const day = `${pad(p.year, 4)}${pad(p.month)}${pad(p.day)}`;
+  if (format === 'short') return day;
+  if (format === 'long') return `${day}T${pad(p.hour)}${pad(p.minute)}`;
+  // long-iso: seconds, then timegm(@tm) - timelocal(@tm) of the local fields as ±hhmm.
+  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  let offset = Math.round((wall - perlTimelocal(wall, zone)) / 60_000);
+  const sign = offset < 0 ? '-' : '+';
+  offset = Math.abs(offset);
+  const zz = `${sign}${pad(Math.floor(offset / 60))}${pad(offset % 60)}`;
+  return `${day}T${pad(p.hour)}${pad(p.minute)}${pad(p.second)}${zz}`;
+}
+
+/**
+ * The snapshot name btrbk gives at `ms`: `base.TIMESTAMP`, with `_N` when `taken` (the names
+ * already in the snapshot directory and the targets) holds `base.TIMESTAMP` or `base.TIMESTAMP_K`:
+ * N is one more than the largest K (a bare name counts as 0).
+ */
+export function btrbkName(
+  base: string,
+  ms: number,
+  zone: string,
+  format: BtrbkTimestampFormat = 'long',
+  taken: Iterable<string> = [],
+): string {
+  const stem = `${base}.${btrbkTimestamp(ms, zone, format)}`;
+  let top = -1;
+  for (const name of taken) {
+    if (name === stem) top = Math.max(top, 0);
+    else if (name.startsWith(`${stem}_`) && /^[0-9]+$/.test(name.slice(stem.length + 1))) {
+      top = Math.max(top, Number(name.slice(stem.length + 1)));
+    }
+  }
+  return top < 0 ? stem : `${stem}_${top + 1}`;
+}
+
+/** What btrbk reads from a snapshot name (its btrbk_timestamp_match and _get_btrbk_date). */
+export interface BtrbkDate {
+  /** The subvolume's base name (everything before the last `.TIMESTAMP`). */
+  base: string;
+  /** The instant, ms (whole seconds). */
+  time: number;
+  /** The `_N` postfix, 0 when there is none: of two equal dates, the higher N is the newer. */
+  nn: number;
+  /** False for timestamp_format short: the day then starts at 00:00, not preserve_hour_of_day. */
+  exact: boolean;
+}
+
+const BTRBK_STAMP =
+  /^(.+)\.([0-9]{4})([0-9]{2})([0-9]{2})(?:T([0-9]{2})([0-9]{2})(?:([0-9]{2})(Z|[+-][0-9]{4}))?)?(?:_([0-9]+))?$/;
+
+/** Time::Local's range checks (it croaks on a day past the month's end, an hour 24, ...). */
+function validFields(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
+  const last = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= last && h <= 23 && mi <= 59 && s <= 59;
+}
+
+/**
+ * The date btrbk reads from `name` in the local zone `zone` (short and long are local times,
+ * long-iso carries its offset), or undefined when btrbk would not take it for one of its own
+ * (no timestamp, or an illegal one, which btrbk ignores with a warning).
+ */
+export function parseBtrbkName(name: string, zone: string): BtrbkDate | undefined {
+  const m = BTRBK_STAMP.exec(name.slice(name.lastIndexOf('/') + 1));
+  if (!m) return undefined;
+  const [y, mo, d] = [m[2], m[3], m[4]].map(Number);
+  const [h, mi, sec] = [m[5], m[6], m[7]].map((x) => (x === undefined ? 0 : Number(x)));
+  if (!validFields(y, mo, d, h, mi, sec)) return undefined;
+  const wall = Date.UTC(y, mo - 1, d, h, mi, sec);
+  let time: number;
+  const zz = m[8];
+  if (zz === undefined) time = perlTimelocal(wall, zone);
+  else if (zz === 'Z') time = wall;
+  else {
+    const off = (Number(zz.slice(1, 3)) * 60 + Number(zz.slice(3, 5))) * 60_000;
+    time = zz[0] === '-' ? wall + off : wall - off;
+  }
+  return { base: m[1], time, nn: m[9] === undefined ? 0 : Number(m[9]), exact: m[5] !== undefined };
 }
 
 interface Entry {
@@ -156,6 +242,15 @@ interface Entry {
 /** UTC reading of local fields, minutes dropped (btrbk's timegm_nocheck(0, 0, hour, mday, mon, year)). */
 const hourStamp = (p: { year: number; month: number; day: number; hour: number }) =>
   Date.UTC(p.year, p.month - 1, p.day, p.hour) / 3_600_000;
+
+/**
+ * The date btrbk reads for an entry: from its `name` when it is a btrbk name, else its `time` to
+ * the minute (the name Backplan's own runs give, timestamp_format long).
+ */
+export function dateOf(s: SnapshotIn, zone: string): BtrbkDate {
+  const d = s.name !== undefined ? parseBtrbkName(s.name, zone) : undefined;
+  return d ?? { base: '', time: Math.floor(s.time / 60_000) * 60_000, nn: 0, exact: true };
+}
 
 /** What schedule() is told besides the list: forced entries, informative ones, future dates. */
 export interface ScheduleOptions {
@@ -189,13 +284,12 @@ export function btrbkSchedule(
   // Ascending by the minute of the name, informative entries after regular ones of the same date;
   // equal dates keep their input order.
   const sorted = snapshots
-    .map((s, i) => ({ s, i, t: Math.floor(s.time / 60_000), f: isInfo(s) }))
-    .sort((a, b) => a.t - b.t || a.f - b.f || a.i - b.i)
-    .map((x) => x.s);
-  const entries: Entry[] = sorted.map((s) => {
-    const p = localParts(s.time, zone, false);
+    .map((s, i) => ({ s, i, d: dateOf(s, zone), f: isInfo(s) }))
+    .sort((a, b) => a.d.time - b.d.time || a.d.nn - b.d.nn || a.f - b.f || a.i - b.i);
+  const entries: Entry[] = sorted.map(({ s, d: date }) => {
+    const p = localParts(date.time, zone, false);
     const wday = (((p.dayNumber + 4) % 7) + 7) % 7;
-    let fromHod = p.hour - preserve.hourOfDay;
+    let fromHod = p.hour - (date.exact ? preserve.hourOfDay : 0);
     let fromEow = wday - dowIndex;
     if (fromHod < 0) {
       fromHod += 24;

@@ -4,7 +4,7 @@
 // both, as btrbk prunes each side in the other's runs too; both are evaluated in the source
 // host's zone (btrbk runs there). Without such a pair this returns undefined and the usual
 // simulation applies.
-import { btrbkTargets } from '../export/btrbk';
+import { btrbkFormatOf, btrbkTargets } from '../export/btrbk';
 import { effectiveSchedule } from '../plan/effective-schedule';
 import { jobPolicy, jobZone } from '../plan/build-model';
 import type { JobModel, PlanModel } from '../plan/model';
@@ -69,7 +69,10 @@ function toResult(r: BtrbkSideReplay): SimulateResult {
 
 /** `job`'s side of its btrbk pair from `from` to `at`, or undefined when it is in none. */
 export function simulateBtrbkPair(plan: PlanModel, job: JobModel, from: number, at: number): SimulateResult | undefined {
-  const pair = btrbkPair(plan, job);
+  // A lone btrbk snapshot job whose names are not the minute's (short: `_N` within a day;
+  // long-iso: seconds) is replayed by btrbk's names too, without a target.
+  const lone = isBtrbk(job, 'btrfs-snapshot') && btrbkFormatOf(job) !== 'long' && !btrbkTargets(plan, job).length;
+  const pair = lone ? { source: job, send: job } : btrbkPair(plan, job);
   if (!pair) return undefined;
   const snapshotPolicy = jobPolicy(plan, pair.source);
   const targetPolicy = jobPolicy(plan, pair.send);
@@ -81,10 +84,11 @@ export function simulateBtrbkPair(plan: PlanModel, job: JobModel, from: number, 
   try {
     r = replayBtrbkSend({
       snapshotFires: fires(plan, pair.source, from, at),
-      sendFires: fires(plan, pair.send, from, at),
+      sendFires: lone ? [] : fires(plan, pair.send, from, at),
       snapshotPolicy,
       targetPolicy,
       timezone: jobZone(plan, pair.source),
+      format: btrbkFormatOf(pair.source),
       from,
       at,
     });

@@ -3,7 +3,9 @@
 // the latest common pair received for real (`btrfs send | btrfs receive`, so btrbk correlates it
 // by received UUID) or none (read-only snapshots made once and renamed into place per case),
 // random snapshot_preserve* and target_preserve* (matrix with `*` and 0, preserve_min
-// all/latest/no/N<unit>, day of week, hour of day), a random "now" in one of three zones.
+// all/latest/no/N<unit>, day of week, hour of day), a random "now" in one of three zones, names
+// in timestamp_format short, long or long-iso (or a mix), with btrbk's `_N` where a name was
+// taken; the CLI is given the names only, as a list from any btrbk setup would be.
 // btrbk's dry-run prune (`-n -S prune`) lists its delete rows for both directories; they must be
 // exactly the CLI's `remove` for the source (--latest-common) and the target (--side target
 // --latest-common). BACKPLAN_BTRBK_CASES / BACKPLAN_BTRBK_SEED change the count and the seed
@@ -13,7 +15,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { btrbkName, BTRBK_DAYS } from '../../engine/retention/btrbk';
+import { btrbkName, BTRBK_DAYS, BTRBK_TIMESTAMP_FORMATS } from '../../engine/retention/btrbk';
 import { btrfsAt, btrfsAvailable, sh, unmountAll } from '../helpers/btrfs';
 import { btrbkAt, stamp } from '../helpers/btrbk';
 import { rng } from '../helpers/rng';
@@ -65,19 +67,18 @@ interface Side {
   hod: number;
 }
 
-/** The CLI's removals of `names` (name → instant) under one side's policy. */
+/** The CLI's removals of `names` under one side's policy: the names alone, as btrbk reads them. */
 function cliRemoves(names: Map<string, number>, side: 'snapshot' | 'target', p: Side, now: number, zone: string,
   common: string | undefined, file: string): string[] {
-  const byTime = new Map([...names].map(([n, t]) => [new Date(t).toISOString(), n]));
-  writeFileSync(file, JSON.stringify([...byTime.keys()].map((time) => ({ time }))));
+  writeFileSync(file, JSON.stringify([...names.keys()].map((name) => ({ name }))));
   const policy = { preserve_min: p.min, preserve: p.matrix, preserve_day_of_week: p.dow, preserve_hour_of_day: p.hod };
   const args = ['retain', '--engine', 'btrbk', '--policy', JSON.stringify(policy), '--snapshots', file,
     '--now', new Date(now).toISOString(), '--timezone', zone, '--format', 'json'];
   if (side === 'target') args.push('--side', 'target');
-  if (common !== undefined) args.push('--latest-common', new Date(names.get(common)!).toISOString());
+  if (common !== undefined) args.push('--latest-common', common);
   const r = spawnSync(process.execPath, [join(work, 'cli.js'), ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`retain ${side}: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as { remove: { time: string }[] }).remove.map((x) => byTime.get(x.time)!).sort();
+  return (JSON.parse(r.stdout) as { remove: { name: string }[] }).remove.map((x) => x.name).sort();
 }
 
 describe.skipIf(!ok)(`backplan retain --engine btrbk vs btrbk -n prune (${CASES} cases, seed ${SEED})`, () => {
@@ -96,21 +97,29 @@ describe.skipIf(!ok)(`backplan retain --engine btrbk vs btrbk -n prune (${CASES}
     };
     let deletions = { src: 0, dst: 0 };
     let commons = 0;
+    let postfixed = 0;
     for (let c = 0; c < CASES; c++) {
       const zone = pick(['UTC', 'Europe/Paris', 'America/New_York']);
       const now = Date.UTC(2026, 0, 1) + Math.floor(r() * 400) * D + Math.floor(r() * 24 * 60) * 60_000;
       const span = pick([2 * D, 20 * D, 120 * D, 800 * D]);
-      const names = (n: number, avoid: Map<string, number>) => {
+      // The case's timestamp_format; one case in five mixes them (a setup whose format changed).
+      const format = pick(['short', 'long', 'long', 'long-iso', 'mixed'] as const);
+      const taken = new Set<string>();
+      const names = (n: number) => {
         const out = new Map<string, number>();
         for (let i = 0; i < n; i++) {
-          const t = now - Math.floor((r() * span) / 60_000) * 60_000;
-          const name = btrbkName('data', t, zone);
-          if (!avoid.has(name) && !out.has(name)) out.set(name, t);
+          const t = now - Math.floor((r() * span) / 1000) * 1000;
+          const f = format === 'mixed' ? pick(BTRBK_TIMESTAMP_FORMATS) : format;
+          // btrbk's `_N` when the name is taken in the snapshot directory or the target.
+          const name = btrbkName('data', t, zone, f, taken);
+          taken.add(name);
+          out.set(name, t);
+          if (name.includes('_')) postfixed++;
         }
         return out;
       };
-      const src = names(2 + Math.floor(r() * (POOL - 2)), new Map());
-      const dst = names(Math.floor(r() * POOL), src);
+      const src = names(2 + Math.floor(r() * (POOL - 2)));
+      const dst = names(Math.floor(r() * POOL));
       // The latest common pair: one source snapshot received on the target, or none.
       const common = r() < 0.8 && src.size ? pick([...src.keys()]) : undefined;
       const snap = side(false);
@@ -129,7 +138,7 @@ describe.skipIf(!ok)(`backplan retain --engine btrbk vs btrbk -n prune (${CASES}
       }
       for (const [a, b] of moves) renameSync(a, b);
       const conf = [
-        'timestamp_format long',
+        `timestamp_format ${format === 'mixed' ? 'long' : format}`,
         `volume ${mnt}`,
         '  snapshot_dir s',
         '  subvolume data',
@@ -161,5 +170,7 @@ describe.skipIf(!ok)(`backplan retain --engine btrbk vs btrbk -n prune (${CASES}
     expect(deletions.src).toBeGreaterThan(CASES / 2);
     expect(deletions.dst).toBeGreaterThan(CASES / 2);
     expect(commons).toBeGreaterThan(CASES / 2);
+    // btrbk's `_N` names (the same day with short, the same minute with long) are in the lists.
+    expect(postfixed).toBeGreaterThan(CASES / 2);
   }, 3_600_000);
 });

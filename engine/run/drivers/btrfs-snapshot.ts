@@ -35,6 +35,10 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
     toolPrunerSteps(k, 'btrbk', host, policy, inventory, subvol, { mkdirs: btrbkTargetMkdirs(plan, job) });
     return k.result();
   }
+  if (job.raw.timestamp_format !== undefined) {
+    // btrbk's option: Backplan's own snapshots are named by `pattern`.
+    k.err('`timestamp_format` names the snapshots btrbk takes: it needs `pruner: btrbk`', k.at('timestamp_format'));
+  }
   const named = k.copyName(DEFAULT_PREFIX);
   const policy = k.policy();
   const consumers = k.consumers('btrfs-send');

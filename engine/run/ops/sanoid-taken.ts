@@ -36,7 +36,8 @@ export async function sanoidMissedSnapshots(
   try {
     listed = await listCopies(inv, job, spec.timezone, fsFor(inv.host, hosts), { hosts, signal });
   } catch (e) {
-    return `sanoid exited 0, but the snapshots of ${where} could not be listed to see what it took: ${(e as Error).message}`;
+    const why = (e as Error).message;
+    return `sanoid exited 0, but the snapshots of ${where} could not be listed to see what it took: ${why}`;
   }
   const newest: Partial<Record<string, number>> = {};
   for (const c of listed.copies) {

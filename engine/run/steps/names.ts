@@ -8,6 +8,7 @@
 import { DateTime } from 'luxon';
 import { expandPattern } from './driver-kit';
 import { incusNameParser, isPongoPattern } from './incus-pattern';
+import { parseBtrbkName } from '../../retention/btrbk';
 
 const FIELD: Record<string, { re: string; key: string }> = {
   Y: { re: '(\\d{4})', key: 'Y' },
@@ -100,19 +101,22 @@ export function nameTimeParser(match: string, pattern: unknown, zone: string): N
 
 /**
  * Times of snapshots a tool names itself, in the host's local time `zone`: sanoid's
- * `autosnap_YYYY-MM-DD_HH:MM:SS_<type>ly`, btrbk's `BASE.YYYYMMDDTHHMM` (timestamp_format long,
- * `_N` added by btrbk when the name was taken). `base`: btrbk's subvolume name.
+ * `autosnap_YYYY-MM-DD_HH:MM:SS_<type>ly`, btrbk's `BASE.TIMESTAMP[_N]` in any timestamp_format
+ * (short, long, long-iso; `_N` added by btrbk when the name was taken), read as btrbk reads them
+ * (retention/btrbk.ts parseBtrbkName). `base`: btrbk's subvolume name.
  */
 export function toolNameParser(naming: 'sanoid' | 'btrbk', zone: string, base = ''): NameTimeParser {
-  const rx =
-    naming === 'sanoid'
-      ? /^autosnap_(\d{4})-(\d{2})-(\d{2})_(\d{2}):(\d{2}):(\d{2})_\w*ly$/
-      : new RegExp(`^${esc(base)}\\.(\\d{4})(\\d{2})(\\d{2})T(\\d{2})(\\d{2})()(?:_\\d+)?$`);
+  if (naming === 'btrbk') {
+    return (name) => {
+      const d = parseBtrbkName(name, zone);
+      return d && d.base === base ? d.time : undefined;
+    };
+  }
+  const rx = /^autosnap_(\d{4})-(\d{2})-(\d{2})_(\d{2}):(\d{2}):(\d{2})_\w*ly$/;
   return (name) => {
     const m = rx.exec(name);
     if (!m) return undefined;
-    const [year, month, day, hour, minute] = m.slice(1, 6).map(Number);
-    const second = m[6] === '' ? 0 : Number(m[6]);
+    const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
     const t = DateTime.fromObject({ year, month, day, hour, minute, second }, { zone });
     return t.isValid && t.hour === hour && t.day === day ? t.toMillis() : undefined;
   };
