@@ -3,6 +3,7 @@
 // deep nesting) becomes a `yaml-syntax` finding at its own position; nothing throws.
 import { Document, parseDocument } from 'yaml';
 import type { Finding } from '../findings';
+import { syntaxFindings } from './syntax-cascade';
 
 /** Plans bigger than this are refused with one clear message (a plan is hand-written text). */
 export const MAX_PLAN_BYTES = 4 * 1024 * 1024;
@@ -52,6 +53,10 @@ export function parsePlan(text: string): ParsedPlan {
     };
   }
   let doc: Document.Parsed;
+  // Each YAML error is an Error whose stack is captured and never read: after one unclosed `{` the
+  // library makes thousands of them, and capturing their stacks was more than half of that parse.
+  const stackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     // logLevel 'error': the library's warnings (a collection used as a key) go to process.emitWarning, which in the
     // language server lands in the client's log as an error on every keystroke
@@ -59,14 +64,18 @@ export function parsePlan(text: string): ParsedPlan {
   } catch (e) {
     // The parser is iterative, but deep structures can still exhaust the stack in places.
     return { text, value: undefined, findings: [syntax(`the YAML could not be read: ${describeCrash(e)}`, 0, 0)] };
+  } finally {
+    Error.stackTraceLimit = stackLimit;
   }
-  const findings: Finding[] = [];
-  for (const err of doc.errors) {
-    const [start, end] = err.pos;
-    const friendly = FRIENDLY[err.code];
-    const base = err.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
-    findings.push(syntax(friendly ? `${friendly} (${base})` : base, start, end));
-  }
+  // one finding per cause, not per symptom, and a bounded number of them (plan/syntax-cascade.ts)
+  const errors = doc.errors.map((err) => ({
+    code: err.code,
+    start: err.pos[0],
+    end: err.pos[1],
+    message: err.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, ''),
+  }));
+  const findings: Finding[] =
+    errors.length > 0 ? syntaxFindings(text, errors, (e) => (FRIENDLY[e.code] ? `${FRIENDLY[e.code]} (${e.message})` : e.message)) : [];
   for (const w of doc.warnings) {
     const [start, end] = w.pos;
     findings.push({ ...syntax(w.message.split('\n')[0], start, end), severity: 'warning' });
