@@ -85,6 +85,7 @@ describe.skipIf(!ok)('duplicity: run, verify, restore', () => {
   it('runs a full, then an incremental, encrypted, the passphrase only in the environment', async () => {
     const a = await cli('run');
     expect(a.code, a.stdout + a.stderr).toBe(0);
+    const filesA = readdirSync(join(dir, 'store', 'files'));
     first = tree(src);
     await new Promise((r) => setTimeout(r, 1100)); // duplicity's set times are whole seconds
     writeFileSync(join(src, 'notes.txt'), 'hello again\n');
@@ -105,6 +106,16 @@ describe.skipIf(!ok)('duplicity: run, verify, restore', () => {
       readFileSync(join(dir, 'state', 'runs', f), 'utf8'),
     );
     expect(journals.join('')).not.toContain(secret);
+    // Every file each backup wrote to the file:// target was fsynced before the step counted as
+    // done (engine/run/exec/durable-target.ts): the full's files, then the incremental's.
+    const synced = readdirSync(join(dir, 'state', 'runs'))
+      .sort()
+      .flatMap((f) => readFileSync(join(dir, 'state', 'runs', f), 'utf8').trim().split('\n'))
+      .map((l) => JSON.parse(l) as { type: string; step?: string; phase?: string; detail?: { synced?: { files: number } } });
+    const backups = new Set(synced.filter((r) => r.type === 'step-start' && r.phase === 'backup').map((r) => r.step));
+    const counts = synced.filter((r) => r.type === 'step-end' && backups.has(r.step)).map((r) => r.detail?.synced?.files);
+    expect(counts).toEqual([filesA.length, files.length - filesA.length]);
+    expect(files.length - filesA.length).toBeGreaterThanOrEqual(3);
     expect(a.stdout + b.stdout + a.stderr + b.stderr).not.toContain(secret);
     const shown = await backplanAsync(['plan', plan], { env });
     expect(shown.stdout).toContain('PASSPHRASE="$BP_DUP_PW" duplicity --name=backplan-files --full-if-older-than=1W');

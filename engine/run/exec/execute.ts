@@ -18,6 +18,7 @@ import { checkGuard } from './guard';
 import { FsError, fsFor, type HostFs, type OutputWriter } from './files';
 import { DEFAULT_STALL_MS, describeExit, exitOk, spawnArgv, Watchdog, type Exit, type Spawned, type StepTimeout } from './process';
 import { initHint, saysNoRepository } from './missing-repo';
+import { duplicityFileTarget, listFiles, syncRemoteTarget, syncWritten } from './durable-target';
 import { duplicityHint } from './duplicity-hints';
 import { repositoryOf, toolLockedMessage } from './tool-lock';
 import { LOCAL } from './quote';
@@ -318,6 +319,9 @@ export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<Ste
   } catch (e) {
     return { ok: false, message: (e as Error).message };
   }
+  // A duplicity backup to a file:// target: what it writes is fsynced once it succeeded (durable-target.ts).
+  const durable = duplicityFileTarget(step);
+  const before = durable !== undefined && x.hosts.isLocal(step.host) ? listFiles(durable) : undefined;
   const r = await runPipeline(undefined, cmds, x, { writer, collect: Boolean(step.expect) }, step.timeout);
   if (!r.ok) {
     const message = await writerReason(writer, r.message);
@@ -346,6 +350,20 @@ export async function runCommandStep(step: CommandStep, x: ExecEnv): Promise<Ste
     return { ok: false, message: (e as Error).message };
   }
   if (guarded) return { ok: true, detail: guarded };
+  if (durable !== undefined) {
+    const t0 = Date.now();
+    let files: number | undefined;
+    try {
+      if (before) files = syncWritten(durable, before).length;
+      else {
+        const failed = await syncRemoteTarget(step.host, durable, x);
+        if (failed) return { ok: false, message: `the backup's files could not be synced to disk: ${failed}` };
+      }
+    } catch (e) {
+      return { ok: false, message: `the backup's files in ${durable} could not be synced to disk: ${(e as Error).message}` };
+    }
+    return { ok: true, detail: { synced: { ...(files !== undefined ? { files } : { filesystem: durable }), ms: Date.now() - t0 } } };
+  }
   return {
     ok: true,
     detail: out
