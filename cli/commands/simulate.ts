@@ -2,7 +2,7 @@
 // exact rules of the engine that prunes it, with stats, and optionally the timeline as SVG.
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { simulatePlan, type SimulatedJob } from '../../engine/simulate/simulate-job';
+import type { SimulatedJob } from '../../engine/simulate/simulate-job';
 import { SimulationError } from '../../engine/simulate/simulate';
 import { timelineSvg } from '../../engine/simulate/svg';
 import { parseDuration } from '../../engine/time/duration';
@@ -11,6 +11,7 @@ import { UsageError } from '../errors';
 import { loadPlanFor } from '../load-plan';
 import { paint, type Out } from '../output';
 import { parseTime } from '../parse-time';
+import { simulatePlanThreaded } from '../simulate-threads';
 
 function timeOption(cmd: CommandContext, name: string): number | undefined {
   const v = cmd.string(name);
@@ -39,7 +40,12 @@ function formatJob(j: SimulatedJob, out: Out): string {
   return lines.join('\n');
 }
 
-export function runSimulate(cmd: CommandContext): number {
+/** The bundle this code runs from (what a worker thread runs), undefined when not bundled (tests in process). */
+function ownBundle(): string | undefined {
+  return typeof __filename === 'string' && __filename.endsWith('.js') ? __filename : undefined;
+}
+
+export async function runSimulate(cmd: CommandContext): Promise<number> {
   const format = cmd.format();
   const from = timeOption(cmd, 'from');
   const at = timeOption(cmd, 'at');
@@ -56,7 +62,7 @@ export function runSimulate(cmd: CommandContext): number {
   cmd.out.progress(`simulating ${job ?? 'every job'} …`);
   let result;
   try {
-    result = simulatePlan(loaded.model, { job, from, at, horizon });
+    result = await simulatePlanThreaded(loaded.model, { job, from, at, horizon }, ownBundle());
   } catch (e) {
     if (e instanceof SimulationError) throw new UsageError(e.message);
     throw e;

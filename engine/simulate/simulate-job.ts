@@ -691,30 +691,56 @@ export interface SimulatePlanOptions extends SimulateJobOptions {
   job?: string;
 }
 
-/** Every enabled job with a schedule and a retention (or only `opts.job`). */
-export function simulatePlan(plan: PlanModel, opts: SimulatePlanOptions = {}): SimulatedPlan {
-  const out: SimulatedPlan = { jobs: [], skipped: [] };
+/** One job's outcome in a plan's simulation: its entry, or why it was left out. */
+export type PlanEntry = { job: string; result: SimulatedJob; skipped?: undefined } | { job: string; skipped: string };
+
+/**
+ * The outcomes of the jobs `names`, in that order, within one trip (schedules expanded once, a
+ * source's replay with its copies shared by the jobs of its group). Jobs simulated together must
+ * be given together (fleet-groups.ts): the result of a job then does not depend on what else is
+ * simulated in the same call. `opts` must fix `from` (or `now`).
+ */
+export function simulateJobs(plan: PlanModel, names: readonly string[], opts: SimulateJobOptions): PlanEntry[] {
   const replays: Replays = new Map();
-  const now = opts.now ?? Date.now();
-  const common: SimulateJobOptions = { ...opts, now, from: opts.from ?? now };
-  if (opts.job !== undefined) {
-    out.jobs.push(simulateJob(plan, opts.job, common));
-    return out;
-  }
+  const out: PlanEntry[] = [];
   trip(() => {
-    for (const job of plan.jobs.values()) {
-      const why = whyNotSimulated(plan, job);
+    for (const name of names) {
+      const job = plan.jobs.get(name);
+      const why = job ? whyNotSimulated(plan, job) : `there is no job \`${name}\``;
       if (why !== undefined) {
-        out.skipped.push({ job: job.name, reason: why });
+        out.push({ job: name, skipped: why });
         continue;
       }
       try {
-        out.jobs.push(simulateJobWith(plan, job.name, common, replays));
+        out.push({ job: name, result: simulateJobWith(plan, name, opts, replays) });
       } catch (e) {
         if (!(e instanceof SimulationError)) throw e;
-        out.skipped.push({ job: job.name, reason: e.message });
+        out.push({ job: name, skipped: e.message });
       }
     }
   });
   return out;
+}
+
+/** The outcomes as simulatePlan gives them: entries and skipped jobs, each in plan order. */
+export function planOf(entries: Iterable<PlanEntry>): SimulatedPlan {
+  const out: SimulatedPlan = { jobs: [], skipped: [] };
+  for (const e of entries) {
+    if (e.skipped !== undefined) out.skipped.push({ job: e.job, reason: e.skipped });
+    else out.jobs.push(e.result);
+  }
+  return out;
+}
+
+/** The options every job of one simulatePlan call shares: one `now`, hence one default `from`. */
+export function planOptions(opts: SimulatePlanOptions): SimulateJobOptions {
+  const now = opts.now ?? Date.now();
+  return { ...opts, now, from: opts.from ?? now };
+}
+
+/** Every enabled job with a schedule and a retention (or only `opts.job`). */
+export function simulatePlan(plan: PlanModel, opts: SimulatePlanOptions = {}): SimulatedPlan {
+  const common = planOptions(opts);
+  if (opts.job !== undefined) return { jobs: [simulateJob(plan, opts.job, common)], skipped: [] };
+  return planOf(simulateJobs(plan, [...plan.jobs.keys()], common));
 }

@@ -1,0 +1,142 @@
+// `backplan simulate` of a large fleet on every core: worker threads (node:worker_threads) run the
+// same bundle and simulate groups of jobs (engine/simulate/fleet-groups.ts: a copy with its
+// source) while the main thread simulates others. Each thread takes the next group from a shared
+// counter (the heaviest groups first), so a worker that starts late simply takes fewer; the
+// outcomes are put back in plan order, so the result is the single thread's, byte for byte
+// (test/unit/simulate/fleet-threads.test.ts). A group a worker claimed but never reported (the
+// worker failed) is simulated on the main thread, which then fails the same way if the failure is
+// the simulation's own.
+//
+// Threads pay for themselves only on a large fleet: a worker costs its start (loading the bundle,
+// receiving the plan), about 0.1–0.2 s of CPU. BACKPLAN_SIMULATE_THREADS=N sets the number of
+// threads (1: the main thread only), whatever the size.
+import { availableParallelism } from 'node:os';
+import { Worker, workerData, parentPort } from 'node:worker_threads';
+import type { PlanModel } from '../engine/plan/model';
+import { simulationGroups, type JobGroup } from '../engine/simulate/fleet-groups';
+import {
+  planOf,
+  planOptions,
+  simulateJobs,
+  simulatePlan,
+  type PlanEntry,
+  type SimulatedPlan,
+  type SimulateJobOptions,
+  type SimulatePlanOptions,
+} from '../engine/simulate/simulate-job';
+import { MS, parseDuration } from '../engine/time/duration';
+
+/** Below this many runs in all (estimated), one thread is faster than waiting for a worker. */
+export const THREADS_FROM_RUNS = 100_000;
+
+interface WorkerInput {
+  backplanSimulateWorker: true;
+  plan: PlanModel;
+  opts: SimulateJobOptions;
+  groups: string[][];
+  /** Int32Array over it: the index of the next group to take. */
+  next: SharedArrayBuffer;
+}
+
+type WorkerMessage = { group: number; entries: PlanEntry[] } | { done: true };
+
+/** True in a worker thread started by simulatePlanThreaded (cli/index.ts runs runSimulateWorker then). */
+export function isSimulateWorker(): boolean {
+  return parentPort !== null && (workerData as Partial<WorkerInput> | undefined)?.backplanSimulateWorker === true;
+}
+
+function takeGroups(groups: readonly string[][], next: Int32Array, plan: PlanModel, opts: SimulateJobOptions, each: (i: number, e: PlanEntry[]) => void): void {
+  for (;;) {
+    const i = Atomics.add(next, 0, 1);
+    if (i >= groups.length) return;
+    each(i, simulateJobs(plan, groups[i], opts));
+  }
+}
+
+/** The worker's side: take groups until none is left, post each one's outcomes. */
+export function runSimulateWorker(): void {
+  const input = workerData as WorkerInput;
+  const port = parentPort!;
+  // A failure ends the worker: the main thread redoes the group it was on.
+  takeGroups(input.groups, new Int32Array(input.next), input.plan, input.opts, (group, entries) => {
+    port.postMessage({ group, entries } satisfies WorkerMessage);
+  });
+  port.postMessage({ done: true } satisfies WorkerMessage);
+}
+
+/** How many threads to use: BACKPLAN_SIMULATE_THREADS, else one per core for a large fleet. */
+function threadCount(groups: readonly JobGroup[], opts: SimulateJobOptions): number {
+  const asked = Number.parseInt(process.env.BACKPLAN_SIMULATE_THREADS ?? '', 10);
+  if (Number.isFinite(asked) && asked >= 1) return Math.min(asked, groups.length);
+  if (groups.length < 2) return 1;
+  const cores = availableParallelism();
+  if (cores < 2) return 1;
+  let days = 365;
+  if (opts.at !== undefined && opts.from !== undefined) days = (opts.at - opts.from) / MS.DAY;
+  else if (typeof opts.horizon === 'string') {
+    const d = parseDuration(opts.horizon);
+    if (d.ok) days = d.value.y * 365 + d.value.mo * 30 + d.value.w * 7 + d.value.d + d.value.h / 24;
+  }
+  const runs = groups.reduce((sum, g) => sum + g.weight, 0) * days;
+  return runs >= THREADS_FROM_RUNS ? Math.min(cores, groups.length) : 1;
+}
+
+/** How a threaded simulation went (for tests): threads used, groups the workers simulated. */
+export interface ThreadsReport {
+  threads: number;
+  groups: number;
+  byWorkers: number;
+}
+
+/**
+ * simulatePlan on several threads when the fleet is large enough (see the header); `bundle` is
+ * the script a worker runs (the CLI's own bundle). The same result as simulatePlan.
+ */
+export async function simulatePlanThreaded(
+  plan: PlanModel,
+  options: SimulatePlanOptions,
+  bundle: string | undefined,
+  report?: ThreadsReport,
+): Promise<SimulatedPlan> {
+  if (options.job !== undefined || bundle === undefined) return simulatePlan(plan, options);
+  const opts = planOptions(options);
+  const groups = simulationGroups(plan, opts.from!);
+  const threads = threadCount(groups, opts);
+  if (report) Object.assign(report, { threads, groups: groups.length, byWorkers: 0 });
+  if (threads <= 1) return simulatePlan(plan, opts);
+  // Heaviest first (a stable sort keeps plan order among equals).
+  const order = groups.map((_, i) => i).sort((a, b) => groups[b].weight - groups[a].weight);
+  const names = order.map((i) => groups[i].names);
+  const next = new SharedArrayBuffer(4);
+  const outcomes: (PlanEntry[] | undefined)[] = names.map(() => undefined);
+  const input: WorkerInput = { backplanSimulateWorker: true, plan, opts, groups: names, next };
+  const workers: Worker[] = [];
+  const finished: Promise<void>[] = [];
+  for (let w = 1; w < threads; w++) {
+    const worker = new Worker(bundle, { workerData: input, argv: [], stderr: true, stdout: true });
+    workers.push(worker);
+    finished.push(
+      new Promise<void>((resolve) => {
+        worker.on('message', (m: WorkerMessage) => {
+          if (!('group' in m)) return resolve();
+          outcomes[m.group] = m.entries;
+          if (report) report.byWorkers++;
+        });
+        // A worker that could not start or died: its groups are redone below.
+        worker.on('error', () => resolve());
+        worker.on('exit', () => resolve());
+      }),
+    );
+  }
+  takeGroups(names, new Int32Array(next), plan, opts, (i, entries) => {
+    outcomes[i] = entries;
+  });
+  // Every group done here (the workers started too late to take one): do not wait for their start.
+  if (outcomes.every((o) => o !== undefined)) await Promise.all(workers.map((w) => w.terminate()));
+  await Promise.all(finished);
+  const byJob = new Map<string, PlanEntry>();
+  names.forEach((group, i) => {
+    for (const e of outcomes[i] ?? simulateJobs(plan, group, opts)) byJob.set(e.job, e);
+  });
+  return planOf([...plan.jobs.keys()].map((n) => byJob.get(n)!));
+}
