@@ -16,12 +16,16 @@
 //   yearly_mon/mday at hour:min) or when it has none. Names use the local time of the run.
 // - One run (`--take-snapshots --prune-snapshots`, or `--cron`) prunes the list it read BEFORE it
 //   took its snapshots: the ones it takes are first counted by the next run.
+// - DST (take_snapshots): on the day summer time ends, once it has, the hourly and daily preferred
+//   times move by an hour ($dstOffset) and the repeated hour's hourly is named `..dst_hourly`
+//   when its plain name exists; local wall times are Perl's timelocal. Ages are seconds since
+//   creation: pruning has no DST case.
 // Left out, as Backplan never writes them: prune_defer (capacity), pre/post/pruning scripts,
-// recursive children, and the DST corrections sanoid makes on the day of a change (exact in a
-// zone without DST). sanoid caches `zfs list` for 15 minutes and 2.1.0 does not refresh the cache
+// recursive children. sanoid caches `zfs list` for 15 minutes and 2.1.0 does not refresh the cache
 // after taking: runs closer than that see a stale list (the simulation assumes a fresh one).
 import type { PolicyModel } from '../plan/model';
-import { DAY, goWallToInstant, HOUR, localParts, MINUTE } from './calendar';
+import { DAY, HOUR, localParts, MINUTE, offsetAt } from './calendar';
+import { perlTimelocal } from './perl-time';
 import { countOf, hasExpiry, hasTiers, isSet, keepOf, WITHIN_RULES } from './common';
 import type {
   KeptSnapshot,
@@ -115,44 +119,89 @@ export function sanoidName(ms: number, type: SanoidType, zone: string): string {
   return `autosnap_${date}_${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}_${type}`;
 }
 
-/** Perl's timelocal for a wall-clock reading in `zone` (month 1..12), in ms. */
+/** Perl's timelocal for a wall-clock reading in `zone` (month 1..12), in ms (perl-time.ts). */
 function wallTime(zone: string, y: number, mo: number, d: number, h: number, min: number): number {
-  return goWallToInstant(Date.UTC(y, mo - 1, d, h, min, 0), zone);
+  return perlTimelocal(Date.UTC(y, mo - 1, d, h, min, 0), zone);
 }
 
-/** The latest preferred time of `type` at `now` (take_snapshots), in ms; `fp`: frequent_period. */
+/** Perl's localtime isdst: the zone is ahead of its standard (smaller) offset of that year. */
+function isDst(ms: number, zone: string): boolean {
+  const y = new Date(ms).getUTCFullYear();
+  const standard = Math.min(offsetAt(Date.UTC(y, 0, 1), zone), offsetAt(Date.UTC(y, 6, 1), zone));
+  return offsetAt(ms, zone) > standard;
+}
+
+/**
+ * take_snapshots' $dstOffset: one hour on the day summer time ended, once it has (the day began
+ * in summer time and `now` is not), else 0. sanoid adds it to the hourly and daily preferred
+ * times ("timelocal doesn't take DST into account"); the March change has no such correction.
+ */
+export function sanoidDstOffset(now: number, zone: string): number {
+  const p = localParts(now, zone, false);
+  const dayStart = wallTime(zone, p.year, p.month, p.day, 0, 0);
+  return isDst(dayStart, zone) && !isDst(now, zone) ? HOUR : 0;
+}
+
+/**
+ * The latest preferred time of `type` at `now` (take_snapshots), in ms; `fp`: frequent_period.
+ * The arithmetic is sanoid's own, DST corrections included: a day back is 24 h, a week 7 × 24 h,
+ * a month 31 days; on the day summer time ends the hourly and daily times move by $dstOffset.
+ */
 export function preferredTime(now: number, type: SanoidType, zone: string, fp: number = SANOID_TIMING.frequent_period): number {
   const p = localParts(now, zone, false);
   const T = SANOID_TIMING;
+  // sanoid compares with time(), whole seconds.
+  const nowS = Math.floor(now / S) * S;
   let t: number;
   switch (type) {
     case 'frequently': {
       // This hour at minute int(min / fp) × fp, 0 seconds (one past 59 never happens: slice ≤ min).
       const slice = Math.floor(p.minute / fp) * fp;
       t = wallTime(zone, p.year, p.month, p.day, p.hour, slice);
-      return t > now ? t - fp * MINUTE : t;
+      return t > nowS ? t - fp * MINUTE : t;
     }
-    case 'hourly':
-      t = wallTime(zone, p.year, p.month, p.day, p.hour, T.hourly_min);
-      return t > now ? t - HOUR : t;
-    case 'daily':
-      t = wallTime(zone, p.year, p.month, p.day, T.daily_hour, T.daily_min);
-      return t > now ? t - DAY : t;
+    case 'hourly': {
+      t = wallTime(zone, p.year, p.month, p.day, p.hour, T.hourly_min) + sanoidDstOffset(now, zone);
+      return t > nowS ? t - HOUR : t;
+    }
+    case 'daily': {
+      const dst = sanoidDstOffset(now, zone);
+      t = wallTime(zone, p.year, p.month, p.day, T.daily_hour, T.daily_min) + dst;
+      // "check if the planned time has different DST flag than the current"
+      if (isDst(t, zone) !== isDst(now, zone) && !isDst(t, zone)) t -= HOUR;
+      if (t > nowS) t -= DAY + 2 * dst;
+      return t;
+    }
     case 'weekly': {
       // Perl's wday: 0 is Sunday. The target day is this week's or the next one's, then a week back.
       const wday = (((p.dayNumber + 4) % 7) + 7) % 7;
       const offset = (T.weekly_wday < wday ? 7 : 0) + T.weekly_wday - wday;
       t = wallTime(zone, p.year, p.month, p.day, T.weekly_hour, T.weekly_min) + offset * DAY;
-      return t > now ? t - 7 * DAY : t;
+      return t > nowS ? t - 7 * DAY : t;
     }
     case 'monthly':
       t = wallTime(zone, p.year, p.month, T.monthly_mday, T.monthly_hour, T.monthly_min);
-      return t > now ? t - 31 * DAY : t;
+      return t > nowS ? t - 31 * DAY : t;
     case 'yearly':
       t = wallTime(zone, p.year, T.yearly_mon, T.yearly_mday, T.yearly_hour, T.yearly_min);
       // sanoid steps back 31 × 365.25 days here; with the defaults (Jan 1 00:00) it never does.
-      return t > now ? t - 31 * 365.25 * DAY : t;
+      return t > nowS ? t - 31 * 365.25 * DAY : t;
   }
+}
+
+/**
+ * take_snapshots' handleDst for one run: the first type due (the one that opens the dataset's
+ * group) is the hourly, on the day summer time ended. Then a name that exists already (the
+ * repeated hour's second `..._02:00:00_hourly`) is taken as `..._02:00:00dst_hourly` instead of
+ * failing; without it `zfs snapshot` fails on the existing name and sanoid takes nothing of it.
+ */
+export function sanoidHandlesDst(now: number, due: readonly SanoidType[], zone: string): boolean {
+  return due[0] === 'hourly' && sanoidDstOffset(now, zone) !== 0;
+}
+
+/** The name sanoid falls back to when `name` exists and it handles DST (`s/_([a-z]+)$/dst_$1/`). */
+export function sanoidDstName(name: string): string {
+  return name.replace(/_([a-z]+)$/, 'dst_$1');
 }
 
 /**
@@ -328,7 +377,18 @@ export class SanoidDataset {
   run(ms: number): { taken: SanoidSnapshot[]; removed: SanoidSnapshot[] } {
     const now = Math.floor(ms / S) * S;
     const due = sanoidDue(now, this.counts, this.newest, this.zone, this.fp);
-    const taken = due.map((type) => ({ time: now, name: sanoidName(now, type, this.zone), type }));
+    // A name already there (the repeated hour of the October change): `dst` when sanoid handles it,
+    // else `zfs snapshot` fails and that type is not taken (sanoid prints CRITICAL ERROR).
+    const names = new Set(this.held.map((h) => h.name));
+    const dst = sanoidHandlesDst(now, due, this.zone);
+    const taken: SanoidSnapshot[] = [];
+    for (const type of due) {
+      let name = sanoidName(now, type, this.zone);
+      if (names.has(name) && dst) name = sanoidDstName(name);
+      if (names.has(name)) continue;
+      names.add(name);
+      taken.push({ time: now, name, type });
+    }
     const gone = sanoidPrune(this.held, this.policy, this.zone, now);
     const removed = this.held.filter((h) => gone.has(h.name));
     this.held = this.held.filter((h) => !gone.has(h.name)).concat(taken);

@@ -9,6 +9,7 @@ import { DateTime } from 'luxon';
 import { expandPattern } from './driver-kit';
 import { incusNameParser, isPongoPattern } from './incus-pattern';
 import { parseBtrbkName } from '../../retention/btrbk';
+import { perlTimelocal } from '../../retention/perl-time';
 
 const FIELD: Record<string, { re: string; key: string }> = {
   Y: { re: '(\\d{4})', key: 'Y' },
@@ -101,7 +102,7 @@ export function nameTimeParser(match: string, pattern: unknown, zone: string): N
 
 /**
  * Times of snapshots a tool names itself, in the host's local time `zone`: sanoid's
- * `autosnap_YYYY-MM-DD_HH:MM:SS_<type>ly`, btrbk's `BASE.TIMESTAMP[_N]` in any timestamp_format
+ * `autosnap_YYYY-MM-DD_HH:MM:SS_<type>ly` (`...SSdst_hourly` in the repeated hour), btrbk's `BASE.TIMESTAMP[_N]` in any timestamp_format
  * (short, long, long-iso; `_N` added by btrbk when the name was taken), read as btrbk reads them
  * (retention/btrbk.ts parseBtrbkName). `base`: btrbk's subvolume name.
  */
@@ -112,12 +113,15 @@ export function toolNameParser(naming: 'sanoid' | 'btrbk', zone: string, base = 
       return d && d.base === base ? d.time : undefined;
     };
   }
-  const rx = /^autosnap_(\d{4})-(\d{2})-(\d{2})_(\d{2}):(\d{2}):(\d{2})_\w*ly$/;
+  // `..._02:00:00dst_hourly`: sanoid's second hourly of the repeated hour when summer time ends.
+  const rx = /^autosnap_(\d{4})-(\d{2})-(\d{2})_(\d{2}):(\d{2}):(\d{2})(dst)?_\w*ly$/;
   return (name) => {
     const m = rx.exec(name);
     if (!m) return undefined;
     const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
     const t = DateTime.fromObject({ year, month, day, hour, minute, second }, { zone });
-    return t.isValid && t.hour === hour && t.day === day ? t.toMillis() : undefined;
+    if (!t.isValid || t.hour !== hour || t.day !== day) return undefined;
+    // A repeated wall time is its first instant (Perl's timelocal), the `dst` one's the hour after.
+    return perlTimelocal(Date.UTC(year, month - 1, day, hour, minute, second), zone) + (m[7] ? 3_600_000 : 0);
   };
 }
