@@ -1,16 +1,22 @@
 // `backplan simulate` of a large fleet on every core: worker threads (node:worker_threads) run the
 // same bundle and simulate groups of jobs (engine/simulate/fleet-groups.ts: a copy with its
-// source) while the main thread simulates others. Each thread takes the next group from a shared
-// counter (the heaviest groups first), so a worker that starts late simply takes fewer; the
-// outcomes are put back in plan order, so the result is the single thread's, byte for byte
+// source) while the main thread simulates others. The groups are lined up by their jobs' kinds;
+// the main thread takes them from the front, the workers from the back, each the next one left
+// (shared counters), so a worker that starts late simply takes fewer, and each thread mostly
+// runs the code of a few kinds (every thread pays its own JIT warm-up for the code it runs,
+// about half of a year's simulation of this fleet on one thread). The outcomes are put back in
+// plan order, so the result is the single thread's, byte for byte
 // (test/unit/simulate/fleet-threads.test.ts). A group a worker claimed but never reported (the
 // worker failed) is simulated on the main thread, which then fails the same way if the failure is
 // the simulation's own.
 //
-// Threads pay for themselves only on a large fleet: a worker costs its start (loading the bundle,
-// receiving the plan), about 0.1–0.2 s of CPU. BACKPLAN_SIMULATE_THREADS=N sets the number of
-// threads (1: the main thread only), whatever the size.
-import { availableParallelism } from 'node:os';
+// Threads pay for themselves only on a large fleet and an idle core: a worker costs its start
+// (loading the bundle, receiving the plan, about 0.1 s of CPU) and its own JIT warm-up, so the
+// CPU time grows (on the 200-job fleet over a year, 1.2 s → 1.5–1.75 s) while the wall time can
+// only shrink when another core is free: threads are used when the load average leaves one.
+// BACKPLAN_SIMULATE_THREADS=N sets the number of threads (1: the main thread only), whatever the
+// size and the load.
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker, workerData, parentPort } from 'node:worker_threads';
 import type { PlanModel } from '../engine/plan/model';
 import { simulationGroups, type JobGroup } from '../engine/simulate/fleet-groups';
@@ -34,7 +40,7 @@ interface WorkerInput {
   plan: PlanModel;
   opts: SimulateJobOptions;
   groups: string[][];
-  /** Int32Array over it: the index of the next group to take. */
+  /** Int32Array over it: [groups taken, next from the front, next from the back]. */
   next: SharedArrayBuffer;
 }
 
@@ -45,10 +51,18 @@ export function isSimulateWorker(): boolean {
   return parentPort !== null && (workerData as Partial<WorkerInput> | undefined)?.backplanSimulateWorker === true;
 }
 
-function takeGroups(groups: readonly string[][], next: Int32Array, plan: PlanModel, opts: SimulateJobOptions, each: (i: number, e: PlanEntry[]) => void): void {
+/** Take groups from one end until none is left; the count of taken ones keeps the ends from crossing. */
+function takeGroups(
+  groups: readonly string[][],
+  next: Int32Array,
+  fromFront: boolean,
+  plan: PlanModel,
+  opts: SimulateJobOptions,
+  each: (i: number, e: PlanEntry[]) => void,
+): void {
   for (;;) {
-    const i = Atomics.add(next, 0, 1);
-    if (i >= groups.length) return;
+    if (Atomics.add(next, 0, 1) >= groups.length) return;
+    const i = fromFront ? Atomics.add(next, 1, 1) : Atomics.sub(next, 2, 1);
     each(i, simulateJobs(plan, groups[i], opts));
   }
 }
@@ -58,7 +72,7 @@ export function runSimulateWorker(): void {
   const input = workerData as WorkerInput;
   const port = parentPort!;
   // A failure ends the worker: the main thread redoes the group it was on.
-  takeGroups(input.groups, new Int32Array(input.next), input.plan, input.opts, (group, entries) => {
+  takeGroups(input.groups, new Int32Array(input.next), false, input.plan, input.opts, (group, entries) => {
     port.postMessage({ group, entries } satisfies WorkerMessage);
   });
   port.postMessage({ done: true } satisfies WorkerMessage);
@@ -70,7 +84,8 @@ function threadCount(groups: readonly JobGroup[], opts: SimulateJobOptions): num
   if (Number.isFinite(asked) && asked >= 1) return Math.min(asked, groups.length);
   if (groups.length < 2) return 1;
   const cores = availableParallelism();
-  if (cores < 2) return 1;
+  const idle = Math.floor(cores - loadavg()[0]);
+  if (cores < 2 || idle < 1) return 1;
   let days = 365;
   if (opts.at !== undefined && opts.from !== undefined) days = (opts.at - opts.from) / MS.DAY;
   else if (typeof opts.horizon === 'string') {
@@ -78,7 +93,8 @@ function threadCount(groups: readonly JobGroup[], opts: SimulateJobOptions): num
     if (d.ok) days = d.value.y * 365 + d.value.mo * 30 + d.value.w * 7 + d.value.d + d.value.h / 24;
   }
   const runs = groups.reduce((sum, g) => sum + g.weight, 0) * days;
-  return runs >= THREADS_FROM_RUNS ? Math.min(cores, groups.length) : 1;
+  // This thread plus one worker per idle core.
+  return runs >= THREADS_FROM_RUNS ? Math.min(1 + idle, cores, groups.length) : 1;
 }
 
 /** How a threaded simulation went (for tests): threads used, groups the workers simulated. */
@@ -104,10 +120,14 @@ export async function simulatePlanThreaded(
   const threads = threadCount(groups, opts);
   if (report) Object.assign(report, { threads, groups: groups.length, byWorkers: 0 });
   if (threads <= 1) return simulatePlan(plan, opts);
-  // Heaviest first (a stable sort keeps plan order among equals).
-  const order = groups.map((_, i) => i).sort((a, b) => groups[b].weight - groups[a].weight);
+  // By kinds, then heaviest first within (a stable sort keeps plan order among equals).
+  const kinds = groups.map((g) => g.names.map((n) => plan.jobs.get(n)!.kind).join(','));
+  const order = groups
+    .map((_, i) => i)
+    .sort((a, b) => (kinds[a] < kinds[b] ? -1 : kinds[a] > kinds[b] ? 1 : groups[b].weight - groups[a].weight));
   const names = order.map((i) => groups[i].names);
-  const next = new SharedArrayBuffer(4);
+  const next = new SharedArrayBuffer(12);
+  new Int32Array(next).set([0, 0, names.length - 1]);
   const outcomes: (PlanEntry[] | undefined)[] = names.map(() => undefined);
   const input: WorkerInput = { backplanSimulateWorker: true, plan, opts, groups: names, next };
   const workers: Worker[] = [];
@@ -128,7 +148,7 @@ export async function simulatePlanThreaded(
       }),
     );
   }
-  takeGroups(names, new Int32Array(next), plan, opts, (i, entries) => {
+  takeGroups(names, new Int32Array(next), true, plan, opts, (i, entries) => {
     outcomes[i] = entries;
   });
   // Every group done here (the workers started too late to take one): do not wait for their start.
