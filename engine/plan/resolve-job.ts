@@ -63,7 +63,7 @@ function parsed(expr: string, zone: string): ScheduleResult {
   let r = schedules.get(key);
   if (r === undefined) {
     r = parseSchedule(expr, zone);
-    if (schedules.size >= 4096) schedules.clear(); // an editor session types many expressions
+    if (schedules.size >= 512) schedules.clear(); // an editor session types many expressions: bounded
     schedules.set(key, r);
   }
   return r;
