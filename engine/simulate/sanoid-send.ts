@@ -5,7 +5,8 @@
 //   (retention/sanoid.ts). sanoid keeps no replication base: nothing on either side is pinned.
 // - At the send's fires (after the source's run at the same instant: `from` orders a run), the
 //   newest source snapshot (creation order: the smallest type taken last) is sent. The first send
-//   is full (that snapshot only). Later ones are `zfs send -I BASE NEWEST`: every snapshot the
+//   is the oldest source snapshot in full, then `zfs send -I OLDEST NEWEST` (as syncoid does): the
+//   target starts with everything the source holds. Later ones are `zfs send -I BASE NEWEST`: every snapshot the
 //   source holds after BASE arrives, so the target's counts see every type. BASE is the newest
 //   source snapshot the target also holds (drivers: live/replication.ts); the receive needs it
 //   to be the target's newest, so a send fails (nothing received, nothing pruned) when the
@@ -80,7 +81,8 @@ export function replaySanoidSend(input: SanoidSendInput): SanoidSendReplay {
     if (newest === undefined) continue;
     let received: SanoidSnapshot[];
     if (!started) {
-      received = [newest];
+      // The oldest in full, then `-I` to the newest: every snapshot the source holds.
+      received = held.slice();
     } else {
       const there = new Set(target.map((x) => x.name));
       let b = held.length - 1;

@@ -7,7 +7,8 @@
 // Pruned natively on the target, keeping the base shared with the source. With `pruner: sanoid` (its source a
 // `pruner: sanoid` job, whose snapshots sanoid types by name) the incremental is `-I` (every snapshot after the base,
 // so every type reaches the target) and sanoid prunes the target after the send (tool-pruner.ts, `autosnap = no`),
-// keeping no base: `replication-base-at-risk` says when its rules can delete it. Syntax:
+// keeping no base: `replication-base-at-risk` says when its rules can delete it. Its first send is the source's
+// oldest snapshot in full, then `-I` up to the newest (as syncoid does). Syntax:
 // https://openzfs.github.io/openzfs-docs/man/master/8/zfs-send.8.html (`zfs send [-i snapshot] snapshot`, `zfs send -t
 // token`), https://openzfs.github.io/openzfs-docs/man/master/8/zfs-receive.8.html (`zfs receive [-Fhnsuv]
 // filesystem`), https://openzfs.github.io/openzfs-docs/Basic%20Concepts/Operations/Send%20and%20Receive.html
@@ -42,7 +43,7 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
       k.at('from'),
     );
   }
-  k.checkInventoryNames(state.base, state.latest);
+  k.checkInventoryNames(state.base, state.latest, state.oldest);
   if (state.resumeToken !== undefined && !/^[A-Za-z0-9-]+$/.test(state.resumeToken))
     k.err('inventory resume token is malformed');
   if (k.errors.length || !from || !srcHost || !srcDs || !dstHost || !dstDs) return k.result();
@@ -61,6 +62,7 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
 
   let send: string[];
   let recv: string[];
+  let fullFirst: { send: string[]; recv: string[]; name: string } | undefined;
   if (state.resumeToken) {
     send = [zfsSrc, 'send', '-t', state.resumeToken];
     recv = [zfsDst, 'receive', ...recvFlags, dstDs];
@@ -80,9 +82,17 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
       );
       return k.result();
     }
-    send = [zfsSrc, 'send', ...rec, `${srcDs}@${snapName}`];
+    // sanoid: the oldest in full, then `-I` to the newest (as syncoid does), so the target starts
+    // with every snapshot, of every type, that the source holds.
+    const first = bySanoid && state.oldest !== undefined && state.oldest !== snap ? state.oldest : undefined;
+    send = [zfsSrc, 'send', ...rec, `${srcDs}@${first ?? snapName}`];
     recv = [zfsDst, 'receive', ...recvFlags, dstDs];
-    notes.push(
+    if (first !== undefined) {
+      fullFirst = { send, recv, name: first };
+      send = [zfsSrc, 'send', ...rec, '-I', `${srcDs}@${first}`, `${srcDs}@${snapName}`];
+      recv = [zfsDst, 'receive', ...recvFlags, '-F', dstDs];
+      notes.push(`first replication: ${first} in full, then every snapshot after it up to ${snapName} (-I)`);
+    } else notes.push(
       state.targetExists === false
         ? 'first replication: full send into a new dataset'
         : 'no inventory known: shown as a first, full send; with a common snapshot the runner sends incrementally ' +
@@ -94,6 +104,13 @@ export function steps(job: JobModel, plan: PlanModel, ctx: DriverContext): Drive
   const inventory = bySanoid
     ? { type: 'zfs-snapshots' as const, host: dstHost, dataset: dstDs, match: 'autosnap_*', naming: 'sanoid' as const }
     : { type: 'zfs-snapshots' as const, host: dstHost, dataset: dstDs, match: src?.match ?? `${DEFAULT_PREFIX}*` };
+  if (fullFirst) {
+    const what = `send ${srcDs}@${fullFirst.name} to ${dstDs} in full (the oldest)`;
+    k.command('copy', what, { host: srcHost, argv: fullFirst.send }, {
+      pipe: [{ host: dstHost, argv: fullFirst.recv }],
+      inventory,
+    });
+  }
   k.command(
     'copy',
     `send ${srcDs}@${snapName} to ${dstDs}`,

@@ -34,7 +34,10 @@ export async function readSides(job: JobModel, ctx: LiveContext): Promise<Sides>
   const dst = await list(targetInventory, true);
   const there = new Set(dst.copies.map((c) => c.name));
   const state: JobState = { targetExists: !dst.missing };
-  if (src.copies.length) state.latest = src.copies[0].name;
+  if (src.copies.length) {
+    state.latest = src.copies[0].name;
+    state.oldest = src.copies[src.copies.length - 1].name;
+  }
   const base = src.copies.find((c) => there.has(c.name));
   if (base) state.base = base.name;
   return { source, sourceInventory, targetInventory, src, dst, state };

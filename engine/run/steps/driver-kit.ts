@@ -10,6 +10,8 @@ import type { Command, EnvValue, Inventory, Phase, PruneSpec, Step, StepOutput }
 export interface JobState {
   /** Newest copy the job's source holds (a snapshot name), when this run does not make one. */
   latest?: string;
+  /** Oldest copy the job's source holds: a first `pruner: sanoid` send starts from it (as syncoid does). */
+  oldest?: string;
   /** Newest snapshot present on both sides of a replication (zfs/btrfs send base). */
   base?: string;
   /** zfs `receive_resume_token` of the target dataset (an interrupted resumable receive). */

@@ -31,8 +31,10 @@ describe('replaySanoidSend', () => {
       target: keep({ hourly: 10, daily: 10, weekly: 4 }), zone: 'UTC', at: runs(40)[39] });
     expect(r.source).toEqual(replaySanoid(runs(40), src, 'UTC', runs(40)[39]).held);
     expect(new Set(r.target.map((s) => s.type))).toEqual(new Set(['hourly', 'daily', 'weekly']));
-    // The first send is full: only the newest of the first run (its hourly, taken last).
-    expect(r.target.some((s) => s.time === T0 && s.type !== 'hourly')).toBe(false);
+    // The first send: the oldest in full, then -I to the newest, so all the first run took (yearly first).
+    const first = replaySanoidSend({ sourceRuns: runs(1), sendRuns: runs(1), source: src,
+      target: keep({ hourly: 10, daily: 10, weekly: 4 }), zone: 'UTC', at: T0 });
+    expect(first.target.map((s) => s.type)).toEqual(['weekly', 'daily', 'hourly']);
     expect(r.stats.failed).toBe(0);
     expect(r.lost).toBeNull();
   });
@@ -118,6 +120,28 @@ describe('the zfs-send driver with pruner: sanoid', () => {
     expect(prune.inventory).toMatchObject({ dataset: 'backup/data_back', match: 'autosnap_*', naming: 'sanoid' });
   });
 
+  it('the first send is the oldest in full, then -I up to the newest (as syncoid does)', () => {
+    const p = plan({ ...FLEET, jobs: [snaps, back()] });
+    const oldest = 'autosnap_2026-01-01_00:00:00_daily';
+    const latest = 'autosnap_2026-01-01_06:00:00_hourly';
+    const r = DRIVERS['zfs-send'](back(), p, { now: NOW, state: { back: { oldest, latest, targetExists: false } } });
+    expect(r.errors).toEqual([]);
+    const [full, rest] = r.steps as [CommandStep, CommandStep];
+    expect([full.argv, full.pipe![0].argv]).toEqual([
+      ['zfs', 'send', `tank/data@${oldest}`],
+      ['zfs', 'receive', '-s', 'backup/data_back'],
+    ]);
+    expect([rest.argv, rest.pipe![0].argv]).toEqual([
+      ['zfs', 'send', '-I', `tank/data@${oldest}`, `tank/data@${latest}`],
+      ['zfs', 'receive', '-s', '-F', 'backup/data_back'],
+    ]);
+    expect([full.phase, rest.phase]).toEqual(['copy', 'copy']);
+    // One snapshot on the source: one full send.
+    const one = DRIVERS['zfs-send'](back(), p, { now: NOW, state: { back: { oldest: latest, latest, targetExists: false } } });
+    expect((one.steps[0] as CommandStep).argv).toEqual(['zfs', 'send', `tank/data@${latest}`]);
+    expect(one.steps[1].type).toBe('tool-config');
+  });
+
   it('refuses a send from a sanoid source without pruner: sanoid, and one with it from a Backplan source', () => {
     const plain = back({ pruner: undefined, retention: policy(undefined, { keep: { daily: 7 } }) });
     expect(DRIVERS['zfs-send'](plain, plan({ ...FLEET, jobs: [snaps, plain] }), { now: NOW }).errors.join())
@@ -141,9 +165,9 @@ describe('examples/minet-sanoid', () => {
     // The target's prune reads the list after the receive: 60 hourlies (15 days of 6-hourly runs);
     // 61 dailies, the one exactly 60 days old not older than 60 × 1 d.
     expect([count(replica, 'hourly'), count(replica, 'daily')]).toEqual([60, 61]);
-    expect(count(replica, 'weekly')).toBe(10);
-    // February's and March's: January's was taken with the first run, whose full send carried its hourly only.
-    expect(count(replica, 'monthly')).toBe(2);
+    // The first send (oldest in full, then -I) carried the first run's weekly and monthly (January's) too.
+    expect(count(replica, 'weekly')).toBe(11);
+    expect(count(replica, 'monthly')).toBe(3);
     expect([count(snapsJob, 'hourly'), count(snapsJob, 'daily')]).toEqual([9, 8]);
     expect(replica.snapshots[0].name).toBe(snapsJob.snapshots[0].name);
   });
