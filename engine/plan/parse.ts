@@ -74,8 +74,9 @@ export function parsePlan(text: string): ParsedPlan {
     end: err.pos[1],
     message: err.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, ''),
   }));
-  const findings: Finding[] =
-    errors.length > 0 ? syntaxFindings(text, errors, (e) => (FRIENDLY[e.code] ? `${FRIENDLY[e.code]} (${e.message})` : e.message)) : [];
+  const describe = (e: { code: string; message: string }) =>
+    FRIENDLY[e.code] ? `${FRIENDLY[e.code]} (${e.message})` : e.message;
+  const findings: Finding[] = errors.length > 0 ? syntaxFindings(text, errors, describe) : [];
   for (const w of doc.warnings) {
     const [start, end] = w.pos;
     findings.push({ ...syntax(w.message.split('\n')[0], start, end), severity: 'warning' });

@@ -47,7 +47,11 @@ interface Cause {
 const CONTROL = /[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
 /** Turns the library's errors into findings, one per cause, at most MAX_SYNTAX_FINDINGS. */
-export function syntaxFindings(text: string, errors: readonly YamlError[], describe: (e: YamlError) => string): Finding[] {
+export function syntaxFindings(
+  text: string,
+  errors: readonly YamlError[],
+  describe: (e: YamlError) => string,
+): Finding[] {
   const sorted = [...errors].sort((a, b) => a.start - b.start || a.end - b.end);
   const causes = [...binaryCause(text), ...lexicalCauses(text)].sort((a, b) => a.start - b.start);
   const sections = sectionStarts(text);
@@ -66,8 +70,14 @@ export function syntaxFindings(text: string, errors: readonly YamlError[], descr
     }
     close();
     const related: RelatedInfo[] = [];
-    if (c.gaveUp !== undefined) related.push({ message: 'YAML gave up here', range: { start: c.gaveUp, end: c.gaveUp } });
-    group = { finding: syntax(c.message, c.start, c.end, related), absorbed: [], until: c.until, section: sectionOf(sections, c.start) };
+    if (c.gaveUp !== undefined)
+      related.push({ message: 'YAML gave up here', range: { start: c.gaveUp, end: c.gaveUp } });
+    group = {
+      finding: syntax(c.message, c.start, c.end, related),
+      absorbed: [],
+      until: c.until,
+      section: sectionOf(sections, c.start),
+    };
   };
   let ci = 0;
   for (const e of sorted) {
@@ -95,7 +105,9 @@ export function syntaxFindings(text: string, errors: readonly YamlError[], descr
   const shown = out.slice(0, MAX_SYNTAX_FINDINGS - 1);
   const rest = out.length - shown.length;
   const at = out[MAX_SYNTAX_FINDINGS - 1].range;
-  shown.push(syntax(`${rest} more YAML errors from here on are not listed: fix the ones above first`, at.start, at.end, []));
+  shown.push(
+    syntax(`${rest} more YAML errors from here on are not listed: fix the ones above first`, at.start, at.end, []),
+  );
   return shown;
 }
 
@@ -110,7 +122,7 @@ function firstStructural(text: string, e: YamlError, describe: (e: YamlError) =>
     const errorLine = text.slice(lineStart, text.indexOf('\n', lineStart) >>> 0);
     const column = errorLine.length - errorLine.trimStart().length;
     let first: { start: number; indent: number; end: number } | undefined;
-    for (let end = lineStart - 1; end > 0; ) {
+    for (let end = lineStart - 1; end > 0;) {
       const start = text.lastIndexOf('\n', end - 1) + 1;
       const line = text.slice(start, end);
       const indent = line.length - line.trimStart().length;
@@ -122,7 +134,7 @@ function firstStructural(text: string, e: YamlError, describe: (e: YamlError) =>
     if (first) {
       return syntax(
         `this key is indented by ${first.indent} spaces and the keys after it in the same mapping by ${column}: ` +
-          'YAML takes the first key\'s column for the whole mapping; line them up',
+          "YAML takes the first key's column for the whole mapping; line them up",
         first.start,
         first.end,
         [{ message: `the next key, at ${column} spaces: ${e.message}`, range: { start: e.start, end: e.end } }],
@@ -141,11 +153,15 @@ function syntax(message: string, start: number, end: number, related: RelatedInf
 function finish(f: Finding, absorbed: YamlError[]): Finding {
   if (absorbed.length === 0) return f;
   const related = [...(f.related ?? [])];
-  for (const e of absorbed.slice(0, MAX_RELATED)) related.push({ message: `then: ${e.message}`, range: { start: e.start, end: e.end } });
+  for (const e of absorbed.slice(0, MAX_RELATED))
+    related.push({ message: `then: ${e.message}`, range: { start: e.start, end: e.end } });
   const n = absorbed.length;
   return {
     ...f,
-    message: `${f.message} (YAML reports ${n} more error${n === 1 ? '' : 's'} after it that follow${n === 1 ? 's' : ''} from it)`,
+    message:
+      n === 1
+        ? `${f.message} (YAML reports 1 more error after it that follows from it)`
+        : `${f.message} (YAML reports ${n} more errors after it that follow from it)`,
     related,
   };
 }
@@ -192,7 +208,8 @@ function lexicalCauses(text: string): Cause[] {
   let offset = 0;
   for (const token of new Lexer().lex(text)) {
     const type = CST.tokenType(token);
-    if (type === 'flow-map-start' || type === 'flow-seq-start') open.push({ at: offset, char: token, close: OPENS[type]! });
+    if (type === 'flow-map-start' || type === 'flow-seq-start')
+      open.push({ at: offset, char: token, close: OPENS[type]! });
     else if (type === 'flow-map-end' || type === 'flow-seq-end') open.pop();
     else if (type === 'flow-error-end' && open.length > 0) {
       // the lexer read on from here: the cascade ends with this line (and its section, see above)

@@ -43,7 +43,8 @@ describe('yaml-syntax: one finding per cause', () => {
   });
 
   it('an unclosed flow mapping inside a job: at its `{`, the next job untouched', () => {
-    const text = 'jobs:\n  a:\n    kind: restic\n    retention: { keep: { daily: 7 }\n    host: h\n  b:\n    kind: borg\n';
+    const text =
+      'jobs:\n  a:\n    kind: restic\n    retention: { keep: { daily: 7 }\n    host: h\n  b:\n    kind: borg\n';
     const f = run(text);
     expect(f).toHaveLength(1);
     expect(f[0].range.start).toBe(text.indexOf('{ keep'));
