@@ -70,7 +70,12 @@ function parsed(expr: string, zone: string): ScheduleResult {
 }
 
 /** The outside inputs of a job's resolution (see the header); cheap lookups, nothing parsed. */
-function depsOf(plan: PlanModel, job: JobModel, policy: PolicyModel | undefined, effective: EffectiveSchedule): unknown[] {
+function depsOf(
+  plan: PlanModel,
+  job: JobModel,
+  policy: PolicyModel | undefined,
+  effective: EffectiveSchedule,
+): unknown[] {
   const host = job.host === undefined ? undefined : plan.hosts.get(job.host);
   const deps: unknown[] = [policy, host, plan.timezone];
   if (effective.ok) deps.push(effective.owner, effective.expr, effective.zone, effective.via?.join('\0'));

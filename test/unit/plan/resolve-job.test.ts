@@ -15,8 +15,15 @@ storage:
 policies:
   gfs: { keep: { last: 3, daily: 7, within: 2d } }
 jobs:
-  snap: { kind: zfs-snapshot, host: h, dataset: tank/a, storage: pool, schedule: "0 */6 * * *", retention: gfs, rpo: 6h }
-  send: { kind: zfs-send, from: snap, host: h, to: pool, dataset: backup/a, retention: { tiers: [{ every: 1d, until: 1mo }] } }
+  snap:
+    { kind: zfs-snapshot, host: h, dataset: tank/a, storage: pool, schedule: "0 */6 * * *", retention: gfs, rpo: 6h }
+  send:
+    kind: zfs-send
+    from: snap
+    host: h
+    to: pool
+    dataset: backup/a
+    retention: { tiers: [{ every: 1d, until: 1mo }] }
 `;
 
 function model(text = PLAN): PlanModel {
@@ -38,7 +45,8 @@ describe('resolveJob', () => {
     // It follows snap: snap's expression in snap's zone, the same parsed Schedule.
     expect(send.effective.ok && send.effective.owner.name).toBe('snap');
     expect(send.schedule).toBe(r.schedule);
-    expect(send.durations.tiers).toEqual([{ every: expect.objectContaining({ d: 1 }), until: expect.objectContaining({ mo: 1 }) }]);
+    const tier = { every: expect.objectContaining({ d: 1 }), until: expect.objectContaining({ mo: 1 }) };
+    expect(send.durations.tiers).toEqual([tier]);
   });
 
   it('answers from the cache for the same job object while what it reads is unchanged', () => {

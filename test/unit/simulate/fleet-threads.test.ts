@@ -51,7 +51,8 @@ async function both(text: string, opts: SimulatePlanOptions, threads: number): P
 
 describe('simulate on worker threads', () => {
   it('gives the single thread result on the 200-job fleet over a year', async () => {
-    const fleet = execFileSync(process.execPath, [join(ROOT, 'bench/simulate-fleet.mjs'), '--print'], { encoding: 'utf8' });
+    const print = [join(ROOT, 'bench/simulate-fleet.mjs'), '--print'];
+    const fleet = execFileSync(process.execPath, print, { encoding: 'utf8' });
     const report = await both(fleet, { from: Date.parse('2026-01-01T00:00:00Z'), horizon: '1y' }, 2);
     expect(report.threads).toBe(2);
     expect(report.groups).toBe(160); // 40 snapshot+send pairs, 120 jobs alone
