@@ -32,7 +32,10 @@ import {
 } from '../engine/simulate/simulate-job';
 import { MS, parseDuration } from '../engine/time/duration';
 
-/** Below this many runs in all (estimated), one thread is faster than waiting for a worker. */
+/**
+ * Runs (estimated, in all) per worker: below this many one thread is faster than waiting for a
+ * worker, and each worker costs its own warm-up, so a thread is added per this many runs.
+ */
 export const THREADS_FROM_RUNS = 100_000;
 
 interface WorkerInput {
@@ -78,14 +81,20 @@ export function runSimulateWorker(): void {
   port.postMessage({ done: true } satisfies WorkerMessage);
 }
 
-/** How many threads to use: BACKPLAN_SIMULATE_THREADS, else one per core for a large fleet. */
+/**
+ * Threads for `runs` runs in `groups` groups on `cores` cores at load average `load`: this thread
+ * plus one worker per idle core and per THREADS_FROM_RUNS runs.
+ */
+export function threadsFor(runs: number, groups: number, cores: number, load: number): number {
+  const idle = Math.floor(cores - load);
+  if (groups < 2 || cores < 2 || idle < 1) return 1;
+  return Math.max(1, Math.min(1 + idle, cores, groups, 1 + Math.floor(runs / THREADS_FROM_RUNS)));
+}
+
+/** How many threads to use: BACKPLAN_SIMULATE_THREADS, else threadsFor this machine now. */
 function threadCount(groups: readonly JobGroup[], opts: SimulateJobOptions): number {
   const asked = Number.parseInt(process.env.BACKPLAN_SIMULATE_THREADS ?? '', 10);
   if (Number.isFinite(asked) && asked >= 1) return Math.min(asked, groups.length);
-  if (groups.length < 2) return 1;
-  const cores = availableParallelism();
-  const idle = Math.floor(cores - loadavg()[0]);
-  if (cores < 2 || idle < 1) return 1;
   let days = 365;
   if (opts.at !== undefined && opts.from !== undefined) days = (opts.at - opts.from) / MS.DAY;
   else if (typeof opts.horizon === 'string') {
@@ -93,8 +102,7 @@ function threadCount(groups: readonly JobGroup[], opts: SimulateJobOptions): num
     if (d.ok) days = d.value.y * 365 + d.value.mo * 30 + d.value.w * 7 + d.value.d + d.value.h / 24;
   }
   const runs = groups.reduce((sum, g) => sum + g.weight, 0) * days;
-  // This thread plus one worker per idle core.
-  return runs >= THREADS_FROM_RUNS ? Math.min(1 + idle, cores, groups.length) : 1;
+  return threadsFor(runs, groups.length, availableParallelism(), loadavg()[0]);
 }
 
 /** How a threaded simulation went (for tests): threads used, groups the workers simulated. */

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulatePlanThreaded, type ThreadsReport } from '../../../cli/simulate-threads';
+import { simulatePlanThreaded, threadsFor, type ThreadsReport } from '../../../cli/simulate-threads';
 import { buildModel } from '../../../engine/plan/build-model';
 import { parsePlan } from '../../../engine/plan/parse';
 import { simulatePlan, type SimulatePlanOptions } from '../../../engine/simulate/simulate-job';
@@ -66,4 +66,17 @@ describe('simulate on worker threads', () => {
       expect(report.groups, file).toBeGreaterThan(0);
     }
   }, 180_000);
+});
+
+describe('how many threads', () => {
+  it('uses a worker per idle core and per 100,000 runs, none on a busy machine or a small fleet', () => {
+    expect(threadsFor(182_500, 160, 2, 0.3)).toBe(2); // this fleet over a year, an idle second core
+    expect(threadsFor(182_500, 160, 2, 1.2)).toBe(1); // no core idle
+    expect(threadsFor(182_500, 160, 8, 0)).toBe(2); // a year of this fleet is worth one worker
+    expect(threadsFor(1_825_000, 160, 8, 0)).toBe(8); // ten years: one per core
+    expect(threadsFor(1_825_000, 160, 8, 5.5)).toBe(3); // two cores idle
+    expect(threadsFor(60_000, 160, 8, 0)).toBe(1); // too small to wait for a worker
+    expect(threadsFor(1_825_000, 1, 8, 0)).toBe(1); // one group
+    expect(threadsFor(1_825_000, 160, 1, 0)).toBe(1); // one core
+  });
 });
