@@ -16,7 +16,18 @@ import { EnvError, remoteEnvWrapper, resolveEnv } from './env';
 import type { ExecEnv } from './exec-env';
 import { checkGuard } from './guard';
 import { FsError, fsFor, type HostFs, type OutputWriter } from './files';
-import { DEFAULT_STALL_MS, describeExit, exitOk, spawnArgv, Watchdog, type Exit, type Spawned, type StepTimeout } from './process';
+import {
+  DEFAULT_STALL_MS,
+  describeExit,
+  exitOk,
+  KILL_GRACE_MS,
+  spawnArgv,
+  Watchdog,
+  type Exit,
+  type Spawned,
+  type StepTimeout,
+} from './process';
+import { inOwnGroup, killFarGroup } from './remote-group';
 import { initHint, saysNoRepository } from './missing-repo';
 import { duplicityFileTarget, listFiles, syncRemoteTarget, syncWritten } from './durable-target';
 import { duplicityHint } from './duplicity-hints';
@@ -56,6 +67,8 @@ interface Stage {
   cmd: Command;
   spawned: Spawned;
   header?: Buffer;
+  /** A remote command's process group on its host, once its wrapper said it (remote-group.ts). */
+  farGroup?: number;
 }
 
 /** Spawn every command of a pipeline (stdin of stage i+1 = stdout of stage i). */
@@ -81,20 +94,23 @@ async function spawnStages(
       spawnEnv = Object.keys(env).length ? { ...process.env, ...env } : undefined;
     } else if (Object.keys(env).length) {
       const w = remoteEnvWrapper(env, cmd.argv);
-      argv = x.hosts.argv(cmd.host, w.argv);
+      argv = x.hosts.argv(cmd.host, inOwnGroup(w.argv));
       header = w.header;
     } else {
-      argv = x.hosts.argv(cmd.host, cmd.argv);
+      argv = x.hosts.argv(cmd.host, inOwnGroup(cmd.argv));
     }
     const hasInput = i > 0 || firstHasInput;
-    const spawned = spawnArgv(argv, {
+    const remote = !x.hosts.isLocal(cmd.host);
+    const stage: Stage = { cmd, spawned: undefined as unknown as Spawned, header };
+    stage.spawned = spawnArgv(argv, {
       env: spawnEnv,
       stdin: hasInput || header ? 'pipe' : 'ignore',
       stdout: i < cmds.length - 1 || lastHasSink ? 'pipe' : 'ignore',
       signal: x.signal,
       onActivity,
+      ...(remote ? { onRemoteGroup: (pgid: number) => void (stage.farGroup = pgid) } : {}),
     });
-    stages.push({ cmd, spawned, header });
+    stages.push(stage);
   });
   return stages;
 }
@@ -166,17 +182,31 @@ async function runPipeline(
   // 2 a stream error, 3 a stage we stopped because something else failed.
   const failures: { rank: number; message: string }[] = [];
   let stopping = false;
+  // Remote commands are stopped on their host too (remote-group.ts): awaited before the step ends.
+  const farKills: Promise<void>[] = [];
+  const ended = new Set<Stage>();
+  const grace = Math.min(KILL_GRACE_MS, Math.max(1_000, limits.stallMs));
   const fail = (msg: string, rank = 2) => {
     failures.push({ rank, message: msg });
     if (stopping) return;
     stopping = true;
     for (const s of stages) s.spawned.killGroup('SIGTERM');
+    for (const s of stages) {
+      if (s.farGroup === undefined || ended.has(s)) continue;
+      farKills.push(
+        killFarGroup(x.hosts, s.cmd.host, s.farGroup, grace).then((problem) => {
+          if (problem) failures.push({ rank: 4, message: problem });
+        }),
+      );
+    }
     source?.destroy();
   };
   for (const s of stages) dog.watch(s.spawned);
   const names = cmds.map((c) => `${c.host === 'local' ? '' : `[${c.host}] `}${c.argv[0]}`).join(' | ');
+  const farHosts = [...new Set(cmds.filter((c) => !x.hosts.isLocal(c.host)).map((c) => c.host))];
+  const where = farHosts.length ? `, here and on ${farHosts.join(', ')}` : '';
   onStop = (reason) =>
-    fail(`${names || 'the step'} stopped: ${reason}; SIGTERM, then SIGKILL, to its process group(s)`, -2);
+    fail(`${names || 'the step'} stopped: ${reason}; SIGTERM, then SIGKILL, to its process group(s)${where}`, -2);
   if (x.signal?.aborted) fail('interrupted (the run was stopped)', -1);
   x.signal?.addEventListener('abort', () => fail('interrupted (the run was stopped)', -1), { once: true });
   const waits: Promise<unknown>[] = [];
@@ -203,6 +233,8 @@ async function runPipeline(
   }
   const exits: Promise<Exit>[] = stages.map((s) =>
     s.spawned.done.then((e) => {
+      // Ended by itself: its far side is done too (a stage stopped by us is still stopped there).
+      if (exitOk(e)) ended.add(s);
       if (!exitOk(e))
         fail(
           `${s.cmd.host === 'local' ? '' : `[${s.cmd.host}] `}${describeExit(s.cmd.argv[0], e)}`,
@@ -240,6 +272,7 @@ async function runPipeline(
   for (const s of stages) s.spawned.child.stdout?.on('data', touch);
   await Promise.all([...exits, ...waits]);
   await dog.dispose();
+  await Promise.all(farKills);
   if (dog.stopped)
     return { ok: false, message: failures.sort((a, b) => a.rank - b.rank)[0].message, stopped: dog.stopped };
   if (x.signal?.aborted) return { ok: false, message: 'interrupted (the run was stopped)' };

@@ -9,6 +9,7 @@
 // read-only makes restic retry for many minutes, each retry printed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { PGID_LINE } from './remote-group';
 
 export interface Spawned {
   child: ChildProcess;
@@ -40,6 +41,11 @@ export interface SpawnOptions {
   cwd?: string;
   /** Called on every chunk of stderr (a watchdog's sign of life: Watchdog.output). */
   onActivity?(chunk: string): void;
+  /**
+   * The command runs under remote-group.ts GROUP_WRAPPER: its first stderr line gives the far
+   * process group's id, passed here and left out of what the command said.
+   */
+  onRemoteGroup?(pgid: number): void;
 }
 
 export function spawnArgv(argv: readonly string[], opts: SpawnOptions): Spawned {
@@ -76,7 +82,21 @@ export function spawnArgv(argv: readonly string[], opts: SpawnOptions): Spawned 
   let stderr = '';
   let spawnError: string | undefined;
   child.stderr?.setEncoding('utf8');
+  // Until the wrapper's first line is read (only with onRemoteGroup): held back.
+  let head: string | undefined = opts.onRemoteGroup ? '' : undefined;
   child.stderr?.on('data', (d: string) => {
+    if (head !== undefined) {
+      head += d;
+      const m = PGID_LINE.exec(head);
+      if (m) {
+        opts.onRemoteGroup!(Number(m[1]));
+        d = head.slice(m[0].length);
+      } else if (head.includes('\n') || head.length > 64 || !'backplan-remote-pgid '.startsWith(head.slice(0, 21))) {
+        d = head;
+      } else return;
+      head = undefined;
+      if (d === '') return;
+    }
     opts.onActivity?.(d);
     stderr += d;
     if (stderr.length > 2 * STDERR_TAIL) stderr = stderr.slice(-STDERR_TAIL);
@@ -92,6 +112,7 @@ export function spawnArgv(argv: readonly string[], opts: SpawnOptions): Spawned 
     });
     child.on('close', (code, signal) => {
       exited = true;
+      if (head) stderr += head;
       opts.signal?.removeEventListener('abort', onAbort);
       resolve({ code, signal, stderr: stderr.slice(-STDERR_TAIL), spawnError });
     });
