@@ -4,7 +4,8 @@
 // it applies the same protections, and the run's rule "only after this run's backup succeeded"
 // (SPEC §8.2) is replaced by "only copies that are whole" (final names only) and "never the
 // newest". A dry run reads the inventory and changes nothing (no state directory, no lock).
-// Jobs their own tool prunes (restic, borg) go through prune/tool-prune.ts.
+// Jobs their own tool prunes (restic, borg) go through prune/tool-prune.ts; jobs whose tool takes
+// and prunes the snapshots (sanoid, btrbk) through prune/own-tool-prune.ts.
 import { fsFor, type HostFs } from '../exec/files';
 import { Hosts } from '../exec/hosts';
 import {
@@ -20,6 +21,7 @@ import {
 } from '../prune/copies';
 import { protectReplicationBases } from '../prune/replication-base';
 import { pruneWithTool } from '../prune/tool-prune';
+import { pruneByOwnTool } from '../prune/own-tool-prune';
 import { isSnapshotInventory, snapshotPath } from '../inventory/index';
 import type { PruneStep } from '../steps/step';
 import { removeHooks } from './run-plan';
@@ -40,12 +42,10 @@ export async function pruneJob(opts: PruneJobOptions): Promise<PruneJobReport> {
       return pruneWithTool(opts, steps, () =>
         openSession('prune', opts.plan, opts.planPath, opts.job, opts.stateDir, opts),
       );
-    // sanoid, btrbk: the tool prunes as part of each run of the job (drivers/tool-pruner.ts).
-    const tool = steps.find((s) => s.type === 'command' && s.prunedBy !== undefined);
-    if (tool?.type === 'command' && tool.prunedBy)
-      throw new JobOpError(
-        `job ${opts.job} is pruned by ${tool.prunedBy.engine} itself, in each \`backplan run\` of the job; ` +
-          '`backplan prune` for it is not implemented yet',
+    // sanoid, btrbk: the tool's own prune, with the job's configuration (own-tool-prune.ts).
+    if (steps.some((s) => s.type === 'command' && s.prunedBy !== undefined))
+      return pruneByOwnTool(opts, steps, () =>
+        openSession('prune', opts.plan, opts.planPath, opts.job, opts.stateDir, opts),
       );
     const cmd = steps.find((s) => s.phase === 'prune');
     throw new JobOpError(
