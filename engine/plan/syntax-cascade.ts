@@ -199,8 +199,8 @@ const OPENS: Partial<Record<string, string>> = { 'flow-map-start': '}', 'flow-se
 /**
  * Brackets never closed and quotes never closed, from the yaml library's lexer. A bracket closed
  * only because the lexer gave up (`flow-error-end`: a line indented too little) or by the end of
- * the text is unclosed: its cascade runs to the line where the lexer gave up, or to the end of the
- * text. A quote left open runs to where the lexer ended the scalar.
+ * the text is unclosed: its cascade is the error where the lexer gave up, or the rest of the text.
+ * A quote left open runs to where the lexer ended the scalar.
  */
 function lexicalCauses(text: string): Cause[] {
   const causes: Cause[] = [];
@@ -212,9 +212,9 @@ function lexicalCauses(text: string): Cause[] {
       open.push({ at: offset, char: token, close: OPENS[type]! });
     else if (type === 'flow-map-end' || type === 'flow-seq-end') open.pop();
     else if (type === 'flow-error-end' && open.length > 0) {
-      // the lexer read on from here: the cascade ends with this line (and its section, see above)
-      const lineEnd = text.indexOf('\n', offset);
-      causes.push(unclosed(open[0], offset, lineEnd < 0 ? text.length : lineEnd));
+      // the lexer read on from here: the cascade is the error where it gave up (and its section, see
+      // above); a bracket opened after it is a cause of its own
+      causes.push(unclosed(open[0], offset, offset + 1));
       open.length = 0;
     } else if ((type === 'double-quoted-scalar' || type === 'single-quoted-scalar') && !quoteClosed(token)) {
       causes.push({

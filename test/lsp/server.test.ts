@@ -111,18 +111,19 @@ describe('diagnostics', () => {
     expect(sk.message).toContain("did you mean 'schedule'?");
   });
 
-  it('yaml-syntax at the error, one per error', async () => {
+  it('yaml-syntax at the cause, one per error', async () => {
     const { diagnostics } = await openText('version: 1\njobs:\n  a: [1, 2\n  b: {\n');
     const syntax = diagnostics.filter((d) => d.code === 'yaml-syntax');
-    // two unclosed brackets, two diagnostics: the `[` of line 2 is found open where `b:` starts,
-    // the `{` of line 3 at the end of the text
-    const at = (line: number, character: number) => ({ start: { line, character }, end: { line, character } });
+    // two unclosed brackets, two diagnostics, each at its bracket: YAML finds the `[` of line 2
+    // open where `b:` starts, the `{` of line 3 at the end of the text (related information)
+    const at = (line: number, character: number) => ({ start: { line, character }, end: { line, character: character + 1 } });
     expect(syntax.map((d) => ({ range: d.range, severity: d.severity }))).toEqual([
-      { range: { ...at(3, 2), end: { line: 3, character: 3 } }, severity: 1 },
-      { range: at(4, 0), severity: 1 },
+      { range: at(2, 5), severity: 1 },
+      { range: at(3, 5), severity: 1 },
     ]);
-    expect(syntax[0].message).toMatch(/Flow sequence .* end with a \]$/);
-    expect(syntax[1].message).toMatch(/Flow map .* end with a \}$/);
+    expect(syntax[0].message).toMatch(/^this .\[. is never closed/);
+    expect(syntax[1].message).toMatch(/^this .\{. is never closed/);
+    expect(syntax[0].relatedInformation?.[0].location.range.start).toEqual({ line: 3, character: 2 });
   });
 
   it('unused: a hint tagged unnecessary; coverage: related information', async () => {

@@ -102,6 +102,12 @@ describe('yaml-syntax: one finding per cause', () => {
     expect(f.map((x) => text.slice(x.range.start, x.range.start + 1))).toEqual(['{', '[']);
   });
 
+  it('a bracket opened on the line where YAML gave up on another is a cause of its own', () => {
+    const text = 'version: 1\njobs:\n  a: [1, 2\n  b: {\n';
+    const f = run(text);
+    expect(f.map((x) => x.range.start)).toEqual([text.indexOf('['), text.indexOf('{')]);
+  });
+
   it(`never more than ${MAX_SYNTAX_FINDINGS} findings; the last one counts the rest`, () => {
     const text = 'jobs:\n' + Array.from({ length: 300 }, (_, i) => `  j${i}:\n    kind: x\n    kind: y\n`).join('');
     const f = run(text);
