@@ -106,7 +106,7 @@ export function project(plan: PlanModel, jobName: string, now: number, maxFires:
     const gaps = runs.slice(1).map((t, i) => t - runs[i]).sort((a, b) => a - b);
     const interval = gaps.length > 0 ? Math.max(MS.MINUTE, gaps[Math.floor(gaps.length / 2)]) : MS.DAY;
     const policy = jobPolicy(plan, job)!;
-    const horizon = defaultHorizon(engineIdFor(job.kind, policy), policy, interval, baseReach(plan, job, from));
+    const horizon = defaultHorizon(engineIdFor(job.kind, policy, job.raw.pruner), policy, interval, baseReach(plan, job, from));
     const wanted = Math.ceil(horizon / interval);
     let at = from + horizon;
     let capped: Projection['capped'];

@@ -103,7 +103,7 @@ export function summary(a: Analysis, section: RefSection, name: string): string 
       const p = plan.policies.get(name);
       if (!p) return undefined;
       const users = [...plan.jobs.values()].filter((j) => j.retention === name);
-      const engine = users.length > 0 ? engineIdFor(users[0].kind, p) : 'native';
+      const engine = users.length > 0 ? engineIdFor(users[0].kind, p, users[0].raw.pruner) : 'native';
       const rules = policyRules(engine, p).map((r) => r.label);
       if (p.min !== undefined) rules.push(`min ${p.min}`);
       return [`**policy** ${code(name)} — ${rules.length > 0 ? rules.join(' · ') : 'keeps everything'}`, '', `Used by: ${list(users.map((u) => u.name))}.`].join('\n');
@@ -126,7 +126,7 @@ export function summary(a: Analysis, section: RefSection, name: string): string 
       }
       const policy = jobPolicy(plan, j);
       if (policy) {
-        const engine = engineIdFor(j.kind, policy);
+        const engine = engineIdFor(j.kind, policy, j.raw.pruner);
         const rules = policyRules(engine, policy).map((r) => r.label).join(' · ');
         lines.push('', `Retention ${typeof j.retention === 'string' ? code(j.retention) : '(inline)'}: ${rules || 'keeps everything'} — pruned by ${engine}`);
       } else if (info) lines.push('', `Pruned by ${info.engine}`);
