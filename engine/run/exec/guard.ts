@@ -101,7 +101,11 @@ export async function runTool(
     const dog = new Watchdog(limits, (reason) => {
       error ??= `${cmd.argv[0]} stopped: ${reason}; SIGTERM, then SIGKILL, to its process group`;
     });
-    dog.watch({ child, done: Promise.resolve({ code: null, signal: null, stderr: '' }), killGroup });
+    // After a stop, pipes something out of reach still holds are let go (Spawned.release).
+    const release = () => {
+      if (exited) for (const st of [child.stdin, child.stdout, child.stderr]) st?.destroy();
+    };
+    dog.watch({ child, done: Promise.resolve({ code: null, signal: null, stderr: '' }), killGroup, release });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;

@@ -20,6 +20,12 @@ export interface Spawned {
    * `evenAfterExit` (what it started may live on in its group, whose id is not reused while so).
    */
   killGroup(sig: NodeJS.Signals, evenAfterExit?: boolean): void;
+  /**
+   * Once the child has exited: stop waiting for its pipes to close. A process it started in a
+   * session of its own (out of reach of killGroup), or an ssh ControlMaster serving a command
+   * still running on the far host, may hold them open for good.
+   */
+  release(): void;
 }
 
 export interface Exit {
@@ -117,8 +123,15 @@ export function spawnArgv(argv: readonly string[], opts: SpawnOptions): Spawned 
       resolve({ code, signal, stderr: stderr.slice(-STDERR_TAIL), spawnError });
     });
   });
-  return { child, done, killGroup };
+  const release = () => {
+    if (!exited) return;
+    for (const st of [child.stdin, child.stdout, child.stderr]) st?.destroy();
+  };
+  return { child, done, killGroup, release };
 }
+
+/** After the SIGKILL of a stopped step, how long its pipes may stay open before they are let go. */
+export const RELEASE_AFTER_KILL_MS = 2_000;
 
 /** Time between SIGTERM and SIGKILL of a step that is stopped. */
 export const KILL_GRACE_MS = 10_000;
@@ -272,6 +285,10 @@ export class Watchdog {
     // that ignores SIGTERM) is still in their groups.
     this.killTimer = setTimeout(() => {
       for (const p of this.procs) p.killGroup('SIGKILL', true);
+      // What still holds a stopped program's pipes after that is out of our reach: stop waiting.
+      setTimeout(() => {
+        for (const p of this.procs) p.release();
+      }, RELEASE_AFTER_KILL_MS).unref();
     }, Math.min(KILL_GRACE_MS, Math.max(1_000, this.limits.stallMs)));
     this.killTimer.unref();
   }
