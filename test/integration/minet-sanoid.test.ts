@@ -81,7 +81,8 @@ describe.skipIf(!ok)('the MiNET example with sanoid on both sides, run on zfs-fu
       expect(z!.held(DST), `${DST} ${when}`).toEqual(byTime(replay.target));
       expect(replay.stats.failed).toBe(0);
       if (i === 0) {
-        // The first send is full; the later ones `-I` (checked by the sets), and sanoid prunes `_back` alone.
+        // The first send is the oldest in full, then `-I`; the later ones `-I` (checked by the sets), and sanoid
+        // prunes `_back` alone.
         const steps = r.journal.filter((l) => l.type === 'step-start').map((l) => String(l.display));
         expect(steps.some((s) => s.includes(`sanoid --configdir /var/lib/backplan/sanoid/${REPLICA} `) &&
           !s.includes('--take-snapshots') && s.includes('--prune-snapshots')), steps.join('\n')).toBe(true);

@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(!ok)('backplan prune of a pruner: sanoid job', () => {
-  it('--dry-run shows the sanoid engine\'s removals; prune runs sanoid --prune-snapshots, leaves its keep', async () => {
+  it('--dry-run: the sanoid engine\'s removals; prune runs sanoid --prune-snapshots, leaves its keep', async () => {
     const file = join(z!.work, 'p.backplan.yaml');
     const state = join(z!.work, 'state');
     writeFileSync(file, plan('{ hourly: 24, daily: 7 }'));
