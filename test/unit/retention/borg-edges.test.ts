@@ -65,6 +65,7 @@ describe('borg unsupported and prune arguments', () => {
   it('asks for a rule only when nothing else is wrong, and takes a blank within as none', () => {
     expect(borgEngine.unsupported(policy(undefined, { expiry: '1d' })).map((x) => x.key)).toEqual([['expiry']]);
     expect(borgEngine.unsupported(policy({ within: ' ' } as KeepModel)).map((x) => x.key)).toEqual([['keep']]);
+    expect(borgEngine.unsupported(policy({ last: 1, tags: [] } as unknown as KeepModel))).toEqual([]);
     expect(borgEngine.unsupported(policy({ within: '' } as KeepModel)).map((x) => x.key)).toEqual([['keep']]);
   });
 
@@ -112,18 +113,18 @@ describe('borg periods', () => {
     monthly: (iso) => iso.slice(0, 7),
     yearly: (iso) => iso.slice(0, 4),
   };
-  const steps: Record<PeriodRule, [number, number]> = {
-    secondly: [7_000, 3_000], // 7 s steps over almost 6 hours
-    hourly: [37 * 60_000, 3_000],
-    daily: [5 * 3_600_000, 3_000],
-    weekly: [7 * 86_400_000, 6_000], // over a century: week keys must not repeat 100 years apart
-    monthly: [7 * 86_400_000, 3_000],
-    yearly: [17 * 86_400_000, 3_000],
-  };
+  const samples: [PeriodRule, number, number][] = [
+    ['secondly', 7_000, 6_000], // 7 s steps over almost 12 hours
+    ['secondly', 690_000, 3_100], // 690 s steps over 24 days: 3,000 steps are 24 days less an hour
+    ['hourly', 37 * 60_000, 3_000],
+    ['daily', 5 * 3_600_000, 3_000],
+    ['weekly', 7 * 86_400_000, 6_000], // over a century: week keys must not repeat 100 years apart
+    ['monthly', 7 * 86_400_000, 3_000],
+    ['yearly', 17 * 86_400_000, 3_000],
+  ];
 
-  for (const rule of Object.keys(fields) as PeriodRule[]) {
-    it(`gives one ${rule} key per ${rule} period`, () => {
-      const [step, count] = steps[rule];
+  for (const [rule, step, count] of samples) {
+    it(`gives one ${rule} key per ${rule} period (steps of ${step / 1000} s)`, () => {
       const keyOf = new Map<string, number>();
       const periodOf = new Map<number, string>();
       for (let i = 0; i < count; i++) {
