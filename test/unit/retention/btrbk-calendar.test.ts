@@ -45,6 +45,13 @@ describe('btrbk months and years start on the first preserve_day_of_week', () =>
     ]);
   });
 
+  it('moves a day before February\'s first sunday back to January, not to the year before', () => {
+    // Sat Feb 3 2024: the first sunday of February is the 4th
+    expect(reasons(list('2024-02-03T10:00:00'), { counts: { m: 'all' } }, NOW)).toEqual([
+      '2024-02-03T10:00:00 preserve monthly: first weekly of month, 2 months ago',
+    ]);
+  });
+
   it('counts years the same way: a January day before the first sunday is in the year before', () => {
     // the first monthly of each year: Jan 6 for 2023's year, Jan 7 for 2024's
     expect(reasons(snaps, { counts: { y: 'all' } }, NOW)).toEqual([

@@ -18,6 +18,7 @@ describe('engine choice', () => {
   it('gives a btrfs-send job btrbk target rules only with pruner: btrbk', () => {
     expect(engineFor('btrfs-send')).toBe(getEngine(engineIdFor('btrfs-send')));
     expect(engineFor('btrfs-send', undefined, {}, 'btrbk').release).toMatch(/target_preserve/);
+    expect(engineFor('btrfs-snapshot', undefined, {}, 'btrbk').release).not.toMatch(/target_preserve/);
   });
 
   it('takes keep keys left empty as unused beside an expiry', () => {
