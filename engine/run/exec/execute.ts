@@ -27,7 +27,8 @@ import {
   type Spawned,
   type StepTimeout,
 } from './process';
-import { inOwnGroup, killFarGroup } from './remote-group';
+import { killFarGroup } from './far-kill';
+import { inOwnGroup } from './remote-group';
 import { initHint, saysNoRepository } from './missing-repo';
 import { duplicityFileTarget, listFiles, syncRemoteTarget, syncWritten } from './durable-target';
 import { duplicityHint } from './duplicity-hints';
