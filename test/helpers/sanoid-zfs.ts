@@ -146,3 +146,25 @@ export async function startSanoidZfs(prefix: string): Promise<SanoidZfs> {
 /** Names and times only, oldest first (then by name). */
 export const byTime = <T extends { name: string; time: number }>(xs: readonly T[]) =>
   xs.map((x) => ({ name: x.name, time: x.time })).sort((a, b) => a.time - b.time || a.name.localeCompare(b.name));
+
+/**
+ * The plan of one 6-hourly zfs-snapshot job on this machine, pruned by sanoid (or by Backplan when
+ * `pruner` is false) with `keep` written as given (a YAML flow mapping).
+ */
+export function sanoidJobPlan(job: string, dataset: string, keep: string, pruner = true): string {
+  return [
+    'version: 1',
+    'timezone: UTC',
+    'hosts:',
+    '  local: { address: 127.0.0.1 }',
+    'jobs:',
+    `  ${job}:`,
+    '    kind: zfs-snapshot',
+    '    host: local',
+    `    dataset: ${dataset}`,
+    '    schedule: "0 */6 * * *"',
+    ...(pruner ? ['    pruner: sanoid'] : []),
+    `    retention: { keep: ${keep} }`,
+    '',
+  ].join('\n');
+}

@@ -15,7 +15,7 @@ import { btrfsAt, btrfsAvailable, sh, unmountAll } from '../helpers/btrfs';
 import { backplanAt as btrbkBackplanAt } from '../helpers/btrbk';
 import { ensureBuilt } from '../helpers/cli';
 import { requireRoot, requireTools } from '../helpers/integration';
-import { startSanoidZfs, type SanoidZfs } from '../helpers/sanoid-zfs';
+import { sanoidJobPlan, startSanoidZfs, type SanoidZfs } from '../helpers/sanoid-zfs';
 
 const ok = requireTools('sanoid', 'zfs', 'zpool', 'zfs-fuse', 'faketime') && requireRoot('zfs-fuse pools');
 const H = 3_600_000;
@@ -24,23 +24,7 @@ let z: SanoidZfs | undefined;
 let JOB = '';
 let DS = '';
 
-function plan(keep: string): string {
-  return [
-    'version: 1',
-    'timezone: UTC',
-    'hosts:',
-    '  local: { address: 127.0.0.1 }',
-    'jobs:',
-    `  ${JOB}:`,
-    '    kind: zfs-snapshot',
-    '    host: local',
-    `    dataset: ${DS}`,
-    '    schedule: "0 */6 * * *"',
-    '    pruner: sanoid',
-    `    retention: { keep: ${keep} }`,
-    '',
-  ].join('\n');
-}
+const plan = (keep: string): string => sanoidJobPlan(JOB, DS, keep);
 
 beforeAll(async () => {
   if (!ok) return;

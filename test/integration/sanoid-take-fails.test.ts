@@ -10,7 +10,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireRoot, requireTools } from '../helpers/integration';
-import { startSanoidZfs, type SanoidZfs } from '../helpers/sanoid-zfs';
+import { sanoidJobPlan, startSanoidZfs, type SanoidZfs } from '../helpers/sanoid-zfs';
 
 const ok = requireTools('sanoid', 'zfs', 'zpool', 'zfs-fuse', 'faketime') && requireRoot('zfs-fuse pools');
 const AT = Date.UTC(2026, 2, 2, 6, 0, 0);
@@ -19,24 +19,8 @@ let z: SanoidZfs | undefined;
 let LONG = '';
 let SHORT = '';
 const jobs: string[] = [];
+const KEEP = '{ hourly: 4, daily: 7 }';
 
-function plan(job: string, dataset: string): string {
-  return [
-    'version: 1',
-    'timezone: UTC',
-    'hosts:',
-    '  local: { address: 127.0.0.1 }',
-    'jobs:',
-    `  ${job}:`,
-    '    kind: zfs-snapshot',
-    '    host: local',
-    `    dataset: ${dataset}`,
-    '    schedule: "0 */6 * * *"',
-    '    pruner: sanoid',
-    '    retention: { keep: { hourly: 4, daily: 7 } }',
-    '',
-  ].join('\n');
-}
 
 beforeAll(async () => {
   if (!ok) return;
@@ -46,8 +30,8 @@ beforeAll(async () => {
   SHORT = `${z.pool}/short`;
   for (const ds of [LONG, SHORT]) expect(spawnSync('zfs', ['create', ds]).status).toBe(0);
   jobs.push(`long-${z.pool}`, `short-${z.pool}`);
-  writeFileSync(join(z.work, 'long.backplan.yaml'), plan(jobs[0], LONG));
-  writeFileSync(join(z.work, 'short.backplan.yaml'), plan(jobs[1], SHORT));
+  writeFileSync(join(z.work, 'long.backplan.yaml'), sanoidJobPlan(jobs[0], LONG, KEEP));
+  writeFileSync(join(z.work, 'short.backplan.yaml'), sanoidJobPlan(jobs[1], SHORT, KEEP));
 }, 60_000);
 
 afterAll(async () => {

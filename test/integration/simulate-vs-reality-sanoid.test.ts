@@ -15,7 +15,7 @@ import type { PolicyModel } from '../../engine/plan/model';
 import { replaySanoid } from '../../engine/retention/sanoid';
 import { cliAt } from '../helpers/faketime';
 import { requireRoot, requireTools } from '../helpers/integration';
-import { byTime as sorted, startSanoidZfs, type SanoidZfs } from '../helpers/sanoid-zfs';
+import { byTime as sorted, sanoidJobPlan, startSanoidZfs, type SanoidZfs } from '../helpers/sanoid-zfs';
 
 const ok = requireTools('sanoid', 'zfs', 'zpool', 'zfs-fuse', 'faketime') && requireRoot('zfs-fuse pools');
 const H = 3_600_000;
@@ -32,23 +32,7 @@ let DS = '';
 let JOB = '';
 let TOOL_DIR = '';
 
-function plan(pruner: boolean): string {
-  return [
-    'version: 1',
-    'timezone: UTC',
-    'hosts:',
-    '  local: { address: 127.0.0.1 }',
-    'jobs:',
-    `  ${JOB}:`,
-    '    kind: zfs-snapshot',
-    '    host: local',
-    `    dataset: ${DS}`,
-    '    schedule: "0 */6 * * *"',
-    ...(pruner ? ['    pruner: sanoid'] : []),
-    `    retention: { keep: ${JSON.stringify(KEEP)} }`,
-    '',
-  ].join('\n');
-}
+const plan = (pruner: boolean): string => sanoidJobPlan(JOB, DS, JSON.stringify(KEEP), pruner);
 
 const STATE = () => join(work, 'state');
 const backplanAt = (ms: number, args: string[]) => z!.backplanAt(ms, args);

@@ -8,8 +8,9 @@
 // that no run of the job is alive and that the last tool process was killed by Backplan itself:
 // it clears the tool's stale lock first (restic unlock, borg break-lock: exec/tool-lock.ts), says
 // so and journals it, and removes the record once that succeeded.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../ops/atomic-write';
 import { fsyncDir } from './dir';
 
 export interface ToolStopped {
@@ -25,17 +26,7 @@ function markPath(locksDir: string, job: string): string {
 
 /** Record that the runner stopped `step` of `job` (called while it holds the job lock). */
 export function markToolStopped(locksDir: string, job: string, mark: ToolStopped): void {
-  const path = markPath(locksDir, job);
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(mark)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  fsyncDir(locksDir);
+  writeFileAtomic(markPath(locksDir, job), `${JSON.stringify(mark)}\n`, 0o600);
 }
 
 /** The record of a stopped tool step of `job`, if any (an unreadable one counts as one). */

@@ -7,6 +7,7 @@ import { borgEngine, borgPruneArgs, borgWithin, periodKey, type PeriodRule } fro
 import { localParts } from '../../../engine/retention/calendar';
 import { PolicyValueError } from '../../../engine/retention/common';
 import type { SnapshotIn } from '../../../engine/retention/types';
+import { thrown } from '../../helpers/thrown';
 
 const at = (iso: string): number => Date.parse(iso);
 const policy = (keep: KeepModel | undefined, extra: Partial<PolicyModel> = {}): PolicyModel => ({
@@ -16,14 +17,6 @@ const policy = (keep: KeepModel | undefined, extra: Partial<PolicyModel> = {}): 
   ...extra,
 });
 const UTC = { now: at('2024-01-10T12:00:00Z'), timezone: 'UTC' };
-const thrown = (f: () => unknown): unknown => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-};
 
 describe('borgWithin', () => {
   it('refuses with a message each duration borg cannot take', () => {

@@ -11,20 +11,13 @@ import {
 } from '../../../engine/retention/expiry';
 import type { SnapshotIn } from '../../../engine/retention/types';
 import { duration } from '../../../engine/time/duration';
+import { thrown } from '../../helpers/thrown';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 const utc = (iso: string): number => Date.parse(`${iso}Z`);
 const policy = (p: Partial<PolicyModel>): PolicyModel => ({ at: ['policies', 'p'], raw: {}, ...p });
 const snaps = (times: number[]): SnapshotIn[] => times.map((time, i) => ({ time, id: `s${i}` }));
-const thrown = (f: () => unknown): unknown => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-};
 
 describe('expiry durations at their edges', () => {
   it('says why a zero expiry cannot be written for Incus', () => {

@@ -8,6 +8,7 @@ import { PolicyValueError } from '../../../engine/retention/common';
 import { bucketScheme, nativeEngine, tierBands } from '../../../engine/retention/native';
 import type { SnapshotIn } from '../../../engine/retention/types';
 import { duration } from '../../../engine/time/duration';
+import { thrown } from '../../helpers/thrown';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 5, 15, 12);
@@ -16,14 +17,6 @@ const policy = (p: Record<string, unknown>): PolicyModel => ({ at: [], raw: {}, 
 const ago = (...days: number[]): SnapshotIn[] => days.map((d) => ({ time: NOW - d * DAY, id: `${d}d` }));
 const kept = (p: PolicyModel, list: SnapshotIn[]) =>
   nativeEngine.evaluate(list, p, ctx).keep.map((k) => `${k.snapshot.id} ${k.reasons.join(', ')}`);
-const thrown = (f: () => unknown): unknown => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-};
 
 describe('bucket sizes', () => {
   it('refuses zero, mixes of calendar and fixed units, and fixed sizes over a day that are not whole days', () => {
